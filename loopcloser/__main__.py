@@ -1,0 +1,5 @@
+"""Run loopcloser as ``python -m loopcloser``."""
+
+from loopcloser.cli import main
+
+main()

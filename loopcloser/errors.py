@@ -1,0 +1,56 @@
+"""The errors loopcloser reports, each with the exit code scripts can rely on."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes; documented in docs/exit-codes.md."""
+
+    OK = 0
+    INTERNAL = 1
+    BAD_INPUT = 2
+    NOT_FOUND = 3
+    INVALID_TRANSITION = 4
+    STORE = 5
+
+
+class LoopcloserError(Exception):
+    """Base of every error shown to the user as one line, never a traceback."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+    kind: str = "internal"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class BadInput(LoopcloserError):
+    """Something the user typed cannot be understood or is not allowed."""
+
+    exit_code = ExitCode.BAD_INPUT
+    kind = "bad_input"
+
+
+class NotFound(LoopcloserError):
+    """No loop has the id that was asked for."""
+
+    exit_code = ExitCode.NOT_FOUND
+    kind = "not_found"
+
+
+class InvalidTransition(LoopcloserError):
+    """The loop's state does not allow that change."""
+
+    exit_code = ExitCode.INVALID_TRANSITION
+    kind = "invalid_transition"
+
+
+class StoreError(LoopcloserError):
+    """The store file cannot be read, locked or written."""
+
+    exit_code = ExitCode.STORE
+    kind = "store"
