@@ -1,0 +1,435 @@
+"""Loops, their states and events, and the one pure function that changes them.
+
+A loop is one promise to one customer. Every change is an :class:`Event`;
+:func:`apply` is the only way a loop changes, so replaying a loop's events
+rebuilds its stored fields exactly. Nothing here reads the clock or a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from loopcloser.errors import BadInput, InvalidTransition
+
+
+class State(StrEnum):
+    """Where a loop stands; only ``closed`` means the customer has been told."""
+
+    OPEN = "open"
+    WAITING = "waiting"
+    DONE = "done"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = frozenset({State.OPEN, State.WAITING, State.DONE})
+"""States in which the loop is still ours to close."""
+
+
+class Kind(StrEnum):
+    """What an event records."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    NOTE = "note"
+    CONTACT = "contact"
+    WAITING = "waiting"
+    RESUMED = "resumed"
+    HANDOFF = "handoff"
+    RESCHEDULED = "rescheduled"
+    DONE = "done"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+    REMINDED = "reminded"
+
+
+class Outcome(StrEnum):
+    """How a closed loop kept its promise."""
+
+    KEPT = "kept"
+    RENEGOTIATED = "renegotiated"
+    LATE = "late"
+
+
+# Which states each kind of event may start from, and the state it leads to.
+# Kinds absent from TARGET leave the state alone.
+ALLOWED_FROM: dict[Kind, frozenset[State]] = {
+    Kind.CREATED: frozenset(),
+    Kind.WAITING: frozenset({State.OPEN}),
+    Kind.RESUMED: frozenset({State.WAITING}),
+    Kind.RESCHEDULED: ACTIVE,
+    Kind.HANDOFF: ACTIVE,
+    Kind.DONE: frozenset({State.OPEN, State.WAITING}),
+    Kind.CLOSED: ACTIVE,
+    Kind.CANCELLED: ACTIVE,
+    Kind.REOPENED: frozenset({State.DONE, State.CLOSED, State.CANCELLED}),
+    Kind.REMINDED: ACTIVE,
+}
+TARGET: dict[Kind, State] = {
+    Kind.CREATED: State.OPEN,
+    Kind.WAITING: State.WAITING,
+    Kind.RESUMED: State.OPEN,
+    Kind.DONE: State.DONE,
+    Kind.CLOSED: State.CLOSED,
+    Kind.CANCELLED: State.CANCELLED,
+    Kind.REOPENED: State.OPEN,
+}
+
+EDITABLE = frozenset(
+    {"customer", "promise", "contact", "prefers", "tags", "ref", "update_every", "remind"}
+)
+"""Fields ``edit`` may change; due, owner and state have verbs of their own."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The party a loop waits on, and when we expect them to answer."""
+
+    party: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry in a loop's history.
+
+    ``changes`` holds field values in their stored (JSON) form, so an event
+    means the same thing whether it was just made or read back from disk.
+    """
+
+    kind: Kind
+    at: datetime
+    by: str
+    text: str | None = None
+    via: str | None = None
+    told: bool | None = None
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One promise to one customer, as its events have shaped it."""
+
+    id: int
+    uid: str
+    customer: str
+    promise: str
+    owner: str
+    created: datetime
+    due: datetime
+    state: State = State.OPEN
+    contact: str | None = None
+    prefers: str | None = None
+    via: str | None = None
+    remind: tuple[datetime, ...] = ()
+    update_every: timedelta | None = None
+    waiting_on: Waiting | None = None
+    tags: tuple[str, ...] = ()
+    ref: str | None = None
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What a loop's fields and history mean at a given moment; never stored."""
+
+    overdue: bool
+    due_today: bool
+    untold: bool
+    silent: bool
+    outcome: Outcome | None
+    last_contact: datetime
+
+
+# --- stored form -----------------------------------------------------------
+
+
+def to_utc_text(moment: datetime) -> str:
+    """ISO-8601 in UTC with a ``Z``, the only way a moment is written down."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def from_utc_text(text: str) -> datetime:
+    """Read a moment written by :func:`to_utc_text` (any ISO offset is accepted)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def encode_field(name: str, value: Any) -> Any:
+    """A loop field in its stored (JSON) form."""
+    if value is None:
+        return None
+    if name in ("created", "due"):
+        return to_utc_text(value)
+    if name == "remind":
+        return [to_utc_text(moment) for moment in value]
+    if name == "update_every":
+        return int(value.total_seconds())
+    if name == "waiting_on":
+        until = None if value.until is None else to_utc_text(value.until)
+        return {"party": value.party, "until": until}
+    if name == "tags":
+        return list(value)
+    if name == "state":
+        return str(value)
+    return value
+
+
+def decode_field(name: str, value: Any) -> Any:
+    """A loop field from its stored (JSON) form."""
+    if value is None:
+        return () if name in ("tags", "remind") else None
+    if name in ("created", "due"):
+        return from_utc_text(value)
+    if name == "remind":
+        return tuple(from_utc_text(text) for text in value)
+    if name == "update_every":
+        return timedelta(seconds=value)
+    if name == "waiting_on":
+        until = value.get("until")
+        return Waiting(value["party"], None if until is None else from_utc_text(until))
+    if name == "tags":
+        return tuple(value)
+    if name == "state":
+        return State(value)
+    return value
+
+
+STORED_FIELDS = (
+    "uid",
+    "customer",
+    "contact",
+    "prefers",
+    "via",
+    "promise",
+    "owner",
+    "created",
+    "due",
+    "state",
+    "remind",
+    "update_every",
+    "waiting_on",
+    "tags",
+    "ref",
+)
+
+
+def event_to_document(event: Event) -> dict[str, Any]:
+    """An event as stored: only the keys it uses."""
+    document: dict[str, Any] = {
+        "kind": str(event.kind),
+        "at": to_utc_text(event.at),
+        "by": event.by,
+    }
+    for key in ("text", "via", "told"):
+        value = getattr(event, key)
+        if value is not None:
+            document[key] = value
+    if event.changes:
+        document["changes"] = dict(event.changes)
+    return document
+
+
+def event_from_document(document: Mapping[str, Any]) -> Event:
+    """Read an event written by :func:`event_to_document`."""
+    return Event(
+        kind=Kind(document["kind"]),
+        at=from_utc_text(document["at"]),
+        by=document["by"],
+        text=document.get("text"),
+        via=document.get("via"),
+        told=document.get("told"),
+        changes=document.get("changes", {}),
+    )
+
+
+def to_document(loop: Loop) -> dict[str, Any]:
+    """A loop as stored: its fields (JSON form) and its events."""
+    document = {name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS}
+    document["events"] = [event_to_document(event) for event in loop.events]
+    return document
+
+
+def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
+    """Read a loop written by :func:`to_document`."""
+    fields = {name: decode_field(name, document.get(name)) for name in STORED_FIELDS}
+    events = tuple(event_from_document(event) for event in document.get("events", ()))
+    return Loop(id=loop_id, events=events, **fields)
+
+
+# --- the one way a loop changes -----------------------------------------------
+
+
+def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
+    """The loop after ``event``; raises InvalidTransition if its state forbids it."""
+    if event.kind is Kind.CREATED:
+        if loop is not None:
+            raise InvalidTransition(f"loop #{loop.id} already exists")
+        fields = {name: decode_field(name, value) for name, value in event.changes.items()}
+        fields.setdefault("created", event.at)
+        return Loop(id=loop_id, state=State.OPEN, events=(event,), **fields)
+    if loop is None:
+        raise InvalidTransition(f"a {event.kind} event needs an existing loop")
+    allowed = ALLOWED_FROM.get(event.kind)
+    if allowed is not None and loop.state not in allowed:
+        raise InvalidTransition(*refusal(loop, event.kind))
+    if event.kind is Kind.EDITED and not set(event.changes) <= EDITABLE:
+        unknown = ", ".join(sorted(set(event.changes) - EDITABLE))
+        raise BadInput(f"cannot edit {unknown}", hint=f"editable: {', '.join(sorted(EDITABLE))}")
+    changes = {name: decode_field(name, value) for name, value in event.changes.items()}
+    if event.kind is Kind.RESUMED:
+        changes["waiting_on"] = None
+    return replace(
+        loop,
+        **changes,
+        state=TARGET.get(event.kind, loop.state),
+        events=(*loop.events, event),
+    )
+
+
+def replay(loop_id: int, events: Iterable[Event]) -> Loop:
+    """Rebuild a loop from its history alone."""
+    loop: Loop | None = None
+    for event in events:
+        loop = apply(loop, event, loop_id)
+    if loop is None:
+        raise BadInput(f"loop #{loop_id} has no history to replay")
+    return loop
+
+
+VERBS = {
+    Kind.WAITING: "put on wait",
+    Kind.RESUMED: "resumed",
+    Kind.RESCHEDULED: "rescheduled",
+    Kind.HANDOFF: "handed off",
+    Kind.DONE: "marked done",
+    Kind.CLOSED: "closed",
+    Kind.CANCELLED: "cancelled",
+    Kind.REOPENED: "reopened",
+    Kind.REMINDED: "reminded",
+}
+
+
+def refusal(loop: Loop, kind: Kind) -> tuple[str, str]:
+    """Why ``kind`` cannot happen to ``loop`` now, and what to do instead."""
+    message = f"loop #{loop.id} is {loop.state}: it cannot be {VERBS.get(kind, str(kind))}"
+    if loop.state in (State.CLOSED, State.CANCELLED):
+        hint = f"reopen it first: loopcloser reopen {loop.id} --reason TEXT"
+    elif kind is Kind.REOPENED:
+        hint = "only done, closed or cancelled loops can be reopened"
+    elif kind is Kind.DONE and loop.state is State.DONE:
+        hint = f"tell the customer, then: loopcloser close {loop.id} --via CHANNEL"
+    else:
+        hint = f"see its history: loopcloser show {loop.id}"
+    return message, hint
+
+
+# --- what a loop means now ----------------------------------------------------
+
+
+def last_contact(loop: Loop) -> datetime:
+    """When the customer last heard from us (the promise itself counts)."""
+    for event in reversed(loop.events):
+        if event.kind in (Kind.CONTACT, Kind.CLOSED):
+            return event.at
+    return loop.created
+
+
+def original_due(loop: Loop) -> datetime:
+    """The due date first promised to the customer."""
+    for event in loop.events:
+        if event.kind is Kind.CREATED and "due" in event.changes:
+            return from_utc_text(event.changes["due"])
+    return loop.due
+
+
+def outcome(loop: Loop) -> Outcome | None:
+    """Kept, renegotiated or late, for a closed loop; None otherwise.
+
+    Kept: closed by the original due. Renegotiated: closed by a later due
+    that the customer was told of before the due it replaced had passed.
+    Late: anything else.
+    """
+    if loop.state is not State.CLOSED:
+        return None
+    first_due = original_due(loop)
+    agreed_due = first_due
+    closed_at = loop.events[-1].at
+    for event in loop.events:
+        if event.kind is Kind.RESCHEDULED and event.told and event.at <= agreed_due:
+            agreed_due = from_utc_text(event.changes["due"])
+        elif event.kind is Kind.CLOSED:
+            closed_at = event.at
+    if closed_at <= first_due:
+        return Outcome.KEPT
+    if closed_at <= agreed_due:
+        return Outcome.RENEGOTIATED
+    return Outcome.LATE
+
+
+def derive(loop: Loop, now: datetime, tz: tzinfo) -> Flags:
+    """The loop's flags at ``now``; ``tz`` decides what "today" is."""
+    active = loop.state in ACTIVE
+    contacted = last_contact(loop)
+    silent = active and loop.update_every is not None and now - contacted > loop.update_every
+    return Flags(
+        overdue=active and now > loop.due,
+        due_today=active and loop.due.astimezone(tz).date() == now.astimezone(tz).date(),
+        untold=loop.state is State.DONE,
+        silent=silent,
+        outcome=outcome(loop),
+        last_contact=contacted,
+    )
+
+
+def urgency(loop: Loop, flags: Flags) -> tuple[int, datetime]:
+    """Sort key: overdue first, then done-but-untold, then the soonest due; finished last."""
+    rank = 0 if flags.overdue else 1 if flags.untold else 2 if loop.state in ACTIVE else 3
+    return rank, loop.due
+
+
+def creation(
+    *,
+    uid: str,
+    customer: str,
+    promise: str,
+    owner: str,
+    due: datetime,
+    at: datetime,
+    contact: str | None = None,
+    prefers: str | None = None,
+    via: str | None = None,
+    remind: Iterable[datetime] = (),
+    update_every: timedelta | None = None,
+    tags: Iterable[str] = (),
+    ref: str | None = None,
+) -> Event:
+    """The event that starts a loop; refuses an empty customer or promise."""
+    for name, text in (("customer", customer), ("promise", promise), ("owner", owner)):
+        if not text.strip():
+            raise BadInput(f"the {name} cannot be empty", hint=f"give the {name} in words")
+    if update_every is not None and update_every <= timedelta(0):
+        raise BadInput("the update cadence must be positive", hint="for example --every 2d")
+    values: dict[str, Any] = {
+        "uid": uid,
+        "customer": customer,
+        "promise": promise,
+        "owner": owner,
+        "due": due,
+        "contact": contact,
+        "prefers": prefers,
+        "via": via,
+        "remind": tuple(remind),
+        "update_every": update_every,
+        "tags": tuple(dict.fromkeys(tags)),
+        "ref": ref,
+    }
+    changes = {name: encode_field(name, value) for name, value in values.items()}
+    return Event(kind=Kind.CREATED, at=at, by=owner, via=via, changes=changes)

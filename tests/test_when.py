@@ -1,0 +1,357 @@
+"""Reading due dates and intervals the way agents type them, against a pinned clock."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loopcloser.errors import BadInput
+from loopcloser.when import (
+    ACCEPTED_FORMS,
+    DAY_WORDS,
+    MONTHS,
+    UNITS,
+    WEEKDAYS,
+    Calendar,
+    describe_due,
+    format_duration,
+    parse_duration,
+    parse_when,
+)
+
+ROME = ZoneInfo("Europe/Rome")
+CAL = Calendar(tz=ROME)
+MONTH_FIRST = Calendar(tz=ROME, day_first=False)
+# Wednesday 25 November 2026, mid-morning in Rome.
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ROME)
+
+
+def rome(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    """A Rome wall-clock moment, as the UTC datetime parse_when returns."""
+    return datetime(year, month, day, hour, minute, tzinfo=ROME).astimezone(UTC)
+
+
+WEDNESDAY_10 = NOW
+WEDNESDAY_18 = datetime(2026, 11, 25, 18, 0, tzinfo=ROME)
+FRIDAY_15 = datetime(2026, 11, 27, 15, 0, tzinfo=ROME)
+FRIDAY_18 = datetime(2026, 11, 27, 18, 0, tzinfo=ROME)
+SATURDAY_10 = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
+LAST_MONDAY_18 = datetime(2026, 11, 30, 18, 0, tzinfo=ROME)
+MID_JANUARY = datetime(2027, 1, 10, 10, 0, tzinfo=ROME)
+# The clocks go back in Rome on Sunday 25 October 2026.
+BEFORE_DST_END = datetime(2026, 10, 24, 10, 0, tzinfo=ROME)
+DECEMBER = datetime(2026, 12, 20, 10, 0, tzinfo=ROME)
+
+GRAMMAR = [
+    # day words, English and Italian, any case, accents optional
+    ("today", NOW, CAL, rome(2026, 11, 25, 17, 30)),
+    ("oggi", NOW, CAL, rome(2026, 11, 25, 17, 30)),
+    ("tonight", NOW, CAL, rome(2026, 11, 25, 20, 0)),
+    ("stasera", NOW, CAL, rome(2026, 11, 25, 20, 0)),
+    ("tomorrow", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("Domani", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("dopodomani", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("yesterday 9am", NOW, CAL, rome(2026, 11, 24, 9, 0)),
+    ("ieri", NOW, CAL, rome(2026, 11, 24, 17, 30)),
+    ("  next   friday ", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    # end of day, week, month
+    ("eod", WEDNESDAY_10, CAL, rome(2026, 11, 25, 17, 30)),
+    ("fine giornata", WEDNESDAY_10, CAL, rome(2026, 11, 25, 17, 30)),
+    ("end of day", WEDNESDAY_18, CAL, rome(2026, 11, 26, 17, 30)),
+    ("eod", FRIDAY_18, CAL, rome(2026, 11, 30, 17, 30)),
+    ("eod", SATURDAY_10, CAL, rome(2026, 11, 30, 17, 30)),
+    ("eow", WEDNESDAY_10, CAL, rome(2026, 11, 27, 17, 30)),
+    ("fine settimana", FRIDAY_15, CAL, rome(2026, 11, 27, 17, 30)),
+    ("eow", FRIDAY_18, CAL, rome(2026, 12, 4, 17, 30)),
+    ("eow", SATURDAY_10, CAL, rome(2026, 12, 4, 17, 30)),
+    ("eom", WEDNESDAY_10, CAL, rome(2026, 11, 30, 17, 30)),
+    ("fine mese", LAST_MONDAY_18, CAL, rome(2026, 12, 31, 17, 30)),
+    ("eom", MID_JANUARY, CAL, rome(2027, 1, 29, 17, 30)),  # 31 January 2027 is a Sunday
+    # weekdays: the first such day strictly after today
+    ("fri", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("friday", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("venerdì", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("venerdi", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("prossimo venerdì", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("venerdì prossimo", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("by friday", NOW, CAL, rome(2026, 11, 27, 17, 30)),
+    ("entro lunedì", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("wed", NOW, CAL, rome(2026, 12, 2, 17, 30)),
+    ("next wednesday", NOW, CAL, rome(2026, 12, 2, 17, 30)),
+    # a day followed by a time, and bare times
+    ("fri 17:00", NOW, CAL, rome(2026, 11, 27, 17, 0)),
+    ("friday 5pm", NOW, CAL, rome(2026, 11, 27, 17, 0)),
+    ("venerdì alle 17.00", NOW, CAL, rome(2026, 11, 27, 17, 0)),
+    ("tomorrow 9am", NOW, CAL, rome(2026, 11, 26, 9, 0)),
+    ("tomorrow at 9 am", NOW, CAL, rome(2026, 11, 26, 9, 0)),
+    ("domani 9:00", NOW, CAL, rome(2026, 11, 26, 9, 0)),
+    ("domani alle ore 9:00", NOW, CAL, rome(2026, 11, 26, 9, 0)),
+    ("tomorrow 9:30pm", NOW, CAL, rome(2026, 11, 26, 21, 30)),
+    ("tomorrow 12am", NOW, CAL, rome(2026, 11, 26, 0, 0)),
+    ("tomorrow 12pm", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("today 15:30", NOW, CAL, rome(2026, 11, 25, 15, 30)),
+    ("17:00", NOW, CAL, rome(2026, 11, 25, 17, 0)),
+    ("3pm", NOW, CAL, rome(2026, 11, 25, 15, 0)),
+    ("alle 15.30", NOW, CAL, rome(2026, 11, 25, 15, 30)),
+    # exact offsets
+    ("in 3 days", NOW, CAL, rome(2026, 11, 28, 10, 0)),
+    ("tra 3 giorni", NOW, CAL, rome(2026, 11, 28, 10, 0)),
+    ("+3d", NOW, CAL, rome(2026, 11, 28, 10, 0)),
+    ("3d", NOW, CAL, rome(2026, 11, 28, 10, 0)),
+    ("in 2 hours", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("fra 2 ore", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("+2h", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("in 30 minutes", NOW, CAL, rome(2026, 11, 25, 10, 30)),
+    ("90m", NOW, CAL, rome(2026, 11, 25, 11, 30)),
+    ("in 1 week", NOW, CAL, rome(2026, 12, 2, 10, 0)),
+    ("tra 1 settimana", NOW, CAL, rome(2026, 12, 2, 10, 0)),
+    # days keep the wall-clock hour across the October change; hours do not
+    ("in 1 day", BEFORE_DST_END, CAL, rome(2026, 10, 25, 10, 0)),
+    ("in 24 hours", BEFORE_DST_END, CAL, rome(2026, 10, 25, 9, 0)),
+    # a wall time the spring change skips is moved forward by the gap: 02:30 becomes 03:30
+    ("2027-03-28T02:30", NOW, CAL, datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
+    # business days
+    ("2bd", NOW, CAL, rome(2026, 11, 27, 10, 0)),
+    ("+2bd", FRIDAY_15, CAL, rome(2026, 12, 1, 15, 0)),
+    ("in 2 business days", FRIDAY_15, CAL, rome(2026, 12, 1, 15, 0)),
+    ("in 2 working days", FRIDAY_15, CAL, rome(2026, 12, 1, 15, 0)),
+    ("tra 2 giorni lavorativi", FRIDAY_15, CAL, rome(2026, 12, 1, 15, 0)),
+    ("1bd", SATURDAY_10, CAL, rome(2026, 11, 30, 10, 0)),
+    ("5bd", NOW, CAL, rome(2026, 12, 2, 10, 0)),
+    ("7bd", NOW, CAL, rome(2026, 12, 4, 10, 0)),
+    ("10bd", NOW, CAL, rome(2026, 12, 9, 10, 0)),
+    # ISO, with and without an offset
+    ("2026-11-30", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("2026-11-30T17:00", NOW, CAL, rome(2026, 11, 30, 17, 0)),
+    ("2026-11-30 17:00", NOW, CAL, rome(2026, 11, 30, 17, 0)),
+    ("2026-11-30T17:00Z", NOW, CAL, datetime(2026, 11, 30, 17, 0, tzinfo=UTC)),
+    ("2026-11-30T17:00+05:00", NOW, CAL, datetime(2026, 11, 30, 12, 0, tzinfo=UTC)),
+    # dates in the user's order
+    ("30/11", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("30/11 17:00", NOW, CAL, rome(2026, 11, 30, 17, 0)),
+    ("30/11 alle 17:00", NOW, CAL, rome(2026, 11, 30, 17, 0)),
+    ("30/11/2026", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("30/11/26", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("30.11.2026", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("30.11", NOW, CAL, rome(2026, 11, 30, 17, 30)),
+    ("12.11", NOW, CAL, rome(2026, 11, 12, 17, 30)),  # a bare dotted pair is a date, not 12:11
+    ("30.11.2026 17.00", NOW, CAL, rome(2026, 11, 30, 17, 0)),
+    ("1/12", NOW, CAL, rome(2026, 12, 1, 17, 30)),
+    ("1/12", NOW, MONTH_FIRST, rome(2027, 1, 12, 17, 30)),
+    ("11/30", NOW, MONTH_FIRST, rome(2026, 11, 30, 17, 30)),
+    ("3 dec", NOW, CAL, rome(2026, 12, 3, 17, 30)),
+    ("dec 3 17:00", NOW, CAL, rome(2026, 12, 3, 17, 0)),
+    ("3rd of december", NOW, CAL, rome(2026, 12, 3, 17, 30)),
+    ("3 dicembre", NOW, CAL, rome(2026, 12, 3, 17, 30)),
+    ("3 dic alle 17:00", NOW, CAL, rome(2026, 12, 3, 17, 0)),
+    ("3 mar", NOW, CAL, rome(2027, 3, 3, 17, 30)),
+    # a yearless date is its nearest occurrence, even in the past (the caller refuses that)
+    ("15/1", DECEMBER, CAL, rome(2027, 1, 15, 17, 30)),
+    ("24/11", NOW, CAL, rome(2026, 11, 24, 17, 30)),
+]
+
+
+@pytest.mark.parametrize(("text", "now", "cal", "expected"), GRAMMAR)
+def test_due_date_grammar(text: str, now: datetime, cal: Calendar, expected: datetime) -> None:
+    assert parse_when(text, now, cal) == expected
+
+
+def test_result_is_utc() -> None:
+    assert parse_when("tomorrow", NOW, CAL).tzinfo is UTC
+
+
+def test_two_business_days_from_friday_skip_the_weekend() -> None:
+    assert parse_when("2bd", FRIDAY_15, CAL) == rome(2026, 12, 1, 15, 0)
+
+
+def test_business_days_follow_the_calendar_working_days() -> None:
+    six_day_week = Calendar(tz=ROME, work_days=frozenset({0, 1, 2, 3, 4, 5}))
+    assert parse_when("1bd", FRIDAY_15, six_day_week) == rome(2026, 11, 28, 15, 0)
+
+
+def test_end_of_day_follows_the_calendar_working_hours() -> None:
+    late_shift = Calendar(tz=ROME, work_end=time(22, 0))
+    assert parse_when("eod", WEDNESDAY_18, late_shift) == rome(2026, 11, 25, 22, 0)
+
+
+def test_weekday_named_on_that_weekday_means_next_week() -> None:
+    assert parse_when("mercoledì", NOW, CAL) == rome(2026, 12, 2, 17, 30)
+
+
+ERRORS = [
+    "blah",
+    "call back in 3 days",
+    "3",
+    "2026",
+    "31/02",
+    "29/02/2026",
+    "in 3 parsecs",
+    "",
+    "   ",
+    "+",
+    "tomorrow 25:00",
+    "tomorrow 13pm",
+    "fri 17",
+    "30/11 17",
+    "next week",
+    "3 days ago",
+    "dec",
+    "11/2026",
+    "1 2",
+    "in 999999 weeks",
+]
+
+
+@pytest.mark.parametrize("text", ERRORS)
+def test_unreadable_due_date_is_bad_input_listing_accepted_forms(text: str) -> None:
+    with pytest.raises(BadInput) as raised:
+        parse_when(text, NOW, CAL)
+    assert raised.value.hint == ACCEPTED_FORMS
+
+
+def test_accepted_forms_is_one_line_naming_the_forms() -> None:
+    assert "\n" not in ACCEPTED_FORMS
+    for form in ("2026-11-30", "30/11", "tomorrow 9am", "eod", "next fri", "+2h", "2bd", "domani"):
+        assert form in ACCEPTED_FORMS
+
+
+def test_unreadable_due_date_message_quotes_the_text() -> None:
+    with pytest.raises(BadInput, match="cannot read 'blah' as a date"):
+        parse_when("  blah ", NOW, CAL)
+
+
+def test_unknown_unit_is_named() -> None:
+    with pytest.raises(BadInput, match="unknown unit 'parsecs'"):
+        parse_when("in 3 parsecs", NOW, CAL)
+
+
+def test_naive_now_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        parse_when("tomorrow", datetime(2026, 11, 25, 10, 0), CAL)
+
+
+def test_calendar_without_working_days_is_refused() -> None:
+    with pytest.raises(BadInput):
+        Calendar(tz=ROME, work_days=frozenset())
+
+
+def test_importing_when_does_not_import_dateutil() -> None:
+    # dateutil costs ~45 ms at startup; only the fallback date reader may load it.
+    code = "import sys, loopcloser.when; print('dateutil' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+DURATIONS = [
+    ("2d", timedelta(days=2)),
+    ("36h", timedelta(hours=36)),
+    ("1w", timedelta(weeks=1)),
+    ("90m", timedelta(minutes=90)),
+    ("2 days", timedelta(days=2)),
+    ("3 hours", timedelta(hours=3)),
+    ("1 week", timedelta(weeks=1)),
+    ("2 giorni", timedelta(days=2)),
+    ("3 ore", timedelta(hours=3)),
+    ("1 settimana", timedelta(weeks=1)),
+    ("  2 D ", timedelta(days=2)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DURATIONS)
+def test_interval_grammar(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0d", "-2d", "soon", "", "2", "d", "2bd", "1.5h", "in 2d"])
+def test_unreadable_or_empty_interval_is_bad_input(text: str) -> None:
+    with pytest.raises(BadInput) as raised:
+        parse_duration(text)
+    assert raised.value.hint is not None and "2d" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("delta", "shown"),
+    [
+        (timedelta(weeks=1), "1w"),
+        (timedelta(weeks=2), "2w"),
+        (timedelta(days=2), "2d"),
+        (timedelta(hours=36), "36h"),
+        (timedelta(hours=48), "2d"),
+        (timedelta(minutes=90), "90m"),
+        (timedelta(days=1, minutes=1), "1441m"),
+    ],
+)
+def test_interval_shows_in_its_largest_whole_unit(delta: timedelta, shown: str) -> None:
+    assert format_duration(delta) == shown
+
+
+@pytest.mark.parametrize(
+    ("offset", "shown"),
+    [
+        (timedelta(minutes=45), "in 45m"),
+        (timedelta(hours=3, minutes=59), "in 3h"),
+        (timedelta(days=2, hours=5), "in 2d"),
+        (timedelta(seconds=30), "now"),
+        (timedelta(seconds=-30), "now"),
+        (timedelta(minutes=-20), "20m late"),
+        (timedelta(hours=-5, minutes=-30), "5h late"),
+        (timedelta(days=-2), "2d late"),
+    ],
+)
+def test_due_is_described_relative_to_now(offset: timedelta, shown: str) -> None:
+    assert describe_due(NOW + offset, NOW) == shown
+
+
+def test_describe_due_compares_moments_not_zones() -> None:
+    assert describe_due(NOW.astimezone(UTC) + timedelta(hours=1), NOW) == "in 1h"
+
+
+# Text built from the grammar's own pieces reaches the deep branches that random text misses.
+VOCABULARY = [*DAY_WORDS, *WEEKDAYS, *UNITS, *MONTHS, "in", "tra", "+", "at", "alle", "next"]
+PIECES = st.one_of(
+    st.sampled_from(VOCABULARY),
+    st.integers(0, 10**7).map(str),
+    st.text(alphabet="0123456789/.:-+, apmZT", max_size=12),
+)
+GRAMMARISH = st.lists(PIECES, max_size=5).map(" ".join)
+
+
+@given(st.one_of(st.text(), GRAMMARISH))
+def test_any_text_is_a_due_date_or_bad_input(text: str) -> None:
+    try:
+        due = parse_when(text, NOW, CAL)
+    except BadInput:
+        return
+    assert due.tzinfo is UTC
+
+
+@given(st.one_of(st.text(), GRAMMARISH))
+def test_any_text_is_an_interval_or_bad_input(text: str) -> None:
+    with contextlib.suppress(BadInput):
+        assert parse_duration(text) > timedelta(0)
+
+
+@given(st.integers(1, timedelta.max // timedelta(minutes=1)).map(lambda n: timedelta(minutes=n)))
+def test_shown_interval_reads_back_the_same(delta: timedelta) -> None:
+    assert parse_duration(format_duration(delta)) == delta
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(ROME)
+    ),
+    st.integers(min_value=1, max_value=30),
+)
+def test_business_days_land_on_a_working_day_at_the_same_hour(now: datetime, count: int) -> None:
+    due = parse_when(f"{count}bd", now, CAL).astimezone(ROME)
+    assert due.weekday() in CAL.work_days
+    assert (due.hour, due.minute) == (now.hour, now.minute)
