@@ -1,0 +1,69 @@
+"""Write a file so that a crash leaves either the old bytes or the new, never a mix."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from loopcloser.errors import StoreError
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """Create ``directory`` (and parents) readable by its owner only, if missing."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create directory {directory}: {error.strerror}",
+            hint="check the path and its permissions",
+        ) from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: temp file, flush, fsync, rename, fsync dir.
+
+    The temporary file lives beside the target so the rename stays on one
+    file system; mkstemp creates it 0600, so the new file is private too.
+    """
+    ensure_private_dir(path.parent)
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise StoreError(
+            f"cannot write {path}: {error.strerror}", hint="check the directory's permissions"
+        ) from None
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException as error:
+        # Whatever stopped the write (disk full, Ctrl-C), leave no half-written temp file.
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if not isinstance(error, OSError):
+            raise
+        raise StoreError(
+            f"cannot write {path}: {error.strerror}; the previous file was left as it was",
+            hint="free some disk space or check permissions, then try again",
+        ) from None
+    fsync_directory(path.parent)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable; a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,326 @@
+"""The store: one TinyDB JSON file of documents, changed under a lock and replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from loopcloser.atomic import ensure_private_dir, write_atomically
+from loopcloser.errors import StoreError
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
+SCHEMA_VERSION: int = 1
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+LOOPS, META, META_ID = "loops", "meta", 1
+Tables = dict[str, dict[str, Any]]
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that reads its file once and writes it only on flush(), atomically."""
+
+    def __init__(self, path: Path, shown: Path) -> None:
+        self._path = path  # symlinks resolved: the file really read and replaced
+        self._shown = shown  # the path as the user gave it, for messages
+        self._data: Tables | None = None
+        self.dirty = False
+
+    def read(self) -> Tables:
+        """Return the store's tables, loading the file on the first call only."""
+        if self._data is None:
+            self._data = _checked(_parse(self._path, self._shown), self._shown)
+        return self._data
+
+    def write(self, data: Tables) -> None:
+        """Keep the new state in memory until flush()."""
+        self._data = data
+        self.dirty = True
+
+    def flush(self) -> None:
+        """Replace the file with the current state if it changed since it was read."""
+        if self._data is None or not self.dirty:
+            return
+        text = json.dumps(self._data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate read from the file: only \u escapes hold it
+            data = json.dumps(self._data, separators=(",", ":"), allow_nan=False).encode()
+        write_atomically(self._path, data)
+        self.dirty = False
+
+
+class Store:
+    """A file of JSON documents keyed by positive int ids that are never reused.
+
+    A Store reads the file once, at its first read or transaction, and later sees only
+    its own transactions' writes: one command, one read. A new Store reads afresh.
+    """
+
+    def __init__(self, path: Path, lock_timeout: float | None = None) -> None:
+        self.path = path
+        self.lock_timeout = _lock_timeout(lock_timeout)
+        # Follow a symlinked store so a write replaces the target, not the link, and so
+        # every name for one file shares one lock.
+        self._real = Path(os.path.realpath(path))
+        self._snapshot: TinyDB | None = None
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Return every document by id, as of this Store's one read (no lock taken)."""
+        return _documents(self._snapshot_loops())
+
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """Return the document with this id as of this Store's one read, or None."""
+        return _get(self._snapshot_loops(), loop_id)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Lock, read afresh, yield; write once on success, nothing on an exception."""
+        with self._locked():
+            db = self._open()
+            storage = db.storage
+            assert isinstance(storage, AtomicJSONStorage)
+            storage.read()  # a bad file fails here, before the caller changes anything
+            transaction = Transaction(db)
+            try:
+                yield transaction
+            finally:
+                transaction.closed = True
+            storage.flush()
+            # What was just committed is the newest state: later reads need no second load.
+            self._snapshot = db
+
+    def _open(self) -> TinyDB:
+        return TinyDB(self._real, self.path, storage=AtomicJSONStorage)
+
+    def _snapshot_loops(self) -> Table:
+        if self._snapshot is None:
+            self._snapshot = self._open()
+        return self._snapshot.table(LOOPS)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # The lock is on a sibling file: each write replaces the store file itself, so a
+        # lock on it would guard a file that nobody opens any more.
+        ensure_private_dir(self._real.parent)
+        try:
+            fd = os.open(f"{self._real}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise _os_error(self.path, "locked", error) from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while not _try_lock(fd, self.path):
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"store {self.path} is locked by {_lock_holder(fd)}",
+                        hint="try again, or check that process",
+                    )
+                time.sleep(0.05)
+            since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            _write_lock_note(fd, f"pid {os.getpid()} since {since}")
+            try:
+                yield
+            finally:
+                _write_lock_note(fd, "")  # so a lock file left behind names nobody
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+class Transaction:
+    """Reads and changes under the store's lock; Store.transaction() writes them once."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._loops = db.table(LOOPS)
+        self._meta = db.table(META)
+        self.closed = False
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Return every document by id, including this transaction's changes."""
+        return _documents(self._loops)
+
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """Return the document with this id, or None."""
+        return _get(self._loops, loop_id)
+
+    def insert(self, doc: dict[str, Any]) -> int:
+        """Store a new document and return its newly allocated id."""
+        return self.insert_many([doc])[0]
+
+    def insert_many(self, docs: list[dict[str, Any]]) -> list[int]:
+        """Store new documents and return their ids, in order."""
+        self._check_open()
+        plain = [_plain(doc) for doc in docs]
+        if not plain:
+            return []
+        # Ids come from the meta counter, never from TinyDB's max(id) + 1, so an id once
+        # shown to a user is never handed out again.
+        first: int = self._meta.get(doc_id=META_ID)["next_id"]  # type: ignore[index]
+        ids = list(range(first, first + len(plain)))
+        self._loops.insert_multiple([Document(d, i) for i, d in zip(ids, plain, strict=True)])
+        self._meta.update({"next_id": ids[-1] + 1}, doc_ids=[META_ID])
+        return ids
+
+    def put(self, loop_id: int, doc: dict[str, Any]) -> None:
+        """Replace the whole document stored under an existing id."""
+        self._check_open()
+        if _get(self._loops, loop_id) is None:
+            raise ValueError(f"no document with id {loop_id}")
+        new = _plain(doc)
+
+        def replace(stored: MutableMapping[str, Any]) -> None:
+            stored.clear()
+            stored.update(new)
+
+        self._loops.update(replace, doc_ids=[loop_id])
+
+    def _check_open(self) -> None:
+        # A change made after the with-block would be silently lost: fail loudly instead.
+        if self.closed:
+            raise RuntimeError("transaction used after its with-block ended")
+
+
+def _documents(table: Table) -> dict[int, dict[str, Any]]:
+    # TinyDB hands out one shallow copy per document: change documents through put().
+    return {doc.doc_id: doc for doc in table}
+
+
+def _get(table: Table, loop_id: int) -> dict[str, Any] | None:
+    # TinyDB makes an update with a str id a silent no-op: accept ints only.
+    if type(loop_id) is not int:
+        raise TypeError(f"document ids are ints, not {type(loop_id).__name__}")
+    return table.get(doc_id=loop_id)
+
+
+def _plain(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return a private copy of doc exactly as it will read back, or StoreError."""
+    try:
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")  # refuse lone surrogates (e.g. undecodable argv bytes)
+    except (TypeError, ValueError) as error:
+        raise StoreError(f"document cannot be stored as JSON: {error}") from None
+    copy = json.loads(text)
+    if not isinstance(copy, dict):
+        raise TypeError(f"documents are dicts, not {type(doc).__name__}")
+    return copy
+
+
+def _parse(path: Path, shown: Path) -> Any:
+    """Return the JSON in the store file, {} if there is no file, or StoreError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise _os_error(shown, "read", error) from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        what = f"is not valid JSON (line {error.lineno}, column {error.colno})"
+        raise _malformed(shown, what if raw.strip() else "is empty") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise _malformed(shown, "is not valid JSON") from None
+
+
+def _checked(data: Any, shown: Path) -> Tables:
+    """Return data as store tables with a complete meta record, or StoreError."""
+    if not isinstance(data, dict):
+        raise _malformed(shown, "is not a JSON object")
+    meta_table = data.setdefault(META, {})
+    meta = meta_table.setdefault(str(META_ID), {}) if isinstance(meta_table, dict) else None
+    if not isinstance(meta, dict):
+        raise _malformed(shown, "has a malformed meta table")
+    # A file without a meta record predates versioning: read it as the current schema.
+    version = meta.setdefault("schema_version", SCHEMA_VERSION)
+    next_id = meta.setdefault("next_id", 1)
+    if type(version) is int and version > SCHEMA_VERSION:  # checked first: the rest may differ
+        raise StoreError(
+            f"store {shown} was written by a newer loopcloser "
+            f"(schema {version}; this version reads {SCHEMA_VERSION})",
+            hint="upgrade loopcloser",
+        )
+    if not all(type(n) is int and n >= 1 for n in (version, next_id)):
+        raise _malformed(shown, "has a malformed meta record")
+    loops = data.setdefault(LOOPS, {})
+    # Keys like "01" or "²" would become another id, or fail, once TinyDB parses them.
+    if not isinstance(loops, dict) or not all(
+        key.isascii() and key.isdigit() and key[0] != "0" and isinstance(doc, dict)
+        for key, doc in loops.items()
+    ):
+        raise _malformed(shown, "has a malformed loops table")
+    # A hand-edited file may hold ids at or past its counter: skip past them (in memory;
+    # the file changes only with a real write) so that no id is handed out twice.
+    meta["next_id"] = max(next_id, max(map(int, loops), default=0) + 1)
+    return data
+
+
+def _malformed(shown: Path, what: str) -> StoreError:
+    return StoreError(
+        f"store {shown} {what}: it was left untouched",
+        hint="restore it from a backup or point --store elsewhere",
+    )
+
+
+def _os_error(shown: Path, action: str, error: OSError) -> StoreError:
+    return StoreError(
+        f"store {shown} cannot be {action}: {error.strerror or error}",
+        hint="point --store at a file you may read and write, in a folder you may write",
+    )
+
+
+def _lock_timeout(value: float | None) -> float:
+    if value is None:
+        raw = os.environ.get("LOOPCLOSER_LOCK_TIMEOUT", "").strip()
+        try:
+            value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+        except ValueError:
+            value = -1.0
+    if not value >= 0:  # also refuses NaN
+        raise StoreError(
+            "the store lock timeout (LOOPCLOSER_LOCK_TIMEOUT) must be a number of seconds >= 0",
+            hint="fix or unset LOOPCLOSER_LOCK_TIMEOUT",
+        )
+    return value
+
+
+def _write_lock_note(fd: int, note: str) -> None:
+    # The note only explains a wait to others: a full disk must not fail the command.
+    with suppress(OSError):
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, note.encode())
+
+
+def _lock_holder(fd: int) -> str:
+    with suppress(OSError):  # on Windows the holder's locked byte cannot be read
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200).decode(errors="replace").strip() or "another process"
+    return "another process"
+
+
+def _try_lock(fd: int, shown: Path) -> bool:
+    """Take the exclusive lock on fd if it is free; False if another process holds it."""
+    try:
+        if sys.platform == "win32":  # untested: locks byte 0, so the note is unreadable
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as error:
+        if sys.platform == "win32":
+            return False
+        raise _os_error(shown, "locked", error) from None  # e.g. ENOLCK on NFS
+    return True
