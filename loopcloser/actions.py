@@ -1,0 +1,109 @@
+"""What an agent does to a store: add a loop, change one, look loops up.
+
+These functions tie the pure model to the store; they read no clock and
+print nothing, so any front end can call them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from loopcloser.errors import NotFound
+from loopcloser.model import (
+    ACTIVE,
+    Event,
+    Flags,
+    Loop,
+    State,
+    apply,
+    derive,
+    from_document,
+    to_document,
+    urgency,
+)
+
+if TYPE_CHECKING:
+    from loopcloser.store import Store
+
+
+def add(store: Store, created: Event) -> Loop:
+    """Store a new loop from its creation event; returns it with its id."""
+    loop = apply(None, created)
+    with store.transaction() as transaction:
+        loop_id = transaction.insert(to_document(loop))
+    return replace(loop, id=loop_id)
+
+
+def change(store: Store, loop_id: int, event: Event) -> Loop:
+    """Apply ``event`` to loop ``loop_id`` under the store's lock; returns the result."""
+    with store.transaction() as transaction:
+        document = transaction.get(loop_id)
+        if document is None:
+            raise not_found(loop_id)
+        loop = apply(from_document(loop_id, document), event)
+        transaction.put(loop_id, to_document(loop))
+    return loop
+
+
+def fetch(store: Store, loop_id: int) -> Loop:
+    """The loop with this id, or NotFound."""
+    document = store.get(loop_id)
+    if document is None:
+        raise not_found(loop_id)
+    return from_document(loop_id, document)
+
+
+def not_found(loop_id: int) -> NotFound:
+    """The error for an id the store does not hold."""
+    return NotFound(
+        f"no loop #{loop_id} in this store", hint="see the ids with: loopcloser list --all"
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which loops ``list`` shows; the default is every loop still ours to close."""
+
+    states: frozenset[State] = ACTIVE
+    customer: str | None = None
+    tag: str | None = None
+    owner: str | None = None
+    overdue: bool = False
+    due_before: datetime | None = None
+
+
+def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[Loop, Flags]]:
+    """The loops matching ``query`` with their flags, most urgent first."""
+    wanted_states = {str(state) for state in query.states}
+    customer = query.customer.casefold() if query.customer else None
+    rows = []
+    for loop_id, document in store.documents().items():
+        # Cheap checks on the raw document first: most loops in a long-used
+        # store are closed, and building them is the expensive part.
+        if document.get("state") not in wanted_states:
+            continue
+        if query.owner is not None and document.get("owner") != query.owner:
+            continue
+        if query.tag is not None and query.tag not in document.get("tags", ()):
+            continue
+        if customer is not None and not matches_customer(document, customer):
+            continue
+        loop = from_document(loop_id, document)
+        if query.due_before is not None and loop.due >= query.due_before:
+            continue
+        flags = derive(loop, now, tz)
+        if query.overdue and not flags.overdue:
+            continue
+        rows.append((loop, flags))
+    rows.sort(key=lambda row: (*urgency(*row), row[0].id))
+    return rows
+
+
+def matches_customer(document: dict[str, object], needle: str) -> bool:
+    """Case-insensitive match on the customer's name or contact details."""
+    return any(
+        isinstance(value, str) and needle in value.casefold()
+        for value in (document.get("customer"), document.get("contact"))
+    )

@@ -1,0 +1,208 @@
+"""Settings: the agent's name, time zone, working time and date order, in a TOML file."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time, tzinfo
+from pathlib import Path
+
+from loopcloser.errors import BadInput
+from loopcloser.when import Calendar
+
+APP = "loopcloser"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNELS = ("phone", "email", "chat", "social", "in-person", "video", "sms", "letter")
+
+
+def default_agent() -> str:
+    """The login name, as a sensible owner until the agent sets one."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+
+
+def check_agent(value: str) -> str:
+    """An agent name: any non-empty text without line breaks."""
+    value = value.strip()
+    if not value or "\n" in value:
+        raise BadInput("the agent name must be one non-empty line")
+    return value
+
+
+def check_timezone(value: str) -> str:
+    """An IANA zone name such as Europe/Rome, or empty for the system's zone."""
+    value = value.strip()
+    if value:
+        zone_of(value)
+    return value
+
+
+def check_clock(value: str) -> str:
+    """A time of day as HH:MM."""
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise BadInput(f"'{value}' is not a time of day", hint="write it as HH:MM, e.g. 17:30")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def check_workdays(value: str) -> str:
+    """Working days as a comma-separated list or range of mon..sun."""
+    days: list[str] = []
+    for part in value.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise BadInput(
+                f"'{value}' is not a list of weekdays", hint="for example mon-fri or mon,tue,thu"
+            )
+        span = WEEKDAYS[WEEKDAYS.index(first) : WEEKDAYS.index(last or first) + 1]
+        days.extend(day for day in span if day not in days)
+    if not days:
+        raise BadInput("at least one working day is needed", hint="for example mon-fri")
+    return ",".join(sorted(days, key=WEEKDAYS.index))
+
+
+def check_date_order(value: str) -> str:
+    """day-first (30/11) or month-first (11/30)."""
+    value = value.strip().lower()
+    if value not in ("day-first", "month-first"):
+        raise BadInput(f"'{value}' is not a date order", hint="use day-first or month-first")
+    return value
+
+
+def check_channel(value: str) -> str:
+    """A channel name, one of CHANNELS."""
+    value = value.strip().lower()
+    if value not in CHANNELS:
+        raise BadInput(f"'{value}' is not a channel", hint=f"use one of: {', '.join(CHANNELS)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its default, how it is checked and what it means."""
+
+    default: Callable[[], str]
+    check: Callable[[str], str]
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    "agent": Key(default_agent, check_agent, "your name, the owner of the loops you add"),
+    "timezone": Key(lambda: "", check_timezone, "IANA time zone, e.g. Europe/Rome (empty: system)"),
+    "work_start": Key(lambda: "09:00", check_clock, "start of the working day, HH:MM"),
+    "work_end": Key(lambda: "17:30", check_clock, "end of the working day (eod), HH:MM"),
+    "work_days": Key(lambda: "mon,tue,wed,thu,fri", check_workdays, "working days, e.g. mon-fri"),
+    "date_order": Key(
+        lambda: "day-first", check_date_order, "how 3/4 reads: day-first or month-first"
+    ),
+    "default_channel": Key(lambda: "phone", check_channel, "channel used when --via is not given"),
+}
+
+
+def config_path() -> Path:
+    """LOOPCLOSER_CONFIG, else config.toml in the platform's user config directory."""
+    override = os.environ.get("LOOPCLOSER_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP) / "config.toml"
+
+
+def read_file(path: Path) -> dict[str, str]:
+    """The raw settings in the file; missing file means none."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(
+            f"cannot read config {path}: {error}", hint="fix or remove the file"
+        ) from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as error:
+        raise BadInput(
+            f"config {path} is not valid TOML: {error}", hint="fix or remove the file"
+        ) from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise BadInput(
+            f"config {path} has unknown setting {', '.join(unknown)}",
+            hint=f"known settings: {', '.join(KEYS)}",
+        )
+    return {name: str(value) for name, value in data.items()}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings: file values over defaults."""
+
+    values: dict[str, str]
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone in which dates are read and shown."""
+        return zone_of(self.values["timezone"])
+
+    def calendar(self) -> Calendar:
+        """The working calendar that date words are read against."""
+        start, end = (time.fromisoformat(self.values[name]) for name in ("work_start", "work_end"))
+        days = frozenset(WEEKDAYS.index(day) for day in self.values["work_days"].split(","))
+        return Calendar(
+            tz=self.tz,
+            day_first=self.values["date_order"] == "day-first",
+            work_start=start,
+            work_end=end,
+            work_days=days,
+        )
+
+
+def load(path: Path | None = None) -> Settings:
+    """Settings from the config file, each checked, defaults for the rest."""
+    stored = read_file(path or config_path())
+    values = {}
+    for name, key in KEYS.items():
+        values[name] = key.check(stored[name]) if name in stored else key.default()
+    return Settings(values)
+
+
+def zone_of(name: str) -> tzinfo:
+    """The tzinfo for an IANA name, or the system's zone for an empty name."""
+    if not name:
+        from dateutil.tz import tzlocal
+
+        return tzlocal()
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"'{name}' is not a time zone", hint="use an IANA name such as Europe/Rome or UTC"
+        ) from None
+
+
+def save(name: str, value: str, path: Path | None = None) -> str:
+    """Check and store one setting; returns the value as stored."""
+    if name not in KEYS:
+        raise BadInput(f"unknown setting '{name}'", hint=f"known settings: {', '.join(KEYS)}")
+    checked = KEYS[name].check(value)
+    target = path or config_path()
+    stored = read_file(target)
+    stored[name] = checked
+    import tomli_w
+
+    from loopcloser.atomic import write_atomically
+
+    write_atomically(target, tomli_w.dumps(stored).encode("utf-8"))
+    return checked

@@ -1,0 +1,194 @@
+"""How loops look: JSON for scripts, plain text for pipes, rich tables on a terminal.
+
+rich is imported only when output goes to a terminal, so scripts and pipes
+do not pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any, TextIO
+
+from loopcloser.model import Event, Flags, Kind, Loop, encode_field, event_to_document
+from loopcloser.when import describe_due, format_duration
+
+JSON_FIELDS = (
+    "uid",
+    "customer",
+    "contact",
+    "prefers",
+    "via",
+    "promise",
+    "owner",
+    "created",
+    "due",
+    "state",
+    "remind",
+    "update_every",
+    "waiting_on",
+    "tags",
+    "ref",
+)
+
+
+def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[str, Any]:
+    """A loop as the JSON contract promises it: stored fields plus derived flags."""
+    data: dict[str, Any] = {"id": loop.id}
+    data.update({name: encode_field(name, getattr(loop, name)) for name in JSON_FIELDS})
+    data.update(
+        overdue=flags.overdue,
+        due_today=flags.due_today,
+        untold=flags.untold,
+        silent=flags.silent,
+        outcome=None if flags.outcome is None else str(flags.outcome),
+        last_contact=encode_field("due", flags.last_contact),
+    )
+    if with_events:
+        data["events"] = [event_to_document(event) for event in loop.events]
+    return data
+
+
+def to_json(value: Any, *, compact: bool = False) -> str:
+    """Stable JSON text: sorted keys, UTF-8 kept readable; indented unless compact."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=None if compact else 2)
+
+
+def local_time(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str:
+    """A moment as an agent reads it, e.g. ``Fri 27 Nov 17:30`` (year if not this one)."""
+    local = moment.astimezone(tz)
+    if now is not None and local.year == now.astimezone(tz).year:
+        return local.strftime("%a %d %b %H:%M")
+    return local.strftime("%a %d %b %Y %H:%M")
+
+
+def flag_words(flags: Flags) -> list[str]:
+    """The flags that are set, as words."""
+    words = [name for name in ("overdue", "due_today", "untold", "silent") if getattr(flags, name)]
+    if flags.outcome is not None:
+        words.append(str(flags.outcome))
+    return [word.replace("_", " ") for word in words]
+
+
+def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime) -> list[list[str]]:
+    """One row of cells per loop, in the order given."""
+    return [
+        [
+            str(loop.id),
+            describe_due(loop.due, now),
+            one_line(loop.customer),
+            one_line(loop.promise),
+            str(loop.state),
+            ", ".join(flag_words(flags)),
+        ]
+        for loop, flags in rows
+    ]
+
+
+LIST_HEADER = ["ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
+STYLES = {"overdue": "bold red", "untold": "yellow", "silent": "magenta"}
+
+
+def one_line(text: str, width: int = 60) -> str:
+    """Text squeezed onto one line of a table, cut with an ellipsis if long."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def print_list(
+    rows: Sequence[tuple[Loop, Flags]], now: datetime, out: TextIO, terminal: bool
+) -> None:
+    """The list as a table: coloured on a terminal, plain columns elsewhere."""
+    cells = list_rows(rows, now)
+    if not terminal:
+        out.write(plain_table([LIST_HEADER, *cells]))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in LIST_HEADER:
+        table.add_column(name, no_wrap=name in ("ID", "DUE", "STATE"))
+    for (_, flags), row in zip(rows, cells, strict=True):
+        style = next((STYLES[word] for word in STYLES if getattr(flags, word)), None)
+        table.add_row(*row, style=style)
+    Console(file=out, highlight=False).print(table)
+
+
+def plain_table(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces, the last column unpadded."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
+    """One line of a loop's timeline."""
+    when = local_time(event.at, tz, now)
+    what = str(event.kind)
+    if event.kind is Kind.CREATED:
+        what = "promised"
+    elif event.kind is Kind.EDITED:
+        what = "edited " + ", ".join(sorted(event.changes))
+    elif event.kind is Kind.RESCHEDULED and "due" in event.changes:
+        told = "customer told" if event.told else "customer NOT told"
+        new_due = local_time(datetime.fromisoformat(event.changes["due"]), tz, now)
+        what = f"rescheduled to {new_due} ({told})"
+    if event.via:
+        what += f" via {event.via}"
+    line = f"{when}  {what} by {event.by}"
+    if event.text:
+        line += f": {event.text}"
+    return line
+
+
+def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]:
+    """Every field of a loop and its whole timeline, as lines of text."""
+    state = str(loop.state)
+    if flag_words(flags):
+        state += f" ({', '.join(flag_words(flags))})"
+    fields = [
+        ("state", state),
+        ("due", f"{local_time(loop.due, tz, now)} ({describe_due(loop.due, now)})"),
+        ("owner", loop.owner),
+        ("contact", loop.contact),
+        ("prefers", loop.prefers),
+        ("promised via", loop.via),
+        ("updates every", format_duration(loop.update_every) if loop.update_every else None),
+        ("reminders", ", ".join(local_time(moment, tz, now) for moment in loop.remind) or None),
+        ("waiting on", loop.waiting_on.party if loop.waiting_on else None),
+        ("tags", ", ".join(loop.tags) or None),
+        ("ref", loop.ref),
+        ("last contact", local_time(flags.last_contact, tz, now)),
+        ("created", local_time(loop.created, tz, now)),
+        ("uid", loop.uid),
+    ]
+    lines = [f"#{loop.id}  {loop.customer}: {loop.promise}", ""]
+    lines += [f"{name:<14}{value}" for name, value in fields if value]
+    lines += ["", "History"]
+    lines += ["  " + describe_event(event, tz, now) for event in loop.events]
+    return lines
+
+
+def print_show(
+    loop: Loop, flags: Flags, now: datetime, tz: tzinfo, out: TextIO, terminal: bool
+) -> None:
+    """A loop in full: bold title and coloured flags on a terminal, plain text elsewhere."""
+    lines = show_lines(loop, flags, now, tz)
+    if not terminal:
+        out.write("\n".join(lines) + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False)
+    console.print(Text(lines[0], style="bold"))
+    for line in lines[1:]:
+        style = next(
+            (STYLES[word] for word in STYLES if line.startswith("state") and word in line), ""
+        )
+        console.print(Text(line, style=style))

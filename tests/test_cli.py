@@ -1,0 +1,360 @@
+"""The commands, through typer's runner, with a private store and a pinned clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import typer
+
+from loopcloser import __version__
+from loopcloser.cli import app
+from tests.conftest import Run
+
+LOOP_FIELDS = {
+    "id", "uid", "customer", "contact", "prefers", "via", "promise", "owner", "created", "due",
+    "state", "tags", "ref", "update_every", "waiting_on", "remind", "overdue", "due_today",
+    "untold", "silent", "outcome", "last_contact",
+}  # fmt: skip
+
+Add = Callable[..., int]
+
+
+def test_version(run: Run) -> None:
+    result = run("--version")
+    assert result.code == 0
+    assert result.out == f"loopcloser {__version__}\n"
+
+
+def test_add_prints_the_new_id_for_scripts(run: Run) -> None:
+    first = run("add", "Maria Rossi", "call back about the refund", "--due", "fri 12:00")
+    second = run("add", "ACME", "send the invoice", "--due", "tomorrow")
+    assert (first.code, first.out) == (0, "1\n")
+    assert (second.code, second.out) == (0, "2\n")
+
+
+def test_add_json_prints_the_whole_loop(run: Run) -> None:
+    result = run(
+        "add", "Maria Rossi", "call back", "--due", "fri 12:00", "--via", "email",
+        "--contact", "maria@example.com", "--prefers", "phone", "--every", "2d",
+        "--tag", "billing", "--tag", "vip", "--ref", "CRM-1", "--owner", "luca",
+        "--remind", "thu 9:00", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    loop = result.json()
+    assert set(loop) == LOOP_FIELDS
+    assert loop["id"] == 1
+    assert loop["due"] == "2026-11-27T11:00:00Z"  # Friday 12:00 in Rome
+    assert loop["created"] == "2026-11-25T09:00:00Z"
+    assert loop["remind"] == ["2026-11-26T08:00:00Z"]
+    assert loop["state"] == "open"
+    assert loop["via"] == "email" and loop["prefers"] == "phone"
+    assert loop["update_every"] == 2 * 86400
+    assert loop["tags"] == ["billing", "vip"]
+    assert loop["owner"] == "luca"
+    assert (loop["overdue"], loop["untold"], loop["silent"], loop["outcome"]) == (
+        False, False, False, None,
+    )  # fmt: skip
+
+
+def test_owner_defaults_to_the_configured_agent(run: Run, add: Add) -> None:
+    add()
+    assert run("show", "1", "--json").json()["owner"] == "anna"
+
+
+def test_a_due_date_in_the_past_is_refused_unless_allowed(run: Run) -> None:
+    refused = run("add", "Maria", "call back", "--due", "today 9:00")
+    assert refused.code == 2
+    assert "has passed" in refused.err and "--allow-past" in refused.err
+    allowed = run("add", "Maria", "call back", "--due", "2026-11-24 9:00", "--allow-past")
+    assert allowed.code == 0
+    assert run("list", "--json").json()[0]["overdue"] is True
+
+
+def test_an_unreadable_due_date_lists_the_accepted_forms(run: Run) -> None:
+    result = run("add", "Maria", "call back", "--due", "call back in 3 days")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.count("\n") == 1, "one line"
+    assert "tomorrow 9am" in result.err and "2bd" in result.err
+
+
+def test_list_puts_overdue_then_untold_then_soonest_due(run: Run, add: Add) -> None:
+    later = add("Later Ltd", "send quote", "--due", "2026-12-10")
+    soon = add("Soon Spa", "confirm delivery", "--due", "tomorrow")
+    untold = add("Told Not", "fix account", "--due", "2026-12-05")
+    overdue = add("Late Inc", "call back", "--due", "today 11:00")
+    assert run("done", str(untold)).code == 0
+    listed = run("list", "--json", now="2026-11-25T12:00:00Z").json()
+    assert [loop["id"] for loop in listed] == [overdue, untold, soon, later]
+    assert [loop["overdue"] for loop in listed] == [True, False, False, False]
+
+
+def test_done_loop_stays_in_list_as_untold_until_closed(run: Run, add: Add) -> None:
+    loop_id = add()
+    done = run("done", str(loop_id), "refund issued")
+    assert done.code == 0
+    assert "has not been told" in done.out
+    listed = run("list", "--json").json()
+    assert [(loop["id"], loop["state"], loop["untold"]) for loop in listed] == [
+        (loop_id, "done", True)
+    ]
+    assert run("close", str(loop_id), "called her", "--via", "phone").code == 0
+    assert run("list", "--json").json() == []
+
+
+def test_closing_by_the_due_is_kept_and_after_it_late(run: Run, add: Add) -> None:
+    kept = add("A", "call back", "--due", "tomorrow 12:00")
+    late = add("B", "call back", "--due", "tomorrow 12:00")
+    assert run("close", str(kept), "--via", "phone", now="2026-11-26T10:59:00Z").code == 0
+    closing = run("close", str(late), "--via", "email", now="2026-11-26T11:01:00Z")
+    assert "(late)" in closing.out
+    outcomes = {loop["id"]: loop["outcome"] for loop in run("list", "--all", "--json").json()}
+    assert outcomes == {kept: "kept", late: "late"}
+
+
+def test_closing_a_cancelled_loop_is_refused_with_what_to_do(run: Run, add: Add) -> None:
+    loop_id = add()
+    assert run("cancel", str(loop_id), "--reason", "customer withdrew").code == 0
+    refused = run("close", str(loop_id))
+    assert refused.code == 4
+    assert f"reopen {loop_id}" in refused.err
+    assert run("reopen", str(loop_id), "--reason", "customer asked again").code == 0
+    assert run("close", str(loop_id)).code == 0
+
+
+def test_marking_done_twice_is_refused(run: Run, add: Add) -> None:
+    loop_id = add()
+    assert run("done", str(loop_id)).code == 0
+    assert run("done", str(loop_id)).code == 4
+
+
+def test_cancel_and_reopen_need_a_reason(run: Run, add: Add) -> None:
+    loop_id = add()
+    assert run("cancel", str(loop_id)).code == 2
+    assert run("cancel", str(loop_id), "--reason", "  ").code == 2
+    assert run("show", str(loop_id), "--json").json()["state"] == "open"
+
+
+@pytest.mark.parametrize("command", ["show", "done", "close", "note", "contact"])
+def test_an_unknown_id_is_not_found(run: Run, add: Add, command: str) -> None:
+    add()
+    args = [command, "42"] + (["text"] if command in ("note", "contact") else [])
+    result = run(*args)
+    assert result.code == 3
+    assert "no loop #42" in result.err
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "0", "-1", "4.5"])
+def test_a_malformed_id_is_bad_input(run: Run, bad_id: str) -> None:
+    result = run("show", "--", bad_id)
+    assert result.code == 2
+    assert "not a loop id" in result.err
+
+
+def test_ids_can_be_typed_with_a_hash(run: Run, add: Add) -> None:
+    loop_id = add()
+    assert run("show", f"#{loop_id}", "--json").json()["id"] == loop_id
+
+
+def test_show_has_every_field_and_the_timeline(run: Run, add: Add) -> None:
+    loop_id = add("Maria Rossi", "call back", "--contact", "maria@example.com", "--ref", "CRM-9")
+    run("note", str(loop_id), "Finance ticket FIN-332 opened")
+    run("contact", str(loop_id), "told her Finance is on it", "--via", "email")
+    shown = run("show", str(loop_id))
+    assert shown.code == 0
+    for text in (
+        "Maria Rossi",
+        "maria@example.com",
+        "CRM-9",
+        "Finance ticket FIN-332",
+        "via email",
+    ):
+        assert text in shown.out
+    data = run("show", str(loop_id), "--json").json()
+    assert set(data) == LOOP_FIELDS | {"events"}
+    assert [event["kind"] for event in data["events"]] == ["created", "note", "contact"]
+    assert data["events"][2]["via"] == "email"
+
+
+def test_contact_resets_the_silence_clock(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "call back", "--due", "2026-12-20", "--every", "1d")
+    later = "2026-11-27T09:00:00Z"
+    assert run("show", str(loop_id), "--json", now=later).json()["silent"] is True
+    run("contact", str(loop_id), "still on it", "--via", "phone", now=later)
+    flags = run("show", str(loop_id), "--json", now="2026-11-27T10:00:00Z").json()
+    assert flags["silent"] is False
+    assert flags["last_contact"] == later
+
+
+def test_list_filters(run: Run, add: Add) -> None:
+    maria = add("Maria Rossi", "refund", "--contact", "maria@example.com", "--tag", "billing")
+    acme = add("ACME", "invoice", "--owner", "luca", "--due", "tomorrow")
+    closed = add("Zeta", "call", "--due", "tomorrow")
+    run("close", str(closed))
+
+    def ids(*args: str) -> list[int]:
+        result = run("list", "--json", *args)
+        assert result.code == 0, result.err
+        return [loop["id"] for loop in result.json()]
+
+    assert ids() == [acme, maria]
+    assert ids("--customer", "MARIA") == [maria]
+    assert ids("--customer", "example.com") == [maria]
+    assert ids("--tag", "billing") == [maria]
+    assert ids("--owner", "luca") == [acme]
+    assert ids("--due-before", "thu 23:00") == [acme]
+    assert ids("--overdue") == []
+    assert ids("--all") == [acme, maria, closed]
+    assert ids("--state", "closed") == [closed]
+    assert run("list", "--state", "nope").code == 2
+
+
+def test_edit_changes_details_and_keeps_them_in_history(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "call back", "--tag", "billing")
+    result = run(
+        "edit", str(loop_id), "--promise", "call back today", "--contact", "+39 055 1",
+        "--tag", "vip", "--untag", "billing", "--every", "36h", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    loop = result.json()
+    assert (loop["promise"], loop["contact"], loop["tags"]) == (
+        "call back today",
+        "+39 055 1",
+        ["vip"],
+    )
+    assert loop["update_every"] == 36 * 3600
+    assert run("edit", str(loop_id)).code == 2
+    assert run("edit", str(loop_id), "--every", "off", "--json").json()["update_every"] is None
+    kinds = [event["kind"] for event in run("show", str(loop_id), "--json").json()["events"]]
+    assert kinds == ["created", "edited", "edited"]
+
+
+def test_errors_under_json_are_one_json_line_on_stderr(run: Run) -> None:
+    result = run("show", "7", "--json")
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.count("\n") == 1
+    error = json.loads(result.err)
+    assert error["error"] == "not_found" and error["exit_code"] == 3
+    assert error["hint"]
+
+
+def test_usage_errors_are_one_line_with_exit_2(run: Run) -> None:
+    result = run("add", "Maria", "call back")
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert "--due" in result.err and "loopcloser add --help" in result.err
+
+
+def test_a_malformed_pinned_now_is_bad_input(run: Run) -> None:
+    result = run("list", now="next tuesday-ish")
+    assert result.code == 2
+    assert "LOOPCLOSER_NOW" in result.err
+
+
+def test_a_corrupt_store_is_reported_and_left_untouched(run: Run, home: Path) -> None:
+    store = home / "loops.json"
+    store.write_bytes(b'{"loops": {"1": {"customer": "Mar')
+    before = store.read_bytes()
+    for args in (["list"], ["add", "X", "Y", "--due", "tomorrow"], ["close", "1"]):
+        result = run(*args)
+        assert result.code == 5, result.err
+        assert "Traceback" not in result.err
+    assert store.read_bytes() == before
+
+
+def test_plain_list_output_when_not_a_terminal(run: Run, add: Add) -> None:
+    add("Maria Rossi", "call back about the refund", "--due", "today 11:00")
+    add("ACME Logistics", "send the corrected invoice", "--due", "tomorrow")
+    run("done", "2")
+    result = run("list", now="2026-11-25T12:00:00Z")
+    assert result.out == (
+        "ID  DUE      CUSTOMER        PROMISE                     STATE  FLAGS\n"
+        "1   2h late  Maria Rossi     call back about the refund  open   overdue, due today\n"
+        "2   in 1d    ACME Logistics  send the corrected invoice  done   untold\n"
+    )
+    assert "\x1b[" not in result.out
+
+
+def test_an_empty_list_says_so_on_stderr_and_json_is_an_empty_array(run: Run) -> None:
+    empty = run("list")
+    assert (empty.code, empty.out) == (0, "")
+    assert "No open loops" in empty.err
+    assert run("list", "--json").out == "[]\n"
+
+
+def test_config_set_get_and_list(run: Run, home: Path) -> None:
+    assert run("config", "set", "work_end", "18:00").code == 0
+    assert run("config", "get", "work_end").out == "18:00\n"
+    assert run("config", "list", "--json").json()["timezone"] == "Europe/Rome"
+    assert "agent" in run("config", "list").out
+    assert run("add", "M", "p", "--due", "eod", "--json").json()["due"] == "2026-11-25T17:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("timezone", "Mars/Olympus"),
+        ("work_end", "25:00"),
+        ("work_days", "funday"),
+        ("colour", "red"),
+    ],
+)
+def test_config_refuses_bad_values(run: Run, key: str, value: str) -> None:
+    result = run("config", "set", key, value)
+    assert result.code == 2
+    assert result.err.startswith("loopcloser: ")
+
+
+def test_a_config_file_that_is_not_toml_is_reported(run: Run, home: Path) -> None:
+    (home / "config.toml").write_text("agent = \n", encoding="utf-8")
+    result = run("list")
+    assert result.code == 2
+    assert "not valid TOML" in result.err
+
+
+def test_day_first_setting_decides_how_dates_read(run: Run) -> None:
+    assert run("add", "M", "p", "--due", "3/12", "--json").json()["due"].startswith("2026-12-03")
+    run("config", "set", "date_order", "month-first")
+    assert run("add", "M", "p", "--due", "3/12", "--json").json()["due"].startswith("2027-03-12")
+
+
+def test_demo_builds_a_store_and_shows_today(run: Run, home: Path) -> None:
+    target = home / "demo.json"
+    result = run("demo", "--store", str(target))
+    assert result.code == 0, result.err
+    assert "Maria Rossi" in result.out and "untold" in result.out and "overdue" in result.out
+    assert str(target) in result.err
+    states = {
+        loop["state"] for loop in run("list", "--all", "--json", "--store", str(target)).json()
+    }
+    assert states == {"open", "waiting", "done", "closed", "cancelled"}
+    again = run("demo", "--store", str(target))
+    assert again.code == 2, "never pours the demo into a store that holds loops"
+
+
+def test_bare_command_shows_help(run: Run) -> None:
+    result = run()
+    assert result.code == 0
+    assert "add" in result.out and "list" in result.out
+
+
+def all_commands() -> list[tuple[str, ...]]:
+    group = typer.main.get_command(app)
+    names: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            names.extend((name, sub) for sub in command.commands)
+        else:
+            names.append((name,))
+    return names
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help_with_an_example(run: Run, command: tuple[str, ...]) -> None:
+    result = run(*command, "--help")
+    assert result.code == 0
+    assert "Example:" in result.out

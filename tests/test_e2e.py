@@ -1,0 +1,132 @@
+"""The installed ``loopcloser`` executable, run as a shell script runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EXECUTABLE = Path(sys.executable).parent / "loopcloser"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "config.toml"
+    config.write_text('agent = "anna"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
+    return {
+        **os.environ,
+        "LOOPCLOSER_STORE": str(tmp_path / "loops.json"),
+        "LOOPCLOSER_CONFIG": str(config),
+        "LOOPCLOSER_NOW": "2026-11-25T09:00:00Z",
+    }
+
+
+def loopcloser(
+    env: dict[str, str], *args: str, **overrides: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(EXECUTABLE), *args],
+        env={**env, **overrides},
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_executable_is_installed() -> None:
+    assert EXECUTABLE.exists(), "install the package: pip install -e '.[test]'"
+
+
+def test_a_promise_from_add_to_close_as_a_script_sees_it(env: dict[str, str]) -> None:
+    added = loopcloser(
+        env, "add", "Maria Rossi", "call back about the refund", "--due", "fri 12:00"
+    )
+    assert (added.returncode, added.stdout) == (0, "1\n")
+    assert loopcloser(env, "done", "1", "refund issued").returncode == 0
+    untold = as_json(loopcloser(env, "list", "--json"))
+    assert [(loop["id"], loop["untold"]) for loop in untold] == [(1, True)]
+    closed = as_json(loopcloser(env, "close", "1", "called her", "--via", "phone", "--json"))
+    assert (closed["state"], closed["outcome"]) == ("closed", "kept")
+    late_now = {"LOOPCLOSER_NOW": "2026-11-28T09:00:00Z"}
+    shown = as_json(loopcloser(env, "show", "1", "--json", **late_now))
+    assert [event["kind"] for event in shown["events"]] == ["created", "done", "closed"]
+    assert shown["due"] == "2026-11-27T11:00:00Z"
+    assert loopcloser(env, "list", "--json", **late_now).stdout == "[]\n"
+
+
+def test_python_dash_m_runs_the_same_program(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "loopcloser", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("loopcloser ")
+
+
+def test_exit_codes_scripts_can_branch_on(env: dict[str, str]) -> None:
+    loopcloser(env, "add", "Maria", "call back", "--due", "tomorrow")
+    loopcloser(env, "cancel", "1", "--reason", "withdrawn")
+    assert loopcloser(env, "add", "Maria", "call", "--due", "someday").returncode == 2
+    assert loopcloser(env, "show", "99").returncode == 3
+    assert loopcloser(env, "close", "1").returncode == 4
+    Path(env["LOOPCLOSER_STORE"]).write_text("not json", encoding="utf-8")
+    broken = loopcloser(env, "list")
+    assert broken.returncode == 5
+    assert "Traceback" not in broken.stderr
+    assert Path(env["LOOPCLOSER_STORE"]).read_text(encoding="utf-8") == "not json"
+
+
+def test_shell_metacharacters_are_stored_as_text(env: dict[str, str], tmp_path: Path) -> None:
+    name = "$(touch pwned); `rm -rf x` | 'Rossi' \"&\" ; 💥 \u202ename"
+    loopcloser(env, "add", name, "call back; echo hi", "--due", "tomorrow")
+    assert as_json(loopcloser(env, "show", "1", "--json"))["customer"] == name
+    assert not (tmp_path / "pwned").exists()
+    assert not Path("pwned").exists()
+
+
+def test_the_store_is_private_to_its_owner(env: dict[str, str]) -> None:
+    loopcloser(env, "add", "Maria", "call back", "--due", "tomorrow")
+    assert Path(env["LOOPCLOSER_STORE"]).stat().st_mode & 0o777 == 0o600
+
+
+WORKER = """
+import subprocess, sys
+for n in range(int(sys.argv[2])):
+    command = [sys.argv[1], "add", f"{sys.argv[3]} {n}", "call back", "--due", "tomorrow"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(done.stderr)
+"""
+
+
+def test_two_processes_adding_at_once_lose_nothing(env: dict[str, str]) -> None:
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(EXECUTABLE), "100", label],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for label in ("first", "second")
+    ]
+    for worker in workers:
+        _, errors = worker.communicate(timeout=300)
+        assert worker.returncode == 0, errors
+    loops = as_json(loopcloser(env, "list", "--json"))
+    assert len(loops) == 200
+    assert sorted(loop["id"] for loop in loops) == list(range(1, 201))
+    customers = {loop["customer"] for loop in loops}
+    assert customers == {f"{label} {n}" for label in ("first", "second") for n in range(100)}
