@@ -1,0 +1,23 @@
+# The few targets a newcomer needs.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/loopcloser: pyproject.toml
+	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[test]'
+
+demo: $(BIN)/loopcloser  ## build a sample store and show today's view
+	$(BIN)/loopcloser demo
+
+test: $(BIN)/loopcloser  ## lint, types and the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/loopcloser  ## ruff and mypy only
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: $(BIN)/loopcloser  ## start-up figures against bare Python
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
