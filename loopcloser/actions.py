@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from loopcloser.errors import NotFound
+from loopcloser.errors import NotFound, StoreError
 from loopcloser.model import (
     ACTIVE,
     Event,
@@ -42,7 +42,7 @@ def change(store: Store, loop_id: int, event: Event) -> Loop:
         document = transaction.get(loop_id)
         if document is None:
             raise not_found(loop_id)
-        loop = apply(from_document(loop_id, document), event)
+        loop = apply(load(loop_id, document), event)
         transaction.put(loop_id, to_document(loop))
     return loop
 
@@ -52,7 +52,18 @@ def fetch(store: Store, loop_id: int) -> Loop:
     document = store.get(loop_id)
     if document is None:
         raise not_found(loop_id)
-    return from_document(loop_id, document)
+    return load(loop_id, document)
+
+
+def load(loop_id: int, document: dict[str, Any]) -> Loop:
+    """A loop from its stored document; a document edited out of shape is a store error."""
+    try:
+        return from_document(loop_id, document)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise StoreError(
+            f"loop #{loop_id} in the store is malformed ({type(error).__name__}: {error})",
+            hint="the file was left untouched; restore it from a backup or fix that loop by hand",
+        ) from None
 
 
 def not_found(loop_id: int) -> NotFound:
@@ -90,7 +101,7 @@ def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[
             continue
         if customer is not None and not matches_customer(document, customer):
             continue
-        loop = from_document(loop_id, document)
+        loop = load(loop_id, document)
         if query.due_before is not None and loop.due >= query.due_before:
             continue
         flags = derive(loop, now, tz)

@@ -1,7 +1,5 @@
 """The ``loopcloser`` command line: parse arguments, call the core, hand results to render."""
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +12,7 @@ from typer.core import TyperGroup
 
 from loopcloser import __version__
 from loopcloser.errors import BadInput, ExitCode, LoopcloserError
-from loopcloser.model import Event, Kind, Loop, State, derive
+from loopcloser.model import Event, Flags, Kind, Loop, State, derive
 
 if TYPE_CHECKING:
     from loopcloser.config import Settings
@@ -149,14 +147,14 @@ def now_moment() -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def settings() -> Settings:
+def settings() -> "Settings":
     """The user's settings (config file over defaults)."""
     from loopcloser import config
 
     return config.load()
 
 
-def open_store(path: Path | None) -> Store:
+def open_store(path: Path | None) -> "Store":
     """The store at ``path``, else the one in the user's data directory."""
     from loopcloser.store import Store
 
@@ -178,7 +176,7 @@ def parse_id(text: str) -> int:
     return int(digits)
 
 
-def parse_due(text: str, now: datetime, conf: Settings, allow_past: bool = False) -> datetime:
+def parse_due(text: str, now: datetime, conf: "Settings", allow_past: bool = False) -> datetime:
     """A due date as agents write it; refused if already past unless allowed."""
     from loopcloser.render import local_time
     from loopcloser.when import parse_when
@@ -199,7 +197,7 @@ def parse_every(text: str | None) -> timedelta | None:
     return None if text is None else parse_duration(text)
 
 
-def channel(text: str | None, conf: Settings) -> str:
+def channel(text: str | None, conf: "Settings") -> str:
     """A channel name, the configured default when none is given."""
     from loopcloser.config import check_channel
 
@@ -216,7 +214,7 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def emit_loop(loop: Loop, now: datetime, conf: Settings, as_json: bool, summary: str) -> None:
+def emit_loop(loop: Loop, now: datetime, conf: "Settings", as_json: bool, summary: str) -> None:
     """After a change: the loop as JSON, or one line saying what happened."""
     if as_json:
         from loopcloser.render import loop_json, to_json
@@ -341,7 +339,6 @@ def list_loops(
     """
     from loopcloser import actions
     from loopcloser.model import ACTIVE
-    from loopcloser.render import loop_json, print_list, to_json
 
     conf = settings()
     now = now_moment()
@@ -349,16 +346,22 @@ def list_loops(
     before = None if due_before is None else parse_due(due_before, now, conf, allow_past=True)
     query = actions.Query(states, customer, tag, owner, overdue, before)
     rows = actions.select(open_store(store), query, now, conf.tz)
+    filtered = bool(state or customer or tag or owner or overdue or due_before)
+    if not print_rows(rows, now, as_json):
+        empty = "No loops match.\n" if filtered else "No open loops: every promise is closed.\n"
+        sys.stderr.write(empty)
+
+
+def print_rows(rows: list[tuple[Loop, Flags]], now: datetime, as_json: bool) -> bool:
+    """Loops as a JSON array or a table; False when there was nothing to show a person."""
+    from loopcloser.render import loop_json, print_list, to_json
+
     if as_json:
         out().write(to_json([loop_json(loop, flags) for loop, flags in rows]) + "\n")
-    elif rows:
+        return True
+    if rows:
         print_list(rows, now, out(), is_terminal())
-    else:
-        sys.stderr.write(
-            "No loops match.\n"
-            if state or customer or tag or owner or overdue or due_before
-            else "No open loops: every promise is closed.\n"
-        )
+    return bool(rows)
 
 
 @app.command()
@@ -555,6 +558,7 @@ def demo(
         Path | None,
         typer.Option("--store", help="Build the demo here (default: a new temporary folder)."),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Build a sample store of realistic loops and show today's view of it.
 
@@ -562,7 +566,6 @@ def demo(
     """
     from loopcloser import actions
     from loopcloser.demo import build
-    from loopcloser.render import print_list
 
     conf = settings()
     now = now_moment()
@@ -575,7 +578,7 @@ def demo(
         raise BadInput(f"{store} already holds loops", hint="give --store a new file for the demo")
     build(target, now, conf)
     rows = actions.select(target, actions.Query(), now, conf.tz)
-    print_list(rows, now, out(), is_terminal())
+    print_rows(rows, now, as_json)
     sys.stderr.write(
         f"\nDemo store: {store}\nTry: loopcloser show {rows[0][0].id} --store {store}\n"
     )
@@ -585,22 +588,24 @@ def demo(
 
 
 @config_app.command("get")
-def config_get(key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
+def config_get(
+    key: Annotated[str, typer.Argument(help="Setting name.")], as_json: JsonOption = False
+) -> None:
     """Print one setting.
 
     Example: loopcloser config get timezone
     """
-    from loopcloser.config import KEYS
+    from loopcloser.config import known
 
-    if key not in KEYS:
-        raise BadInput(f"unknown setting '{key}'", hint=f"known settings: {', '.join(KEYS)}")
-    out().write(settings()[key] + "\n")
+    known(key)
+    print_setting(key, settings()[key], as_json)
 
 
 @config_app.command("set")
 def config_set(
     key: Annotated[str, typer.Argument(help="Setting name.")],
     value: Annotated[str, typer.Argument(help="New value.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Change one setting.
 
@@ -609,7 +614,14 @@ def config_set(
     from loopcloser.config import save
 
     stored = save(key, value)
-    out().write(f"{key} = {stored}\n")
+    print_setting(key, stored, as_json, f"{key} = {stored}")
+
+
+def print_setting(key: str, value: str, as_json: bool, text: str | None = None) -> None:
+    """One setting: ``text`` (the bare value by default), or {key: value} under --json."""
+    from loopcloser.render import to_json
+
+    out().write((to_json({key: value}) if as_json else text or value) + "\n")
 
 
 @config_app.command("list")

@@ -93,20 +93,22 @@ FALLBACK_GLUE = {
 # fmt: on
 FALLBACK_WORDS = MONTHS | FALLBACK_GLUE
 
+# Patterns stay source text, compiled (and cached by re) on first use: most commands
+# never read a date, and compiling them all at import costs every command ~5 ms.
 # Long input is never a date, and capping it keeps int() and dateutil away from huge numbers.
 MAX_LENGTH = 80
 _TIME = r"(?P<hour>[0-9]{1,2})(?:(?P<sep>[:.])(?P<minute>[0-9]{2}))?\s*(?P<ampm>am|pm)?"
 _AT = "|".join(re.escape(word) for word in sorted(AT_WORDS, key=len, reverse=True))
 # The day is optional and tried last, so "alle 15.30" reads "alle" as "at", not as a day.
-DAY_AND_TIME_RE = re.compile(rf"(?:(?P<day>.+?)\s+)??(?:(?P<at>{_AT})\s*)?{_TIME}")
+DAY_AND_TIME_RE = rf"(?:(?P<day>.+?)\s+)??(?:(?P<at>{_AT})\s*)?{_TIME}"
 _IN = "|".join(sorted(IN_WORDS))
-OFFSET_RE = re.compile(
+OFFSET_RE = (
     rf"(?:(?P<prefix>{_IN})\s+|(?P<plus>\+)\s*)?(?P<count>[0-9]{{1,6}})\s*(?P<unit>[a-z][a-z ]*)"
 )
 # Up to 13 digits, so every interval format_duration can show reads back.
-DURATION_RE = re.compile(r"(?P<count>[0-9]{1,13})\s*(?P<unit>[a-z][a-z ]*)")
-ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?=$|[Tt ])")
-FALLBACK_CHARS_RE = re.compile(r"[a-z0-9/.:, -]+")
+DURATION_RE = r"(?P<count>[0-9]{1,13})\s*(?P<unit>[a-z][a-z ]*)"
+ISO_DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?=$|[Tt ])"
+FALLBACK_CHARS_RE = r"[a-z0-9/.:, -]+"
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
 def parse_duration(text: str) -> timedelta:
     """Read a repeat interval such as "2d", "36h", "1 week" or "3 giorni"."""
     words = _fold(text)
-    match = DURATION_RE.fullmatch(words)
+    match = re.fullmatch(DURATION_RE, words)
     unit = UNITS.get(match["unit"].strip()) if match else None
     # A business day has no fixed length, so it cannot be a repeat interval.
     if match is None or unit is None or unit == "business_days":
@@ -210,13 +212,13 @@ def _at(day: date, at: time, cal: Calendar) -> datetime:
 def _iso(shown: str, cal: Calendar) -> datetime | None:
     # Only text that starts like an ISO date and a T or space: fromisoformat also takes
     # "20261130" (a bare number must never be a date) and any character as the separator.
-    if not ISO_DATE_RE.match(shown):
+    if not re.match(ISO_DATE_RE, shown):
         return None
     try:
         parsed = datetime.fromisoformat(shown)
     except ValueError:
         return None  # e.g. "2026-11-30 5pm": the fallback reads it
-    if ISO_DATE_RE.fullmatch(shown):
+    if re.fullmatch(ISO_DATE_RE, shown):
         return _at(parsed.date(), cal.work_end, cal)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=cal.tz)
 
@@ -225,7 +227,7 @@ def _words(words: str, local: datetime, cal: Calendar) -> datetime | None:
     anchor = ANCHORS.get(words)
     if anchor is not None:
         return _anchor(anchor, local, cal)
-    match = DAY_AND_TIME_RE.fullmatch(words)
+    match = re.fullmatch(DAY_AND_TIME_RE, words)
     if match is None:
         day = _day(words, local.date())
         if day is None:
@@ -298,7 +300,7 @@ def _last_work_day_of_month(year: int, month: int, cal: Calendar) -> date:
 
 
 def _offset(words: str, now: datetime, local: datetime, cal: Calendar) -> datetime | None:
-    match = OFFSET_RE.fullmatch(words)
+    match = re.fullmatch(OFFSET_RE, words)
     if match is None:
         return None
     unit = UNITS.get(match["unit"].strip())
@@ -328,7 +330,7 @@ def _offset(words: str, now: datetime, local: datetime, cal: Calendar) -> dateti
 
 def _absolute(words: str, shown: str, today: date, cal: Calendar) -> datetime | None:
     """Dates in the user's order ("30/11", "3 dec 17:00"), read strictly by dateutil."""
-    if not FALLBACK_CHARS_RE.fullmatch(words):
+    if not re.fullmatch(FALLBACK_CHARS_RE, words):
         return None
     names = re.findall(r"[a-z]+", words)
     if any(name not in FALLBACK_WORDS for name in names):

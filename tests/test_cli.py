@@ -358,3 +358,36 @@ def test_every_command_has_help_with_an_example(run: Run, command: tuple[str, ..
     result = run(*command, "--help")
     assert result.code == 0
     assert "Example:" in result.out
+
+
+def test_config_json_for_scripts(run: Run) -> None:
+    assert run("config", "get", "timezone", "--json").json() == {"timezone": "Europe/Rome"}
+    assert run("config", "set", "agent", "luca", "--json").json() == {"agent": "luca"}
+    assert run("config", "get", "nope").code == 2
+
+
+def test_demo_json_is_the_list_of_open_loops(run: Run, home: Path) -> None:
+    loops = run("demo", "--store", str(home / "demo.json"), "--json").json()
+    assert loops and all(loop["state"] in ("open", "waiting", "done") for loop in loops)
+
+
+def test_a_loop_edited_out_of_shape_is_a_store_error(run: Run, add: Add, home: Path) -> None:
+    add()
+    store = home / "loops.json"
+    data = json.loads(store.read_text(encoding="utf-8"))
+    data["loops"]["1"]["due"] = "next week sometime"
+    store.write_text(json.dumps(data), encoding="utf-8")
+    before = store.read_bytes()
+    for args in (["show", "1"], ["list"], ["close", "1"]):
+        result = run(*args)
+        assert result.code == 5, (args, result.err)
+        assert "loop #1 in the store is malformed" in result.err
+    assert store.read_bytes() == before
+
+
+def test_a_store_that_is_a_directory_is_a_store_error(run: Run, home: Path) -> None:
+    (home / "loops.json").mkdir()
+    for args in (["list"], ["add", "M", "p", "--due", "tomorrow"]):
+        result = run(*args)
+        assert result.code == 5, result.err
+        assert str(home / "loops.json") in result.err

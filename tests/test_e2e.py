@@ -130,3 +130,15 @@ def test_two_processes_adding_at_once_lose_nothing(env: dict[str, str]) -> None:
     assert sorted(loop["id"] for loop in loops) == list(range(1, 201))
     customers = {loop["customer"] for loop in loops}
     assert customers == {f"{label} {n}" for label in ("first", "second") for n in range(100)}
+
+
+def test_without_a_store_option_the_user_data_directory_is_used(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    del env["LOOPCLOSER_STORE"]
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    assert loopcloser(env, "add", "Maria", "call back", "--due", "tomorrow").returncode == 0
+    store = tmp_path / "data" / "loopcloser" / "loops.json"
+    assert store.exists()
+    assert store.parent.stat().st_mode & 0o777 == 0o700
+    assert [loop["customer"] for loop in as_json(loopcloser(env, "list", "--json"))] == ["Maria"]
