@@ -168,7 +168,7 @@ def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]
         ("uid", loop.uid),
     ]
     lines = [f"#{loop.id}  {loop.customer}: {loop.promise}", ""]
-    lines += [f"{name:<14}{value}" for name, value in fields if value]
+    lines += [f"{name:<15}{value}" for name, value in fields if value]
     lines += ["", "History"]
     lines += ["  " + describe_event(event, tz, now) for event in loop.events]
     return lines
