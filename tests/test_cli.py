@@ -391,3 +391,29 @@ def test_a_store_that_is_a_directory_is_a_store_error(run: Run, home: Path) -> N
         result = run(*args)
         assert result.code == 5, result.err
         assert str(home / "loops.json") in result.err
+
+
+def test_show_reads_as_a_whole(run: Run, add: Add) -> None:
+    add("Maria Rossi", "call back about the refund", "--contact", "+39 055 1", "--every", "2d")
+    run("note", "1", "Finance ticket FIN-332", now="2026-11-25T10:00:00Z")
+    run("done", "1", "refund issued", now="2026-11-26T08:30:00Z")
+    shown = run("show", "1", now="2026-11-26T09:00:00Z").out
+    uid = run("show", "1", "--json").json()["uid"]
+    assert shown == (
+        "#1  Maria Rossi: call back about the refund\n"
+        "\n"
+        "state          done (untold)\n"
+        "due            Fri 27 Nov 12:00 (in 1d)\n"
+        "owner          anna\n"
+        "contact        +39 055 1\n"
+        "promised via   phone\n"
+        "updates every  2d\n"
+        "last contact   Wed 25 Nov 10:00\n"
+        "created        Wed 25 Nov 10:00\n"
+        f"uid            {uid}\n"
+        "\n"
+        "History\n"
+        "  Wed 25 Nov 10:00  promised via phone by anna\n"
+        "  Wed 25 Nov 11:00  note by anna: Finance ticket FIN-332\n"
+        "  Thu 26 Nov 09:30  done by anna: refund issued\n"
+    )
