@@ -6,6 +6,7 @@ print nothing, so any front end can call them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -36,13 +37,18 @@ def add(store: Store, created: Event) -> Loop:
     return replace(loop, id=loop_id)
 
 
-def change(store: Store, loop_id: int, event: Event) -> Loop:
-    """Apply ``event`` to loop ``loop_id`` under the store's lock; returns the result."""
+def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -> Loop:
+    """Apply an event to loop ``loop_id`` under the store's lock; returns the result.
+
+    ``event`` may be a function of the loop as it stands under the lock, for changes
+    that depend on it (adding a tag to the tags another process just saved).
+    """
     with store.transaction() as transaction:
         document = transaction.get(loop_id)
         if document is None:
             raise not_found(loop_id)
-        loop = apply(load(loop_id, document), event)
+        loop = load(loop_id, document)
+        loop = apply(loop, event(loop) if callable(event) else event)
         transaction.put(loop_id, to_document(loop))
     return loop
 
@@ -59,7 +65,7 @@ def load(loop_id: int, document: dict[str, Any]) -> Loop:
     """A loop from its stored document; a document edited out of shape is a store error."""
     try:
         return from_document(loop_id, document)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
         raise StoreError(
             f"loop #{loop_id} in the store is malformed ({type(error).__name__}: {error})",
             hint="the file was left untouched; restore it from a backup or fix that loop by hand",
@@ -93,11 +99,13 @@ def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[
     for loop_id, document in store.documents().items():
         # Cheap checks on the raw document first: most loops in a long-used
         # store are closed, and building them is the expensive part.
-        if document.get("state") not in wanted_states:
+        # A field of the wrong type is left for load() to report, never skipped silently.
+        state, tags = document.get("state"), document.get("tags", [])
+        if isinstance(state, str) and state not in wanted_states:
             continue
         if query.owner is not None and document.get("owner") != query.owner:
             continue
-        if query.tag is not None and query.tag not in document.get("tags", ()):
+        if query.tag is not None and isinstance(tags, list) and query.tag not in tags:
             continue
         if customer is not None and not matches_customer(document, customer):
             continue

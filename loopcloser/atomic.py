@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     file system; mkstemp creates it 0600, so the new file is private too.
     """
     ensure_private_dir(path.parent)
+    refuse_read_only(path)
     try:
         handle, temp_name = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
@@ -53,6 +55,19 @@ def write_atomically(path: Path, data: bytes) -> None:
             hint="free some disk space or check permissions, then try again",
         ) from None
     fsync_directory(path.parent)
+
+
+def refuse_read_only(path: Path) -> None:
+    """A file its owner made read-only is a wish to keep it: never replace it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing: it will be created
+    if not mode & stat.S_IWUSR:
+        raise StoreError(
+            f"{path} is read-only, so it was not changed",
+            hint=f"make it writable (chmod u+w {path}) to record changes",
+        )
 
 
 def fsync_directory(directory: Path) -> None:

@@ -3,69 +3,34 @@
 # No ``from __future__ import annotations`` here, unlike the rest of the package: typer
 # would then evaluate every command's string annotations at each start (~7 ms).
 
-import os
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from loopcloser import __version__
-from loopcloser.errors import BadInput, ExitCode, LoopcloserError
+from loopcloser.errors import BadInput
 from loopcloser.model import Event, Flags, Kind, Loop, State, derive
+from loopcloser.program import (
+    LoopGroup,
+    channel,
+    is_terminal,
+    now_moment,
+    open_store,
+    out,
+    parse_due,
+    parse_every,
+    parse_id,
+    program_name,
+    require_text,
+    settings,
+)
 
 if TYPE_CHECKING:
     from loopcloser.config import Settings
-    from loopcloser.store import Store
-
-
-class LoopGroup(TyperGroup):
-    """Runs a command and turns every failure into one line on stderr and an exit code."""
-
-    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> NoReturn:
-        argv = list(sys.argv[1:] if args is None else args)
-        as_json = "--json" in argv
-        try:
-            extra["standalone_mode"] = False
-            result = super().main(argv, *rest, **extra)
-            code = result if isinstance(result, int) else ExitCode.OK
-        except LoopcloserError as error:
-            code = report(error.message, error.hint, error.kind, error.exit_code, as_json)
-        except typer.Abort:
-            code = report("aborted", None, "aborted", ExitCode.BAD_INPUT, as_json)
-        except typer.TyperException as error:
-            context = getattr(error, "ctx", None)
-            command = context.command_path if context else "loopcloser"
-            hint = f"see: {command} --help"
-            code = report(error.format_message(), hint, "bad_input", ExitCode.BAD_INPUT, as_json)
-        except BrokenPipeError:
-            # The reader went away (``loopcloser list | head``): stop quietly.
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            code = ExitCode.OK
-        except Exception as error:
-            if os.environ.get("LOOPCLOSER_DEBUG"):
-                raise
-            message = f"unexpected {type(error).__name__}: {error}"
-            hint = "this is a bug; rerun with LOOPCLOSER_DEBUG=1 and report the traceback"
-            code = report(message, hint, "internal", ExitCode.INTERNAL, as_json)
-        sys.exit(int(code))
-
-
-def report(message: str, hint: str | None, kind: str, code: int, as_json: bool) -> int:
-    """Print an error on stderr (JSON under --json) and return its exit code."""
-    if as_json:
-        from loopcloser.render import to_json
-
-        error = {"error": kind, "message": message, "hint": hint, "exit_code": int(code)}
-        sys.stderr.write(to_json(error, compact=True) + "\n")
-    else:
-        tail = f"; {hint}" if hint else ""
-        sys.stderr.write(f"loopcloser: {message.rstrip('.')}{tail}\n")
-    return code
-
 
 app = typer.Typer(
     cls=LoopGroup,
@@ -121,11 +86,13 @@ StoreOption = Annotated[
         envvar="LOOPCLOSER_STORE",
         help="Store file (default: LOOPCLOSER_STORE, else your user data directory).",
         show_default=False,
+        # The store reports a file it cannot read (exit 5) better than a usage error would.
+        readable=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 IdArgument = Annotated[
-    str, typer.Argument(help="The loop's id, e.g. 42 or #42.", show_default=False)
+    str, typer.Argument(help="The loop's id, e.g. 42 or #42.", show_default=False, metavar="ID")
 ]
 ViaOption = Annotated[
     str | None,
@@ -133,88 +100,6 @@ ViaOption = Annotated[
         "--via", help="Channel: phone, email, chat, social, in-person, video, sms, letter."
     ),
 ]
-
-
-def now_moment() -> datetime:
-    """Now, or the moment pinned by LOOPCLOSER_NOW (ISO-8601) for tests and scripts."""
-    pinned = os.environ.get("LOOPCLOSER_NOW")
-    if not pinned:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(pinned.strip())
-    except ValueError:
-        raise BadInput(
-            f"LOOPCLOSER_NOW='{pinned}' is not an ISO-8601 moment",
-            hint="use e.g. 2026-11-25T09:00:00Z, or unset it",
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def settings() -> "Settings":
-    """The user's settings (config file over defaults)."""
-    from loopcloser import config
-
-    return config.load()
-
-
-def open_store(path: Path | None) -> "Store":
-    """The store at ``path``, else the one in the user's data directory."""
-    from loopcloser.store import Store
-
-    if path is None:
-        from platformdirs import user_data_path
-
-        path = user_data_path("loopcloser") / "loops.json"
-    return Store(path.expanduser())
-
-
-def parse_id(text: str) -> int:
-    """A loop id as typed: ``42`` or ``#42``."""
-    digits = text.strip().removeprefix("#")
-    if not digits.isdigit() or int(digits) == 0:
-        raise BadInput(
-            f"'{text}' is not a loop id",
-            hint="ids are whole numbers, e.g. 42 (see loopcloser list)",
-        )
-    return int(digits)
-
-
-def parse_due(text: str, now: datetime, conf: "Settings", allow_past: bool = False) -> datetime:
-    """A due date as agents write it; refused if already past unless allowed."""
-    from loopcloser.render import local_time
-    from loopcloser.when import parse_when
-
-    due = parse_when(text, now, conf.calendar())
-    if due < now and not allow_past:
-        raise BadInput(
-            f"'{text}' means {local_time(due, conf.tz, now)}, which has passed",
-            hint="give a later time, or add --allow-past to log a promise already late",
-        )
-    return due
-
-
-def parse_every(text: str | None) -> timedelta | None:
-    """An update cadence such as 2d or 36h."""
-    from loopcloser.when import parse_duration
-
-    return None if text is None else parse_duration(text)
-
-
-def channel(text: str | None, conf: "Settings") -> str:
-    """A channel name, the configured default when none is given."""
-    from loopcloser.config import check_channel
-
-    return conf["default_channel"] if text is None else check_channel(text)
-
-
-def out() -> Any:
-    """Standard output, looked up at call time so test runners can capture it."""
-    return sys.stdout
-
-
-def is_terminal() -> bool:
-    """Whether a person is reading: colours and tables only then."""
-    return sys.stdout.isatty()
 
 
 def emit_loop(loop: Loop, now: datetime, conf: "Settings", as_json: bool, summary: str) -> None:
@@ -228,15 +113,30 @@ def emit_loop(loop: Loop, now: datetime, conf: "Settings", as_json: bool, summar
 
 
 def record(
-    store_path: Path | None, loop_id: str, kind: Kind, as_json: bool, summary: str, **fields: Any
+    store_path: Path | None,
+    loop_id: str,
+    kind: Kind,
+    as_json: bool,
+    summary: str,
+    changes: Callable[[Loop], dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> Loop:
-    """Apply one event of ``kind`` to a loop and report it; shared by the simple verbs."""
-    conf = settings()
-    now = now_moment()
-    event = Event(kind=kind, at=now, by=conf["agent"], **fields)
+    """Apply one event of ``kind`` to a loop and report it; shared by the simple verbs.
+
+    ``changes`` works out field changes from the loop as it is under the store's lock,
+    so two edits at once never undo each other.
+    """
     from loopcloser import actions
 
-    loop = actions.change(open_store(store_path), parse_id(loop_id), event)
+    conf = settings()
+    now = now_moment()
+    target = parse_id(loop_id)
+
+    def event_for(loop: Loop) -> Event:
+        changed = {} if changes is None else changes(loop)
+        return Event(kind=kind, at=now, by=conf["agent"], changes=changed, **fields)
+
+    loop = actions.change(open_store(store_path), target, event_for)
     flags = derive(loop, now, conf.tz)
     emit_loop(loop, now, conf, as_json, summary.format(loop=loop, flags=flags))
     return loop
@@ -297,6 +197,7 @@ def add(
         owner=owner or conf["agent"],
         due=parse_due(due, now, conf, allow_past),
         at=now,
+        by=conf["agent"],
         contact=contact,
         prefers=None if prefers is None else channel(prefers, conf),
         via=channel(via, conf),
@@ -349,13 +250,16 @@ def list_loops(
     before = None if due_before is None else parse_due(due_before, now, conf, allow_past=True)
     query = actions.Query(states, customer, tag, owner, overdue, before)
     rows = actions.select(open_store(store), query, now, conf.tz)
-    filtered = bool(state or customer or tag or owner or overdue or due_before)
-    if not print_rows(rows, now, as_json):
+    filters = (customer, tag, owner, due_before)
+    filtered = bool(state or overdue) or any(value is not None for value in filters)
+    if not print_rows(rows, now, conf, as_json):
         empty = "No loops match.\n" if filtered else "No open loops: every promise is closed.\n"
         sys.stderr.write(empty)
 
 
-def print_rows(rows: list[tuple[Loop, Flags]], now: datetime, as_json: bool) -> bool:
+def print_rows(
+    rows: list[tuple[Loop, Flags]], now: datetime, conf: "Settings", as_json: bool
+) -> bool:
     """Loops as a JSON array or a table; False when there was nothing to show a person."""
     from loopcloser.render import loop_json, print_list, to_json
 
@@ -363,7 +267,7 @@ def print_rows(rows: list[tuple[Loop, Flags]], now: datetime, as_json: bool) -> 
         out().write(to_json([loop_json(loop, flags) for loop, flags in rows]) + "\n")
         return True
     if rows:
-        print_list(rows, now, out(), is_terminal())
+        print_list(rows, now, conf.tz, out(), is_terminal())
     return bool(rows)
 
 
@@ -406,46 +310,30 @@ def edit(
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a loop's details (its due date has a verb of its own).
+    """Change a loop's details: promise, customer, contact, channel, tags, ref, cadence.
 
     Example: loopcloser edit 42 --contact anna@acme.example --tag vip
     """
-    from loopcloser import actions
-    from loopcloser.model import encode_field
+    from loopcloser.model import Edit
 
-    target = actions.fetch(open_store(store), parse_id(id))
-    changes: dict[str, Any] = {}
-    for name, value in (
-        ("promise", promise),
-        ("customer", customer),
-        ("contact", contact),
-        ("ref", ref),
-    ):
-        if value is not None:
-            changes[name] = value
-    if prefers is not None:
-        changes["prefers"] = channel(prefers, settings())
-    if tag or untag:
-        tags = [
-            name
-            for name in dict.fromkeys([*target.tags, *(tag or ())])
-            if name not in (untag or ())
-        ]
-        changes["tags"] = tags
-    if every is not None:
-        changes["update_every"] = (
-            None
-            if every.strip().lower() in ("off", "none")
-            else encode_field("update_every", parse_every(every))
-        )
-    if not changes:
+    wanted = Edit(
+        promise=promise,
+        customer=customer,
+        contact=contact,
+        prefers=None if prefers is None else channel(prefers, settings()),
+        add_tags=tuple(tag or ()),
+        remove_tags=tuple(untag or ()),
+        ref=ref,
+        update_every=None
+        if every is None or every.strip().lower() in ("off", "none")
+        else parse_every(every),
+        clear_update_every=every is not None and every.strip().lower() in ("off", "none"),
+    )
+    if wanted.is_empty():
         raise BadInput(
             "nothing to change", hint="give at least one option, see: loopcloser edit --help"
         )
-    for name in ("promise", "customer"):
-        if name in changes and not changes[name].strip():
-            raise BadInput(f"the {name} cannot be empty")
-    record(store, id, Kind.EDITED, as_json, "#{loop.id} updated.", changes=changes)
+    record(store, id, Kind.EDITED, as_json, "#{loop.id} updated.", changes=wanted.changes)
 
 
 @app.command()
@@ -459,7 +347,9 @@ def note(
 
     Example: loopcloser note 42 "Finance says the refund was approved"
     """
-    record(store, id, Kind.NOTE, as_json, "Noted on #{loop.id}.", text=text)
+    record(
+        store, id, Kind.NOTE, as_json, "Noted on #{loop.id}.", text=require_text(text, "the note")
+    )
 
 
 @app.command()
@@ -480,7 +370,7 @@ def contact(
         Kind.CONTACT,
         as_json,
         "Contact logged on #{loop.id}.",
-        text=text,
+        text=require_text(text, "the message"),
         via=channel(via, settings()),
     )
 
@@ -530,8 +420,14 @@ def cancel(
 
     Example: loopcloser cancel 42 --reason "customer withdrew the request"
     """
-    require_text(reason, "--reason")
-    record(store, id, Kind.CANCELLED, as_json, "#{loop.id} cancelled.", text=reason)
+    record(
+        store,
+        id,
+        Kind.CANCELLED,
+        as_json,
+        "#{loop.id} cancelled.",
+        text=require_text(reason, "--reason"),
+    )
 
 
 @app.command()
@@ -545,21 +441,25 @@ def reopen(
 
     Example: loopcloser reopen 42 --reason "refund bounced"
     """
-    require_text(reason, "--reason")
-    record(store, id, Kind.REOPENED, as_json, "#{loop.id} is open again.", text=reason)
-
-
-def require_text(text: str, option: str) -> None:
-    """Refuse an empty reason: the history must say why."""
-    if not text.strip():
-        raise BadInput(f"{option} cannot be empty", hint=f"say why in a few words: {option} TEXT")
+    record(
+        store,
+        id,
+        Kind.REOPENED,
+        as_json,
+        "#{loop.id} is open again.",
+        text=require_text(reason, "--reason"),
+    )
 
 
 @app.command()
 def demo(
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="Build the demo here (default: a new temporary folder)."),
+        typer.Option(
+            "--store",
+            help="Build the demo here (default: a new temporary folder).",
+            readable=False,
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -581,10 +481,9 @@ def demo(
         raise BadInput(f"{store} already holds loops", hint="give --store a new file for the demo")
     build(target, now, conf)
     rows = actions.select(target, actions.Query(), now, conf.tz)
-    print_rows(rows, now, as_json)
-    sys.stderr.write(
-        f"\nDemo store: {store}\nTry: loopcloser show {rows[0][0].id} --store {store}\n"
-    )
+    print_rows(rows, now, conf, as_json)
+    example = f"{program_name()} show {rows[0][0].id} --store {store}"
+    sys.stderr.write(f"\nDemo store: {store}\nTry: {example}\n")
 
 
 # --- config ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import time, tzinfo
 from pathlib import Path
 
-from loopcloser.errors import BadInput
+from loopcloser.errors import BadInput, StoreError
 from loopcloser.when import Calendar
 
 APP = "loopcloser"
@@ -32,7 +32,7 @@ def check_agent(value: str) -> str:
     """An agent name: any non-empty text without line breaks."""
     value = value.strip()
     if not value or "\n" in value:
-        raise BadInput("the agent name must be one non-empty line")
+        raise BadInput("the agent name must be one non-empty line", hint="e.g. anna")
     return value
 
 
@@ -61,7 +61,9 @@ def check_workdays(value: str) -> str:
             raise BadInput(
                 f"'{value}' is not a list of weekdays", hint="for example mon-fri or mon,tue,thu"
             )
-        span = WEEKDAYS[WEEKDAYS.index(first) : WEEKDAYS.index(last or first) + 1]
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        # A range may wrap past Sunday: "sun-thu" is Sunday to Thursday.
+        span = WEEKDAYS[start : end + 1] if start <= end else WEEKDAYS[start:] + WEEKDAYS[: end + 1]
         days.extend(day for day in span if day not in days)
     if not days:
         raise BadInput("at least one working day is needed", hint="for example mon-fri")
@@ -122,23 +124,33 @@ def read_file(path: Path) -> dict[str, str]:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(
-            f"cannot read config {path}: {error}", hint="fix or remove the file"
+    except OSError as error:
+        raise StoreError(
+            f"cannot read config {path}: {error.strerror or error}",
+            hint="check the file's permissions, or point LOOPCLOSER_CONFIG elsewhere",
         ) from None
+    except UnicodeDecodeError:
+        raise BadInput(f"config {path} is not UTF-8 text", hint=FIX_FILE) from None
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as error:
-        raise BadInput(
-            f"config {path} is not valid TOML: {error}", hint="fix or remove the file"
-        ) from None
+        raise BadInput(f"config {path} is not valid TOML: {error}", hint=FIX_FILE) from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise BadInput(
             f"config {path} has unknown setting {', '.join(unknown)}",
             hint=f"known settings: {', '.join(KEYS)}",
         )
-    return {name: str(value) for name, value in data.items()}
+    for name, value in data.items():
+        if not isinstance(value, str):
+            raise BadInput(
+                f"config {path}: {name} must be text in quotes",
+                hint=f'e.g. {name} = "{KEYS[name].default()}"',
+            )
+    return data
+
+
+FIX_FILE = "fix the file, or remove it to start again from the defaults"
 
 
 @dataclass(frozen=True)
@@ -170,11 +182,27 @@ class Settings:
 
 def load(path: Path | None = None) -> Settings:
     """Settings from the config file, each checked, defaults for the rest."""
-    stored = read_file(path or config_path())
+    path = path or config_path()
+    stored = read_file(path)
     values = {}
     for name, key in KEYS.items():
-        values[name] = key.check(stored[name]) if name in stored else key.default()
+        try:
+            values[name] = key.check(stored[name]) if name in stored else key.default()
+        except BadInput as error:
+            hint = f"fix it with: loopcloser config set {name} VALUE"
+            raise BadInput(f"config {path}: {error.message}", hint=hint) from None
+    check_working_day(values, path)
     return Settings(values)
+
+
+def check_working_day(values: dict[str, str], path: Path) -> None:
+    """The working day must start before it ends, or eod would come before 9 o'clock."""
+    if values["work_start"] >= values["work_end"]:
+        raise BadInput(
+            f"config {path}: the working day starts ({values['work_start']})"
+            f" at or after it ends ({values['work_end']})",
+            hint="set work_start before work_end, e.g. 09:00 and 17:30",
+        )
 
 
 def zone_of(name: str) -> tzinfo:
@@ -223,6 +251,8 @@ def save(name: str, value: str, path: Path | None = None) -> str:
     target = path or config_path()
     stored = read_file(target)
     stored[name] = checked
+    defaults = {key: stored.get(key) or KEYS[key].default() for key in ("work_start", "work_end")}
+    check_working_day(defaults, target)
     import tomli_w
 
     from loopcloser.atomic import write_atomically

@@ -257,8 +257,31 @@ def to_document(loop: Loop) -> dict[str, Any]:
     return document
 
 
+# What each stored field must hold; a hand-edited file is checked against it.
+TEXT, MAYBE_TEXT = (str,), (str, type(None))
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "uid": TEXT, "customer": TEXT, "promise": TEXT, "owner": TEXT, "created": TEXT,
+    "due": TEXT, "state": TEXT, "contact": MAYBE_TEXT, "prefers": MAYBE_TEXT,
+    "via": MAYBE_TEXT, "ref": MAYBE_TEXT, "remind": (list,), "update_every": (int, type(None)),
+    "waiting_on": (dict, type(None)), "tags": (list,),
+}  # fmt: skip
+
+
+def check_document(document: Mapping[str, Any]) -> None:
+    """Raise ValueError naming the first stored field of the wrong type."""
+    for name, types in FIELD_TYPES.items():
+        value = document.get(name, [] if name in ("tags", "remind") else None)
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise ValueError(f"field '{name}' holds {type(value).__name__}")
+    if not all(isinstance(tag, str) for tag in document.get("tags", ())):
+        raise ValueError("field 'tags' holds something other than text")
+    if not isinstance(document.get("events", []), list):
+        raise ValueError("field 'events' is not a list")
+
+
 def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
-    """Read a loop written by :func:`to_document`."""
+    """Read a loop written by :func:`to_document`; ValueError if it is out of shape."""
+    check_document(document)
     fields = {name: decode_field(name, document.get(name)) for name in STORED_FIELDS}
     events = tuple(event_from_document(event) for event in document.get("events", ()))
     return Loop(id=loop_id, events=events, **fields)
@@ -403,6 +426,7 @@ def creation(
     owner: str,
     due: datetime,
     at: datetime,
+    by: str | None = None,
     contact: str | None = None,
     prefers: str | None = None,
     via: str | None = None,
@@ -411,10 +435,10 @@ def creation(
     tags: Iterable[str] = (),
     ref: str | None = None,
 ) -> Event:
-    """The event that starts a loop; refuses an empty customer or promise."""
+    """The event that starts a loop, recorded ``by`` an agent (default: the owner)."""
     for name, text in (("customer", customer), ("promise", promise), ("owner", owner)):
-        if not text.strip():
-            raise BadInput(f"the {name} cannot be empty", hint=f"give the {name} in words")
+        require_words(name, text)
+    check_tags(tags)
     if update_every is not None and update_every <= timedelta(0):
         raise BadInput("the update cadence must be positive", hint="for example --every 2d")
     values: dict[str, Any] = {
@@ -432,4 +456,61 @@ def creation(
         "ref": ref,
     }
     changes = {name: encode_field(name, value) for name, value in values.items()}
-    return Event(kind=Kind.CREATED, at=at, by=owner, via=via, changes=changes)
+    return Event(kind=Kind.CREATED, at=at, by=by or owner, via=via, changes=changes)
+
+
+def require_words(name: str, text: str) -> None:
+    """Refuse a field that must say something but is blank."""
+    if not text.strip():
+        raise BadInput(f"the {name} cannot be empty", hint=f"give the {name} in words")
+
+
+def check_tags(tags: Iterable[str]) -> None:
+    """Refuse an empty tag: it could never be listed or removed by name."""
+    if any(not tag.strip() for tag in tags):
+        raise BadInput("a tag cannot be empty", hint="give each --tag a word, e.g. --tag billing")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What ``edit`` was asked to change; None means leave that field alone."""
+
+    promise: str | None = None
+    customer: str | None = None
+    contact: str | None = None
+    prefers: str | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    ref: str | None = None
+    update_every: timedelta | None = None
+    clear_update_every: bool = False
+
+    def is_empty(self) -> bool:
+        """True when no option was given at all."""
+        return self == Edit()
+
+    def changes(self, loop: Loop) -> dict[str, Any]:
+        """The fields that differ from ``loop``, in stored form; BadInput if none would."""
+        for name in ("promise", "customer"):
+            value = getattr(self, name)
+            if value is not None:
+                require_words(name, value)
+        check_tags(self.add_tags)
+        wanted: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in ("promise", "customer", "contact", "prefers", "ref")
+            if getattr(self, name) is not None
+        }
+        if self.add_tags or self.remove_tags:
+            tags = dict.fromkeys([*loop.tags, *self.add_tags])
+            wanted["tags"] = tuple(tag for tag in tags if tag not in self.remove_tags)
+        if self.update_every is not None or self.clear_update_every:
+            wanted["update_every"] = self.update_every
+        changed = {
+            name: encode_field(name, value)
+            for name, value in wanted.items()
+            if value != getattr(loop, name)
+        }
+        if not changed:
+            raise BadInput(f"loop #{loop.id} already says that", hint="nothing was changed")
+        return changed

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
-from loopcloser.model import Event, Flags, Kind, Loop, encode_field, event_to_document
+from loopcloser.model import ACTIVE, Event, Flags, Kind, Loop, encode_field, event_to_document
 from loopcloser.when import describe_due, format_duration
 
 JSON_FIELDS = (
@@ -71,12 +71,13 @@ def flag_words(flags: Flags) -> list[str]:
     return [word.replace("_", " ") for word in words]
 
 
-def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime) -> list[list[str]]:
+def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo) -> list[list[str]]:
     """One row of cells per loop, in the order given."""
     return [
         [
             str(loop.id),
-            describe_due(loop.due, now),
+            # A finished loop is not "late" any more: show the date it was due.
+            describe_due(loop.due, now) if loop.state in ACTIVE else short_date(loop.due, tz),
             one_line(loop.customer),
             one_line(loop.promise),
             str(loop.state),
@@ -86,44 +87,74 @@ def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime) -> list[list[st
     ]
 
 
+def short_date(moment: datetime, tz: tzinfo) -> str:
+    """A date alone, e.g. ``24 Nov 2026``."""
+    return moment.astimezone(tz).strftime("%d %b %Y")
+
+
+# C0 and C1 control characters and DEL: printed raw, they could recolour the terminal,
+# retitle it or move the cursor. They are shown as escapes instead, never obeyed.
+ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
+ESCAPES.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+
+
+def printable(text: str) -> str:
+    """Text safe to show on a terminal: control characters become visible escapes."""
+    return text.translate(ESCAPES)
+
+
 LIST_HEADER = ["ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
 STYLES = {"overdue": "bold red", "untold": "yellow", "silent": "magenta"}
 
 
 def one_line(text: str, width: int = 60) -> str:
     """Text squeezed onto one line of a table, cut with an ellipsis if long."""
-    flat = " ".join(text.split())
+    flat = printable(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def print_list(
-    rows: Sequence[tuple[Loop, Flags]], now: datetime, out: TextIO, terminal: bool
+    rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo, out: TextIO, terminal: bool
 ) -> None:
     """The list as a table: coloured on a terminal, plain columns elsewhere."""
-    cells = list_rows(rows, now)
+    cells = list_rows(rows, now, tz)
     if not terminal:
         out.write(plain_table([LIST_HEADER, *cells]))
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for name in LIST_HEADER:
         table.add_column(name, no_wrap=name in ("ID", "DUE", "STATE"))
     for (_, flags), row in zip(rows, cells, strict=True):
         style = next((STYLES[word] for word in STYLES if getattr(flags, word)), None)
-        table.add_row(*row, style=style)
-    Console(file=out, highlight=False).print(table)
+        # Text, not str: rich would read "[bold]" in a customer's name as markup.
+        table.add_row(*(Text(cell) for cell in row), style=style)
+    Console(file=out, highlight=False, force_terminal=True).print(table)
 
 
 def plain_table(rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces, the last column unpadded."""
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    widths = [max(cell_width(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = []
     for row in rows:
-        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
+        padded = [
+            cell + " " * (width - cell_width(cell))
+            for cell, width in zip(row[:-1], widths, strict=False)
+        ]
         lines.append("  ".join([*padded, row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def cell_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) characters take two, accents none."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
@@ -143,7 +174,7 @@ def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
     line = f"{when}  {what} by {event.by}"
     if event.text:
         line += f": {event.text}"
-    return line
+    return printable(line)
 
 
 def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]:
@@ -167,8 +198,8 @@ def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]
         ("created", local_time(loop.created, tz, now)),
         ("uid", loop.uid),
     ]
-    lines = [f"#{loop.id}  {loop.customer}: {loop.promise}", ""]
-    lines += [f"{name:<15}{value}" for name, value in fields if value]
+    lines = [printable(f"#{loop.id}  {loop.customer}: {loop.promise}"), ""]
+    lines += [printable(f"{name:<15}{value}") for name, value in fields if value]
     lines += ["", "History"]
     lines += ["  " + describe_event(event, tz, now) for event in loop.events]
     return lines
@@ -185,7 +216,7 @@ def print_show(
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=out, highlight=False)
+    console = Console(file=out, highlight=False, force_terminal=True)
     console.print(Text(lines[0], style="bold"))
     for line in lines[1:]:
         style = next(

@@ -16,7 +16,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from loopcloser.atomic import ensure_private_dir, write_atomically
-from loopcloser.errors import StoreError
+from loopcloser.errors import BadInput, StoreError
 
 if sys.platform == "win32":
     import msvcrt
@@ -210,7 +210,9 @@ def _plain(doc: dict[str, Any]) -> dict[str, Any]:
         text = json.dumps(doc, ensure_ascii=False, allow_nan=False)
         text.encode("utf-8")  # refuse lone surrogates (e.g. undecodable argv bytes)
     except (TypeError, ValueError) as error:
-        raise StoreError(f"document cannot be stored as JSON: {error}") from None
+        raise StoreError(
+            f"document cannot be stored as JSON: {error}", hint="nothing was written"
+        ) from None
     copy = json.loads(text)
     if not isinstance(copy, dict):
         raise TypeError(f"documents are dicts, not {type(doc).__name__}")
@@ -288,7 +290,7 @@ def _lock_timeout(value: float | None) -> float:
         except ValueError:
             value = -1.0
     if not value >= 0:  # also refuses NaN
-        raise StoreError(
+        raise BadInput(
             "the store lock timeout (LOOPCLOSER_LOCK_TIMEOUT) must be a number of seconds >= 0",
             hint="fix or unset LOOPCLOSER_LOCK_TIMEOUT",
         )

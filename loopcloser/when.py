@@ -93,6 +93,7 @@ FALLBACK_GLUE = {
 # fmt: on
 FALLBACK_WORDS = MONTHS | FALLBACK_GLUE
 
+HORIZON = timedelta(days=36525)
 # Patterns stay source text, compiled (and cached by re) on first use: most commands
 # never read a date, and compiling them all at import costs every command ~5 ms.
 # Long input is never a date, and capping it keeps int() and dateutil away from huge numbers.
@@ -124,7 +125,10 @@ class Calendar:
     def __post_init__(self) -> None:
         # Without a working day, eod/eow/2bd would search for ever.
         if not self.work_days or not self.work_days <= set(range(7)):
-            raise BadInput("working days must be one or more of 0 (Monday) to 6 (Sunday)")
+            raise BadInput(
+                "working days must be one or more of 0 (Monday) to 6 (Sunday)",
+                hint="e.g. loopcloser config set work_days mon-fri",
+            )
 
 
 def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
@@ -153,6 +157,10 @@ def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
         )
         if due is None:
             raise BadInput(f"cannot read '{shown}' as a date", hint=ACCEPTED_FORMS)
+        # Nothing an agent promises is a century away; such a date is a typo (and near year
+        # 1 or 9999 it could not even be shown in every time zone).
+        if abs(due - now) > HORIZON:
+            raise BadInput(f"'{shown}' is more than 100 years away", hint="check the year")
         return due.astimezone(UTC)
     except OverflowError as error:  # beyond year 1-9999, before or after the zone shift
         raise BadInput(f"'{shown}' is too far away", hint=ACCEPTED_FORMS) from error
@@ -234,13 +242,23 @@ def _words(words: str, local: datetime, cal: Calendar) -> datetime | None:
             return None
         return _at(day, EVENING if words in EVENING_WORDS else cal.work_end, cal)
     day = local.date() if match["day"] is None else _day(match["day"], local.date())
-    # "fri 17" is too vague to guess (5 am or 5 pm?): a time needs minutes or am/pm.
-    if day is None or (match["minute"] is None and match["ampm"] is None):
+    if day is None:
         return None
+    hour = int(match["hour"])
+    if match["minute"] is None and match["ampm"] is None:
+        # "alle 17", "at 9" and "venerdì 17" say the hour plainly (24-hour clock); a bare
+        # "17" is no date, and "fri 9" could be 9 in the morning or the evening.
+        if match["day"] is None and match["at"] is None:
+            return None
+        if match["at"] is None and hour <= 12:
+            raise BadInput(
+                f"which {hour} o'clock is '{' '.join(words.split())}'?",
+                hint=f"write {hour}:00, {hour}am or {hour}pm",
+            )
     # A bare "30.11" is a date, not 30:11: "17.00" is a time only after a day or "at"/"alle".
     if match["sep"] == "." and match["day"] is None and match["at"] is None:
         return None
-    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    minute = int(match["minute"] or 0)
     if match["ampm"]:
         if not 1 <= hour <= 12:
             raise BadInput(f"no such time: {match['hour']}{match['ampm']}", ACCEPTED_FORMS)
@@ -273,10 +291,13 @@ def _anchor(anchor: Anchor, local: datetime, cal: Calendar) -> datetime:
             return due
         return _at(_next_work_day(today, cal), cal.work_end, cal)
     if anchor == "week":
-        # Weeks run Monday to Sunday; the last working day is the highest-numbered one.
-        last_work_day = today + timedelta(days=max(cal.work_days) - today.weekday())
-        due = _at(last_work_day, cal.work_end, cal)
-        return due if due > local else _at(last_work_day + timedelta(weeks=1), cal.work_end, cal)
+        # The working week is the run of working days holding today (or the next one), so
+        # a Sunday-to-Thursday desk ends its week on Thursday.
+        first = today if today.weekday() in cal.work_days else _next_work_day(today, cal)
+        due = _at(_end_of_run(first, cal), cal.work_end, cal)
+        if due > local:
+            return due
+        return _at(_end_of_run(_next_work_day(due.date(), cal), cal), cal.work_end, cal)
     due = _at(_last_work_day_of_month(today.year, today.month, cal), cal.work_end, cal)
     if due > local:
         return due
@@ -288,6 +309,17 @@ def _next_work_day(day: date, cal: Calendar) -> date:
     day += timedelta(days=1)
     while day.weekday() not in cal.work_days:
         day += timedelta(days=1)
+    return day
+
+
+def _end_of_run(day: date, cal: Calendar) -> date:
+    """The last day of the run of consecutive working days that holds ``day``."""
+    for _ in range(6):
+        following = day + timedelta(days=1)
+        # With every day a working day the run never ends: call Sunday the week's end.
+        if following.weekday() not in cal.work_days or len(cal.work_days) == 7 == day.isoweekday():
+            break
+        day = following
     return day
 
 
@@ -310,6 +342,8 @@ def _offset(words: str, now: datetime, local: datetime, cal: Calendar) -> dateti
             raise BadInput(f"unknown unit '{match['unit'].strip()}'", hint=ACCEPTED_FORMS)
         return None
     count = int(match["count"])
+    if count == 0:
+        raise BadInput("an offset of zero is now, not a due date", hint="for example: in 2 hours")
     if unit == "business_days":
         day = local.date()
         # Every run of 7 days holds each working day once, so jump whole weeks, then step.

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
 
-from loopcloser import __version__
+from loopcloser import __version__, actions
 from loopcloser.cli import app
+from loopcloser.model import from_document, replay
+from loopcloser.render import print_list
+from loopcloser.store import Store
 from tests.conftest import Run
 
 LOOP_FIELDS = {
@@ -20,6 +26,7 @@ LOOP_FIELDS = {
 }  # fmt: skip
 
 Add = Callable[..., int]
+ROME = ZoneInfo("Europe/Rome")
 
 
 def test_version(run: Run) -> None:
@@ -417,3 +424,162 @@ def test_show_reads_as_a_whole(run: Run, add: Add) -> None:
         "  Wed 25 Nov 11:00  note by anna: Finance ticket FIN-332\n"
         "  Thu 26 Nov 09:30  done by anna: refund issued\n"
     )
+
+
+@pytest.mark.parametrize("bad_id", ["²", "٣", "9" * 5000, "99999999999999999999"])
+def test_odd_ids_are_bad_input_not_a_crash(run: Run, add: Add, bad_id: str) -> None:
+    add()
+    result = run("show", bad_id)
+    assert result.code == 2, result.err
+    assert "not a loop id" in result.err
+
+
+def test_a_due_date_a_century_away_is_refused(run: Run) -> None:
+    result = run("add", "M", "p", "--due", "9999-12-31T23:00Z")
+    assert result.code == 2
+    assert "100 years" in result.err
+    assert run("list", "--json").json() == []
+
+
+def test_text_with_line_breaks_still_gives_a_one_line_error(run: Run) -> None:
+    for args in (["show", "1\n2"], ["config", "set", "work_end", "17\n30"]):
+        result = run(*args)
+        assert result.code == 2
+        assert result.err.count("\n") == 1, result.err
+        assert "\\n" in result.err
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("state", ["open"]), ("tags", 5), ("customer", None), ("update_every", 1e300)],
+)
+def test_a_field_of_the_wrong_type_is_a_store_error(
+    run: Run, add: Add, home: Path, field: str, value: object
+) -> None:
+    add("Maria", "call back", "--tag", "x")
+    store = home / "loops.json"
+    data = json.loads(store.read_text(encoding="utf-8"))
+    data["loops"]["1"][field] = value
+    store.write_text(json.dumps(data), encoding="utf-8")
+    before = store.read_bytes()
+    for args in (["list"], ["list", "--tag", "x"], ["show", "1"], ["close", "1"]):
+        result = run(*args)
+        assert result.code == 5, (args, result.err)
+    assert store.read_bytes() == before
+
+
+def test_the_promise_is_recorded_by_the_agent_who_logged_it(run: Run, add: Add) -> None:
+    add("Maria", "call back", "--owner", "luca")
+    loop = run("show", "1", "--json").json()
+    assert loop["owner"] == "luca"
+    assert loop["events"][0]["by"] == "anna"
+
+
+@pytest.mark.parametrize("args", [["note", "1", ""], ["contact", "1", "   "]])
+def test_empty_notes_and_messages_are_refused(run: Run, add: Add, args: list[str]) -> None:
+    add()
+    result = run(*args)
+    assert result.code == 2
+    assert "cannot be empty" in result.err
+
+
+def test_an_edit_that_changes_nothing_is_refused(run: Run, add: Add) -> None:
+    add("Maria", "call back", "--tag", "vip")
+    assert run("edit", "1", "--promise", "call back").code == 2
+    assert run("edit", "1", "--untag", "unknown").code == 2
+    assert run("edit", "1", "--tag", "").code == 2
+    events = run("show", "1", "--json").json()["events"]
+    assert [event["kind"] for event in events] == ["created"]
+
+
+def test_an_empty_tag_is_refused_on_add(run: Run) -> None:
+    assert run("add", "M", "p", "--due", "tomorrow", "--tag", " ").code == 2
+
+
+def test_finished_loops_show_their_due_date_not_how_late(run: Run, add: Add) -> None:
+    add("Maria", "call back", "--due", "tomorrow")
+    run("close", "1")
+    row = run("list", "--all", now="2026-12-05T09:00:00Z").out.splitlines()[1]
+    assert "26 Nov 2026" in row and "late" not in row
+
+
+def test_control_characters_in_customer_text_are_shown_not_obeyed(run: Run) -> None:
+    run("add", "Evil\x1b[31mRed\x1b]0;pwned\x07", "call\nback", "--due", "tomorrow")
+    for args in (["list"], ["show", "1"]):
+        shown = run(*args).out
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "Evil\\x1b[31mRed" in shown
+
+
+def test_an_empty_filter_is_still_a_filter(run: Run, add: Add) -> None:
+    add()
+    result = run("list", "--owner", "")
+    assert result.out == ""
+    assert "No loops match" in result.err
+
+
+def test_json_after_a_double_dash_is_text(run: Run) -> None:
+    result = run("note", "9", "--", "--json")
+    assert result.code == 3
+    assert result.err.startswith("loopcloser: no loop #9")
+
+
+def test_a_read_only_store_is_never_replaced(run: Run, add: Add, home: Path) -> None:
+    add()
+    store = home / "loops.json"
+    store.chmod(0o400)
+    before = store.read_bytes()
+    result = run("close", "1")
+    assert result.code == 5
+    assert "read-only" in result.err
+    assert store.read_bytes() == before
+    assert run("list", "--json").json()[0]["state"] == "open", "reading still works"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("agent = 42\n", "agent must be text in quotes"),
+        ('timezone = "Mars/Olympus"\n', "is not a time zone"),
+        ('work_start = "18:00"\nwork_end = "09:00"\n', "starts (18:00)"),
+    ],
+)
+def test_a_bad_config_file_is_named_in_the_error(
+    run: Run, home: Path, content: str, message: str
+) -> None:
+    config = home / "config.toml"
+    config.write_text(content, encoding="utf-8")
+    result = run("list")
+    assert result.code == 2
+    assert message in result.err and str(config) in result.err
+
+
+def test_working_days_may_wrap_past_sunday(run: Run) -> None:
+    assert run("config", "set", "work_days", "sun-thu").out == "work_days = mon,tue,wed,thu,sun\n"
+    # Wednesday 10:00: the Sunday-to-Thursday week ends on Thursday.
+    due = run("add", "M", "p", "--due", "eow", "--json").json()["due"]
+    assert due == "2026-11-26T16:30:00Z"
+
+
+def test_colour_only_on_a_terminal(run: Run, add: Add, home: Path) -> None:
+    add("Maria", "[bold]call back[/bold]", "--due", "today 11:00")
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    rows = actions.select(Store(home / "loops.json"), actions.Query(), now, ROME)
+    terminal, pipe = io.StringIO(), io.StringIO()
+    print_list(rows, now, ROME, terminal, terminal=True)
+    print_list(rows, now, ROME, pipe, terminal=False)
+    assert "\x1b[1;31m" in terminal.getvalue(), "overdue is bold red"
+    assert "[bold]call back[/bold]" in terminal.getvalue(), "customer text is not markup"
+    assert "\x1b[" not in pipe.getvalue()
+
+
+def test_replaying_every_loop_of_a_used_store_gives_back_its_fields(run: Run, home: Path) -> None:
+    target = home / "demo.json"
+    run("demo", "--store", str(target))
+    run("edit", "1", "--tag", "escalated", "--store", str(target))
+    run("contact", "1", "called, still with Finance", "--store", str(target))
+    documents = Store(target).documents()
+    assert len(documents) == 9
+    for loop_id, document in documents.items():
+        stored = from_document(loop_id, document)
+        assert replay(loop_id, stored.events) == stored

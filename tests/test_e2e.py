@@ -142,3 +142,60 @@ def test_without_a_store_option_the_user_data_directory_is_used(
     assert store.exists()
     assert store.parent.stat().st_mode & 0o777 == 0o700
     assert [loop["customer"] for loop in as_json(loopcloser(env, "list", "--json"))] == ["Maria"]
+
+
+EDITOR = """
+import subprocess, sys
+for n in range(int(sys.argv[2])):
+    done = subprocess.run([sys.argv[1], "edit", "1", "--tag", f"{sys.argv[3]}{n}"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(done.stderr)
+"""
+
+
+def test_two_edits_at_once_keep_both_tags(env: dict[str, str]) -> None:
+    loopcloser(env, "add", "Maria", "call back", "--due", "tomorrow")
+    workers = [
+        subprocess.Popen([sys.executable, "-c", EDITOR, str(EXECUTABLE), "25", label], env=env)
+        for label in ("a", "b")
+    ]
+    assert [worker.wait(timeout=300) for worker in workers] == [0, 0]
+    tags = as_json(loopcloser(env, "show", "1", "--json"))["tags"]
+    assert sorted(tags) == sorted(f"{label}{n}" for label in "ab" for n in range(25))
+
+
+def test_bytes_that_are_not_utf8_are_bad_input(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [str(EXECUTABLE), "add", b"Ros\xffsi", "call back", "--due", "tomorrow"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert b"not valid UTF-8" in result.stderr
+    assert not Path(env["LOOPCLOSER_STORE"]).exists()
+
+
+def test_a_closed_stdout_does_not_turn_a_saved_change_into_a_failure(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        f"'{EXECUTABLE}' add Maria 'call back' --due tomorrow >&-",
+        shell=True,  # only to close stdout the way a script does; no user text involved
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(as_json(loopcloser(env, "list", "--json"))) == 1
+
+
+def test_the_core_imports_no_cli_terminal_or_storage_library() -> None:
+    probe = (
+        "import sys, loopcloser.model, loopcloser.when\n"
+        "print(sorted({'typer', 'rich', 'tinydb'} & {m.split('.')[0] for m in sys.modules}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

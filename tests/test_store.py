@@ -18,7 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from loopcloser import store as store_module
-from loopcloser.errors import StoreError
+from loopcloser.errors import BadInput, StoreError
 from loopcloser.store import SCHEMA_VERSION, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -393,7 +393,7 @@ def test_lock_timeout_comes_from_the_environment(
     assert Store(path).lock_timeout == 2.5
     assert Store(path, lock_timeout=0).lock_timeout == 0
     monkeypatch.setenv("LOOPCLOSER_LOCK_TIMEOUT", "soon")
-    with pytest.raises(StoreError, match="LOOPCLOSER_LOCK_TIMEOUT"):
+    with pytest.raises(BadInput, match="LOOPCLOSER_LOCK_TIMEOUT"):
         Store(path)
 
 

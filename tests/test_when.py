@@ -87,6 +87,11 @@ GRAMMAR = [
     ("next wednesday", NOW, CAL, rome(2026, 12, 2, 17, 30)),
     # a day followed by a time, and bare times
     ("fri 17:00", NOW, CAL, rome(2026, 11, 27, 17, 0)),
+    ("fri 17", NOW, CAL, rome(2026, 11, 27, 17, 0)),
+    ("venerdì 17", NOW, CAL, rome(2026, 11, 27, 17, 0)),
+    ("domani alle 9", NOW, CAL, rome(2026, 11, 26, 9, 0)),
+    ("alle 17", NOW, CAL, rome(2026, 11, 25, 17, 0)),
+    ("entro venerdì alle 12", NOW, CAL, rome(2026, 11, 27, 12, 0)),
     ("friday 5pm", NOW, CAL, rome(2026, 11, 27, 17, 0)),
     ("venerdì alle 17.00", NOW, CAL, rome(2026, 11, 27, 17, 0)),
     ("tomorrow 9am", NOW, CAL, rome(2026, 11, 26, 9, 0)),
@@ -185,6 +190,35 @@ def test_weekday_named_on_that_weekday_means_next_week() -> None:
     assert parse_when("mercoledì", NOW, CAL) == rome(2026, 12, 2, 17, 30)
 
 
+def test_an_hour_that_could_be_morning_or_evening_asks_which() -> None:
+    with pytest.raises(BadInput) as raised:
+        parse_when("fri 9", NOW, CAL)
+    assert raised.value.hint == "write 9:00, 9am or 9pm"
+
+
+def test_a_sunday_to_thursday_desk_ends_its_week_on_thursday() -> None:
+    sunday_to_thursday = Calendar(tz=ROME, work_days=frozenset({6, 0, 1, 2, 3}))
+    assert parse_when("eow", NOW, sunday_to_thursday) == rome(2026, 11, 26, 17, 30)
+    assert parse_when("eow", FRIDAY_15, sunday_to_thursday) == rome(2026, 12, 3, 17, 30)
+
+
+def test_a_seven_day_desk_ends_its_week_on_sunday() -> None:
+    every_day = Calendar(tz=ROME, work_days=frozenset(range(7)))
+    assert parse_when("eow", NOW, every_day) == rome(2026, 11, 29, 17, 30)
+
+
+@pytest.mark.parametrize("text", ["in 0 days", "+0h", "0bd"])
+def test_a_zero_offset_is_refused(text: str) -> None:
+    with pytest.raises(BadInput, match="zero"):
+        parse_when(text, NOW, CAL)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:00Z", "30/11/2202", "0001-01-01"])
+def test_dates_a_century_away_are_typos(text: str) -> None:
+    with pytest.raises(BadInput, match="100 years"):
+        parse_when(text, NOW, CAL)
+
+
 ERRORS = [
     "blah",
     "call back in 3 days",
@@ -198,7 +232,6 @@ ERRORS = [
     "+",
     "tomorrow 25:00",
     "tomorrow 13pm",
-    "fri 17",
     "30/11 17",
     "next week",
     "3 days ago",
