@@ -11,32 +11,23 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
-from loopcloser.model import ACTIVE, Event, Flags, Kind, Loop, encode_field, event_to_document
-from loopcloser.when import describe_due, format_duration
-
-JSON_FIELDS = (
-    "uid",
-    "customer",
-    "contact",
-    "prefers",
-    "via",
-    "promise",
-    "owner",
-    "created",
-    "due",
-    "state",
-    "remind",
-    "update_every",
-    "waiting_on",
-    "tags",
-    "ref",
+from loopcloser.model import (
+    ACTIVE,
+    STORED_FIELDS,
+    Event,
+    Flags,
+    Kind,
+    Loop,
+    encode_field,
+    event_to_document,
 )
+from loopcloser.when import describe_due, format_duration
 
 
 def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[str, Any]:
     """A loop as the JSON contract promises it: stored fields plus derived flags."""
     data: dict[str, Any] = {"id": loop.id}
-    data.update({name: encode_field(name, getattr(loop, name)) for name in JSON_FIELDS})
+    data.update({name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS})
     data.update(
         overdue=flags.overdue,
         due_today=flags.due_today,
