@@ -22,6 +22,7 @@ from loopcloser.model import (
     derive,
     from_document,
     to_document,
+    to_utc_text,
     urgency,
 )
 
@@ -34,7 +35,20 @@ def add(store: Store, created: Event) -> Loop:
     loop = apply(None, created)
     with store.transaction() as transaction:
         loop_id = transaction.insert(to_document(loop))
+        transaction.log(journal_entry(created, f"added #{loop_id}", {loop_id: None}))
     return replace(loop, id=loop_id)
+
+
+def journal_entry(
+    event: Event, what: str, before: dict[int, dict[str, Any] | None]
+) -> dict[str, Any]:
+    """What ``undo`` needs to revert a change: the loops as they were before it."""
+    return {
+        "at": to_utc_text(event.at),
+        "by": event.by,
+        "what": what,
+        "before": {str(loop_id): document for loop_id, document in before.items()},
+    }
 
 
 def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -> Loop:
@@ -48,8 +62,10 @@ def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -
         if document is None:
             raise not_found(loop_id)
         loop = load(loop_id, document)
-        loop = apply(loop, event(loop) if callable(event) else event)
+        applied = event(loop) if callable(event) else event
+        loop = apply(loop, applied)
         transaction.put(loop_id, to_document(loop))
+        transaction.log(journal_entry(applied, f"{applied.kind} #{loop_id}", {loop_id: document}))
     return loop
 
 

@@ -86,6 +86,14 @@ def check_channel(value: str) -> str:
     return value
 
 
+def check_folder(value: str) -> str:
+    """A folder path (~ expanded when used), or empty for none."""
+    value = value.strip()
+    if "\n" in value:
+        raise BadInput("a folder path must be one line", hint="e.g. /srv/loopcloser/team")
+    return value
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: its default, how it is checked and what it means."""
@@ -105,6 +113,9 @@ KEYS: dict[str, Key] = {
         lambda: "day-first", check_date_order, "how 3/4 reads: day-first or month-first"
     ),
     "default_channel": Key(lambda: "phone", check_channel, "channel used when --via is not given"),
+    "team": Key(
+        lambda: "", check_folder, "team folder: one store per agent, AGENT.json (empty: none)"
+    ),
 }
 
 
@@ -161,6 +172,12 @@ class Settings:
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]
+
+    @property
+    def team(self) -> Path | None:
+        """The team folder: LOOPCLOSER_TEAM, else the ``team`` setting, else None."""
+        folder = os.environ.get("LOOPCLOSER_TEAM") or self.values["team"]
+        return Path(folder).expanduser() if folder else None
 
     @property
     def tz(self) -> tzinfo:

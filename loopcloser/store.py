@@ -26,7 +26,9 @@ else:
 SCHEMA_VERSION: int = 1
 DEFAULT_LOCK_TIMEOUT = 10.0
 
-LOOPS, META, META_ID = "loops", "meta", 1
+LOOPS, META, META_ID, JOURNAL = "loops", "meta", 1, "journal"
+JOURNAL_LIMIT = 50
+"""How many recent changes the journal keeps for ``undo``."""
 Tables = dict[str, dict[str, Any]]
 
 
@@ -156,6 +158,7 @@ class Transaction:
     def __init__(self, db: TinyDB) -> None:
         self._loops = db.table(LOOPS)
         self._meta = db.table(META)
+        self._journal = db.table(JOURNAL)
         self.closed = False
 
     def documents(self) -> dict[int, dict[str, Any]]:
@@ -196,6 +199,34 @@ class Transaction:
             stored.update(new)
 
         self._loops.update(replace, doc_ids=[loop_id])
+
+    def remove(self, loop_id: int) -> None:
+        """Delete the document under ``loop_id``; its id is never handed out again."""
+        self._check_open()
+        if _get(self._loops, loop_id) is None:
+            raise ValueError(f"no document with id {loop_id}")
+        self._loops.remove(doc_ids=[loop_id])
+
+    def log(self, entry: dict[str, Any]) -> None:
+        """Journal one change (a JSON object) for ``undo``; only the newest ones are kept."""
+        self._check_open()
+        self._journal.insert(_plain(entry))
+        ids = sorted(document.doc_id for document in self._journal)
+        if len(ids) > JOURNAL_LIMIT:
+            self._journal.remove(doc_ids=ids[: len(ids) - JOURNAL_LIMIT])
+
+    def journal(self) -> list[tuple[int, dict[str, Any]]]:
+        """The journalled changes as (entry id, entry), newest first."""
+        entries = [(document.doc_id, dict(document)) for document in self._journal]
+        return sorted(entries, key=lambda pair: pair[0], reverse=True)
+
+    def forget_entries(self, entry_ids: list[int] | None = None) -> None:
+        """Drop journal entries (all of them when no ids are given)."""
+        self._check_open()
+        if entry_ids is None:
+            self._journal.truncate()
+        else:
+            self._journal.remove(doc_ids=entry_ids)
 
     def _check_open(self) -> None:
         # A change made after the with-block would be silently lost: fail loudly instead.
@@ -266,6 +297,9 @@ def _checked(data: Any, shown: Path) -> Tables:
         )
     if not all(type(n) is int and n >= 1 for n in (version, next_id)):
         raise _malformed(shown, "has a malformed meta record")
+    journal = data.get(JOURNAL, {})
+    if not isinstance(journal, dict) or not all(isinstance(e, dict) for e in journal.values()):
+        raise _malformed(shown, "has a malformed journal table")
     loops = data.setdefault(LOOPS, {})
     # Keys like "01" or "²" would become another id, or fail, once TinyDB parses them.
     if not isinstance(loops, dict) or not all(
