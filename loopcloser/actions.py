@@ -105,12 +105,36 @@ class Query:
     owner: str | None = None
     overdue: bool = False
     due_before: datetime | None = None
+    waiting_on: str | None = None
+    untold: bool = False
+    silent: bool = False
+    stale: bool = False
+    grep: str | None = None
+
+    def wants(self, loop: Loop, flags: Flags) -> bool:
+        """Whether a loop, already past the cheap checks, matches the rest of the query."""
+        waiting = loop.waiting_on.party.casefold() if loop.waiting_on else None
+        return not (
+            (self.due_before is not None and loop.due >= self.due_before)
+            or (self.overdue and not flags.overdue)
+            or (self.untold and not flags.untold)
+            or (self.silent and not flags.silent)
+            or (self.stale and not flags.stale_wait)
+            or (self.waiting_on is not None and waiting != self.waiting_on.casefold())
+            or (self.grep is not None and not mentions(loop, self.grep.casefold()))
+        )
+
+
+def mentions(loop: Loop, needle: str) -> bool:
+    """Whether the customer, the promise or any note or message contains ``needle``."""
+    texts = [loop.customer, loop.promise, *(event.text for event in loop.events if event.text)]
+    return any(needle in text.casefold() for text in texts)
 
 
 def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[Loop, Flags]]:
     """The loops matching ``query`` with their flags, most urgent first."""
     wanted_states = {str(state) for state in query.states}
-    customer = query.customer.casefold() if query.customer else None
+    customer = query.customer.casefold() if query.customer is not None else None
     rows = []
     for loop_id, document in store.documents().items():
         # Cheap checks on the raw document first: most loops in a long-used
@@ -126,12 +150,9 @@ def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[
         if customer is not None and not matches_customer(document, customer):
             continue
         loop = load(loop_id, document)
-        if query.due_before is not None and loop.due >= query.due_before:
-            continue
         flags = derive(loop, now, tz)
-        if query.overdue and not flags.overdue:
-            continue
-        rows.append((loop, flags))
+        if query.wants(loop, flags):
+            rows.append((loop, flags))
     rows.sort(key=lambda row: (*urgency(*row), row[0].id))
     return rows
 

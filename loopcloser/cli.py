@@ -117,7 +117,7 @@ def record(
     loop_id: str,
     kind: Kind,
     as_json: bool,
-    summary: str,
+    summary: str | Callable[[Loop], str],
     changes: Callable[[Loop], dict[str, Any]] | None = None,
     **fields: Any,
 ) -> Loop:
@@ -138,7 +138,8 @@ def record(
 
     loop = actions.change(open_store(store_path), target, event_for)
     flags = derive(loop, now, conf.tz)
-    emit_loop(loop, now, conf, as_json, summary.format(loop=loop, flags=flags))
+    said = summary(loop) if callable(summary) else summary.format(loop=loop, flags=flags)
+    emit_loop(loop, now, conf, as_json, said)
     return loop
 
 
@@ -234,6 +235,19 @@ def list_loops(
     show_all: Annotated[
         bool, typer.Option("--all", "-a", help="Closed and cancelled loops too.")
     ] = False,
+    waiting_on: Annotated[
+        str | None, typer.Option("--waiting-on", help="Only loops waiting on this party.")
+    ] = None,
+    untold: Annotated[
+        bool, typer.Option("--untold", help="Only loops done but not yet told.")
+    ] = False,
+    silent: Annotated[
+        bool, typer.Option("--silent", help="Only loops past their update cadence.")
+    ] = False,
+    stale: Annotated[bool, typer.Option("--stale", help="Only waits past their --until.")] = False,
+    grep: Annotated[
+        str | None, typer.Option("--grep", help="Customer, promise or a note contains this.")
+    ] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -248,10 +262,11 @@ def list_loops(
     now = now_moment()
     states = frozenset(state) if state else frozenset(State) if show_all else ACTIVE
     before = None if due_before is None else parse_due(due_before, now, conf, allow_past=True)
-    query = actions.Query(states, customer, tag, owner, overdue, before)
+    query = actions.Query(
+        states, customer, tag, owner, overdue, before, waiting_on, untold, silent, stale, grep
+    )
     rows = actions.select(open_store(store), query, now, conf.tz)
-    filters = (customer, tag, owner, due_before)
-    filtered = bool(state or overdue) or any(value is not None for value in filters)
+    filtered = query != actions.Query(states) or state is not None
     if not print_rows(rows, now, conf, as_json):
         empty = "No loops match.\n" if filtered else "No open loops: every promise is closed.\n"
         sys.stderr.write(empty)
@@ -372,6 +387,112 @@ def contact(
         "Contact logged on #{loop.id}.",
         text=require_text(text, "the message"),
         via=channel(via, settings()),
+    )
+
+
+@app.command()
+def wait(
+    id: IdArgument,
+    on: Annotated[str, typer.Option("--on", help="Who we wait for: Finance, a supplier...")],
+    until: Annotated[
+        str | None, typer.Option("--until", help="When they should answer (their due to us).")
+    ] = None,
+    text: Annotated[str | None, typer.Argument(help="What we asked them.")] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The loop waits on another party; it is still ours to chase.
+
+    Example: loopcloser wait 42 --on Finance --until "thu 12:00" "refund approval"
+    """
+    from loopcloser.model import Waiting, encode_field, require_words
+    from loopcloser.render import local_time
+
+    require_words("party", on)
+    conf = settings()
+    now = now_moment()
+    until_at = None if until is None else parse_due(until, now, conf)
+    waiting = {"waiting_on": encode_field("waiting_on", Waiting(on.strip(), until_at))}
+    summary = "#{loop.id} is waiting on {loop.waiting_on.party}; it stays on your list."
+    loop = record(store, id, Kind.WAITING, as_json, summary, lambda _: waiting, text=text)
+    expected = derive(loop, now, conf.tz).expected_due
+    if until_at is not None and until_at > expected:
+        sys.stderr.write(
+            f"warning: {on} is due to answer {local_time(until_at, conf.tz, now)}, after"
+            f" {loop.customer} expects to hear ({local_time(expected, conf.tz, now)});"
+            f" tell them: {program_name()} reschedule {loop.id} WHEN --told --via CHANNEL\n"
+        )
+
+
+@app.command()
+def resume(
+    id: IdArgument,
+    text: Annotated[str | None, typer.Argument(help="What came back.")] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The wait is over: the loop is open again.
+
+    Example: loopcloser resume 42 "Finance approved the refund"
+    """
+    record(store, id, Kind.RESUMED, as_json, "#{loop.id} is open again.", text=text)
+
+
+@app.command()
+def reschedule(
+    id: IdArgument,
+    when: Annotated[str, typer.Argument(help="The new due: fri, 2bd, 30/11 17:00...")],
+    told: Annotated[
+        bool, typer.Option("--told", help="The customer has been told of the new date.")
+    ] = False,
+    not_told: Annotated[
+        bool, typer.Option("--not-told", help="The customer has not been told yet.")
+    ] = False,
+    via: ViaOption = None,
+    text: Annotated[str | None, typer.Option("--note", help="Why the date moved.")] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move the due date, saying whether the customer knows.
+
+    Until they are told, the customer still expects the old date: the loop is
+    flagged "untold reschedule" and late by the old date, until a contact.
+
+    Example: loopcloser reschedule 42 "mon 12:00" --told --via phone
+    """
+    from loopcloser.model import to_utc_text
+    from loopcloser.render import local_time
+
+    if told == not_told:
+        raise BadInput(
+            "say whether the customer was told of the new date",
+            hint="add --told --via CHANNEL, or --not-told",
+        )
+    if not_told and via is not None:
+        raise BadInput("--via is how the customer was told", hint="drop --via with --not-told")
+    conf = settings()
+    now = now_moment()
+    due = {"due": to_utc_text(parse_due(when, now, conf))}
+
+    def summary(loop: Loop) -> str:
+        moved = f"#{loop.id} now due {local_time(loop.due, conf.tz, now)}"
+        if told:
+            return f"{moved}; {loop.customer} was told."
+        return (
+            f"{moved}, but {loop.customer} still expects the old date: tell them,"
+            f" then log it with: {program_name()} contact {loop.id} TEXT"
+        )
+
+    record(
+        store,
+        id,
+        Kind.RESCHEDULED,
+        as_json,
+        summary,
+        lambda _: due,
+        told=told,
+        via=channel(via, conf) if told else None,
+        text=text,
     )
 
 

@@ -60,7 +60,7 @@ class Outcome(StrEnum):
 # Kinds absent from TARGET leave the state alone.
 ALLOWED_FROM: dict[Kind, frozenset[State]] = {
     Kind.CREATED: frozenset(),
-    Kind.WAITING: frozenset({State.OPEN}),
+    Kind.WAITING: frozenset({State.OPEN, State.WAITING}),
     Kind.RESUMED: frozenset({State.WAITING}),
     Kind.RESCHEDULED: ACTIVE,
     Kind.HANDOFF: ACTIVE,
@@ -144,6 +144,9 @@ class Flags:
     silent: bool
     outcome: Outcome | None
     last_contact: datetime
+    expected_due: datetime
+    untold_reschedule: bool
+    stale_wait: bool
 
 
 # --- stored form -----------------------------------------------------------
@@ -373,7 +376,43 @@ def original_due(loop: Loop) -> datetime:
     return loop.due
 
 
-def outcome(loop: Loop) -> Outcome | None:
+@dataclass(frozen=True)
+class Terms:
+    """What the customer was told about when they will hear from us."""
+
+    expected_due: datetime
+    """The due the customer was last told (the original one until told otherwise)."""
+    agreed_due: datetime
+    """The latest due the customer was told of before the one they held had passed."""
+    untold_reschedule: bool
+    """The due moved and the customer has not heard of it since."""
+
+
+def terms(loop: Loop) -> Terms:
+    """Walk the history for what the customer knows of the due date.
+
+    A reschedule with ``told`` is news to the customer at once; one without
+    is news only at the next contact with them. News that arrives after the
+    due the customer held has passed does not renegotiate: the promise was
+    already broken.
+    """
+    expected = agreed = original_due(loop)
+    pending: datetime | None = None
+    for event in loop.events:
+        news: datetime | None = None
+        if event.kind is Kind.RESCHEDULED:
+            new_due = from_utc_text(event.changes["due"])
+            news, pending = (new_due, None) if event.told else (None, new_due)
+        elif event.kind is Kind.CONTACT and pending is not None:
+            news, pending = pending, None
+        if news is not None:
+            if event.at <= agreed:
+                agreed = news
+            expected = news
+    return Terms(expected, agreed, untold_reschedule=pending is not None)
+
+
+def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     """Kept, renegotiated or late, for a closed loop; None otherwise.
 
     Kept: closed by the original due. Renegotiated: closed by a later due
@@ -382,17 +421,10 @@ def outcome(loop: Loop) -> Outcome | None:
     """
     if loop.state is not State.CLOSED:
         return None
-    first_due = original_due(loop)
-    agreed_due = first_due
-    closed_at = loop.events[-1].at
-    for event in loop.events:
-        if event.kind is Kind.RESCHEDULED and event.told and event.at <= agreed_due:
-            agreed_due = from_utc_text(event.changes["due"])
-        elif event.kind is Kind.CLOSED:
-            closed_at = event.at
-    if closed_at <= first_due:
+    closed_at = next(event.at for event in reversed(loop.events) if event.kind is Kind.CLOSED)
+    if closed_at <= original_due(loop):
         return Outcome.KEPT
-    if closed_at <= agreed_due:
+    if closed_at <= (agreed_due or terms(loop).agreed_due):
         return Outcome.RENEGOTIATED
     return Outcome.LATE
 
@@ -401,21 +433,27 @@ def derive(loop: Loop, now: datetime, tz: tzinfo) -> Flags:
     """The loop's flags at ``now``; ``tz`` decides what "today" is."""
     active = loop.state in ACTIVE
     contacted = last_contact(loop)
+    known = terms(loop)
     silent = active and loop.update_every is not None and now - contacted > loop.update_every
+    until = loop.waiting_on.until if loop.waiting_on else None
     return Flags(
-        overdue=active and now > loop.due,
+        # Late is measured against what the customer was told, not our own plans.
+        overdue=active and now > known.expected_due,
         due_today=active and loop.due.astimezone(tz).date() == now.astimezone(tz).date(),
         untold=loop.state is State.DONE,
         silent=silent,
-        outcome=outcome(loop),
+        outcome=outcome(loop, known.agreed_due),
         last_contact=contacted,
+        expected_due=known.expected_due,
+        untold_reschedule=active and known.untold_reschedule,
+        stale_wait=loop.state is State.WAITING and until is not None and now > until,
     )
 
 
 def urgency(loop: Loop, flags: Flags) -> tuple[int, datetime]:
     """Sort key: overdue first, then done-but-untold, then the soonest due; finished last."""
     rank = 0 if flags.overdue else 1 if flags.untold else 2 if loop.state in ACTIVE else 3
-    return rank, loop.due
+    return rank, min(loop.due, flags.expected_due)
 
 
 def creation(

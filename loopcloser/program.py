@@ -102,7 +102,13 @@ def is_terminal() -> bool:
 def program_name() -> str:
     """How the user ran loopcloser (``.venv/bin/loopcloser``), for commands we suggest."""
     invoked = sys.argv[0] if sys.argv else ""
-    return invoked if Path(invoked).name == "loopcloser" else "loopcloser"
+    if Path(invoked).name != "loopcloser":
+        return "loopcloser"
+    import shutil
+
+    on_path = shutil.which("loopcloser")
+    same = on_path is not None and os.path.realpath(on_path) == os.path.realpath(invoked)
+    return "loopcloser" if same else invoked
 
 
 EARLIEST, LATEST = 1900, 9000

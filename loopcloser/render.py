@@ -35,6 +35,9 @@ def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[st
         silent=flags.silent,
         outcome=None if flags.outcome is None else str(flags.outcome),
         last_contact=encode_field("due", flags.last_contact),
+        expected_due=encode_field("due", flags.expected_due),
+        untold_reschedule=flags.untold_reschedule,
+        stale_wait=flags.stale_wait,
     )
     if with_events:
         data["events"] = [event_to_document(event) for event in loop.events]
@@ -54,9 +57,12 @@ def local_time(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str
     return local.strftime("%a %d %b %Y %H:%M")
 
 
+FLAG_NAMES = ("overdue", "due_today", "untold", "untold_reschedule", "silent", "stale_wait")
+
+
 def flag_words(flags: Flags) -> list[str]:
     """The flags that are set, as words."""
-    words = [name for name in ("overdue", "due_today", "untold", "silent") if getattr(flags, name)]
+    words = [name for name in FLAG_NAMES if getattr(flags, name)]
     if flags.outcome is not None:
         words.append(str(flags.outcome))
     return [word.replace("_", " ") for word in words]
@@ -67,8 +73,11 @@ def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo) -> 
     return [
         [
             str(loop.id),
-            # A finished loop is not "late" any more: show the date it was due.
-            describe_due(loop.due, now) if loop.state in ACTIVE else short_date(loop.due, tz),
+            # The due as the customer knows it (a reschedule they have not heard of does
+            # not count); a finished loop is not "late" any more: show the date it was due.
+            describe_due(flags.expected_due, now)
+            if loop.state in ACTIVE
+            else short_date(loop.due, tz),
             one_line(loop.customer),
             one_line(loop.promise),
             str(loop.state),
@@ -95,7 +104,13 @@ def printable(text: str) -> str:
 
 
 LIST_HEADER = ["ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
-STYLES = {"overdue": "bold red", "untold": "yellow", "silent": "magenta"}
+STYLES = {
+    "overdue": "bold red",
+    "untold": "yellow",
+    "untold_reschedule": "yellow",
+    "silent": "magenta",
+    "stale_wait": "magenta",
+}
 
 
 def one_line(text: str, width: int = 60) -> str:
@@ -160,6 +175,14 @@ def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
         told = "customer told" if event.told else "customer NOT told"
         new_due = local_time(datetime.fromisoformat(event.changes["due"]), tz, now)
         what = f"rescheduled to {new_due} ({told})"
+    elif event.kind is Kind.WAITING and event.changes.get("waiting_on"):
+        waiting = event.changes["waiting_on"]
+        until = waiting.get("until")
+        what = f"waiting on {waiting['party']}"
+        if until:
+            what += f" until {local_time(datetime.fromisoformat(until), tz, now)}"
+    elif event.kind is Kind.HANDOFF and "owner" in event.changes:
+        what = f"handed off to {event.changes['owner']}"
     if event.via:
         what += f" via {event.via}"
     line = f"{when}  {what} by {event.by}"
@@ -173,16 +196,20 @@ def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]
     state = str(loop.state)
     if flag_words(flags):
         state += f" ({', '.join(flag_words(flags))})"
+    # After a reschedule the customer has not heard of, they still wait for the old due.
+    expected = flags.expected_due
+    told_due = f"{local_time(expected, tz, now)} ({describe_due(expected, now)}), as last told"
     fields = [
         ("state", state),
         ("due", f"{local_time(loop.due, tz, now)} ({describe_due(loop.due, now)})"),
+        ("customer waits", told_due if expected != loop.due else None),
         ("owner", loop.owner),
         ("contact", loop.contact),
         ("prefers", loop.prefers),
         ("promised via", loop.via),
         ("updates every", format_duration(loop.update_every) if loop.update_every else None),
         ("reminders", ", ".join(local_time(moment, tz, now) for moment in loop.remind) or None),
-        ("waiting on", loop.waiting_on.party if loop.waiting_on else None),
+        ("waiting on", waiting_text(loop, tz, now)),
         ("tags", ", ".join(loop.tags) or None),
         ("ref", loop.ref),
         ("last contact", local_time(flags.last_contact, tz, now)),
@@ -194,6 +221,15 @@ def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]
     lines += ["", "History"]
     lines += ["  " + describe_event(event, tz, now) for event in loop.events]
     return lines
+
+
+def waiting_text(loop: Loop, tz: tzinfo, now: datetime) -> str | None:
+    """Who the loop waits on, and until when, e.g. ``Finance until Fri 27 Nov 17:30``."""
+    if loop.waiting_on is None:
+        return None
+    until = loop.waiting_on.until
+    party = loop.waiting_on.party
+    return party if until is None else f"{party} until {local_time(until, tz, now)}"
 
 
 def print_show(

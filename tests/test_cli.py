@@ -22,7 +22,8 @@ from tests.conftest import Run
 LOOP_FIELDS = {
     "id", "uid", "customer", "contact", "prefers", "via", "promise", "owner", "created", "due",
     "state", "tags", "ref", "update_every", "waiting_on", "remind", "overdue", "due_today",
-    "untold", "silent", "outcome", "last_contact",
+    "untold", "silent", "outcome", "last_contact", "expected_due", "untold_reschedule",
+    "stale_wait",
 }  # fmt: skip
 
 Add = Callable[..., int]

@@ -1,0 +1,144 @@
+"""Waiting on others, honest rescheduling and the three outcomes, through the commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import Run
+
+Add = Callable[..., int]
+
+# The customer is promised Thursday 26 November, 12:00 in Rome (11:00 UTC).
+THURSDAY_NOON = "thu 12:00"
+
+
+def flags(run: Run, loop_id: int, now: str) -> dict[str, object]:
+    result = run("show", str(loop_id), "--json", now=now)
+    assert result.code == 0, result.err
+    data: dict[str, object] = result.json()
+    return data
+
+
+def test_wait_and_resume_keep_the_loop_ours(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "refund", "--due", "fri 12:00")
+    waited = run("wait", str(loop_id), "--on", "Finance", "--until", "thu 12:00", "approval?")
+    assert waited.code == 0, waited.err
+    listed = run("list", "--json").json()
+    assert listed[0]["state"] == "waiting"
+    assert listed[0]["waiting_on"] == {"party": "Finance", "until": "2026-11-26T11:00:00Z"}
+    assert run("list", "--waiting-on", "finance", "--json").json()[0]["id"] == loop_id
+    assert run("list", "--waiting-on", "warehouse", "--json").json() == []
+    resumed = run("resume", str(loop_id), "approved", "--json").json()
+    assert (resumed["state"], resumed["waiting_on"]) == ("open", None)
+
+
+def test_a_wait_past_its_until_is_stale(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "refund", "--due", "2026-12-10")
+    run("wait", str(loop_id), "--on", "Finance", "--until", "thu 12:00")
+    assert flags(run, loop_id, "2026-11-26T10:59:00Z")["stale_wait"] is False
+    assert flags(run, loop_id, "2026-11-26T11:01:00Z")["stale_wait"] is True
+    stale = run("list", "--stale", "--json", now="2026-11-26T11:01:00Z").json()
+    assert [loop["id"] for loop in stale] == [loop_id]
+    assert "stale wait" in run("list", now="2026-11-26T11:01:00Z").out
+
+
+def test_a_wait_ending_after_the_customers_due_is_warned_about(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "refund", "--due", THURSDAY_NOON)
+    result = run("wait", str(loop_id), "--on", "Finance", "--until", "fri 12:00")
+    assert result.code == 0
+    assert "warning: Finance is due to answer" in result.err
+    assert "reschedule" in result.err
+    quiet = run("wait", str(loop_id), "--on", "Finance", "--until", "thu 9:00")
+    assert "warning" not in quiet.err
+
+
+def test_reschedule_needs_to_say_whether_the_customer_was_told(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "refund", "--due", THURSDAY_NOON)
+    for args in ([], ["--told", "--not-told"]):
+        refused = run("reschedule", str(loop_id), "mon 12:00", *args)
+        assert refused.code == 2
+        assert "--told" in refused.err and "--not-told" in refused.err
+    assert run("show", str(loop_id), "--json").json()["due"] == "2026-11-26T11:00:00Z"
+
+
+def test_an_untold_reschedule_stays_flagged_until_a_contact(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "refund", "--due", THURSDAY_NOON)
+    moved = run("reschedule", str(loop_id), "mon 12:00", "--not-told")
+    assert "still expects the old date" in moved.out
+    loop = flags(run, loop_id, "2026-11-25T12:00:00Z")
+    assert loop["untold_reschedule"] is True
+    assert loop["due"] == "2026-11-30T11:00:00Z"
+    assert loop["expected_due"] == "2026-11-26T11:00:00Z", "the customer still expects Thursday"
+    # Thursday afternoon: the customer was promised noon and heard nothing.
+    assert flags(run, loop_id, "2026-11-26T12:00:00Z")["overdue"] is True
+    run("contact", str(loop_id), "told her Monday", "--via", "phone", now="2026-11-26T12:00:00Z")
+    after = flags(run, loop_id, "2026-11-26T13:00:00Z")
+    assert after["untold_reschedule"] is False
+    assert after["expected_due"] == "2026-11-30T11:00:00Z"
+    assert after["overdue"] is False
+    events = run("show", str(loop_id), "--json").json()["events"]
+    rescheduled = next(event for event in events if event["kind"] == "rescheduled")
+    assert rescheduled["told"] is False
+    created = events[0]
+    assert created["changes"]["due"] == "2026-11-26T11:00:00Z", "the original due stays"
+
+
+@pytest.mark.parametrize(
+    ("steps", "outcome"),
+    [
+        # closed before Thursday noon: the promise was kept
+        ([("close", "2026-11-26T10:00:00Z")], "kept"),
+        # closed after it, with no word to the customer: late
+        ([("close", "2026-11-26T15:00:00Z")], "late"),
+        # told on Wednesday of a Monday date, closed on Friday: renegotiated
+        ([("told", "2026-11-25T10:00:00Z"), ("close", "2026-11-27T10:00:00Z")], "renegotiated"),
+        # told only on Friday, after Thursday noon had passed: still late
+        ([("told", "2026-11-27T09:00:00Z"), ("close", "2026-11-27T10:00:00Z")], "late"),
+        # moved without telling, then a contact on Wednesday: the customer knew in time
+        (
+            [
+                ("untold", "2026-11-25T10:00:00Z"),
+                ("contact", "2026-11-25T11:00:00Z"),
+                ("close", "2026-11-27T10:00:00Z"),
+            ],
+            "renegotiated",
+        ),
+        # moved without telling, never told: late
+        ([("untold", "2026-11-25T10:00:00Z"), ("close", "2026-11-27T10:00:00Z")], "late"),
+    ],
+    ids=["kept", "late", "renegotiated", "told-too-late", "told-by-contact", "never-told"],
+)
+def test_the_three_outcomes_as_time_passes(
+    run: Run, add: Add, steps: list[tuple[str, str]], outcome: str
+) -> None:
+    loop_id = str(add("Maria", "refund", "--due", THURSDAY_NOON))
+    commands = {
+        "close": ["close", loop_id, "--via", "phone"],
+        "told": ["reschedule", loop_id, "2026-11-30 12:00", "--told", "--via", "phone"],
+        "untold": ["reschedule", loop_id, "2026-11-30 12:00", "--not-told"],
+        "contact": ["contact", loop_id, "new date is Monday", "--via", "phone"],
+    }
+    for step, moment in steps:
+        result = run(*commands[step], now=moment)
+        assert result.code == 0, (step, result.err)
+    assert flags(run, int(loop_id), "2026-12-01T09:00:00Z")["outcome"] == outcome
+
+
+def test_list_filters_for_untold_silent_and_text(run: Run, add: Add) -> None:
+    done = add("ACME", "send invoice", "--due", "2026-12-10")
+    silent = add("Northwind", "outage credit", "--due", "2026-12-10", "--every", "1d")
+    noted = add("Li Wei", "warranty", "--due", "2026-12-10")
+    run("done", str(done))
+    run("note", str(noted), "supplier ticket SUP-77")
+    later = "2026-11-27T09:00:00Z"
+
+    def ids(*args: str) -> list[int]:
+        return [loop["id"] for loop in run("list", "--json", *args, now=later).json()]
+
+    assert ids("--untold") == [done]
+    assert ids("--silent") == [silent]
+    assert ids("--grep", "sup-77") == [noted]
+    assert ids("--grep", "northwind") == [silent]
+    assert ids("--grep", "invoice") == [done]
