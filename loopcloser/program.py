@@ -136,14 +136,20 @@ def settings() -> "Settings":
     return config.load()
 
 
-def open_store(path: Path | None) -> "Store":
-    """The store at ``path``, else the one in the user's data directory."""
+def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
+    """The store at ``path``; else the agent's own in the team folder; else the user's own."""
     from loopcloser.store import Store
 
     if path is None:
-        from platformdirs import user_data_path
+        conf = conf or settings()
+        if conf.team is not None:
+            from loopcloser.team import store_path
 
-        path = user_data_path("loopcloser") / "loops.json"
+            path = store_path(conf.team, conf["agent"])
+        else:
+            from platformdirs import user_data_path
+
+            path = user_data_path("loopcloser") / "loops.json"
     return Store(path.expanduser())
 
 

@@ -99,6 +99,12 @@ class Store:
         """Return the document with this id as of this Store's one read, or None."""
         return _get(self._snapshot_loops(), loop_id)
 
+    def journal(self) -> list[tuple[int, dict[str, Any]]]:
+        """The journalled changes as (entry id, entry), newest first, read without a lock."""
+        if self._snapshot is None:
+            self._snapshot = self._open()
+        return _journal(self._snapshot.table(JOURNAL))
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read afresh, yield; write once on success, nothing on an exception."""
@@ -217,8 +223,7 @@ class Transaction:
 
     def journal(self) -> list[tuple[int, dict[str, Any]]]:
         """The journalled changes as (entry id, entry), newest first."""
-        entries = [(document.doc_id, dict(document)) for document in self._journal]
-        return sorted(entries, key=lambda pair: pair[0], reverse=True)
+        return _journal(self._journal)
 
     def forget_entries(self, entry_ids: list[int] | None = None) -> None:
         """Drop journal entries (all of them when no ids are given)."""
@@ -237,6 +242,11 @@ class Transaction:
 def _documents(table: Table) -> dict[int, dict[str, Any]]:
     # TinyDB hands out one shallow copy per document: change documents through put().
     return {doc.doc_id: doc for doc in table}
+
+
+def _journal(table: Table) -> list[tuple[int, dict[str, Any]]]:
+    entries = [(document.doc_id, dict(document)) for document in table]
+    return sorted(entries, key=lambda pair: pair[0], reverse=True)
 
 
 def _get(table: Table, loop_id: int) -> dict[str, Any] | None:

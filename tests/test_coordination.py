@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,42 @@ def test_list_filters_for_untold_silent_and_text(run: Run, add: Add) -> None:
     assert ids("--grep", "sup-77") == [noted]
     assert ids("--grep", "northwind") == [silent]
     assert ids("--grep", "invoice") == [done]
+
+
+def test_undo_of_a_close_reopens_the_loop_as_it_was(run: Run, add: Add) -> None:
+    loop_id = add("Maria", "refund")
+    before = run("show", str(loop_id), "--json").json()
+    assert run("close", str(loop_id), "called her").code == 0
+    listed = run("undo", "--list", "--json").json()
+    assert [change["what"] for change in listed] == [f"closed #{loop_id}", f"added #{loop_id}"]
+    undone = run("undo")
+    assert undone.code == 0, undone.err
+    assert undone.out.startswith(f"Undid: closed #{loop_id}")
+    assert run("show", str(loop_id), "--json").json() == before
+    assert run("undo").out.startswith(f"Undid: added #{loop_id}")
+    assert run("show", str(loop_id)).code == 3
+    nothing = run("undo")
+    assert nothing.code == 2 and "nothing to undo" in nothing.err
+    assert add("ACME", "invoice") == loop_id + 1, "an undone id is never handed out again"
+
+
+def test_forget_needs_yes_and_leaves_no_trace_in_any_file(run: Run, add: Add, home: Path) -> None:
+    maria = add("Maria Rossi", "refund", "--contact", "maria.rossi@example.com")
+    other = add("ACME", "invoice")
+    run("note", str(maria), "Maria Rossi called about her double charge")
+    run("edit", str(maria), "--customer", "Maria Rossi-Bianchi")
+    refused = run("forget", "maria rossi-bianchi")
+    assert refused.code == 2 and "--yes" in refused.err
+    result = run("forget", "MARIA.ROSSI@example.com", "--yes", "--json")
+    assert result.json() == {"customer": "MARIA.ROSSI@example.com", "scrubbed": 1}
+    for file in home.iterdir():
+        if file.is_file():
+            content = file.read_bytes()
+            for trace in (b"Maria", b"maria.rossi", b"double charge", b"Rossi"):
+                assert trace not in content, (file.name, trace)
+    kept = run("show", str(maria), "--json").json()
+    assert (kept["customer"], kept["contact"], kept["state"]) == ("(forgotten)", None, "open")
+    assert kept["due"] == "2026-11-27T11:00:00Z"
+    assert run("show", str(other), "--json").json()["customer"] == "ACME"
+    assert run("undo").code == 2, "undo cannot bring the data back"
+    assert "No loop belongs" in run("forget", "Maria Rossi", "--yes").out
