@@ -268,7 +268,7 @@ def list_loops(
     rows = actions.select(open_store(store, conf), query, now, conf.tz)
     filtered = query != actions.Query(states) or state is not None
     if not print_rows(rows, now, conf, as_json):
-        empty = "No loops match.\n" if filtered else "No open loops: every promise is closed.\n"
+        empty = "No loops match.\n" if filtered else "No open loops.\n"
         sys.stderr.write(empty)
 
 
@@ -605,6 +605,83 @@ def demo(
     print_rows(rows, now, conf, as_json)
     example = f"{program_name()} show {rows[0][0].id} --store {store}"
     sys.stderr.write(f"\nDemo store: {store}\nTry: {example}\n")
+
+
+@app.command()
+def handoff(
+    id: IdArgument,
+    to: Annotated[str, typer.Option("--to", help="The colleague who takes the loop over.")],
+    note: Annotated[
+        str, typer.Option("--note", help="The context they need, so the customer never repeats it.")
+    ],
+    new_agent: Annotated[
+        bool, typer.Option("--new-agent", help="The colleague has no store in the team yet.")
+    ] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Hand a loop to a colleague, with the context they need.
+
+    With a team folder the loop moves into their store, history and all;
+    without one, only its owner changes.
+
+    Example: loopcloser handoff 42 --to luca --note "refund approved, call her before noon"
+    """
+    from loopcloser import actions, team
+
+    conf = settings()
+    now = now_moment()
+    receiver = to.strip()
+    require_text(note, "--note")
+    from loopcloser.model import require_words
+
+    require_words("receiver", receiver)
+    event = Event(
+        kind=Kind.HANDOFF, at=now, by=conf["agent"], text=note, changes={"owner": receiver}
+    )
+    if conf.team is None or store is not None:
+        loop = actions.change(open_store(store, conf), parse_id(id), event)
+        summary = f"#{loop.id} is now {receiver}'s."
+    else:
+        team.recover(conf.team)
+        loop, new_id = team.handoff(
+            conf.team, conf["agent"], parse_id(id), receiver, event, new_agent=new_agent
+        )
+        summary = f"#{parse_id(id)} handed off to {receiver}: it is #{new_id} in their store."
+    emit_loop(loop, now, conf, as_json, summary)
+
+
+@app.command()
+def customer(
+    name: Annotated[str, typer.Argument(help="Part of the customer's name, email or phone.")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every loop for a customer, in every state, and one timeline of all of them.
+
+    With a team folder it reads every agent's store, so you see what any
+    colleague promised, told or noted.
+
+    Example: loopcloser customer maria.rossi@example.com
+    """
+    from loopcloser import team
+    from loopcloser.render import customer_json, print_customer, to_json
+
+    conf = settings()
+    now = now_moment()
+    if conf.team is not None and store is None:
+        team.recover(conf.team)
+        sources = [(agent, open_store(path)) for agent, path in team.team_stores(conf.team)]
+    else:
+        sources = [(conf["agent"], open_store(store, conf))]
+    found = team.customer_loops(sources, name)
+    rows = [(agent, loop, derive(loop, now, conf.tz)) for agent, loop in found]
+    if as_json:
+        out().write(to_json(customer_json(name, rows, team.timeline(found))) + "\n")
+    elif found:
+        print_customer(rows, team.timeline(found), now, conf.tz, out())
+    else:
+        sys.stderr.write(f"No loop for a customer matching '{name}'.\n")
 
 
 @app.command()

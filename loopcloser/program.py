@@ -143,8 +143,11 @@ def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
     if path is None:
         conf = conf or settings()
         if conf.team is not None:
-            from loopcloser.team import store_path
+            from loopcloser.team import recover, store_path
 
+            # Finish a handoff a crash interrupted before anyone reads a half-moved loop
+            # (one directory listing when there is none).
+            recover(conf.team)
             path = store_path(conf.team, conf["agent"])
         else:
             from platformdirs import user_data_path

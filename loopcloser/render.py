@@ -250,3 +250,40 @@ def print_show(
             (STYLES[word] for word in STYLES if line.startswith("state") and word in line), ""
         )
         console.print(Text(line, style=style))
+
+
+def customer_json(
+    needle: str,
+    rows: Sequence[tuple[str, Loop, Flags]],
+    timeline: Sequence[tuple[str, Loop, Event]],
+) -> dict[str, Any]:
+    """One customer's loops across agents, and their merged timeline, for scripts."""
+    return {
+        "customer": needle,
+        "loops": [{**loop_json(loop, flags), "agent": agent} for agent, loop, flags in rows],
+        "timeline": [
+            {**event_to_document(event), "agent": agent, "loop_id": loop.id, "uid": loop.uid}
+            for agent, loop, event in timeline
+        ],
+    }
+
+
+def print_customer(
+    rows: Sequence[tuple[str, Loop, Flags]],
+    timeline: Sequence[tuple[str, Loop, Event]],
+    now: datetime,
+    tz: tzinfo,
+    out: TextIO,
+) -> None:
+    """A customer's loops (who holds each) and everything anyone did or said, in order."""
+    header = ["AGENT", "ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
+    cells = [
+        [one_line(agent, 20), *cells]
+        for (agent, _, _), cells in zip(
+            rows, list_rows([(loop, flags) for _, loop, flags in rows], now, tz), strict=True
+        )
+    ]
+    out.write(plain_table([header, *cells]))
+    out.write("\nTimeline\n")
+    for agent, loop, event in timeline:
+        out.write(f"  {printable(agent)} #{loop.id}  {describe_event(event, tz, now)}\n")

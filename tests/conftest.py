@@ -50,9 +50,14 @@ def run(home: Path) -> Iterator[Run]:
     """Run loopcloser in-process through typer's runner; ``now=`` moves the clock."""
     runner = CliRunner()
 
-    def invoke(*args: str, now: str | None = None, stdin: str | None = None) -> Outcome:
-        env = {"LOOPCLOSER_NOW": now} if now else None
-        result = runner.invoke(app, list(args), env=env, input=stdin)
+    def invoke(
+        *args: str,
+        now: str | None = None,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Outcome:
+        overrides = {**(env or {}), **({"LOOPCLOSER_NOW": now} if now else {})}
+        result = runner.invoke(app, list(args), env=overrides or None, input=stdin)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr)

@@ -1,0 +1,119 @@
+"""Handoffs and customer histories across a team folder, through the commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Run
+
+WORKER = Path(__file__).with_name("_team_worker.py")
+
+
+@pytest.fixture
+def team(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A team folder with anna (the runner's agent) and luca; no LOOPCLOSER_STORE."""
+    folder = home / "team"
+    folder.mkdir()
+    monkeypatch.delenv("LOOPCLOSER_STORE")
+    monkeypatch.setenv("LOOPCLOSER_TEAM", str(folder))
+    return folder
+
+
+def as_luca(run: Run, home: Path, *args: str) -> dict[str, Any]:
+    """Run a command as luca, the colleague, and return its JSON."""
+    luca = home / "luca.toml"
+    luca.write_text('agent = "luca"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
+    result = run(*args, "--json", env={"LOOPCLOSER_CONFIG": str(luca)})
+    assert result.code == 0, result.err
+    data: dict[str, Any] = result.json()
+    return data
+
+
+def uids_in(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [document["uid"] for document in data["loops"].values()]
+
+
+def test_a_handoff_moves_the_loop_and_its_history_to_the_colleague(
+    run: Run, home: Path, team: Path
+) -> None:
+    as_luca(run, home, "add", "ACME", "send the invoice", "--due", "tomorrow")
+    run("add", "Maria Rossi", "call back", "--due", "fri 12:00", "--contact", "maria@example.com")
+    run("note", "1", "Finance ticket FIN-332")
+    refused = run("handoff", "1", "--to", "luca")
+    assert refused.code == 2 and "--note" in refused.err, "the context must travel"
+    result = run("handoff", "1", "--to", "luca", "--note", "approved; call before noon")
+    assert result.code == 0, result.err
+    assert "it is #2 in their store" in result.out
+    assert run("list", "--json").json() == []
+    theirs = as_luca(run, home, "show", "2")
+    assert theirs["owner"] == "luca"
+    kinds = [event["kind"] for event in theirs["events"]]
+    assert kinds == ["created", "note", "handoff"]
+    assert uids_in(team / "anna.json") == []
+    assert len(uids_in(team / "luca.json")) == 2
+
+
+def test_a_misspelt_colleague_is_refused(run: Run, team: Path) -> None:
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    result = run("handoff", "1", "--to", "lucca", "--note", "over to you")
+    assert result.code == 2
+    assert run("list", "--json").json()[0]["owner"] == "anna"
+
+
+def test_without_a_team_folder_the_owner_changes_in_place(run: Run) -> None:
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    moved = run("handoff", "1", "--to", "luca", "--note", "over to you", "--json").json()
+    assert (moved["id"], moved["owner"]) == (1, "luca")
+
+
+def test_customer_finds_a_colleagues_loop_by_email(run: Run, home: Path, team: Path) -> None:
+    as_luca(run, home, "add", "Maria Rossi", "send the checklist", "--due", "tomorrow",
+            "--contact", "Maria.Rossi@example.com")  # fmt: skip
+    run("add", "Maria Rossi", "call back", "--due", "fri 12:00", now="2026-11-25T08:00:00Z")
+    run("add", "ACME", "invoice", "--due", "fri 12:00")
+    found = run("customer", "maria.rossi@EXAMPLE.com", "--json").json()
+    assert [(loop["agent"], loop["promise"]) for loop in found["loops"]] == [
+        ("luca", "send the checklist")
+    ]
+    everyone = run("customer", "maria rossi", "--json").json()
+    assert [loop["agent"] for loop in everyone["loops"]] == ["anna", "luca"]
+    times = [event["at"] for event in everyone["timeline"]]
+    assert times == sorted(times)
+    shown = run("customer", "rossi").out
+    assert "luca" in shown and "anna" in shown and "Timeline" in shown
+
+
+def test_a_command_finishes_a_handoff_that_a_crash_interrupted(
+    run: Run, home: Path, team: Path
+) -> None:
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    crashed = subprocess.run(
+        [sys.executable, str(WORKER), "crash-after-receiver", str(team), "anna", "luca", "1"],
+        capture_output=True,
+        check=False,
+    )
+    assert crashed.returncode == 9
+    maria = uids_in(team / "luca.json")[-1]
+    assert maria in uids_in(team / "anna.json"), "the crash hit between the two writes"
+    assert run("list", "--json").json() == []
+    assert maria not in uids_in(team / "anna.json")
+    assert uids_in(team / "luca.json").count(maria) == 1
+    assert not list(team.glob(".handoff-*"))
+
+
+def test_forget_in_a_team_scrubs_every_agents_store(run: Run, home: Path, team: Path) -> None:
+    as_luca(run, home, "add", "Maria Rossi", "checklist", "--due", "tomorrow")
+    run("add", "Maria Rossi", "call back", "--due", "tomorrow")
+    assert run("forget", "maria rossi", "--yes", "--json").json()["scrubbed"] == 2
+    for store in team.glob("*.json"):
+        assert b"Maria" not in store.read_bytes()
