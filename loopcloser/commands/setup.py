@@ -1,0 +1,112 @@
+"""Settings and the demo store: config get|set|list, demo."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from loopcloser.commands.base import (
+    JsonOption,
+    app,
+    config_app,
+    print_rows,
+)
+from loopcloser.errors import BadInput
+from loopcloser.program import (
+    now_moment,
+    open_store,
+    out,
+    program_name,
+    settings,
+)
+
+
+@app.command()
+def demo(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Build the demo here (default: a new temporary folder).",
+            readable=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a sample store of realistic loops and show today's view of it.
+
+    Example: loopcloser demo
+    """
+    from loopcloser import actions
+    from loopcloser.demo import build
+
+    conf = settings()
+    now = now_moment()
+    if store is None:
+        import tempfile
+
+        store = Path(tempfile.mkdtemp(prefix="loopcloser-demo-")) / "loops.json"
+    target = open_store(store)
+    if target.documents():
+        raise BadInput(f"{store} already holds loops", hint="give --store a new file for the demo")
+    build(target, now, conf)
+    rows = actions.select(target, actions.Query(), now, conf.tz)
+    print_rows(rows, now, conf, as_json)
+    example = f"{program_name()} show {rows[0][0].id} --store {store}"
+    sys.stderr.write(f"\nDemo store: {store}\nTry: {example}\n")
+
+
+@config_app.command("get")
+def config_get(
+    key: Annotated[str, typer.Argument(help="Setting name.")], as_json: JsonOption = False
+) -> None:
+    """Print one setting.
+
+    Example: loopcloser config get timezone
+    """
+    from loopcloser.config import known
+
+    known(key)
+    print_setting(key, settings()[key], as_json)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="Setting name.")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Change one setting.
+
+    Example: loopcloser config set timezone Europe/Rome
+    """
+    from loopcloser.config import save
+
+    stored = save(key, value)
+    print_setting(key, stored, as_json, f"{key} = {stored}")
+
+
+def print_setting(key: str, value: str, as_json: bool, text: str | None = None) -> None:
+    """One setting: ``text`` (the bare value by default), or {key: value} under --json."""
+    from loopcloser.render import to_json
+
+    out().write((to_json({key: value}) if as_json else text or value) + "\n")
+
+
+@config_app.command("list")
+def config_list(as_json: JsonOption = False) -> None:
+    """Every setting with its value and meaning.
+
+    Example: loopcloser config list
+    """
+    from loopcloser.config import KEYS, config_path
+    from loopcloser.render import plain_table, to_json
+
+    values = settings().values
+    if as_json:
+        out().write(to_json(values) + "\n")
+        return
+    rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
+    out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
+    sys.stderr.write(f"config file: {config_path()}\n")
