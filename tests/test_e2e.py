@@ -199,3 +199,26 @@ def test_the_core_imports_no_cli_terminal_or_storage_library() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_team_handoff_and_customer_history_as_scripts_see_them(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    team = tmp_path / "team"
+    del env["LOOPCLOSER_STORE"]
+    env["LOOPCLOSER_TEAM"] = str(team)
+    luca_config = tmp_path / "luca.toml"
+    luca_config.write_text('agent = "luca"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
+    luca = {"LOOPCLOSER_CONFIG": str(luca_config)}
+    loopcloser(env, "add", "ACME", "invoice", "--due", "tomorrow", **luca)
+    loopcloser(env, "add", "Maria Rossi", "call back", "--due", "fri 12:00",
+               "--contact", "maria@example.com")  # fmt: skip
+    moved = as_json(loopcloser(env, "handoff", "1", "--to", "luca", "--note", "call her", "--json"))
+    assert (moved["id"], moved["owner"]) == (2, "luca")
+    assert as_json(loopcloser(env, "list", "--json")) == []
+    history = as_json(loopcloser(env, "customer", "MARIA@example.com", "--json"))
+    assert [(loop["agent"], loop["id"]) for loop in history["loops"]] == [("luca", 2)]
+    assert [event["kind"] for event in history["timeline"]] == ["created", "handoff"]
+    blocked = loopcloser(env, "undo")
+    assert blocked.returncode == 4
+    assert "handed off" in blocked.stderr
