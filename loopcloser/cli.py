@@ -1,5 +1,9 @@
 """The ``loopcloser`` command line: parse arguments, call the core, hand results to render."""
 
+import os
+import sys
+from collections.abc import Sequence
+
 from loopcloser.commands import coordination, history, loops, setup  # noqa: F401 (registers)
 from loopcloser.commands.base import app
 
@@ -8,4 +12,26 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point of the ``loopcloser`` executable."""
+    build_only_the_command_asked_for(sys.argv[1:])
     app()
+
+
+def build_only_the_command_asked_for(argv: Sequence[str]) -> None:
+    """Keep only the command being run in the app.
+
+    typer inspects the signature of every registered command at each start
+    (about 0.25 ms a command), a cost an agent would pay on every command
+    typed. Help, a misspelt command and shell completion still see them all.
+    """
+    if not argv or argv[0].startswith("-") or "_LOOPCLOSER_COMPLETE" in os.environ:
+        return
+    name = argv[0]
+    commands = [
+        command
+        for command in app.registered_commands
+        if (command.name or command.callback.__name__.replace("_", "-")) == name  # type: ignore[union-attr]
+    ]
+    groups = [group for group in app.registered_groups if group.name == name]
+    if commands or groups:
+        app.registered_commands = commands
+        app.registered_groups = groups

@@ -222,3 +222,21 @@ def test_a_team_handoff_and_customer_history_as_scripts_see_them(
     blocked = loopcloser(env, "undo")
     assert blocked.returncode == 4
     assert "handed off" in blocked.stderr
+
+
+COMMANDS = ["add", "list", "show", "edit", "note", "contact", "wait", "resume", "reschedule",
+            "handoff", "customer", "done", "close", "cancel", "reopen", "undo", "forget",
+            "demo", "config"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_answers_help_when_run_alone(env: dict[str, str], command: str) -> None:
+    result = loopcloser(env, command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"loopcloser {command}" in result.stdout
+
+
+def test_a_misspelt_command_suggests_the_right_one(env: dict[str, str]) -> None:
+    result = loopcloser(env, "lst")
+    assert result.returncode == 2
+    assert "Did you mean 'list'?" in result.stderr

@@ -36,7 +36,7 @@ def wait(
     until: Annotated[
         str | None, typer.Option("--until", help="When they should answer (their due to us).")
     ] = None,
-    text: Annotated[str | None, typer.Argument(help="What we asked them.")] = None,
+    text: Annotated[str | None, typer.Argument(help="What we asked them.", metavar="TEXT")] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -66,7 +66,7 @@ def wait(
 @app.command()
 def resume(
     id: IdArgument,
-    text: Annotated[str | None, typer.Argument(help="What came back.")] = None,
+    text: Annotated[str | None, typer.Argument(help="What came back.", metavar="TEXT")] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -80,7 +80,9 @@ def resume(
 @app.command()
 def reschedule(
     id: IdArgument,
-    when: Annotated[str, typer.Argument(help="The new due: fri, 2bd, 30/11 17:00...")],
+    when: Annotated[
+        str, typer.Argument(help="The new due: fri, 2bd, 30/11 17:00...", metavar="WHEN")
+    ],
     told: Annotated[
         bool, typer.Option("--told", help="The customer has been told of the new date.")
     ] = False,
@@ -181,7 +183,9 @@ def handoff(
 
 @app.command()
 def customer(
-    name: Annotated[str, typer.Argument(help="Part of the customer's name, email or phone.")],
+    name: Annotated[
+        str, typer.Argument(help="Part of the customer's name, email or phone.", metavar="NAME")
+    ],
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:

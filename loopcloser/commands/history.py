@@ -75,7 +75,9 @@ def change_json(change: Any) -> dict[str, Any]:
 
 @app.command()
 def forget(
-    customer: Annotated[str, typer.Argument(help="The customer's exact name or contact.")],
+    customer: Annotated[
+        str, typer.Argument(help="The customer's exact name or contact.", metavar="CUSTOMER")
+    ],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
     store: StoreOption = None,
     as_json: JsonOption = False,

@@ -33,8 +33,12 @@ from loopcloser.program import (
 
 @app.command()
 def add(
-    customer: Annotated[str, typer.Argument(help="Who was promised: a name or account.")],
-    promise: Annotated[str, typer.Argument(help="What was promised, in your words.")],
+    customer: Annotated[
+        str, typer.Argument(help="Who was promised: a name or account.", metavar="CUSTOMER")
+    ],
+    promise: Annotated[
+        str, typer.Argument(help="What was promised, in your words.", metavar="PROMISE")
+    ],
     due: Annotated[
         str,
         typer.Option(
@@ -225,7 +229,7 @@ def edit(
 @app.command()
 def note(
     id: IdArgument,
-    text: Annotated[str, typer.Argument(help="The note (internal, never sent).")],
+    text: Annotated[str, typer.Argument(help="The note (internal, never sent).", metavar="TEXT")],
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -241,7 +245,9 @@ def note(
 @app.command()
 def contact(
     id: IdArgument,
-    text: Annotated[str, typer.Argument(help="What was said to or by the customer.")],
+    text: Annotated[
+        str, typer.Argument(help="What was said to or by the customer.", metavar="TEXT")
+    ],
     via: ViaOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
@@ -264,7 +270,7 @@ def contact(
 @app.command()
 def done(
     id: IdArgument,
-    text: Annotated[str | None, typer.Argument(help="What was done.")] = None,
+    text: Annotated[str | None, typer.Argument(help="What was done.", metavar="TEXT")] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -282,7 +288,9 @@ def done(
 @app.command()
 def close(
     id: IdArgument,
-    text: Annotated[str | None, typer.Argument(help="What the customer was told.")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="What the customer was told.", metavar="TEXT")
+    ] = None,
     via: ViaOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,

@@ -59,7 +59,8 @@ def demo(
 
 @config_app.command("get")
 def config_get(
-    key: Annotated[str, typer.Argument(help="Setting name.")], as_json: JsonOption = False
+    key: Annotated[str, typer.Argument(help="Setting name.", metavar="KEY")],
+    as_json: JsonOption = False,
 ) -> None:
     """Print one setting.
 
@@ -73,8 +74,8 @@ def config_get(
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="Setting name.")],
-    value: Annotated[str, typer.Argument(help="New value.")],
+    key: Annotated[str, typer.Argument(help="Setting name.", metavar="KEY")],
+    value: Annotated[str, typer.Argument(help="New value.", metavar="VALUE")],
     as_json: JsonOption = False,
 ) -> None:
     """Change one setting.
