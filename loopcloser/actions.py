@@ -110,17 +110,19 @@ class Query:
     silent: bool = False
     stale: bool = False
     grep: str | None = None
+    untold_reschedule: bool = False
 
     def wants(self, loop: Loop, flags: Flags) -> bool:
         """Whether a loop, already past the cheap checks, matches the rest of the query."""
         waiting = loop.waiting_on.party.casefold() if loop.waiting_on else None
         return not (
-            (self.due_before is not None and loop.due >= self.due_before)
+            (self.due_before is not None and flags.expected_due >= self.due_before)
+            or (self.untold_reschedule and not flags.untold_reschedule)
             or (self.overdue and not flags.overdue)
             or (self.untold and not flags.untold)
             or (self.silent and not flags.silent)
             or (self.stale and not flags.stale_wait)
-            or (self.waiting_on is not None and waiting != self.waiting_on.casefold())
+            or (self.waiting_on is not None and waiting != self.waiting_on.strip().casefold())
             or (self.grep is not None and not mentions(loop, self.grep.casefold()))
         )
 

@@ -310,8 +310,8 @@ def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
         unknown = ", ".join(sorted(set(event.changes) - EDITABLE))
         raise BadInput(f"cannot edit {unknown}", hint=f"editable: {', '.join(sorted(EDITABLE))}")
     changes = {name: decode_field(name, value) for name, value in event.changes.items()}
-    if event.kind is Kind.RESUMED:
-        changes["waiting_on"] = None
+    if TARGET.get(event.kind, State.WAITING) is not State.WAITING:
+        changes["waiting_on"] = None  # a wait ends when the loop leaves waiting
     return replace(
         loop,
         **changes,
@@ -439,7 +439,7 @@ def derive(loop: Loop, now: datetime, tz: tzinfo) -> Flags:
     return Flags(
         # Late is measured against what the customer was told, not our own plans.
         overdue=active and now > known.expected_due,
-        due_today=active and loop.due.astimezone(tz).date() == now.astimezone(tz).date(),
+        due_today=active and known.expected_due.astimezone(tz).date() == now.astimezone(tz).date(),
         untold=loop.state is State.DONE,
         silent=silent,
         outcome=outcome(loop, known.agreed_due),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import typer
 from typer.core import TyperGroup
 
-from loopcloser.errors import BadInput, ExitCode, LoopcloserError
+from loopcloser.errors import BadInput, ExitCode, LoopcloserError, StoreError
 
 if TYPE_CHECKING:
     from loopcloser.config import Settings
@@ -88,6 +88,16 @@ def report(message: str, hint: str | None, kind: str, code: int, as_json: bool) 
     return code
 
 
+def warn(message: str, hint: str, as_json: bool) -> None:
+    """A warning on stderr: the command went ahead, but something needs a person's eye."""
+    from loopcloser.render import printable, to_json
+
+    if as_json:
+        sys.stderr.write(to_json({"warning": message, "hint": hint}, compact=True) + "\n")
+    else:
+        sys.stderr.write(printable(f"loopcloser: warning: {message}; {hint}") + "\n")
+
+
 def out() -> TextIO:
     """Standard output, looked up at call time so test runners can capture it."""
     # A script may close stdout (``>&-``); the command still does its work.
@@ -140,20 +150,37 @@ def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
     """The store at ``path``; else the agent's own in the team folder; else the user's own."""
     from loopcloser.store import Store
 
-    if path is None:
-        conf = conf or settings()
-        if conf.team is not None:
-            from loopcloser.team import recover, store_path
+    conf = conf or settings()
+    if conf.team is not None:
+        from loopcloser.team import recover, store_path
 
-            # Finish a handoff a crash interrupted before anyone reads a half-moved loop
-            # (one directory listing when there is none).
-            recover(conf.team)
-            path = store_path(conf.team, conf["agent"])
-        else:
-            from platformdirs import user_data_path
+        if not conf.team.is_dir():
+            raise StoreError(
+                f"the team folder {conf.team} does not exist",
+                hint="create it, or fix the team setting (or LOOPCLOSER_TEAM)",
+            )
+        # Finish a handoff a crash interrupted before anyone reads a half-moved loop
+        # (one directory listing when there is none).
+        recover(conf.team)
+        path = path or store_path(conf.team, conf["agent"])
+    elif path is None:
+        from platformdirs import user_data_path
 
-            path = user_data_path("loopcloser") / "loops.json"
-    return Store(path.expanduser())
+        path = user_data_path("loopcloser") / "loops.json"
+    path = path.expanduser()
+    if interrupted_handoffs(path.parent):
+        from loopcloser.team import recover
+
+        recover(path.parent)  # a store of a team folder opened without the team setting
+    return Store(path)
+
+
+def interrupted_handoffs(folder: Path) -> bool:
+    """Whether ``folder`` holds the intent of a handoff that did not finish."""
+    try:
+        return any(name.startswith(".handoff-") for name in os.listdir(folder))
+    except OSError:
+        return False  # a missing folder holds nothing; the store reports the rest
 
 
 def parse_id(text: str) -> int:
@@ -168,18 +195,22 @@ def parse_id(text: str) -> int:
     return int(digits)
 
 
-def parse_due(text: str, now: datetime, conf: "Settings", allow_past: bool = False) -> datetime:
-    """A due date as agents write it; refused if already past unless allowed."""
+def parse_due(
+    text: str, now: datetime, conf: "Settings", allow_past: bool | None = False
+) -> datetime:
+    """A due date as agents write it; refused if already past unless allowed.
+
+    ``allow_past`` None means the command has no --allow-past to suggest.
+    """
     from loopcloser.render import local_time
     from loopcloser.when import parse_when
 
     due = parse_when(text, now, conf.calendar())
     if due < now and not allow_past:
-        raise BadInput(
-            f"'{text}' means {local_time(due, conf.tz, now)}, which has passed",
-            hint="give a later time (with the year, for a date next year),"
-            " or add --allow-past to log a promise already late",
-        )
+        hint = "give a later time (with the year, for a date next year)"
+        if allow_past is not None:
+            hint += ", or add --allow-past to log a promise already late"
+        raise BadInput(f"'{text}' means {local_time(due, conf.tz, now)}, which has passed", hint)
     return due
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -182,3 +183,45 @@ def test_forget_needs_yes_and_leaves_no_trace_in_any_file(run: Run, add: Add, ho
     assert run("show", str(other), "--json").json()["customer"] == "ACME"
     assert run("undo").code == 2, "undo cannot bring the data back"
     assert "No loop belongs" in run("forget", "Maria Rossi", "--yes").out
+
+
+def test_a_finished_wait_leaves_no_party_behind(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund"))
+    run("wait", loop_id, "--on", "Finance")
+    done = run("done", loop_id, "--json").json()
+    assert done["waiting_on"] is None
+    assert run("list", "--waiting-on", "Finance", "--json").json() == []
+
+
+def test_after_an_untold_reschedule_today_is_still_the_customers_day(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund", "--due", "today 17:00"))
+    run("reschedule", loop_id, "mon 12:00", "--not-told")
+    loop = run("list", "--json").json()[0]
+    assert loop["due_today"] is True
+    assert [row["id"] for row in run("list", "--due-before", "tomorrow", "--json").json()] == [1]
+    assert [row["id"] for row in run("list", "--untold-reschedule", "--json").json()] == [1]
+
+
+def test_a_past_until_says_what_to_do_without_a_missing_option(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund"))
+    for args in (["wait", loop_id, "--on", "Finance", "--until", "today 9:00"],
+                 ["reschedule", loop_id, "today 9:00", "--told"]):  # fmt: skip
+        result = run(*args)
+        assert result.code == 2
+        assert "--allow-past" not in result.err
+
+
+def test_the_wait_warning_is_json_under_json(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund", "--due", THURSDAY_NOON))
+    result = run("wait", loop_id, "--on", "Fin\x1b[31mance", "--until", "fri 12:00", "--json")
+    assert json.loads(result.err)["warning"].startswith("Fin\x1b[31mance is due")
+    plain = run("wait", loop_id, "--on", "Fin\x1b[31mance", "--until", "fri 12:00")
+    assert "\x1b" not in plain.err and "warning" in plain.err
+
+
+def test_handing_a_loop_to_its_owner_changes_nothing(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund"))
+    assert run("handoff", loop_id, "--to", "anna", "--note", "x").code == 2
+    assert run("handoff", loop_id, "--to", "lu\nca", "--note", "x").code == 2
+    events = run("show", loop_id, "--json").json()["events"]
+    assert [event["kind"] for event in events] == ["created"]

@@ -205,6 +205,7 @@ def test_a_team_handoff_and_customer_history_as_scripts_see_them(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     team = tmp_path / "team"
+    team.mkdir()
     del env["LOOPCLOSER_STORE"]
     env["LOOPCLOSER_TEAM"] = str(team)
     luca_config = tmp_path / "luca.toml"

@@ -117,3 +117,48 @@ def test_forget_in_a_team_scrubs_every_agents_store(run: Run, home: Path, team: 
     assert run("forget", "maria rossi", "--yes", "--json").json()["scrubbed"] == 2
     for store in team.glob("*.json"):
         assert b"Maria" not in store.read_bytes()
+
+
+def test_a_handoff_with_the_store_named_still_moves_it(run: Run, home: Path, team: Path) -> None:
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    result = run(
+        "handoff", "1", "--to", "luca", "--note", "ctx", "--store", str(team / "anna.json")
+    )
+    assert result.code == 0, result.err
+    assert uids_in(team / "anna.json") == []
+    assert len(uids_in(team / "luca.json")) == 2
+    outside = run("handoff", "1", "--to", "luca", "--note", "ctx", "--store", str(home / "x.json"))
+    assert outside.code == 2 and "not a store in the team folder" in outside.err
+
+
+def test_a_store_of_a_team_opened_by_path_finishes_a_broken_handoff_first(
+    run: Run, home: Path, team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    crashed = subprocess.run(
+        [sys.executable, str(WORKER), "crash-after-intent", str(team), "anna", "luca", "1"],
+        capture_output=True,
+        check=False,
+    )
+    assert crashed.returncode == 9
+    monkeypatch.delenv("LOOPCLOSER_TEAM")
+    assert run("note", "1", "too late", "--store", str(team / "anna.json")).code == 3
+    assert uids_in(team / "anna.json") == []
+    assert len(uids_in(team / "luca.json")) == 2
+
+
+def test_a_misspelt_team_folder_is_an_error_not_a_new_folder(
+    run: Run, home: Path, team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOPCLOSER_TEAM", str(home / "teem"))
+    result = run("add", "Maria", "call back", "--due", "tomorrow")
+    assert result.code == 5 and "does not exist" in result.err
+    assert not (home / "teem").exists()
+
+
+def test_customer_finds_a_phone_written_another_way(run: Run, home: Path, team: Path) -> None:
+    run("add", "Maria", "call back", "--due", "tomorrow", "--contact", "+39 055 123 4567")
+    found = run("customer", "055-123-4567", "--json").json()
+    assert [loop["customer"] for loop in found["loops"]] == ["Maria"]

@@ -1,6 +1,7 @@
 """Working with others: wait, resume, reschedule, handoff, customer."""
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +27,7 @@ from loopcloser.program import (
     program_name,
     require_text,
     settings,
+    warn,
 )
 
 
@@ -50,17 +52,18 @@ def wait(
     require_words("party", on)
     conf = settings()
     now = now_moment()
-    until_at = None if until is None else parse_due(until, now, conf)
+    until_at = None if until is None else parse_due(until, now, conf, allow_past=None)
     waiting = {"waiting_on": encode_field("waiting_on", Waiting(on.strip(), until_at))}
     summary = "#{loop.id} is waiting on {loop.waiting_on.party}; it stays on your list."
     loop = record(store, id, Kind.WAITING, as_json, summary, lambda _: waiting, text=text)
     expected = derive(loop, now, conf.tz).expected_due
     if until_at is not None and until_at > expected:
-        sys.stderr.write(
-            f"warning: {on} is due to answer {local_time(until_at, conf.tz, now)}, after"
-            f" {loop.customer} expects to hear ({local_time(expected, conf.tz, now)});"
-            f" tell them: {program_name()} reschedule {loop.id} WHEN --told --via CHANNEL\n"
+        warning = (
+            f"{on} is due to answer {local_time(until_at, conf.tz, now)}, after"
+            f" {loop.customer} expects to hear ({local_time(expected, conf.tz, now)})"
         )
+        hint = f"tell them: {program_name()} reschedule {loop.id} WHEN --told --via CHANNEL"
+        warn(warning, hint, as_json)
 
 
 @app.command()
@@ -113,7 +116,7 @@ def reschedule(
         raise BadInput("--via is how the customer was told", hint="drop --via with --not-told")
     conf = settings()
     now = now_moment()
-    due = {"due": to_utc_text(parse_due(when, now, conf))}
+    due = {"due": to_utc_text(parse_due(when, now, conf, allow_past=None))}
 
     def summary(loop: Loop) -> str:
         moved = f"#{loop.id} now due {local_time(loop.due, conf.tz, now)}"
@@ -158,27 +161,48 @@ def handoff(
     Example: loopcloser handoff 42 --to luca --note "refund approved, call her before noon"
     """
     from loopcloser import actions, team
+    from loopcloser.model import require_words
 
     conf = settings()
     now = now_moment()
     receiver = to.strip()
     require_text(note, "--note")
-    from loopcloser.model import require_words
-
     require_words("receiver", receiver)
+    if "\n" in receiver or len(receiver) > 100:
+        raise BadInput("the receiver must be an agent's name", hint="e.g. --to luca")
     event = Event(
         kind=Kind.HANDOFF, at=now, by=conf["agent"], text=note, changes={"owner": receiver}
     )
-    if conf.team is None or store is not None:
-        loop = actions.change(open_store(store, conf), parse_id(id), event)
+    source = open_store(store, conf)
+    if conf.team is None:
+
+        def in_place(loop: Loop) -> Event:
+            if loop.owner == receiver:
+                raise BadInput(f"#{loop.id} is already {receiver}'s", hint="nothing was changed")
+            return event
+
+        loop = actions.change(source, parse_id(id), in_place)
         summary = f"#{loop.id} is now {receiver}'s."
     else:
-        team.recover(conf.team)
+        # In a team the loop must move to the receiver's store, whichever way the
+        # giver's own store was named (--store, LOOPCLOSER_STORE or the agent setting).
+        giver = team_member(source.path, conf.team)
         loop, new_id = team.handoff(
-            conf.team, conf["agent"], parse_id(id), receiver, event, new_agent=new_agent
+            conf.team, giver, parse_id(id), receiver, event, new_agent=new_agent
         )
         summary = f"#{parse_id(id)} handed off to {receiver}: it is #{new_id} in their store."
     emit_loop(loop, now, conf, as_json, summary)
+
+
+def team_member(store: Path, folder: Path) -> str:
+    """The agent whose store ``store`` is in the team folder; BadInput for another file."""
+    if store.resolve().parent != folder.resolve() or store.suffix != ".json":
+        raise BadInput(
+            f"{store} is not a store in the team folder {folder}",
+            hint="a handoff in a team moves loops between AGENT.json stores in that folder;"
+            " drop --store (and LOOPCLOSER_STORE)",
+        )
+    return store.stem
 
 
 @app.command()
@@ -197,7 +221,8 @@ def customer(
     Example: loopcloser customer maria.rossi@example.com
     """
     from loopcloser import team
-    from loopcloser.render import customer_json, print_customer, to_json
+    from loopcloser.customers import customer_loops, timeline
+    from loopcloser.render import customer_json, print_customer, printable, to_json
 
     conf = settings()
     now = now_moment()
@@ -206,11 +231,11 @@ def customer(
         sources = [(agent, open_store(path)) for agent, path in team.team_stores(conf.team)]
     else:
         sources = [(conf["agent"], open_store(store, conf))]
-    found = team.customer_loops(sources, name)
+    found = customer_loops(sources, name)
     rows = [(agent, loop, derive(loop, now, conf.tz)) for agent, loop in found]
     if as_json:
-        out().write(to_json(customer_json(name, rows, team.timeline(found))) + "\n")
+        out().write(to_json(customer_json(name, rows, timeline(found))) + "\n")
     elif found:
-        print_customer(rows, team.timeline(found), now, conf.tz, out())
+        print_customer(rows, timeline(found), now, conf.tz, out())
     else:
-        sys.stderr.write(f"No loop for a customer matching '{name}'.\n")
+        sys.stderr.write(printable(f"No loop for a customer matching '{name}'.") + "\n")

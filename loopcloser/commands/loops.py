@@ -134,6 +134,10 @@ def list_loops(
         bool, typer.Option("--silent", help="Only loops past their update cadence.")
     ] = False,
     stale: Annotated[bool, typer.Option("--stale", help="Only waits past their --until.")] = False,
+    untold_reschedule: Annotated[
+        bool,
+        typer.Option("--untold-reschedule", help="Only loops moved without telling the customer."),
+    ] = False,
     grep: Annotated[
         str | None, typer.Option("--grep", help="Customer, promise or a note contains this.")
     ] = None,
@@ -152,7 +156,18 @@ def list_loops(
     states = frozenset(state) if state else frozenset(State) if show_all else ACTIVE
     before = None if due_before is None else parse_due(due_before, now, conf, allow_past=True)
     query = actions.Query(
-        states, customer, tag, owner, overdue, before, waiting_on, untold, silent, stale, grep
+        states,
+        customer,
+        tag,
+        owner,
+        overdue,
+        before,
+        waiting_on,
+        untold,
+        silent,
+        stale,
+        grep,
+        untold_reschedule,
     )
     rows = actions.select(open_store(store, conf), query, now, conf.tz)
     filtered = query != actions.Query(states) or state is not None
