@@ -1,4 +1,4 @@
-"""A team folder: one store per agent, loops handed between them, customers looked up across.
+"""A team folder: one store per agent, and loops handed between them.
 
 A handoff moves a loop from one agent's store to another's. Two files cannot be
 replaced in one atomic step, so the move is written ahead as an *intent* file in
@@ -189,7 +189,7 @@ def handoff(
             f"{to_agent} has no store in team folder {team}",
             hint=f"check the name; agents in the team: {', '.join(agents) or 'none yet'}",
         )
-    with _handoff_lock(team):
+    with handoff_lock(team):
         _settle_pending(team)
         return _move(team, source_agent, loop_id, to_agent, event)
 
@@ -198,7 +198,7 @@ def recover(team: Path) -> int:
     """Finish every handoff a dead process left half-done; returns how many it finished."""
     if not _intent_paths(team):  # the common case: one directory listing, no lock
         return 0
-    with _handoff_lock(team):
+    with handoff_lock(team):
         return _settle_pending(team)
 
 
@@ -368,7 +368,7 @@ def _intent_paths(team: Path) -> list[Path]:
 
 
 @contextmanager
-def _handoff_lock(team: Path) -> Iterator[None]:
+def handoff_lock(team: Path) -> Iterator[None]:
     """Hold the team's handoff lock: one handoff or recovery at a time in a folder.
 
     Store writes a file when its transaction ends, which also releases that store's
@@ -392,38 +392,3 @@ def _handoff_lock(team: Path) -> Iterator[None]:
 
 
 # --- customers across the team ------------------------------------------------
-
-
-def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[str, Loop]]:
-    """Every loop, in any state, whose customer or contact mentions ``needle``, oldest first."""
-    wanted = _compact(needle)
-    if not wanted:
-        raise BadInput("say which customer to look for", hint="give part of a name, email or phone")
-    found = [
-        (label, actions.load(loop_id, document))
-        for label, store in sources
-        for loop_id, document in store.documents().items()
-        if _mentions(document, wanted)
-    ]
-    found.sort(key=lambda pair: (pair[1].created, pair[0], pair[1].id))
-    return found
-
-
-def timeline(found: list[tuple[str, Loop]]) -> list[tuple[str, Loop, Event]]:
-    """All events of the loops found, merged oldest first (ties keep their order)."""
-    rows = [(label, loop, event) for label, loop in found for event in loop.events]
-    rows.sort(key=lambda row: row[2].at)
-    return rows
-
-
-def _compact(text: str) -> str:
-    # "Anna@Example.com " and "+39 333 1234567" are written many ways; spaces never
-    # matter, but a dot does (anna.b@ and annab@ are two people).
-    return "".join(text.casefold().split())
-
-
-def _mentions(document: dict[str, Any], wanted: str) -> bool:
-    return any(
-        isinstance(value, str) and wanted in _compact(value)
-        for value in (document.get("customer"), document.get("contact"))
-    )

@@ -171,7 +171,12 @@ def test_forget_needs_yes_and_leaves_no_trace_in_any_file(run: Run, add: Add, ho
     refused = run("forget", "maria rossi-bianchi")
     assert refused.code == 2 and "--yes" in refused.err
     result = run("forget", "MARIA.ROSSI@example.com", "--yes", "--json")
-    assert result.json() == {"customer": "MARIA.ROSSI@example.com", "scrubbed": 1}
+    assert result.json() == {
+        "customer": "MARIA.ROSSI@example.com",
+        "scrubbed": 1,
+        "mentions": 0,
+        "failed": [],
+    }
     for file in home.iterdir():
         if file.is_file():
             content = file.read_bytes()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from loopcloser import actions, model, team
+from loopcloser import actions, customers, model, team
 from loopcloser.errors import BadInput, InvalidTransition, NotFound, StoreError
 from loopcloser.model import Event, Kind, Loop, State
 from loopcloser.store import Store
@@ -434,19 +434,19 @@ def test_a_colleagues_loop_is_found_by_email_in_any_case_and_spacing(folder: Pat
     sources = [(agent, Store(path)) for agent, path in team.team_stores(folder)]
 
     for needle in ("MARIA.ROSSI@example.com", " maria.rossi @ example.com "):
-        found = team.customer_loops(sources, needle)
+        found = customers.customer_loops(sources, needle)
         assert [(agent, loop.customer) for agent, loop in found] == [
             ("anna", "Maria Rossi"),
             ("luca", "Acme S.p.A."),
         ]
-    assert ("luca", theirs) in team.customer_loops(sources, "maria.rossi@")
+    assert ("luca", theirs) in customers.customer_loops(sources, "maria.rossi@")
 
 
 def test_a_phone_number_is_found_however_it_is_spaced(folder: Path) -> None:
     add_loop(folder, "luca", "Paolo Neri", contact="+39 333 123 4567")
     sources = [("luca", Store(folder / "luca.json"))]
-    assert len(team.customer_loops(sources, "+393331234567")) == 1
-    assert len(team.customer_loops(sources, "333 1234 567")) == 1
+    assert len(customers.customer_loops(sources, "+393331234567")) == 1
+    assert len(customers.customer_loops(sources, "333 1234 567")) == 1
 
 
 def test_a_name_fragment_finds_loops_in_any_state_oldest_first(folder: Path) -> None:
@@ -457,14 +457,14 @@ def test_a_name_fragment_finds_loops_in_any_state_oldest_first(folder: Path) -> 
     closed = actions.change(Store(folder / "luca.json"), earlier.id, closing)
     sources = [(agent, Store(path)) for agent, path in team.team_stores(folder)]
 
-    found = team.customer_loops(sources, "rossi")
+    found = customers.customer_loops(sources, "rossi")
 
     assert found == [("luca", closed), ("anna", later)]
 
 
 def test_an_empty_needle_is_refused(folder: Path) -> None:
     with pytest.raises(BadInput, match="which customer"):
-        team.customer_loops([("anna", Store(folder / "anna.json"))], "  ")
+        customers.customer_loops([("anna", Store(folder / "anna.json"))], "  ")
 
 
 def test_the_timeline_merges_every_event_oldest_first(folder: Path) -> None:
@@ -475,7 +475,7 @@ def test_the_timeline_merges_every_event_oldest_first(folder: Path) -> None:
         actions.change(Store(folder / f"{agent}.json"), loop.id, note)
     sources = [(agent, Store(path)) for agent, path in team.team_stores(folder)]
 
-    rows = team.timeline(team.customer_loops(sources, "maria"))
+    rows = customers.timeline(customers.customer_loops(sources, "maria"))
 
     assert [(agent, event.kind, event.at.hour) for agent, _, event in rows] == [
         ("anna", Kind.CREATED, 9),
@@ -488,12 +488,12 @@ def test_the_timeline_merges_every_event_oldest_first(folder: Path) -> None:
 def test_events_at_the_same_moment_keep_the_order_of_the_loops(folder: Path) -> None:
     first = add_loop(folder, "anna", "Maria Rossi", at=MONDAY)
     second = add_loop(folder, "luca", "Maria Rossi", at=MONDAY)
-    rows = team.timeline([("anna", first), ("luca", second)])
+    rows = customers.timeline([("anna", first), ("luca", second)])
     assert [loop.uid for _, loop, _ in rows] == [first.uid, second.uid]
 
 
 def test_the_timeline_of_nothing_is_empty() -> None:
-    assert team.timeline([]) == []
+    assert customers.timeline([]) == []
 
 
 def test_intent_files_hold_customer_data_so_they_are_private(folder: Path) -> None:

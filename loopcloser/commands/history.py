@@ -10,7 +10,7 @@ from loopcloser.commands.base import (
     StoreOption,
     app,
 )
-from loopcloser.errors import BadInput
+from loopcloser.errors import BadInput, StoreError
 from loopcloser.program import (
     now_moment,
     open_store,
@@ -90,7 +90,7 @@ def forget(
     Example: loopcloser forget "maria@example.com" --yes
     """
     from loopcloser.erasure import forget as erase
-    from loopcloser.render import to_json
+    from loopcloser.render import printable, to_json
 
     if not yes:
         raise BadInput(
@@ -98,16 +98,34 @@ def forget(
             hint="add --yes to confirm",
         )
     conf = settings()
-    stores = [open_store(store, conf)]
-    if conf.team is not None:
-        from loopcloser.team import team_stores
-
-        stores += [open_store(path) for _, path in team_stores(conf.team)]
-    unique = list({str(target.path.resolve()): target for target in stores}.values())
-    scrubbed = erase(unique, customer)
+    # With a team folder, forget reads its stores itself, under the handoff lock; the
+    # agent's own store is one of them unless --store names another.
+    stores = [] if store is None and conf.team is not None else [open_store(store, conf)]
+    erased = erase(stores, customer, conf.team)
     if as_json:
-        out().write(to_json({"customer": customer, "scrubbed": scrubbed}) + "\n")
-    elif scrubbed:
-        out().write(f"Forgot {customer}: {scrubbed} loop{'s' * (scrubbed != 1)} scrubbed.\n")
+        failed = [{"store": path, "error": message} for path, message in erased.failed]
+        data = {
+            "customer": customer,
+            "scrubbed": erased.loops,
+            "mentions": erased.mentions,
+            "failed": failed,
+        }
+        out().write(to_json(data) + "\n")
+    elif erased.loops or erased.mentions or erased.failed:
+        counts = f"{erased.loops} loop{'s' * (erased.loops != 1)} scrubbed"
+        if erased.mentions:
+            plural = "s" * (erased.mentions != 1)
+            counts += f", mentions redacted in {erased.mentions} other loop{plural}"
+        out().write(f"Forgot {customer}: {counts}.\n")
     else:
         out().write(f"No loop belongs to '{customer}' (the name or contact must match exactly).\n")
+    for path, message in erased.failed:
+        sys.stderr.write(printable(f"loopcloser: warning: could not erase in {path}: {message}"))
+        sys.stderr.write("\n")
+    if erased.failed:
+        count = len(erased.failed)
+        raise StoreError(
+            f"forget could not erase in {count} file{'s' * (count != 1)} named above,"
+            f" which may still hold '{customer}'",
+            hint="fix it (e.g. restore it from a backup), then run forget again to finish",
+        )
