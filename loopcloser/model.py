@@ -46,6 +46,7 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"
     REOPENED = "reopened"
     REMINDED = "reminded"
+    SNOOZED = "snoozed"
 
 
 class Outcome(StrEnum):
@@ -69,6 +70,7 @@ ALLOWED_FROM: dict[Kind, frozenset[State]] = {
     Kind.CANCELLED: ACTIVE,
     Kind.REOPENED: frozenset({State.DONE, State.CLOSED, State.CANCELLED}),
     Kind.REMINDED: ACTIVE,
+    Kind.SNOOZED: ACTIVE,
 }
 TARGET: dict[Kind, State] = {
     Kind.CREATED: State.OPEN,
@@ -109,6 +111,8 @@ class Event:
     via: str | None = None
     told: bool | None = None
     changes: Mapping[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    """For a reminder: which one fired, so that it never fires twice."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class Loop:
     waiting_on: Waiting | None = None
     tags: tuple[str, ...] = ()
     ref: str | None = None
+    snoozed_until: datetime | None = None
     events: tuple[Event, ...] = ()
 
 
@@ -165,11 +170,14 @@ def from_utc_text(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+MOMENTS = frozenset({"created", "due", "snoozed_until"})
+
+
 def encode_field(name: str, value: Any) -> Any:
     """A loop field in its stored (JSON) form."""
     if value is None:
         return None
-    if name in ("created", "due"):
+    if name in MOMENTS:
         return to_utc_text(value)
     if name == "remind":
         return [to_utc_text(moment) for moment in value]
@@ -189,7 +197,7 @@ def decode_field(name: str, value: Any) -> Any:
     """A loop field from its stored (JSON) form."""
     if value is None:
         return () if name in ("tags", "remind") else None
-    if name in ("created", "due"):
+    if name in MOMENTS:
         return from_utc_text(value)
     if name == "remind":
         return tuple(from_utc_text(text) for text in value)
@@ -221,6 +229,7 @@ STORED_FIELDS = (
     "waiting_on",
     "tags",
     "ref",
+    "snoozed_until",
 )
 
 
@@ -231,7 +240,7 @@ def event_to_document(event: Event) -> dict[str, Any]:
         "at": to_utc_text(event.at),
         "by": event.by,
     }
-    for key in ("text", "via", "told"):
+    for key in ("text", "via", "told", "key"):
         value = getattr(event, key)
         if value is not None:
             document[key] = value
@@ -250,6 +259,7 @@ def event_from_document(document: Mapping[str, Any]) -> Event:
         via=document.get("via"),
         told=document.get("told"),
         changes=document.get("changes", {}),
+        key=document.get("key"),
     )
 
 
@@ -266,7 +276,7 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "uid": TEXT, "customer": TEXT, "promise": TEXT, "owner": TEXT, "created": TEXT,
     "due": TEXT, "state": TEXT, "contact": MAYBE_TEXT, "prefers": MAYBE_TEXT,
     "via": MAYBE_TEXT, "ref": MAYBE_TEXT, "remind": (list,), "update_every": (int, type(None)),
-    "waiting_on": (dict, type(None)), "tags": (list,),
+    "waiting_on": (dict, type(None)), "tags": (list,), "snoozed_until": MAYBE_TEXT,
 }  # fmt: skip
 
 
@@ -340,6 +350,7 @@ VERBS = {
     Kind.CANCELLED: "cancelled",
     Kind.REOPENED: "reopened",
     Kind.REMINDED: "reminded",
+    Kind.SNOOZED: "snoozed",
 }
 
 

@@ -23,7 +23,7 @@ LOOP_FIELDS = {
     "id", "uid", "customer", "contact", "prefers", "via", "promise", "owner", "created", "due",
     "state", "tags", "ref", "update_every", "waiting_on", "remind", "overdue", "due_today",
     "untold", "silent", "outcome", "last_contact", "expected_due", "untold_reschedule",
-    "stale_wait",
+    "stale_wait", "snoozed_until",
 }  # fmt: skip
 
 Add = Callable[..., int]
