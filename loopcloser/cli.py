@@ -4,7 +4,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from loopcloser.commands import coordination, history, loops, setup  # noqa: F401 (registers)
+from loopcloser.commands import coordination, history, loops, reminders, setup  # noqa: F401
 from loopcloser.commands.base import app
 
 __all__ = ["app", "main"]

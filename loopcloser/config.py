@@ -94,6 +94,64 @@ def check_folder(value: str) -> str:
     return value
 
 
+OFF = ("off", "no", "none", "never", "")
+
+
+def check_durations(value: str) -> str:
+    """Comma-separated intervals (2h, 1d), or off."""
+    from loopcloser.when import format_duration, parse_duration
+
+    value = value.strip().lower()
+    if value in OFF:
+        return "off"
+    return ",".join(format_duration(parse_duration(part)) for part in value.split(","))
+
+
+def check_duration_or_off(value: str) -> str:
+    """One interval (3d, 4h), or off."""
+    checked = check_durations(value)
+    if "," in checked:
+        raise BadInput(f"'{value}' is more than one interval", hint="give one, e.g. 3d, or off")
+    return checked
+
+
+def check_clock_or_off(value: str) -> str:
+    """A time of day HH:MM, or off."""
+    return "off" if value.strip().lower() in OFF else check_clock(value)
+
+
+def check_yes_no(value: str) -> str:
+    """yes or no."""
+    value = value.strip().lower()
+    if value in ("yes", "true", "on", "1"):
+        return "yes"
+    if value in ("no", "false", "off", "0"):
+        return "no"
+    raise BadInput(f"'{value}' is not yes or no", hint="use yes or no")
+
+
+DELIVERIES = ("terminal", "desktop", "command")
+
+
+def check_delivery(value: str) -> str:
+    """One of DELIVERIES."""
+    value = value.strip().lower()
+    if value not in DELIVERIES:
+        raise BadInput(f"'{value}' is not a delivery", hint=f"use one of: {', '.join(DELIVERIES)}")
+    return value
+
+
+def check_command(value: str) -> str:
+    """A command line that splits into words (it is never run through a shell)."""
+    import shlex
+
+    try:
+        shlex.split(value)
+    except ValueError as error:
+        raise BadInput(f"cannot read the command: {error}", hint="check its quotes") from None
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: its default, how it is checked and what it means."""
@@ -115,6 +173,27 @@ KEYS: dict[str, Key] = {
     "default_channel": Key(lambda: "phone", check_channel, "channel used when --via is not given"),
     "team": Key(
         lambda: "", check_folder, "team folder: one store per agent, AGENT.json (empty: none)"
+    ),
+    "remind_before": Key(
+        lambda: "2h",
+        check_durations,
+        "remind this long before a due, e.g. 2h or 1d,2h (off: never)",
+    ),
+    "remind_at_due": Key(lambda: "yes", check_yes_no, "remind when a due arrives: yes or no"),
+    "overdue_morning": Key(
+        lambda: "09:00", check_clock_or_off, "remind each working morning at HH:MM while overdue"
+    ),
+    "update_every": Key(
+        lambda: "off", check_duration_or_off, "default update cadence for the customer, e.g. 3d"
+    ),
+    "untold_after": Key(
+        lambda: "4h", check_duration_or_off, "remind when done but untold for this long"
+    ),
+    "delivery": Key(
+        lambda: "terminal", check_delivery, "where reminders go: terminal, desktop or command"
+    ),
+    "delivery_command": Key(
+        lambda: "", check_command, "with delivery = command: a program given each reminder as JSON"
     ),
 }
 

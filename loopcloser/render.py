@@ -183,6 +183,9 @@ def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
             what += f" until {local_time(datetime.fromisoformat(until), tz, now)}"
     elif event.kind is Kind.HANDOFF and "owner" in event.changes:
         what = f"handed off to {event.changes['owner']}"
+    elif event.kind is Kind.SNOOZED and event.changes.get("snoozed_until"):
+        until = datetime.fromisoformat(event.changes["snoozed_until"])
+        what = f"reminders snoozed until {local_time(until, tz, now)}"
     if event.via:
         what += f" via {event.via}"
     line = f"{when}  {what} by {event.by}"
@@ -210,6 +213,7 @@ def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]
         ("updates every", format_duration(loop.update_every) if loop.update_every else None),
         ("reminders", ", ".join(local_time(moment, tz, now) for moment in loop.remind) or None),
         ("waiting on", waiting_text(loop, tz, now)),
+        ("snoozed until", snoozed_text(loop, tz, now)),
         ("tags", ", ".join(loop.tags) or None),
         ("ref", loop.ref),
         ("last contact", local_time(flags.last_contact, tz, now)),
@@ -230,6 +234,12 @@ def waiting_text(loop: Loop, tz: tzinfo, now: datetime) -> str | None:
     until = loop.waiting_on.until
     party = loop.waiting_on.party
     return party if until is None else f"{party} until {local_time(until, tz, now)}"
+
+
+def snoozed_text(loop: Loop, tz: tzinfo, now: datetime) -> str | None:
+    """Until when the loop's reminders are silenced, while they still are."""
+    until = loop.snoozed_until
+    return None if until is None or until <= now else local_time(until, tz, now)
 
 
 def print_show(
