@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.errors import NotFound, StoreError
+from loopcloser.errors import LoopcloserError, NotFound, StoreError
 from loopcloser.model import (
     ACTIVE,
     Event,
@@ -27,7 +27,11 @@ from loopcloser.model import (
 )
 
 if TYPE_CHECKING:
+    from loopcloser.remind import Reminder, Rules
     from loopcloser.store import Store
+    from loopcloser.when import Calendar
+
+ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
 
 
 def add(store: Store, created: Event) -> Loop:
@@ -165,3 +169,53 @@ def matches_customer(document: dict[str, object], needle: str) -> bool:
         isinstance(value, str) and needle in value.casefold()
         for value in (document.get("customer"), document.get("contact"))
     )
+
+
+def fire_reminders(
+    store: Store,
+    now: datetime,
+    rules: Rules,
+    calendar: Calendar,
+    by: str,
+    deliver: Callable[[list[Reminder]], list[Reminder]],
+) -> list[Reminder]:
+    """Deliver the reminders due now and record each one delivered in its loop.
+
+    All of it happens under the store's lock, so two runs at once (cron and
+    the agent) never fire a reminder twice. A delivery that fails part-way
+    raises an error carrying ``delivered``: those are recorded, the rest fire
+    on the next run.
+    """
+    from loopcloser.remind import pending, reminded
+
+    failure: LoopcloserError | None = None
+    with store.transaction() as transaction:
+        loops = {
+            loop_id: load(loop_id, document)
+            for loop_id, document in transaction.documents().items()
+            if document.get("state") in ACTIVE_NAMES
+        }
+        due = pending(loops.values(), now, rules, calendar)
+        try:
+            delivered = deliver(due) if due else []
+        except LoopcloserError as error:
+            delivered, failure = list(getattr(error, "delivered", [])), error
+        for reminder in delivered:
+            loop = apply(loops[reminder.loop_id], reminded(reminder, now, by))
+            loops[reminder.loop_id] = loop
+            transaction.put(reminder.loop_id, to_document(loop))
+    if failure is not None:
+        raise failure
+    return delivered
+
+
+def due_reminders(store: Store, now: datetime, rules: Rules, calendar: Calendar) -> list[Reminder]:
+    """The reminders that would fire now, without firing them."""
+    from loopcloser.remind import pending
+
+    loops = [
+        load(loop_id, document)
+        for loop_id, document in store.documents().items()
+        if document.get("state") in ACTIVE_NAMES
+    ]
+    return pending(loops, now, rules, calendar)

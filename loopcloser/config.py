@@ -7,11 +7,15 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time, tzinfo
+from datetime import time, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loopcloser.errors import BadInput, StoreError
 from loopcloser.when import Calendar
+
+if TYPE_CHECKING:
+    from loopcloser.remind import Rules
 
 APP = "loopcloser"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -262,6 +266,25 @@ class Settings:
     def tz(self) -> tzinfo:
         """The time zone in which dates are read and shown."""
         return zone_of(self.values["timezone"])
+
+    def rules(self) -> Rules:
+        """The reminder defaults, from the remind_* settings."""
+        from loopcloser.remind import Rules
+        from loopcloser.when import parse_duration
+
+        def interval(name: str) -> timedelta | None:
+            value = self.values[name]
+            return None if value == "off" else parse_duration(value)
+
+        before = self.values["remind_before"]
+        morning = self.values["overdue_morning"]
+        return Rules(
+            before_due=() if before == "off" else tuple(map(parse_duration, before.split(","))),
+            at_due=self.values["remind_at_due"] == "yes",
+            overdue_morning=None if morning == "off" else time.fromisoformat(morning),
+            update_every=interval("update_every"),
+            untold_after=interval("untold_after"),
+        )
 
     def calendar(self) -> Calendar:
         """The working calendar that date words are read against."""

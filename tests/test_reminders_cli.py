@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import pytest
 
 from tests.conftest import Run
 
@@ -32,3 +39,108 @@ def test_snooze_silences_reminders_but_keeps_the_due(run: Run, add: Add) -> None
     assert loop["due"] == "2026-11-27T11:00:00Z"
     assert "snoozed until" in run("show", loop_id).out
     assert run("snooze", loop_id, "today 9:00").code == 2, "a snooze cannot end in the past"
+
+
+def test_export_ics_round_trips_through_the_icalendar_parser(
+    run: Run, add: Add, home: Path
+) -> None:
+    add("Maria, Rossi; 💥", "call back", "--due", "fri 12:00", "--remind", "thu 9:00")
+    add("ACME", "invoice", "--due", "tomorrow")
+    closed = add("Done Ltd", "call", "--due", "tomorrow")
+    run("close", str(closed))
+    target = home / "loops.ics"
+    result = run("export", "--ics", "--output", str(target))
+    assert result.code == 0, result.err
+    calendar = icalendar.Calendar.from_ical(target.read_bytes())
+    events = calendar.walk("VEVENT")
+    assert len(events) == 2, "open loops only"
+    maria = next(event for event in events if "Maria" in str(event["SUMMARY"]))
+    assert str(maria["SUMMARY"]).startswith("Maria, Rossi; 💥")
+    assert maria.decoded("DTSTART") == datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
+    assert len(maria.walk("VALARM")) == 2, "the --remind time and the due itself"
+    assert run("export").code == 2
+
+
+def fired(run: Run, now: str, *args: str) -> list[str]:
+    result = run("remind", "--json", *args, now=now)
+    assert result.code == 0, result.err
+    return [reminder["key"].split(":")[0] for reminder in result.json()]
+
+
+def test_each_reminder_fires_once_through_a_working_week(run: Run, add: Add) -> None:
+    # Wednesday 10:00: due Thursday noon, an update every day, remind Thursday 9:00.
+    loop_id = str(add("Maria", "refund", "--due", "thu 12:00", "--every", "1d",
+                      "--remind", "thu 9:00"))  # fmt: skip
+    assert fired(run, "2026-11-25T10:00:00Z") == []
+    assert fired(run, "2026-11-26T08:00:00Z") == ["remind"]  # Thu 9:00 Rome
+    # A day without news, and two hours to go.
+    assert fired(run, "2026-11-26T09:30:00Z") == ["silent", "before"]
+    assert fired(run, "2026-11-26T09:45:00Z") == []
+    assert fired(run, "2026-11-26T11:00:00Z") == ["due"]
+    assert fired(run, "2026-11-27T08:00:00Z") == ["overdue"]  # Friday morning
+    assert fired(run, "2026-11-27T15:00:00Z") == []
+    run("contact", loop_id, "sorry, Monday", "--via", "phone", now="2026-11-27T15:00:00Z")
+    run("done", loop_id, now="2026-11-27T15:00:00Z")
+    assert fired(run, "2026-11-27T19:30:00Z") == ["untold"]  # done 4h ago, still not told
+    kinds = [event["kind"] for event in run("show", loop_id, "--json").json()["events"]]
+    assert kinds.count("reminded") == 6
+
+
+def test_a_machine_off_for_two_days_fires_each_missed_reminder_once(run: Run, add: Add) -> None:
+    add("Maria", "refund", "--due", "thu 12:00")
+    # Off from Wednesday to Saturday: before, due and three mornings came and went.
+    assert sorted(fired(run, "2026-11-30T10:00:00Z")) == ["due", "overdue"]
+    assert fired(run, "2026-11-30T10:05:00Z") == []
+
+
+def test_dry_run_fires_nothing(run: Run, add: Add) -> None:
+    add("Maria", "refund", "--due", "today 11:00")
+    assert "due now" in run("remind", "--dry-run", now="2026-11-25T10:00:00Z").out
+    assert fired(run, "2026-11-25T10:00:00Z", "--dry-run") == ["due"]
+    assert fired(run, "2026-11-25T10:00:00Z") == ["due"]
+
+
+def test_a_snooze_holds_then_lets_go(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund", "--due", "today 11:00"))
+    run("snooze", loop_id, "today 15:00")
+    assert fired(run, "2026-11-25T11:00:00Z") == []
+    assert fired(run, "2026-11-25T14:01:00Z") == ["due"]
+
+
+def test_the_user_command_gets_json_and_no_shell(
+    run: Run, add: Add, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = home / "collect.py"
+    inbox = home / "inbox.jsonl"
+    append = f"with open({str(inbox)!r}, 'a', encoding='utf-8') as f:"
+    script.write_text(f"import sys\n{append} f.write(sys.stdin.read() + '\\n')\n", "utf-8")
+    run("config", "set", "delivery", "command")
+    run("config", "set", "delivery_command", f"{sys.executable} {script}")
+    monkeypatch.chdir(home)
+    add("$(touch pwned); `touch pwned2`", "call | touch pwned3", "--due", "today 11:00")
+    result = run("remind", now="2026-11-25T10:00:00Z")
+    assert result.code == 0, result.err
+    received = [json.loads(line) for line in inbox.read_text(encoding="utf-8").splitlines()]
+    assert [reminder["kind"] for reminder in received] == ["due"]
+    assert "$(touch pwned)" in received[0]["message"]
+    assert not any(home.glob("pwned*"))
+
+
+def test_a_failed_delivery_exits_non_zero_and_fires_again_next_time(run: Run, add: Add) -> None:
+    run("config", "set", "delivery", "command")
+    run("config", "set", "delivery_command", f"{sys.executable} -c 'import sys; sys.exit(3)'")
+    add("Maria", "refund", "--due", "today 11:00")
+    result = run("remind", now="2026-11-25T10:00:00Z")
+    assert result.code == 1
+    assert "loopcloser:" in result.err
+    run("config", "set", "delivery", "terminal")
+    assert "due now" in run("remind", now="2026-11-25T10:05:00Z").out
+
+
+def test_install_prints_a_cron_line_with_the_store(run: Run, home: Path) -> None:
+    line = run("remind", "--install", "cron", "--every", "10").out
+    assert line.startswith("*/10 * * * * ")
+    assert str(home / "loops.json") in line and "remind" in line
+    units = run("remind", "--install", "systemd").out
+    assert "OnCalendar=*:0/5" in units and "Persistent=true" in units
+    assert run("remind", "--install", "launchd").code == 2

@@ -1,12 +1,18 @@
 """Speaking up: remind, snooze, and a status line for the shell prompt."""
 
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from loopcloser.commands.base import IdArgument, JsonOption, StoreOption, app, record
+from loopcloser.errors import BadInput
 from loopcloser.model import Kind, Loop
 from loopcloser.program import now_moment, open_store, out, parse_due, settings
+
+if TYPE_CHECKING:
+    from loopcloser.store import Store
 
 STATUS_FLAGS = ("overdue", "untold", "untold_reschedule", "due_today", "silent", "stale_wait")
 
@@ -57,3 +63,136 @@ def snooze(
         return f"#{loop.id} is quiet until {local_time(moment, conf.tz, now)}; its due stays put."
 
     record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes)
+
+
+@app.command()
+def export(
+    ics: Annotated[
+        bool, typer.Option("--ics", help="An iCalendar file: each open loop at its due.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Export the open loops, so your own calendar reminds you too.
+
+    Each loop becomes an event at the due the customer was told, with an
+    alarm for each of its reminders and one at the due.
+
+    Example: loopcloser export --ics -o ~/loops.ics
+    """
+    from loopcloser import actions
+    from loopcloser.ics import to_ics
+
+    if not ics:
+        raise BadInput("say which format to export", hint="add --ics")
+    conf = settings()
+    now = now_moment()
+    rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz)
+    calendar = to_ics([loop for loop, _ in rows], now)
+    if output is None:
+        out().buffer.write(calendar)
+        return
+    from loopcloser.atomic import write_atomically
+
+    write_atomically(output.expanduser(), calendar)
+    sys.stderr.write(f"Wrote {len(rows)} loop{'s' * (len(rows) != 1)} to {output}\n")
+
+
+@app.command()
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would fire now; fire nothing.")
+    ] = False,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            "--install",
+            help="Print a cron line or systemd timer to run remind: cron or systemd.",
+            metavar="cron|systemd",
+        ),
+    ] = None,
+    every: Annotated[
+        int, typer.Option("--every", help="With --install: run every N minutes (1-59).")
+    ] = 5,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --install: install it for the current user.")
+    ] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fire the reminders due now, most urgent first; each fires once, ever.
+
+    Run it every few minutes from cron or a systemd timer (see --install): a
+    reminder whose moment passed while the machine was off fires once on the
+    next run. Where reminders go is the delivery setting: terminal, desktop
+    or command.
+
+    Example: loopcloser remind --dry-run
+    """
+    from loopcloser import actions
+    from loopcloser.notify import as_dict, deliver
+    from loopcloser.render import to_json
+
+    conf = settings()
+    if install is not None:
+        install_schedule(install, every, write, open_store(store, conf))
+        return
+    now = now_moment()
+    target = open_store(store, conf)
+    rules, calendar = conf.rules(), conf.calendar()
+    if dry_run:
+        fired = actions.due_reminders(target, now, rules, calendar)
+        if not as_json:
+            deliver(fired, "terminal")
+    else:
+        method = conf["delivery"]
+        # Under --json the terminal gets JSON instead of lines; the other deliveries go ahead.
+        quiet = as_json and method == "terminal"
+
+        def send(due: list[Any]) -> list[Any]:
+            return due if quiet else deliver(due, method, conf["delivery_command"])
+
+        fired = actions.fire_reminders(target, now, rules, calendar, conf["agent"], send)
+    if as_json:
+        out().write(to_json([as_dict(reminder) for reminder in fired]) + "\n")
+
+
+def install_schedule(kind: str, every: int, write: bool, target: "Store") -> None:
+    """Print (and with ``write``, install) what runs ``remind`` every few minutes."""
+    import os
+    import shutil
+
+    from loopcloser import schedule
+    from loopcloser.config import config_path
+
+    executable = shutil.which("loopcloser") or os.path.abspath(sys.argv[0])
+    env = {
+        "LOOPCLOSER_STORE": str(target.path.resolve()),
+        "LOOPCLOSER_CONFIG": str(config_path().resolve()),
+    }
+    if os.environ.get("LOOPCLOSER_TEAM"):
+        env["LOOPCLOSER_TEAM"] = os.environ["LOOPCLOSER_TEAM"]
+    if kind == "cron":
+        log = str(target.path.resolve().parent / "remind.log")
+        line = schedule.cron_line(executable, every, env, log)
+        if write:
+            schedule.install_cron(line)
+            sys.stderr.write("Installed in your crontab.\n")
+        out().write(line + "\n")
+    elif kind == "systemd":
+        units = schedule.systemd_units(executable, every, env)
+        if write:
+            for path in schedule.install_systemd(units):
+                sys.stderr.write(f"Wrote {path}\n")
+            if not shutil.which("systemctl"):
+                commands = "; ".join(" ".join(command) for command in schedule.ENABLE_COMMANDS)
+                sys.stderr.write(f"systemctl is not on PATH: run {commands}\n")
+        else:
+            for name, text in units.items():
+                out().write(f"# {name}\n{text}\n")
+    else:
+        raise BadInput(
+            f"cannot install for '{kind}'", hint="use --install cron or --install systemd"
+        )
