@@ -533,6 +533,7 @@ class Edit:
     ref: str | None = None
     update_every: timedelta | None = None
     clear_update_every: bool = False
+    remind: tuple[datetime, ...] | None = None
 
     def is_empty(self) -> bool:
         """True when no option was given at all."""
@@ -555,6 +556,8 @@ class Edit:
             wanted["tags"] = tuple(tag for tag in tags if tag not in self.remove_tags)
         if self.update_every is not None or self.clear_update_every:
             wanted["update_every"] = self.update_every
+        if self.remind is not None:
+            wanted["remind"] = tuple(sorted(self.remind))
         changed = {
             name: encode_field(name, value)
             for name, value in wanted.items()

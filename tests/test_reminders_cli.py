@@ -144,3 +144,11 @@ def test_install_prints_a_cron_line_with_the_store(run: Run, home: Path) -> None
     units = run("remind", "--install", "systemd").out
     assert "OnCalendar=*:0/5" in units and "Persistent=true" in units
     assert run("remind", "--install", "launchd").code == 2
+
+
+def test_edit_replaces_or_removes_the_reminders(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund", "--due", "fri 12:00", "--remind", "thu 9:00"))
+    changed = run("edit", loop_id, "--remind", "fri 9:00", "--remind", "thu 15:00", "--json")
+    assert changed.json()["remind"] == ["2026-11-26T14:00:00Z", "2026-11-27T08:00:00Z"]
+    assert run("edit", loop_id, "--remind", "off", "--json").json()["remind"] == []
+    assert run("edit", loop_id, "--remind", "off").code == 2, "nothing left to change"

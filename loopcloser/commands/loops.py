@@ -212,20 +212,31 @@ def edit(
     every: Annotated[
         str | None, typer.Option("--every", help="New update cadence (2d, 36h), or 'off'.")
     ] = None,
+    remind: Annotated[
+        list[str] | None,
+        typer.Option("--remind", help="Replace the reminders (repeatable); 'off' removes them."),
+    ] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a loop's details: promise, customer, contact, channel, tags, ref, cadence.
+    """Change a loop's details: promise, customer, contact, channel, tags, ref, cadence, reminders.
 
     Example: loopcloser edit 42 --contact anna@acme.example --tag vip
     """
     from loopcloser.model import Edit
 
+    conf = settings()
+    now = now_moment()
+    reminders = None
+    if remind is not None:
+        off = [text for text in remind if text.strip().lower() in ("off", "none")]
+        reminders = () if off else tuple(parse_due(text, now, conf, None) for text in remind)
     wanted = Edit(
+        remind=reminders,
         promise=promise,
         customer=customer,
         contact=contact,
-        prefers=None if prefers is None else channel(prefers, settings()),
+        prefers=None if prefers is None else channel(prefers, conf),
         add_tags=tuple(tag or ()),
         remove_tags=tuple(untag or ()),
         ref=ref,
