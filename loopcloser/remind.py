@@ -93,17 +93,18 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
                     due - offset,
                     f"{due_words(due, now)}: {loop.promise}",
                 )
-    elif rules.at_due:
-        add("due", f"due:{to_utc_text(due)}", due, f"due now: {loop.promise}")
-    if flags.overdue and rules.overdue_morning is not None:
-        morning = last_morning(now, rules.overdue_morning, cal)
-        if morning.date() > due.astimezone(cal.tz).date():
-            add(
-                "overdue",
-                f"overdue:{morning.date().isoformat()}",
-                morning,
-                f"{describe_due(due, now)}: {loop.promise}",
-            )
+    elif rules.at_due and not overdue_morning(loop, due, flags.overdue, now, rules, cal):
+        # Once a morning after the due has come, the morning reminder says it all; a "due"
+        # missed while the machine was off would only repeat it.
+        add("due", f"due:{to_utc_text(due)}", due, f"{due_words(due, now)}: {loop.promise}")
+    morning = overdue_morning(loop, due, flags.overdue, now, rules, cal)
+    if morning is not None:
+        add(
+            "overdue",
+            f"overdue:{morning.date().isoformat()}",
+            morning,
+            f"{describe_due(due, now)}: {loop.promise}",
+        )
     cadence = loop.update_every or rules.update_every
     if cadence is not None and now - flags.last_contact > cadence:
         preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
@@ -135,6 +136,16 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
                 f"done but {loop.customer} has not been told; close it once they know",
             )
     return found
+
+
+def overdue_morning(
+    loop: Loop, due: datetime, overdue: bool, now: datetime, rules: Rules, cal: Calendar
+) -> datetime | None:
+    """The working morning after the due day whose overdue reminder is current, if any."""
+    if not overdue or rules.overdue_morning is None:
+        return None
+    morning = last_morning(now, rules.overdue_morning, cal)
+    return morning if morning.date() > due.astimezone(cal.tz).date() else None
 
 
 def fired_keys(loop: Loop) -> frozenset[str]:

@@ -138,8 +138,9 @@ def test_a_snooze_holds_then_lets_go_of_what_came_due_once() -> None:
 
     assert run(loops, hourly(rome(23, 10), rome(26, 9))) == []
     after = run(loops, hourly(rome(26, 10), rome(26, 18)))
-    assert [now for now, _ in after] == [rome(26, 10)] * 3
-    assert sorted(kinds(r for _, r in after)) == ["due", "overdue", "remind"]
+    assert [now for now, _ in after] == [rome(26, 10)] * 2
+    # The due passed while snoozed: this morning's overdue reminder says it, once.
+    assert sorted(kinds(r for _, r in after)) == ["overdue", "remind"]
     # Only the latest morning: Wednesday's passed while snoozed and is gone for good.
     assert {r.key for _, r in after if r.kind == "overdue"} == {"overdue:2026-11-26"}
 
@@ -149,7 +150,8 @@ def test_a_machine_off_for_two_days_fires_each_missed_kind_once() -> None:
     assert fire(loops, rome(23, 12)) == []
 
     fired = fire(loops, rome(26, 12))  # off from Monday noon to Thursday noon
-    assert Counter(kinds(fired)) == Counter({"overdue": 1, "due": 1, "silent": 1})
+    # The missed due is said by this morning's overdue reminder; it does not come twice.
+    assert Counter(kinds(fired)) == Counter({"overdue": 1, "silent": 1})
     overdue = next(r for r in fired if r.kind == "overdue")
     assert overdue.key == "overdue:2026-11-26"
     assert overdue.at == rome(26, 9)
@@ -245,8 +247,6 @@ def test_pending_lists_the_most_urgent_first() -> None:
     assert order == [
         (5, "overdue"),
         (7, "overdue"),
-        (5, "due"),
-        (7, "due"),
         (4, "untold"),
         (6, "silent"),
         (3, "stale_wait"),
