@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from loopcloser.model import ACTIVE, Event, Kind, Loop, State, derive, to_utc_text
-from loopcloser.when import Calendar, describe_due
+from loopcloser.when import Calendar, describe_due, working_time_before
 
 # Lower is more urgent: a broken promise first, a note-to-self last.
 URGENCY = {
@@ -86,11 +86,13 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
     # once the due itself has come, its own reminder says it and "due soon" would be noise.
     if now < due:
         for offset in rules.before_due:
-            if now >= due - offset:
+            # Counted in working time: 2h before a Monday 10:00 due is Friday afternoon.
+            moment = working_time_before(due, offset, cal)
+            if now >= moment:
                 add(
                     "before_due",
                     f"before:{int(offset.total_seconds())}:{to_utc_text(due)}",
-                    due - offset,
+                    moment,
                     f"{due_words(due, now)}: {loop.promise}",
                 )
     elif rules.at_due and not overdue_morning(loop, due, flags.overdue, now, rules, cal):

@@ -205,6 +205,27 @@ def describe_due(due: datetime, now: datetime) -> str:
     return f"{amount} late" if due < now else f"in {amount}"
 
 
+def working_time_before(end: datetime, span: timedelta, cal: Calendar) -> datetime:
+    """The moment ``span`` of working time before ``end``: nights and days off do not count.
+
+    Two working hours before a Monday 10:00 due is Friday 17:00 with a 9:00-17:30 day.
+    """
+    remaining = span
+    day = end.astimezone(cal.tz).date()
+    upper = end
+    # Each pass looks at one calendar day; a decade of days bounds any sane span.
+    for _ in range(3660):
+        if day.weekday() in cal.work_days:
+            start = _at(day, cal.work_start, cal)
+            available = min(upper, _at(day, cal.work_end, cal)) - start
+            if available >= remaining:
+                return (min(upper, _at(day, cal.work_end, cal)) - remaining).astimezone(UTC)
+            remaining -= max(available, timedelta(0))
+        day -= timedelta(days=1)
+        upper = _at(day, cal.work_end, cal)
+    return (end - span).astimezone(UTC)
+
+
 def _fold(text: str) -> str:
     """Lower case, accents dropped, whitespace trimmed and collapsed."""
     decomposed = unicodedata.normalize("NFKD", text.lower())

@@ -24,6 +24,7 @@ from loopcloser.when import (
     format_duration,
     parse_duration,
     parse_when,
+    working_time_before,
 )
 
 ROME = ZoneInfo("Europe/Rome")
@@ -388,3 +389,41 @@ def test_business_days_land_on_a_working_day_at_the_same_hour(now: datetime, cou
     due = parse_when(f"{count}bd", now, CAL).astimezone(ROME)
     assert due.weekday() in CAL.work_days
     assert (due.hour, due.minute) == (now.hour, now.minute)
+
+
+@pytest.mark.parametrize(
+    ("end", "span", "expected"),
+    [
+        # Wednesday 15:00, two working hours earlier: the same day at 13:00.
+        (datetime(2026, 11, 25, 15, 0, tzinfo=ROME), timedelta(hours=2), rome(2026, 11, 25, 13, 0)),
+        # Monday 10:00: one hour on Monday, the other on Friday before 17:30.
+        (
+            datetime(2026, 11, 30, 10, 0, tzinfo=ROME),
+            timedelta(hours=2),
+            rome(2026, 11, 27, 16, 30),
+        ),
+        # A due in the evening counts back from the end of the working day.
+        (
+            datetime(2026, 11, 25, 20, 0, tzinfo=ROME),
+            timedelta(hours=2),
+            rome(2026, 11, 25, 15, 30),
+        ),
+        # A Sunday due counts back from Friday's end.
+        (
+            datetime(2026, 11, 29, 12, 0, tzinfo=ROME),
+            timedelta(hours=1),
+            rome(2026, 11, 27, 16, 30),
+        ),
+        # A whole working day (8h30) before Wednesday 9:00 is Tuesday 9:00.
+        (
+            datetime(2026, 11, 25, 9, 0, tzinfo=ROME),
+            timedelta(hours=8, minutes=30),
+            rome(2026, 11, 24, 9, 0),
+        ),
+    ],
+    ids=["same-day", "over-the-weekend", "evening-due", "sunday-due", "whole-day"],
+)
+def test_working_time_before_skips_nights_and_days_off(
+    end: datetime, span: timedelta, expected: datetime
+) -> None:
+    assert working_time_before(end, span, CAL) == expected
