@@ -181,7 +181,7 @@ KEYS: dict[str, Key] = {
     "remind_before": Key(
         lambda: "2h",
         check_durations,
-        "remind this long before a due, e.g. 2h or 1d,2h (off: never)",
+        "remind this much working time before a due, e.g. 2h or 8h,2h (off: never)",
     ),
     "remind_at_due": Key(lambda: "yes", check_yes_no, "remind when a due arrives: yes or no"),
     "overdue_morning": Key(
