@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.errors import LoopcloserError, NotFound, StoreError
+from loopcloser.errors import NotFound, StoreError
 from loopcloser.model import (
     ACTIVE,
     Event,
@@ -177,36 +177,65 @@ def fire_reminders(
     rules: Rules,
     calendar: Calendar,
     by: str,
-    deliver: Callable[[list[Reminder]], list[Reminder]],
+    deliver: Callable[[Reminder], object],
 ) -> list[Reminder]:
-    """Deliver the reminders due now and record each one delivered in its loop.
+    """Deliver the reminders due now, most urgent first, each once ever.
 
-    All of it happens under the store's lock, so two runs at once (cron and
-    the agent) never fire a reminder twice. A delivery that fails part-way
-    raises an error carrying ``delivered``: those are recorded, the rest fire
-    on the next run.
+    A lock beside the store keeps two runs apart (the second raises Busy at once),
+    while the store's own lock is held only for two short writes, so the agent's
+    commands never wait on a slow delivery. Each reminder is recorded as fired
+    before it is delivered; if delivery fails or is interrupted, those not yet
+    delivered are unrecorded and fire on the next run.
     """
-    from loopcloser.remind import pending, reminded
-
-    failure: LoopcloserError | None = None
-    with store.transaction() as transaction:
-        loops = {
-            loop_id: load(loop_id, document)
-            for loop_id, document in transaction.documents().items()
-            if document.get("state") in ACTIVE_NAMES
-        }
-        due = pending(loops.values(), now, rules, calendar)
+    with store.side_lock("remind"):
+        due = due_reminders(store, now, rules, calendar)
+        if not due:
+            return []
+        record_fired(store, due, now, by)
+        delivered: list[Reminder] = []
         try:
-            delivered = deliver(due) if due else []
-        except LoopcloserError as error:
-            delivered, failure = list(getattr(error, "delivered", [])), error
-        for reminder in delivered:
-            loop = apply(loops[reminder.loop_id], reminded(reminder, now, by))
-            loops[reminder.loop_id] = loop
-            transaction.put(reminder.loop_id, to_document(loop))
-    if failure is not None:
-        raise failure
+            for reminder in due:
+                deliver(reminder)
+                delivered.append(reminder)
+        except BaseException:
+            unrecord_fired(store, [reminder for reminder in due if reminder not in delivered])
+            raise
     return delivered
+
+
+def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str) -> None:
+    """Add a reminded event for each reminder to its loop, in one write."""
+    from loopcloser.remind import reminded
+
+    with store.transaction() as transaction:
+        for reminder in reminders:
+            document = transaction.get(reminder.loop_id)
+            if document is None:
+                continue  # removed meanwhile (handed off): nothing to remind of here
+            loop = load(reminder.loop_id, document)
+            if loop.state not in ACTIVE:
+                continue  # closed meanwhile
+            loop = apply(loop, reminded(reminder, now, by))
+            transaction.put(reminder.loop_id, to_document(loop))
+
+
+def unrecord_fired(store: Store, reminders: list[Reminder]) -> None:
+    """Take back the reminded events of reminders that were never delivered."""
+    keys = {(reminder.loop_id, reminder.key) for reminder in reminders}
+    if not keys:
+        return
+    with store.transaction() as transaction:
+        for loop_id in {loop_id for loop_id, _ in keys}:
+            document = transaction.get(loop_id)
+            if document is None:
+                continue
+            # A reminded event changes no field, so dropping it keeps replay exact.
+            events = [
+                event
+                for event in document.get("events", [])
+                if not (event.get("kind") == "reminded" and (loop_id, event.get("key")) in keys)
+            ]
+            transaction.put(loop_id, {**document, "events": events})
 
 
 def due_reminders(store: Store, now: datetime, rules: Rules, calendar: Calendar) -> list[Reminder]:

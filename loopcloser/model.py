@@ -259,8 +259,15 @@ def event_from_document(document: Mapping[str, Any]) -> Event:
         via=document.get("via"),
         told=document.get("told"),
         changes=document.get("changes", {}),
-        key=document.get("key"),
+        key=text_or_none(document.get("key"), "key"),
     )
+
+
+def text_or_none(value: Any, name: str) -> str | None:
+    """A stored text field, or ValueError naming it when a hand edit made it something else."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"an event's '{name}' holds {type(value).__name__}")
+    return value
 
 
 def to_document(loop: Loop) -> dict[str, Any]:

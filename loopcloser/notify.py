@@ -7,9 +7,12 @@ command the reminder travels as JSON on stdin, so a customer called
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -142,7 +145,7 @@ def command_argv(command: str) -> list[str]:
     if not argv:
         raise BadInput(
             "delivery is command but delivery_command is empty",
-            hint="set it, e.g. loopcloser config delivery_command 'my-notifier --json'",
+            hint="set it, e.g. loopcloser config set delivery_command 'my-notifier --json'",
         )
     return argv
 
@@ -155,26 +158,37 @@ def run_command(argv: list[str], reminder: ReminderLike) -> None:
 def run(argv: list[str], stdin: str | None, name: str, hint: str) -> None:
     """Run a program without a shell; any failure becomes DeliveryFailed naming it."""
     try:
-        result = subprocess.run(
+        # Its own session, so a timeout ends everything it started, not just itself;
+        # what it prints is not kept (a chatty program must not fill our memory).
+        process = subprocess.Popen(
             argv,
-            input=stdin,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            capture_output=True,
-            timeout=TIMEOUT_SECONDS,
             shell=False,
-            check=False,
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise DeliveryFailed(f"{name} was not found", hint=hint) from None
     except PermissionError:
         raise DeliveryFailed(f"{name} cannot be run: permission denied", hint=hint) from None
+    except OSError as error:
+        raise DeliveryFailed(f"{name} cannot be run: {error.strerror}", hint=hint) from None
+    try:
+        _, errors = process.communicate(stdin, timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         raise DeliveryFailed(
             f"{name} did not finish within {TIMEOUT_SECONDS} seconds", hint=hint
         ) from None
-    except OSError as error:
-        raise DeliveryFailed(f"{name} cannot be run: {error.strerror}", hint=hint) from None
-    if result.returncode != 0:
-        lines = (result.stderr or "").strip().splitlines()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        raise
+    if process.returncode != 0:
+        lines = (errors or "")[:4096].strip().splitlines()
         said = f": {printable(lines[0])}" if lines else ""
-        raise DeliveryFailed(f"{name} failed with exit code {result.returncode}{said}", hint=hint)
+        raise DeliveryFailed(f"{name} failed with exit code {process.returncode}{said}", hint=hint)

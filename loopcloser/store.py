@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,10 @@ LOOPS, META, META_ID, JOURNAL = "loops", "meta", 1, "journal"
 JOURNAL_LIMIT = 50
 """How many recent changes the journal keeps for ``undo``."""
 Tables = dict[str, dict[str, Any]]
+
+
+class Busy(StoreError):
+    """Another process holds the lock for longer than we may wait."""
 
 
 class AtomicJSONStorage(Storage):
@@ -134,28 +138,42 @@ class Store:
     def _locked(self) -> Iterator[None]:
         # The lock is on a sibling file: each write replaces the store file itself, so a
         # lock on it would guard a file that nobody opens any more.
-        ensure_private_dir(self._real.parent)
+        with exclusive(Path(f"{self._real}.lock"), self.lock_timeout, self.path):
+            yield
+
+    def side_lock(self, purpose: str) -> AbstractContextManager[None]:
+        """A lock beside the store for a longer job (``remind``), apart from its writes.
+
+        It never waits: a second job finds it taken and raises Busy at once.
+        """
+        return exclusive(Path(f"{self._real}.{purpose}.lock"), 0.0, self.path)
+
+
+@contextmanager
+def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``lock``, waiting up to ``timeout`` seconds."""
+    ensure_private_dir(lock.parent)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _os_error(shown, "locked", error) from None
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd, shown):
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    f"store {shown} is locked by {_lock_holder(fd)}",
+                    hint="try again, or check that process",
+                )
+            time.sleep(0.05)
+        since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        _write_lock_note(fd, f"pid {os.getpid()} since {since}")
         try:
-            fd = os.open(f"{self._real}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            raise _os_error(self.path, "locked", error) from None
-        try:
-            deadline = time.monotonic() + self.lock_timeout
-            while not _try_lock(fd, self.path):
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"store {self.path} is locked by {_lock_holder(fd)}",
-                        hint="try again, or check that process",
-                    )
-                time.sleep(0.05)
-            since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-            _write_lock_note(fd, f"pid {os.getpid()} since {since}")
-            try:
-                yield
-            finally:
-                _write_lock_note(fd, "")  # so a lock file left behind names nobody
+            yield
         finally:
-            os.close(fd)  # closing releases the lock
+            _write_lock_note(fd, "")  # so a lock file left behind names nobody
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 class Transaction:

@@ -66,9 +66,20 @@ def undo(store: Store) -> Reverted:
             if document is None:
                 transaction.remove(loop_id)
             else:
-                transaction.put(loop_id, document)
+                transaction.put(loop_id, keep_reminders(document, transaction.get(loop_id)))
         transaction.forget_entries([entry_id])
     return Reverted(what=change.what, at=change.at, by=change.by, loop_ids=change.loop_ids)
+
+
+def keep_reminders(before: dict[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The loop as it was, plus the reminders fired since: undo must not make them fire again.
+
+    A reminded event changes no field, so appending it keeps replay exact.
+    """
+    known = len(before.get("events", []))
+    later = list(current.get("events", []))[known:] if current is not None else []
+    fired = [event for event in later if event.get("kind") == "reminded"]
+    return {**before, "events": [*before.get("events", []), *fired]} if fired else before
 
 
 def pending(store: Store, limit: int = 10) -> list[Pending]:

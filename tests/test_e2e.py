@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,64 @@ def test_a_misspelt_command_suggests_the_right_one(env: dict[str, str]) -> None:
     result = loopcloser(env, "lst")
     assert result.returncode == 2
     assert "Did you mean 'list'?" in result.stderr
+
+
+SLOW_DELIVERY = """
+import sys, time
+sys.stdin.read()
+time.sleep(float(sys.argv[2]))
+with open(sys.argv[1], "a") as delivered:
+    delivered.write("x\\n")
+"""
+
+
+def slow_delivery(env: dict[str, str], tmp_path: Path, seconds: float) -> Path:
+    script = tmp_path / "deliver.py"
+    script.write_text(SLOW_DELIVERY, encoding="utf-8")
+    log = tmp_path / "delivered.txt"
+    config = Path(env["LOOPCLOSER_CONFIG"])
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + 'delivery = "command"\n'
+        + f'delivery_command = "{sys.executable} {script} {log} {seconds}"\n',
+        encoding="utf-8",
+    )
+    return log
+
+
+def reminded_count(env: dict[str, str]) -> int:
+    loops = [as_json(loopcloser(env, "show", str(n), "--json")) for n in (1, 2, 3)]
+    return sum(event["kind"] == "reminded" for loop in loops for event in loop["events"])
+
+
+def test_two_remind_runs_at_once_fire_each_reminder_once(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    for name in ("A", "B", "C"):
+        loopcloser(env, "add", name, "call back", "--due", "today 11:00")
+    log = slow_delivery(env, tmp_path, 0.3)
+    later = {**env, "LOOPCLOSER_NOW": "2026-11-25T10:30:00Z"}
+    runs = [subprocess.Popen([str(EXECUTABLE), "remind"], env=later) for _ in range(2)]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0]
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 3
+    assert reminded_count(later) == 3
+
+
+def test_a_slow_delivery_does_not_block_the_agent(env: dict[str, str], tmp_path: Path) -> None:
+    for name in ("A", "B", "C"):
+        loopcloser(env, "add", name, "call back", "--due", "today 11:00")
+    log = slow_delivery(env, tmp_path, 2)
+    later = {**env, "LOOPCLOSER_NOW": "2026-11-25T10:30:00Z", "LOOPCLOSER_LOCK_TIMEOUT": "1"}
+    reminding = subprocess.Popen([str(EXECUTABLE), "remind"], env=later)
+    while not log.exists():  # the first reminder is delivered; the second is on its way
+        assert reminding.poll() is None
+        time.sleep(0.05)
+    added = loopcloser(later, "add", "D", "call back", "--due", "tomorrow")
+    assert added.returncode == 0, added.stderr
+    reminding.terminate()
+    assert reminding.wait(timeout=30) == 128 + 15
+    delivered = len(log.read_text(encoding="utf-8").splitlines())
+    assert delivered == 1
+    # Only what was delivered stays fired; what the stop cut short fires next time.
+    assert reminded_count(later) == delivered
+    assert len(as_json(loopcloser(later, "remind", "--dry-run", "--json"))) == 3 - delivered

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -57,7 +57,17 @@ def test_export_ics_round_trips_through_the_icalendar_parser(
     maria = next(event for event in events if "Maria" in str(event["SUMMARY"]))
     assert str(maria["SUMMARY"]).startswith("Maria, Rossi; 💥")
     assert maria.decoded("DTSTART") == datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
-    assert len(maria.walk("VALARM")) == 2, "the --remind time and the due itself"
+    triggers = [alarm.decoded("TRIGGER") for alarm in maria.walk("VALARM")]
+    assert timedelta(0) in triggers, "an alarm at the due"
+    assert sorted(moment for moment in triggers if isinstance(moment, datetime)) == [
+        datetime(2026, 11, 26, 8, 0, tzinfo=UTC),  # the --remind time, Thursday 9:00
+        datetime(2026, 11, 27, 9, 0, tzinfo=UTC),  # 2 working hours before Friday 12:00
+    ]
+    run("config", "set", "remind_at_due", "no")
+    run("config", "set", "remind_before", "off")
+    run("export", "--ics", "--output", str(target))
+    quiet = icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    assert sum(len(event.walk("VALARM")) for event in quiet) == 1, "only the --remind time"
     assert run("export").code == 2
 
 
@@ -138,7 +148,15 @@ def test_a_failed_delivery_exits_non_zero_and_fires_again_next_time(run: Run, ad
     assert "5m late: refund" in run("remind", now="2026-11-25T10:05:00Z").out
 
 
+def test_install_with_terminal_delivery_is_refused_or_warned_about(run: Run) -> None:
+    printed = run("remind", "--install", "cron")
+    assert printed.code == 0 and "log nobody reads" in printed.err
+    assert run("remind", "--install", "cron", "--write").code == 2
+    assert run("remind", "--write").code == 2
+
+
 def test_install_prints_a_cron_line_with_the_store(run: Run, home: Path) -> None:
+    run("config", "set", "delivery", "desktop")
     line = run("remind", "--install", "cron", "--every", "10").out
     assert line.startswith("*/10 * * * * ")
     assert str(home / "loops.json") in line and "remind" in line
@@ -153,3 +171,13 @@ def test_edit_replaces_or_removes_the_reminders(run: Run, add: Add) -> None:
     assert changed.json()["remind"] == ["2026-11-26T14:00:00Z", "2026-11-27T08:00:00Z"]
     assert run("edit", loop_id, "--remind", "off", "--json").json()["remind"] == []
     assert run("edit", loop_id, "--remind", "off").code == 2, "nothing left to change"
+
+
+def test_undo_does_not_make_a_fired_reminder_fire_again(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund", "--due", "today 11:00"))
+    run("note", loop_id, "asked Finance", now="2026-11-25T09:30:00Z")
+    assert fired(run, "2026-11-25T10:00:00Z") == ["due"]
+    assert run("undo", now="2026-11-25T10:01:00Z").out.startswith(f"Undid: note #{loop_id}")
+    assert fired(run, "2026-11-25T10:02:00Z") == []
+    kinds = [event["kind"] for event in run("show", loop_id, "--json").json()["events"]]
+    assert kinds == ["created", "reminded"]

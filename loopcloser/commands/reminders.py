@@ -9,7 +9,7 @@ import typer
 from loopcloser.commands.base import IdArgument, JsonOption, StoreOption, app, record
 from loopcloser.errors import BadInput
 from loopcloser.model import Kind, Loop
-from loopcloser.program import now_moment, open_store, out, parse_due, settings
+from loopcloser.program import now_moment, open_store, out, parse_due, settings, warn
 
 if TYPE_CHECKING:
     from loopcloser.store import Store
@@ -90,7 +90,7 @@ def export(
     conf = settings()
     now = now_moment()
     rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz)
-    calendar = to_ics([loop for loop, _ in rows], now)
+    calendar = to_ics([loop for loop, _ in rows], now, conf.rules(), conf.calendar())
     if output is None:
         out().buffer.write(calendar)
         return
@@ -134,11 +134,20 @@ def remind(
     from loopcloser import actions
     from loopcloser.notify import as_dict, deliver
     from loopcloser.render import to_json
+    from loopcloser.store import Busy
 
     conf = settings()
     if install is not None:
+        if conf["delivery"] == "terminal":
+            message = "with delivery = terminal, a scheduled remind writes to a log nobody reads"
+            hint = "first: loopcloser config set delivery desktop (or command)"
+            if write:
+                raise BadInput(message, hint=hint)
+            warn(message, hint, as_json)
         install_schedule(install, every, write, open_store(store, conf))
         return
+    if write:
+        raise BadInput("--write goes with --install", hint="e.g. remind --install cron --write")
     now = now_moment()
     target = open_store(store, conf)
     rules, calendar = conf.rules(), conf.calendar()
@@ -151,12 +160,27 @@ def remind(
         # Under --json the terminal gets JSON instead of lines; the other deliveries go ahead.
         quiet = as_json and method == "terminal"
 
-        def send(due: list[Any]) -> list[Any]:
-            return due if quiet else deliver(due, method, conf["delivery_command"])
+        def send(reminder: Any) -> None:
+            if not quiet:
+                deliver([reminder], method, conf["delivery_command"])
 
-        fired = actions.fire_reminders(target, now, rules, calendar, conf["agent"], send)
+        # systemd and kill stop a run with SIGTERM: turn it into an exception, so that the
+        # reminders not yet delivered are taken back and fire on the next run.
+        import signal
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            fired = actions.fire_reminders(target, now, rules, calendar, conf["agent"], send)
+        except Busy:
+            sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
+            fired = []
     if as_json:
         out().write(to_json([as_dict(reminder) for reminder in fired]) + "\n")
+
+
+def stop(signal_number: int, frame: object) -> None:
+    """Leave like Ctrl-C would, through every finally block."""
+    raise SystemExit(128 + signal_number)
 
 
 def install_schedule(kind: str, every: int, write: bool, target: "Store") -> None:
