@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.errors import NotFound, StoreError
@@ -137,7 +137,9 @@ def mentions(loop: Loop, needle: str) -> bool:
     return any(needle in text.casefold() for text in texts)
 
 
-def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[Loop, Flags]]:
+def select(
+    store: Store, query: Query, now: datetime, tz: tzinfo, cadence: timedelta | None = None
+) -> list[tuple[Loop, Flags]]:
     """The loops matching ``query`` with their flags, most urgent first."""
     wanted_states = {str(state) for state in query.states}
     customer = query.customer.casefold() if query.customer is not None else None
@@ -156,7 +158,7 @@ def select(store: Store, query: Query, now: datetime, tz: tzinfo) -> list[tuple[
         if customer is not None and not matches_customer(document, customer):
             continue
         loop = load(loop_id, document)
-        flags = derive(loop, now, tz)
+        flags = derive(loop, now, tz, cadence)
         if query.wants(loop, flags):
             rows.append((loop, flags))
     rows.sort(key=lambda row: (*urgency(*row), row[0].id))
@@ -195,12 +197,13 @@ def fire_reminders(
         delivered: list[Reminder] = []
         try:
             for reminder in due:
-                deliver(reminder)
+                if reminder.shown:
+                    deliver(reminder)
                 delivered.append(reminder)
         except BaseException:
             unrecord_fired(store, [reminder for reminder in due if reminder not in delivered])
             raise
-    return delivered
+    return [reminder for reminder in delivered if reminder.shown]
 
 
 def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str) -> None:
@@ -248,3 +251,8 @@ def due_reminders(store: Store, now: datetime, rules: Rules, calendar: Calendar)
         if document.get("state") in ACTIVE_NAMES
     ]
     return pending(loops, now, rules, calendar)
+
+
+def shown(reminders: list[Reminder]) -> list[Reminder]:
+    """The reminders to say out loud (a superseded one is recorded, not said)."""
+    return [reminder for reminder in reminders if reminder.shown]

@@ -267,6 +267,14 @@ class Settings:
         """The time zone in which dates are read and shown."""
         return zone_of(self.values["timezone"])
 
+    @property
+    def cadence(self) -> timedelta | None:
+        """The default update cadence for loops without their own (None: none)."""
+        from loopcloser.when import parse_duration
+
+        value = self.values["update_every"]
+        return None if value == "off" else parse_duration(value)
+
     def rules(self) -> Rules:
         """The reminder defaults, from the remind_* settings."""
         from loopcloser.remind import Rules

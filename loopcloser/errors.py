@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3
     INVALID_TRANSITION = 4
     STORE = 5
+    DELIVERY = 6
 
 
 class LoopcloserError(Exception):

@@ -447,12 +447,16 @@ def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     return Outcome.LATE
 
 
-def derive(loop: Loop, now: datetime, tz: tzinfo) -> Flags:
-    """The loop's flags at ``now``; ``tz`` decides what "today" is."""
+def derive(loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None = None) -> Flags:
+    """The loop's flags at ``now``; ``tz`` decides what "today" is.
+
+    ``cadence`` is the team's default update cadence, for loops without their own.
+    """
     active = loop.state in ACTIVE
     contacted = last_contact(loop)
     known = terms(loop)
-    silent = active and loop.update_every is not None and now - contacted > loop.update_every
+    every = loop.update_every or cadence
+    silent = active and every is not None and now - contacted > every
     until = loop.waiting_on.until if loop.waiting_on else None
     return Flags(
         # Late is measured against what the customer was told, not our own plans.

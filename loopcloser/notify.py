@@ -48,7 +48,7 @@ class ReminderLike(Protocol):
 class DeliveryFailed(LoopcloserError):
     """A reminder could not be delivered; ``delivered`` holds those sent before it."""
 
-    exit_code = ExitCode.INTERNAL
+    exit_code = ExitCode.DELIVERY
     kind = "delivery"
 
     def __init__(

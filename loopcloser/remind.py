@@ -8,7 +8,7 @@ key, so the same reminder never fires twice however often this is asked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from loopcloser.model import ACTIVE, Event, Kind, Loop, State, derive, to_utc_text
@@ -57,6 +57,8 @@ class Reminder:
     """The moment it became due."""
     urgency: int
     """Lower is more urgent."""
+    shown: bool = True
+    """False for one a later reminder of the same kind supersedes: recorded, not said."""
 
 
 def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> list[Reminder]:
@@ -66,7 +68,7 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
     # A snooze silences, it does not skip: what came due meanwhile fires when it ends.
     if loop.snoozed_until is not None and loop.snoozed_until > now:
         return []
-    flags = derive(loop, now, cal.tz)
+    flags = derive(loop, now, cal.tz, rules.update_every)
     due = flags.expected_due
     head = f"#{loop.id} {loop.customer}: "
     found: list[Reminder] = []
@@ -109,11 +111,14 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
         )
     cadence = loop.update_every or rules.update_every
     if cadence is not None and now - flags.last_contact > cadence:
+        # Once per cadence of silence: a customer left a week on a two-day cadence hears
+        # from us (through the agent) again, not just once.
+        periods = repeats(flags.last_contact, now, cadence)
         preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
         add(
             "silent",
-            f"silent:{to_utc_text(flags.last_contact)}",
-            flags.last_contact + cadence,
+            f"silent:{to_utc_text(flags.last_contact)}:{periods}",
+            flags.last_contact + periods * cadence,
             f"no update to {loop.customer} for {since(flags.last_contact, now)}{preference}",
         )
     if flags.stale_wait and loop.waiting_on is not None and loop.waiting_on.until is not None:
@@ -131,11 +136,13 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
         )
         # A hand-edited store can say done without the event; then there is no clock to run.
         if done_at is not None and rules.untold_after and now - done_at > rules.untold_after:
+            periods = repeats(done_at, now, rules.untold_after)
             add(
                 "untold",
-                f"untold:{to_utc_text(done_at)}",
-                done_at + rules.untold_after,
-                f"done but {loop.customer} has not been told; close it once they know",
+                f"untold:{to_utc_text(done_at)}:{periods}",
+                done_at + periods * rules.untold_after,
+                f"done {since(done_at, now)} ago but {loop.customer} has not been told;"
+                " close it once they know",
             )
     return found
 
@@ -157,12 +164,28 @@ def fired_keys(loop: Loop) -> frozenset[str]:
     )
 
 
+def repeats(since_moment: datetime, now: datetime, period: timedelta) -> int:
+    """How many whole periods have passed (at least one, strictly "for longer than")."""
+    return max(1, -(-(now - since_moment) // period) - 1)
+
+
 def pending(loops: Iterable[Loop], now: datetime, rules: Rules, cal: Calendar) -> list[Reminder]:
-    """Reminders due now and not yet fired, across ``loops``; most urgent first."""
+    """Reminders due now and not yet fired, across ``loops``; most urgent first.
+
+    When a run catches up after the machine was off, several reminders of one kind
+    may be due for one loop at once (two --remind times, several before-due offsets):
+    only the latest is shown; the others come back with ``shown`` False, to be
+    recorded as fired without saying the same thing twice.
+    """
     waiting: list[Reminder] = []
     for loop in loops:
         fired = fired_keys(loop)
-        waiting.extend(r for r in due_reminders(loop, now, rules, cal) if r.key not in fired)
+        due = [r for r in due_reminders(loop, now, rules, cal) if r.key not in fired]
+        latest: dict[str, Reminder] = {}
+        for reminder in due:
+            if reminder.kind not in latest or reminder.at >= latest[reminder.kind].at:
+                latest[reminder.kind] = reminder
+        waiting.extend(replace(r, shown=latest[r.kind] is r) for r in due)
     return sorted(waiting, key=lambda r: (r.urgency, r.at, r.loop_id, r.key))
 
 

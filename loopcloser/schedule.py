@@ -76,7 +76,9 @@ def cron_escape(command: str) -> str:
 def cron_line(executable: str, every_minutes: int, env: Mapping[str, str], log: str) -> str:
     """One crontab line running ``loopcloser remind``, output appended to ``log``."""
     check_every(every_minutes)
-    words = [f"{name}={shlex.quote(value)}" for name, value in check_env(env).items()]
+    # umask 077: the log holds customers' names, so it is private like the store.
+    words = ["umask 077;"]
+    words += [f"{name}={shlex.quote(value)}" for name, value in check_env(env).items()]
     words += [shlex.quote(check_executable(executable)), "remind"]
     words += [">>", shlex.quote(check_value("the log path", log)), "2>&1"]
     return f"*/{every_minutes} * * * * {cron_escape(' '.join(words))} {MARKER}"

@@ -130,7 +130,7 @@ def test_failing_command_reports_what_was_delivered_before_it(tmp_path: Path) ->
     assert "mailbox full" in error.message
     assert "more detail" not in error.message
     assert error.hint
-    assert error.exit_code == ExitCode.INTERNAL
+    assert error.exit_code == ExitCode.DELIVERY
     assert error.kind == "delivery"
     assert (tmp_path / "count").read_text() == "2"
 

@@ -93,8 +93,11 @@ def test_each_kind_fires_once_as_the_working_week_passes() -> None:
         (rome(24, 15), "before_due"),
         (rome(24, 17), "due"),
         (rome(25, 9), "overdue"),
+        (rome(25, 10), "silent"),  # still no word: once more for each day of silence
         (rome(26, 9), "overdue"),
+        (rome(26, 10), "silent"),
         (rome(27, 9), "overdue"),
+        (rome(27, 10), "silent"),
     ]
     keys = [reminder.key for _, reminder in fired]
     assert len(keys) == len(set(keys))
@@ -108,14 +111,17 @@ def test_a_second_run_at_the_same_or_a_later_moment_fires_nothing_again() -> Non
     assert fire(loops, rome(24, 23)) == []
 
 
-def test_untold_fires_once_when_done_has_gone_untold_too_long() -> None:
+def test_untold_fires_once_per_period_while_the_customer_is_not_told() -> None:
     loops = [new_loop(due=rome(27, 17))]
     loops[0] = step(loops[0], Kind.DONE, rome(24, 10))
     fired = run(loops, hourly(rome(24, 10), rome(24, 20)))
 
-    assert [(now, reminder.kind) for now, reminder in fired] == [(rome(24, 15), "untold")]
+    assert [(now, reminder.kind) for now, reminder in fired] == [
+        (rome(24, 15), "untold"),  # done at 10:00, more than 4h untold
+        (rome(24, 19), "untold"),  # and again after another 4h
+    ]
     assert fired[0][1].message == (
-        "#1 Maria Rossi: done but Maria Rossi has not been told; close it once they know"
+        "#1 Maria Rossi: done 5h ago but Maria Rossi has not been told; close it once they know"
     )
 
 

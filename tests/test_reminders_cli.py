@@ -88,12 +88,13 @@ def test_each_reminder_fires_once_through_a_working_week(run: Run, add: Add) -> 
     assert fired(run, "2026-11-26T09:45:00Z") == []
     assert fired(run, "2026-11-26T11:00:00Z") == ["due"]
     assert fired(run, "2026-11-27T08:00:00Z") == ["overdue"]  # Friday morning
-    assert fired(run, "2026-11-27T15:00:00Z") == []
+    assert fired(run, "2026-11-27T15:00:00Z") == ["silent"]  # a second day without news
+    assert fired(run, "2026-11-27T15:05:00Z") == []
     run("contact", loop_id, "sorry, Monday", "--via", "phone", now="2026-11-27T15:00:00Z")
     run("done", loop_id, now="2026-11-27T15:00:00Z")
     assert fired(run, "2026-11-27T19:30:00Z") == ["untold"]  # done 4h ago, still not told
     kinds = [event["kind"] for event in run("show", loop_id, "--json").json()["events"]]
-    assert kinds.count("reminded") == 6
+    assert kinds.count("reminded") == 7
 
 
 def test_a_machine_off_for_two_days_fires_each_missed_reminder_once(run: Run, add: Add) -> None:
@@ -142,7 +143,7 @@ def test_a_failed_delivery_exits_non_zero_and_fires_again_next_time(run: Run, ad
     run("config", "set", "delivery_command", f"{sys.executable} -c 'import sys; sys.exit(3)'")
     add("Maria", "refund", "--due", "today 11:00")
     result = run("remind", now="2026-11-25T10:00:00Z")
-    assert result.code == 1
+    assert result.code == 6
     assert "loopcloser:" in result.err
     run("config", "set", "delivery", "terminal")
     assert "5m late: refund" in run("remind", now="2026-11-25T10:05:00Z").out
@@ -181,3 +182,31 @@ def test_undo_does_not_make_a_fired_reminder_fire_again(run: Run, add: Add) -> N
     assert fired(run, "2026-11-25T10:02:00Z") == []
     kinds = [event["kind"] for event in run("show", loop_id, "--json").json()["events"]]
     assert kinds == ["created", "reminded"]
+
+
+def test_catching_up_says_each_kind_once(run: Run, add: Add) -> None:
+    run("config", "set", "remind_before", "8h,2h,30m")
+    loop_id = str(add("Maria", "refund", "--due", "thu 12:00",
+                      "--remind", "today 15:00", "--remind", "thu 9:00"))  # fmt: skip
+    # Off from Wednesday 10:00 until Thursday 11:40: everything before came due at once.
+    said = run("remind", now="2026-11-26T10:40:00Z").out.splitlines()
+    assert len(said) == 2, said
+    assert any("reminder:" in line for line in said) and any("due in 20m" in line for line in said)
+    assert fired(run, "2026-11-26T10:45:00Z") == []
+    kinds = [event["kind"] for event in run("show", loop_id, "--json").json()["events"]]
+    assert kinds.count("reminded") == 5, "the ones not said are still recorded"
+
+
+def test_snooze_off_and_a_warning_when_the_due_falls_inside(run: Run, add: Add) -> None:
+    loop_id = str(add("Maria", "refund", "--due", "thu 12:00"))
+    long = run("snooze", loop_id, "2026-12-10")
+    assert long.code == 0 and "warning" in long.err and "due" in long.err
+    lifted = run("snooze", loop_id, "off", "--json")
+    assert lifted.code == 0, lifted.err
+    assert lifted.json()["snoozed_until"] is None
+
+
+def test_a_reminder_after_the_due_is_warned_about(run: Run) -> None:
+    result = run("add", "Maria", "refund", "--due", "thu 12:00", "--remind", "wed 15:00")
+    assert result.code == 0
+    assert "comes after the due" in result.err

@@ -31,6 +31,8 @@ def test_cron_line_quotes_paths_with_spaces_and_quotes() -> None:
     command = line.removeprefix("*/5 * * * * ")
     words = shlex.split(command, comments=True)
     assert words == [
+        "umask",
+        "077;",
         "LOOPCLOSER_CONFIG=/c/cfg.toml",
         "LOOPCLOSER_STORE=/home/o'brien/my loops/loops.json",
         EXE,

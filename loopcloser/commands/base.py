@@ -101,7 +101,7 @@ def emit_loop(loop: Loop, now: datetime, conf: "Settings", as_json: bool, summar
     if as_json:
         from loopcloser.render import loop_json, to_json
 
-        out().write(to_json(loop_json(loop, derive(loop, now, conf.tz))) + "\n")
+        out().write(to_json(loop_json(loop, derive(loop, now, conf.tz, conf.cadence))) + "\n")
     else:
         out().write(summary + "\n")
 
@@ -131,7 +131,7 @@ def record(
         return Event(kind=kind, at=now, by=conf["agent"], changes=changed, **fields)
 
     loop = actions.change(open_store(store_path, conf), target, event_for)
-    flags = derive(loop, now, conf.tz)
+    flags = derive(loop, now, conf.tz, conf.cadence)
     said = summary(loop) if callable(summary) else summary.format(loop=loop, flags=flags)
     emit_loop(loop, now, conf, as_json, said)
     return loop

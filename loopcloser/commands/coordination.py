@@ -56,7 +56,7 @@ def wait(
     waiting = {"waiting_on": encode_field("waiting_on", Waiting(on.strip(), until_at))}
     summary = "#{loop.id} is waiting on {loop.waiting_on.party}; it stays on your list."
     loop = record(store, id, Kind.WAITING, as_json, summary, lambda _: waiting, text=text)
-    expected = derive(loop, now, conf.tz).expected_due
+    expected = derive(loop, now, conf.tz, conf.cadence).expected_due
     if until_at is not None and until_at > expected:
         warning = (
             f"{on} is due to answer {local_time(until_at, conf.tz, now)}, after"
@@ -232,7 +232,7 @@ def customer(
     else:
         sources = [(conf["agent"], open_store(store, conf))]
     found = customer_loops(sources, name)
-    rows = [(agent, loop, derive(loop, now, conf.tz)) for agent, loop in found]
+    rows = [(agent, loop, derive(loop, now, conf.tz, conf.cadence)) for agent, loop in found]
     if as_json:
         out().write(to_json(customer_json(name, rows, timeline(found))) + "\n")
     elif found:

@@ -28,6 +28,7 @@ from loopcloser.program import (
     parse_id,
     require_text,
     settings,
+    warn,
 )
 
 
@@ -97,6 +98,14 @@ def add(
         ref=ref,
     )
     loop = actions.add(open_store(store, conf), event)
+    for moment in loop.remind:
+        if moment > loop.due:
+            warn(
+                f"the reminder {local_time(moment, conf.tz, now)} comes after the due"
+                f" {local_time(loop.due, conf.tz, now)}",
+                f"change it if that is not what you meant: loopcloser edit {loop.id} --remind WHEN",
+                as_json,
+            )
     if as_json or not is_terminal():
         # Scripts get the id alone (``id=$(loopcloser add ...)``) or the loop as JSON.
         emit_loop(loop, now, conf, as_json, str(loop.id))
@@ -169,7 +178,7 @@ def list_loops(
         grep,
         untold_reschedule,
     )
-    rows = actions.select(open_store(store, conf), query, now, conf.tz)
+    rows = actions.select(open_store(store, conf), query, now, conf.tz, conf.cadence)
     filtered = query != actions.Query(states) or state is not None
     if not print_rows(rows, now, conf, as_json):
         empty = "No loops match.\n" if filtered else "No open loops.\n"
@@ -188,7 +197,7 @@ def show(id: IdArgument, store: StoreOption = None, as_json: JsonOption = False)
     conf = settings()
     now = now_moment()
     loop = actions.fetch(open_store(store, conf), parse_id(id))
-    flags = derive(loop, now, conf.tz)
+    flags = derive(loop, now, conf.tz, conf.cadence)
     if as_json:
         out().write(to_json(loop_json(loop, flags, with_events=True)) + "\n")
     else:

@@ -28,7 +28,7 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 
     conf = settings()
     now = now_moment()
-    rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz)
+    rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz, conf.cadence)
     counts = {name: sum(getattr(flags, name) for _, flags in rows) for name in STATUS_FLAGS}
     if as_json:
         out().write(to_json({"open": len(rows), **counts}) + "\n")
@@ -42,7 +42,8 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 def snooze(
     id: IdArgument,
     until: Annotated[
-        str, typer.Argument(help="Silence reminders until: 2h, tomorrow 9am...", metavar="WHEN")
+        str,
+        typer.Argument(help="Silence reminders until (2h, tomorrow 9am) or off.", metavar="WHEN"),
     ],
     store: StoreOption = None,
     as_json: JsonOption = False,
@@ -51,18 +52,29 @@ def snooze(
 
     Example: loopcloser snooze 42 "tomorrow 9am"
     """
-    from loopcloser.model import to_utc_text
+    from loopcloser.model import derive, to_utc_text
     from loopcloser.render import local_time
 
     conf = settings()
     now = now_moment()
-    moment = parse_due(until, now, conf, allow_past=None)
-    changes = {"snoozed_until": to_utc_text(moment)}
+    lifting = until.strip().lower() in ("off", "now", "none")
+    moment = None if lifting else parse_due(until, now, conf, allow_past=None)
+    changes = {"snoozed_until": None if moment is None else to_utc_text(moment)}
 
     def summary(loop: Loop) -> str:
+        if moment is None:
+            return f"#{loop.id} reminds you again."
         return f"#{loop.id} is quiet until {local_time(moment, conf.tz, now)}; its due stays put."
 
-    record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes)
+    loop = record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes)
+    expected = derive(loop, now, conf.tz).expected_due
+    if moment is not None and expected < moment:
+        warn(
+            f"#{loop.id} is due {local_time(expected, conf.tz, now)}, inside the snooze:"
+            " nothing will remind you of it until the snooze ends",
+            f"snooze to an earlier time, or lift it: loopcloser snooze {loop.id} off",
+            as_json,
+        )
 
 
 @app.command()
@@ -196,8 +208,11 @@ def install_schedule(kind: str, every: int, write: bool, target: "Store") -> Non
         "LOOPCLOSER_STORE": str(target.path.resolve()),
         "LOOPCLOSER_CONFIG": str(config_path().resolve()),
     }
-    if os.environ.get("LOOPCLOSER_TEAM"):
-        env["LOOPCLOSER_TEAM"] = os.environ["LOOPCLOSER_TEAM"]
+    # cron starts with almost no environment: bring what delivery needs to find its
+    # programs (PATH) and the desktop (the session bus, the display).
+    for name in ("LOOPCLOSER_TEAM", "PATH", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
     if kind == "cron":
         log = str(target.path.resolve().parent / "remind.log")
         line = schedule.cron_line(executable, every, env, log)
