@@ -34,6 +34,24 @@ if TYPE_CHECKING:
 ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
 
 
+def is_open(document: dict[str, Any]) -> bool:
+    """Whether a stored loop is still ours to close: the store indexes these for speed.
+
+    A state of the wrong type counts as open, so that load() reports it rather than
+    the loop vanishing from every list.
+    """
+    state = document.get("state")
+    return not isinstance(state, str) or state in ACTIVE_NAMES
+
+
+def open_documents(store: Store) -> dict[int, dict[str, Any]]:
+    """The documents of the loops still ours to close, from the store's index if it has one."""
+    try:
+        return store.hot_documents()
+    except ValueError:  # a Store opened without the index
+        return {key: doc for key, doc in store.documents().items() if is_open(doc)}
+
+
 def add(store: Store, created: Event) -> Loop:
     """Store a new loop from its creation event; returns it with its id."""
     loop = apply(None, created)
@@ -144,7 +162,8 @@ def select(
     wanted_states = {str(state) for state in query.states}
     customer = query.customer.casefold() if query.customer is not None else None
     rows = []
-    for loop_id, document in store.documents().items():
+    documents = open_documents(store) if query.states <= ACTIVE else store.documents()
+    for loop_id, document in documents.items():
         # Cheap checks on the raw document first: most loops in a long-used
         # store are closed, and building them is the expensive part.
         # A field of the wrong type is left for load() to report, never skipped silently.
@@ -245,11 +264,7 @@ def due_reminders(store: Store, now: datetime, rules: Rules, calendar: Calendar)
     """The reminders that would fire now, without firing them."""
     from loopcloser.remind import pending
 
-    loops = [
-        load(loop_id, document)
-        for loop_id, document in store.documents().items()
-        if document.get("state") in ACTIVE_NAMES
-    ]
+    loops = [load(loop_id, document) for loop_id, document in open_documents(store).items()]
     return pending(loops, now, rules, calendar)
 
 

@@ -172,7 +172,9 @@ def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
         from loopcloser.team import recover
 
         recover(path.parent)  # a store of a team folder opened without the team setting
-    return Store(path)
+    from loopcloser.actions import is_open
+
+    return Store(path, hot=is_open)
 
 
 def interrupted_handoffs(folder: Path) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
-from collections.abc import Iterator, MutableMapping
+import uuid
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -39,9 +41,10 @@ class Busy(StoreError):
 class AtomicJSONStorage(Storage):
     """TinyDB storage that reads its file once and writes it only on flush(), atomically."""
 
-    def __init__(self, path: Path, shown: Path) -> None:
+    def __init__(self, path: Path, shown: Path, hot: Hot | None = None) -> None:
         self._path = path  # symlinks resolved: the file really read and replaced
         self._shown = shown  # the path as the user gave it, for messages
+        self._hot = hot
         self._data: Tables | None = None
         self.dirty = False
 
@@ -60,8 +63,79 @@ class AtomicJSONStorage(Storage):
         """Replace the file with the current state if it changed since it was read."""
         if self._data is None or not self.dirty:
             return
+        # A new generation on every write: the index beside the store names the one
+        # it was made from, and is used only while the store still carries it.
+        generation = uuid.uuid4().hex
+        self._data[META][str(META_ID)]["generation"] = generation
         write_atomically(self._path, serialise(self._data))
         self.dirty = False
+        if self._hot is not None:
+            loops = self._data.get(LOOPS, {})
+            hot = {key: doc for key, doc in loops.items() if self._hot(doc)}
+            write_index(self._path, generation, hot)
+        else:
+            # A writer that keeps no index drops the old one: it is stale now, and must
+            # not hold on to text that was just changed or erased.
+            with suppress(OSError):
+                os.unlink(index_path(self._path))
+
+    def generation(self) -> str | None:
+        """The generation of the data read, if the file carried one."""
+        meta = self.read().get(META, {}).get(str(META_ID), {})
+        value = meta.get("generation")
+        return value if isinstance(value, str) else None
+
+
+Hot = Callable[[dict[str, Any]], bool]
+"""Which documents the fast index beside the store holds (the open loops)."""
+
+
+def index_path(store: Path) -> Path:
+    """Where the index of ``store``'s hot documents lives."""
+    return store.with_name(f".{store.name}.open")
+
+
+def write_index(store: Path, generation: str, hot: dict[str, Any]) -> None:
+    """Leave the hot documents beside the store; a cache, so failures are ignored."""
+    import orjson
+
+    try:
+        data = orjson.dumps({"generation": generation, "loops": hot})
+    except orjson.JSONEncodeError:
+        return  # text orjson refuses: the full read stays the way in
+    target = index_path(store)
+    temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        # No fsync: after a crash a stale or missing index only costs one full read.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, target)
+    except OSError:
+        with suppress(OSError):
+            os.unlink(temp)
+
+
+# The store is written meta first, so its generation sits in the first bytes.
+GENERATION = re.compile(rb'\{"meta":\{"1":\{[^{}]*"generation":"([0-9a-f]{32})"')
+
+
+def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
+    """The hot documents from the index, or None when it is missing or not current."""
+    try:
+        raw = index_path(store).read_bytes()
+        with open(store, "rb") as file:
+            head = file.read(512)
+    except OSError:
+        return None
+    found = GENERATION.match(head)
+    try:
+        index = json.loads(raw)
+        if found is None or index.get("generation") != found[1].decode():
+            return None
+        return {int(key): doc for key, doc in index["loops"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def serialise(data: Tables) -> bytes:
@@ -73,11 +147,16 @@ def serialise(data: Tables) -> bytes:
     """
     import orjson
 
+    # Meta first, so a reader finds the generation in the first bytes of the file.
+    ordered = {
+        META: data.get(META, {}),
+        **{name: table for name, table in data.items() if name != META},
+    }
     try:
-        return orjson.dumps(data)
+        return orjson.dumps(ordered)
     except orjson.JSONEncodeError:
         # A lone surrogate read from the file (orjson refuses it): only \u escapes hold it.
-        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+        return json.dumps(ordered, separators=(",", ":"), allow_nan=False).encode()
 
 
 class Store:
@@ -87,13 +166,39 @@ class Store:
     its own transactions' writes: one command, one read. A new Store reads afresh.
     """
 
-    def __init__(self, path: Path, lock_timeout: float | None = None) -> None:
+    def __init__(
+        self, path: Path, lock_timeout: float | None = None, hot: Hot | None = None
+    ) -> None:
         self.path = path
         self.lock_timeout = _lock_timeout(lock_timeout)
         # Follow a symlinked store so a write replaces the target, not the link, and so
         # every name for one file shares one lock.
         self._real = Path(os.path.realpath(path))
+        self._hot = hot
         self._snapshot: TinyDB | None = None
+
+    def hot_documents(self) -> dict[int, dict[str, Any]]:
+        """The documents the ``hot`` test selects (the open loops), read fast when possible.
+
+        A long-used store is mostly finished loops; every write also leaves the hot
+        ones in a small index beside the store, stamped with the store file it was
+        made from. A stamp that does not match the file (a crash between the two
+        writes, an older loopcloser) means a full read, which rewrites the index.
+        """
+        if self._hot is None:
+            raise ValueError("this Store was opened without a hot test")
+        if self._snapshot is not None:
+            return {key: doc for key, doc in self.documents().items() if self._hot(doc)}
+        indexed = read_index(self._real)
+        if indexed is not None:
+            return indexed
+        hot = {key: doc for key, doc in self.documents().items() if self._hot(doc)}
+        assert self._snapshot is not None
+        storage = self._snapshot.storage
+        generation = storage.generation() if isinstance(storage, AtomicJSONStorage) else None
+        if generation is not None:  # an older file has none until its next write
+            write_index(self._real, generation, {str(key): doc for key, doc in hot.items()})
+        return hot
 
     def documents(self) -> dict[int, dict[str, Any]]:
         """Return every document by id, as of this Store's one read (no lock taken)."""
@@ -127,7 +232,7 @@ class Store:
             self._snapshot = db
 
     def _open(self) -> TinyDB:
-        return TinyDB(self._real, self.path, storage=AtomicJSONStorage)
+        return TinyDB(self._real, self.path, self._hot, storage=AtomicJSONStorage)
 
     def _snapshot_loops(self) -> Table:
         if self._snapshot is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -67,10 +68,14 @@ def test_inserted_document_is_found_after_reopening(path: Path) -> None:
 
 def test_file_layout_has_loops_and_meta_tables(path: Path) -> None:
     insert(path, {"a": 1}, {"b": 2})
-    assert json.loads(path.read_bytes()) == {
+    data = json.loads(path.read_bytes())
+    generation = data["meta"]["1"].pop("generation")
+    assert re.fullmatch(r"[0-9a-f]{32}", generation), "a new generation per write"
+    assert data == {
         "loops": {"1": {"a": 1}, "2": {"b": 2}},
         "meta": {"1": {"schema_version": SCHEMA_VERSION, "next_id": 3}},
     }
+    assert path.read_bytes().startswith(b'{"meta":'), "meta first, for the index check"
 
 
 def test_missing_file_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
@@ -181,7 +186,8 @@ def test_ids_skip_past_documents_the_counter_does_not_know(path: Path) -> None:
 def test_file_without_meta_gets_one_on_first_write(path: Path) -> None:
     path.write_text(json.dumps({"loops": {"2": {"n": 2}}}))
     assert insert(path, {"n": 3}) == [3]
-    assert json.loads(path.read_bytes())["meta"] == {"1": {"schema_version": 1, "next_id": 4}}
+    meta = json.loads(path.read_bytes())["meta"]["1"]
+    assert (meta["schema_version"], meta["next_id"]) == (1, 4)
 
 
 # One read, one write
@@ -467,3 +473,36 @@ def test_any_json_document_round_trips_exactly(
     back = Store(path).get(loop_id)
     # json.dumps tells True from 1 and 1.0 from 1, which == does not.
     assert json.dumps(back) == json.dumps(doc)
+
+
+# The index of open loops beside the store
+
+
+def open_only(document: dict[str, object]) -> bool:
+    return document.get("state") == "open"
+
+
+def test_the_index_answers_for_the_open_loops_until_the_store_changes(path: Path) -> None:
+    with Store(path, hot=open_only).transaction() as transaction:
+        transaction.insert_many([{"state": "open"}, {"state": "closed"}, {"state": "open"}])
+    index = path.with_name(f".{path.name}.open")
+    assert index.exists() and index.stat().st_mode & 0o777 == 0o600
+    assert Store(path, hot=open_only).hot_documents() == {
+        1: {"state": "open"},
+        3: {"state": "open"},
+    }
+    # Another writer (without an index) changes the store: the index is no longer current.
+    with Store(path).transaction() as transaction:
+        transaction.put(1, {"state": "closed"})
+    assert Store(path, hot=open_only).hot_documents() == {3: {"state": "open"}}
+
+
+def test_a_stale_or_broken_index_is_never_believed(path: Path) -> None:
+    with Store(path, hot=open_only).transaction() as transaction:
+        transaction.insert({"state": "open"})
+    index = path.with_name(f".{path.name}.open")
+    index.write_text('{"generation": "0", "loops": {"9": {"state": "open"}}}')
+    assert Store(path, hot=open_only).hot_documents() == {1: {"state": "open"}}
+    index.write_text("not json")
+    assert Store(path, hot=open_only).hot_documents() == {1: {"state": "open"}}
+    assert json.loads(index.read_bytes())["loops"] == {"1": {"state": "open"}}, "rebuilt"
