@@ -195,6 +195,22 @@ def stop(signal_number: int, frame: object) -> None:
     raise SystemExit(128 + signal_number)
 
 
+def this_program() -> str:
+    """The loopcloser executable now running, so the schedule runs this very copy."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    running = Path(sys.argv[0]) if sys.argv else Path()
+    if running.name == "loopcloser":
+        return os.path.abspath(running)
+    # ``python -m loopcloser``: the script installed beside this interpreter.
+    beside = Path(sys.executable).parent / "loopcloser"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("loopcloser") or os.path.abspath(running)
+
+
 def install_schedule(kind: str, every: int, write: bool, target: "Store") -> None:
     """Print (and with ``write``, install) what runs ``remind`` every few minutes."""
     import os
@@ -203,7 +219,7 @@ def install_schedule(kind: str, every: int, write: bool, target: "Store") -> Non
     from loopcloser import schedule
     from loopcloser.config import config_path
 
-    executable = shutil.which("loopcloser") or os.path.abspath(sys.argv[0])
+    executable = this_program()
     env = {
         "LOOPCLOSER_STORE": str(target.path.resolve()),
         "LOOPCLOSER_CONFIG": str(config_path().resolve()),
