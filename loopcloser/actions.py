@@ -92,8 +92,8 @@ def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -
 
 
 def fetch(store: Store, loop_id: int) -> Loop:
-    """The loop with this id, or NotFound."""
-    document = store.get(loop_id)
+    """The loop with this id, or NotFound; an open one comes from the store's index."""
+    document = open_documents(store).get(loop_id) or store.get(loop_id)
     if document is None:
         raise not_found(loop_id)
     return load(loop_id, document)
