@@ -210,3 +210,17 @@ def test_a_reminder_after_the_due_is_warned_about(run: Run) -> None:
     result = run("add", "Maria", "refund", "--due", "thu 12:00", "--remind", "wed 15:00")
     assert result.code == 0
     assert "comes after the due" in result.err
+
+
+def test_status_counts_every_kind_of_trouble(run: Run, add: Add) -> None:
+    silent = str(add("Northwind", "credit", "--due", "2026-12-10", "--every", "1d"))
+    waiting = str(add("Li Wei", "warranty", "--due", "2026-12-10"))
+    moved = str(add("ACME", "invoice", "--due", "2026-12-10"))
+    run("wait", waiting, "--on", "Finance", "--until", "thu 12:00")
+    run("reschedule", moved, "2026-12-15", "--not-told")
+    later = "2026-11-27T09:00:00Z"
+    counts = run("status", "--json", now=later).json()
+    assert (counts["silent"], counts["stale_wait"], counts["untold_reschedule"]) == (1, 1, 1)
+    assert run("status", now=later).out == "1 untold reschedule · 1 silent · 1 stale wait\n"
+    run("contact", silent, "still on it", "--via", "email", now=later)
+    assert run("status", "--json", now=later).json()["silent"] == 0
