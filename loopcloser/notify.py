@@ -8,6 +8,7 @@ command the reminder travels as JSON on stdin, so a customer called
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import shlex
@@ -132,7 +133,9 @@ def desktop_sender() -> str:
 def send_desktop(program: str, reminder: ReminderLike) -> None:
     """Show one reminder as a desktop notification."""
     # "--" ends the options, so a message starting with "-" stays the body.
-    argv = [program, f"--app-name={TITLE}", "--", TITLE, printable(reminder.message)]
+    # Notification servers read the body as markup: "<b>" or "&" in a name must show as typed.
+    body = html.escape(printable(reminder.message), quote=False)
+    argv = [program, f"--app-name={TITLE}", "--", TITLE, body]
     run(argv, None, "notify-send", hint="check that a desktop session is running")
 
 
