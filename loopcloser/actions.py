@@ -212,7 +212,9 @@ def fire_reminders(
         due = due_reminders(store, now, rules, calendar)
         if not due:
             return []
-        record_fired(store, due, now, by)
+        # Only what could be recorded is delivered: a loop closed or handed off
+        # since it was read reminds nobody.
+        due = record_fired(store, due, now, by)
         delivered: list[Reminder] = []
         try:
             for reminder in due:
@@ -225,20 +227,27 @@ def fire_reminders(
     return [reminder for reminder in delivered if reminder.shown]
 
 
-def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str) -> None:
-    """Add a reminded event for each reminder to its loop, in one write."""
-    from loopcloser.remind import reminded
+def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str) -> list[Reminder]:
+    """Add a reminded event for each reminder to its loop, in one write; returns those."""
+    from loopcloser.remind import fired_keys, reminded
 
+    recorded = []
     with store.transaction() as transaction:
+        loops: dict[int, Loop] = {}
         for reminder in reminders:
-            document = transaction.get(reminder.loop_id)
-            if document is None:
-                continue  # removed meanwhile (handed off): nothing to remind of here
-            loop = load(reminder.loop_id, document)
-            if loop.state not in ACTIVE:
-                continue  # closed meanwhile
-            loop = apply(loop, reminded(reminder, now, by))
-            transaction.put(reminder.loop_id, to_document(loop))
+            if reminder.loop_id not in loops:
+                document = transaction.get(reminder.loop_id)
+                if document is None:
+                    continue  # removed meanwhile (handed off): nothing to remind of here
+                loops[reminder.loop_id] = load(reminder.loop_id, document)
+            loop = loops[reminder.loop_id]
+            if loop.state not in ACTIVE or reminder.key in fired_keys(loop):
+                continue  # closed meanwhile, or fired by a run that read a newer store
+            loops[reminder.loop_id] = apply(loop, reminded(reminder, now, by))
+            recorded.append(reminder)
+        for loop_id, loop in loops.items():
+            transaction.put(loop_id, to_document(loop))
+    return recorded
 
 
 def unrecord_fired(store: Store, reminders: list[Reminder]) -> None:

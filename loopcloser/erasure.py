@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopcloser.errors import BadInput, LoopcloserError, StoreError
 from loopcloser.model import Kind
+from loopcloser.store import drop_index
 
 if TYPE_CHECKING:
     from loopcloser.store import Store
@@ -208,6 +209,10 @@ class _Erasure:
                         self._erase_intent(path)
                     except LoopcloserError as error:
                         self.failed[str(path)] = error.message
+        # The index of open loops beside each store is a copy: drop it whatever happened
+        # (the next read rebuilds it from the scrubbed store).
+        for store in self.stores:
+            drop_index(store.path)
         return Erased(
             loops=len(self.scrubbed),
             mentions=len(self.mentioned - self.scrubbed),

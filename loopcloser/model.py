@@ -439,7 +439,11 @@ def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     """
     if loop.state is not State.CLOSED:
         return None
-    closed_at = next(event.at for event in reversed(loop.events) if event.kind is Kind.CLOSED)
+    # A hand-edited store may say closed without the event: take its last moment.
+    last = loop.events[-1].at if loop.events else loop.created
+    closed_at = next(
+        (event.at for event in reversed(loop.events) if event.kind is Kind.CLOSED), last
+    )
     if closed_at <= original_due(loop):
         return Outcome.KEPT
     if closed_at <= (agreed_due or terms(loop).agreed_due):

@@ -66,18 +66,23 @@ class AtomicJSONStorage(Storage):
         # A new generation on every write: the index beside the store names the one
         # it was made from, and is used only while the store still carries it.
         generation = uuid.uuid4().hex
+        # The meta table is written first in the file (see serialise), so a reader finds
+        # the generation in the first bytes.
         self._data[META][str(META_ID)]["generation"] = generation
         write_atomically(self._path, serialise(self._data))
         self.dirty = False
-        if self._hot is not None:
+        try:
+            stamp = file_stamp(os.stat(self._path))  # under the lock: the file just written
+        except OSError:
+            stamp = None
+        if self._hot is not None and stamp is not None:
             loops = self._data.get(LOOPS, {})
             hot = {key: doc for key, doc in loops.items() if self._hot(doc)}
-            write_index(self._path, generation, hot)
+            write_index(self._path, {"generation": generation, "stamp": stamp}, hot)
         else:
             # A writer that keeps no index drops the old one: it is stale now, and must
             # not hold on to text that was just changed or erased.
-            with suppress(OSError):
-                os.unlink(index_path(self._path))
+            drop_index(self._path)
 
     def generation(self) -> str | None:
         """The generation of the data read, if the file carried one."""
@@ -95,25 +100,43 @@ def index_path(store: Path) -> Path:
     return store.with_name(f".{store.name}.open")
 
 
-def write_index(store: Path, generation: str, hot: dict[str, Any]) -> None:
-    """Leave the hot documents beside the store; a cache, so failures are ignored."""
+def file_stamp(status: os.stat_result) -> list[int]:
+    """What tells one version of the store file from another without reading it all."""
+    return [status.st_ino, status.st_size, status.st_mtime_ns]
+
+
+def write_index(store: Path, made_from: dict[str, Any], hot: dict[str, Any]) -> None:
+    """Leave the hot documents beside the store; a cache, so failures are ignored.
+
+    ``made_from`` names the store version they were read from: its generation and
+    its file stamp. A failed write removes the old index: stale is worse than none.
+    """
     import orjson
 
-    try:
-        data = orjson.dumps({"generation": generation, "loops": hot})
-    except orjson.JSONEncodeError:
-        return  # text orjson refuses: the full read stays the way in
     target = index_path(store)
     temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
+        data = orjson.dumps({**made_from, "loops": hot})
         # No fsync: after a crash a stale or missing index only costs one full read.
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(data)
         os.replace(temp, target)
-    except OSError:
+    except (OSError, orjson.JSONEncodeError):
+        drop_index(store)
         with suppress(OSError):
             os.unlink(temp)
+
+
+def drop_index(store: Path) -> None:
+    """Remove the index beside ``store`` and any temporary copy a crash left."""
+    target = index_path(Path(os.path.realpath(store)))
+    with suppress(OSError):
+        os.unlink(target)
+    with suppress(OSError):
+        for leftover in target.parent.glob(f"{target.name}.*.tmp"):
+            with suppress(OSError):
+                os.unlink(leftover)
 
 
 # The store is written meta first, so its generation sits in the first bytes.
@@ -121,10 +144,16 @@ GENERATION = re.compile(rb'\{"meta":\{"1":\{[^{}]*"generation":"([0-9a-f]{32})"'
 
 
 def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
-    """The hot documents from the index, or None when it is missing or not current."""
+    """The hot documents from the index, or None when it is missing or not current.
+
+    Current means the store still carries the generation the index names (a write
+    by this loopcloser makes a new one) and is still the same file, byte count and
+    modification time (a hand edit or an older loopcloser keeps the generation).
+    """
     try:
         raw = index_path(store).read_bytes()
         with open(store, "rb") as file:
+            stamp = file_stamp(os.fstat(file.fileno()))
             head = file.read(512)
     except OSError:
         return None
@@ -132,6 +161,8 @@ def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
     try:
         index = json.loads(raw)
         if found is None or index.get("generation") != found[1].decode():
+            return None
+        if index.get("stamp") != stamp:
             return None
         return {int(key): doc for key, doc in index["loops"].items()}
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -192,12 +223,20 @@ class Store:
         indexed = read_index(self._real)
         if indexed is not None:
             return indexed
+        # Stamp before reading: if the file is replaced meanwhile, the index made from
+        # what was read names the old file and is never taken for the new one. (Made
+        # without the lock, it may overwrite a newer index: that only costs a full read.)
+        try:
+            stamp = file_stamp(os.stat(self._real))
+        except OSError:
+            stamp = None
         hot = {key: doc for key, doc in self.documents().items() if self._hot(doc)}
         assert self._snapshot is not None
         storage = self._snapshot.storage
         generation = storage.generation() if isinstance(storage, AtomicJSONStorage) else None
-        if generation is not None:  # an older file has none until its next write
-            write_index(self._real, generation, {str(key): doc for key, doc in hot.items()})
+        if generation is not None and stamp is not None:  # an older file has no generation
+            made_from = {"generation": generation, "stamp": stamp}
+            write_index(self._real, made_from, {str(key): doc for key, doc in hot.items()})
         return hot
 
     def documents(self) -> dict[int, dict[str, Any]]:

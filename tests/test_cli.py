@@ -584,3 +584,39 @@ def test_replaying_every_loop_of_a_used_store_gives_back_its_fields(run: Run, ho
     for loop_id, document in documents.items():
         stored = from_document(loop_id, document)
         assert replay(loop_id, stored.events) == stored
+
+
+def test_a_hand_edit_that_keeps_the_generation_is_still_seen(
+    run: Run, add: Add, home: Path
+) -> None:
+    add("Maria", "send invoice")
+    assert run("list", "--json").json()[0]["promise"] == "send invoice"
+    store = home / "loops.json"
+    store.write_bytes(store.read_bytes().replace(b"send invoice", b"HAND EDITED!"))
+    assert run("list", "--json").json()[0]["promise"] == "HAND EDITED!"
+    assert run("show", "1", "--json").json()["promise"] == "HAND EDITED!"
+
+
+def test_a_loop_closed_by_hand_without_its_event_is_no_crash(
+    run: Run, add: Add, home: Path
+) -> None:
+    add("Maria", "call back")
+    store = home / "loops.json"
+    data = json.loads(store.read_text(encoding="utf-8"))
+    data["loops"]["1"]["state"] = "closed"
+    store.write_text(json.dumps(data), encoding="utf-8")
+    result = run("list", "--all", "--json")
+    assert result.code == 0, result.err
+    assert result.json()[0]["state"] == "closed"
+
+
+def test_forget_drops_the_index_even_when_nothing_changed(run: Run, add: Add, home: Path) -> None:
+    add("Maria Rossi", "refund")
+    run("list")
+    index = home / ".loops.json.open"
+    saved = index.read_bytes()
+    run("undo")
+    index.write_bytes(saved)  # as if a crash had left the old index behind
+    assert b"Maria" in index.read_bytes()
+    run("forget", "Maria Rossi", "--yes")
+    assert not index.exists() or b"Maria" not in index.read_bytes()
