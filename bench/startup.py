@@ -77,6 +77,7 @@ def main() -> None:
         ("python -c pass", [[sys.executable, "-c", "pass"]] * (runs + 1)),
         ("loopcloser --version", each("--version")),
         ("loopcloser list", each("list")),
+        ("loopcloser status", each("status")),
         ("loopcloser show", each("show", ids[0])),
         ("loopcloser add", each("add", "Maria Rossi", "call back", "--due", "fri 12:00")),
         ("loopcloser done", [[tool, "done", loop_id] for loop_id in ids[: runs + 1]]),
