@@ -4,7 +4,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from loopcloser.commands import coordination, history, loops, reminders, setup  # noqa: F401
+from loopcloser.commands import (  # noqa: F401 (registers the commands)
+    coordination,
+    history,
+    loops,
+    reminders,
+    reports,
+    setup,
+)
 from loopcloser.commands.base import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,51 @@
+"""The morning digest through the command: text, JSON and Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import Run
+
+Add = Callable[..., int]
+
+
+def test_the_digest_has_each_section_and_a_summary(run: Run, home: Path) -> None:
+    demo = str(home / "demo.json")
+    run("demo", "--store", demo)
+    text = run("digest", "--store", demo)
+    assert text.code == 0, text.err
+    lines = text.out.splitlines()
+    assert lines[0] == "Wednesday 25 November 2026, anna"
+    assert lines[1].startswith("1 overdue · 1 due today")
+    for title in ("Overdue", "Due today", "Done but not told", "Silent", "Waiting on others",
+                  "Closed yesterday"):  # fmt: skip
+        assert title in lines
+    data = run("digest", "--store", demo, "--json").json()
+    keys = [section["key"] for section in data["sections"]]
+    assert keys[0] == "overdue" and keys[-1] == "closed_yesterday"
+    first = data["sections"][0]["loops"][0]
+    assert (first["customer"], first["overdue"], first["detail"]) == (
+        "Maria Rossi",
+        True,
+        "22h late",
+    )
+    markdown = run("digest", "--store", demo, "--markdown").out
+    assert markdown.startswith("# Wednesday 25 November 2026, anna\n")
+    assert "## Overdue" in markdown and "- **#1 Maria Rossi**:" in markdown
+
+
+def test_an_empty_digest_says_all_is_closed(run: Run) -> None:
+    result = run("digest", "--json")
+    assert result.json()["sections"] == []
+    assert "every promise is closed" in result.json()["summary"]
+
+
+def test_digest_for_another_day_and_agent(run: Run, add: Add) -> None:
+    add("Maria", "call back", "--due", "fri 12:00")
+    add("ACME", "invoice", "--due", "fri 12:00", "--owner", "luca")
+    friday = run("digest", "--date", "fri", "--agent", "luca", "--json").json()
+    assert friday["day"] == "2026-11-27" and friday["agent"] == "luca"
+    assert [loop["customer"] for section in friday["sections"] for loop in section["loops"]] == [
+        "ACME"
+    ]
