@@ -67,3 +67,49 @@ def digest_markdown(digest: Digest, agent: str) -> str:
             for item in section.items
         ]
     return "\n".join(lines) + "\n"
+
+
+SECTION_COLOURS = {
+    "overdue": "#b42318",
+    "due_today": "#b54708",
+    "untold": "#b54708",
+    "silent": "#6941c6",
+    "waiting": "#475467",
+}
+
+
+def digest_html(digest: Digest, agent: str) -> str:
+    """The digest as one self-contained page: inline styles only, as mail clients need."""
+    from html import escape
+
+    def cell(text: str, style: str = "") -> str:
+        return f'<td style="padding:4px 10px;{style}">{escape(printable(text))}</td>'
+
+    title = escape(printable(heading(digest, agent)))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{title}</title></head>",
+        '<body style="font-family:Helvetica,Arial,sans-serif;color:#101828;margin:24px;">',
+        f'<h1 style="font-size:20px;margin:0 0 4px;">{title}</h1>',
+        f'<p style="margin:0 0 16px;color:#475467;">{escape(printable(digest.summary))}</p>',
+    ]
+    for section in digest.sections:
+        colour = SECTION_COLOURS.get(section.key, "#101828")
+        parts.append(
+            f'<h2 style="font-size:16px;margin:18px 0 6px;color:{colour};">'
+            f"{escape(section.title)}</h2>"
+        )
+        parts.append('<table style="border-collapse:collapse;font-size:14px;">')
+        for item in section.items:
+            parts.append(
+                "<tr>"
+                + cell(f"#{item.loop.id}", "color:#475467;")
+                + cell(item.loop.customer, "font-weight:bold;")
+                + cell(item.loop.promise)
+                + cell(item.detail, f"color:{colour};white-space:nowrap;")
+                + "</tr>"
+            )
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html.parser
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,3 +50,19 @@ def test_digest_for_another_day_and_agent(run: Run, add: Add) -> None:
     assert [loop["customer"] for section in friday["sections"] for loop in section["loops"]] == [
         "ACME"
     ]
+
+
+def test_the_html_digest_is_one_page_with_every_text_escaped(
+    run: Run, add: Add, home: Path
+) -> None:
+    add("<script>alert(1)</script> & Co", "call <b>back</b>", "--due", "today 11:00")
+    target = home / "digest.html"
+    result = run("digest", "--html", "--output", str(target), now="2026-11-25T12:00:00Z")
+    assert result.code == 0, result.err
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+    assert "<link" not in page and "src=" not in page, "self-contained: nothing to fetch"
+    parser = html.parser.HTMLParser()
+    parser.feed(page)
+    assert run("digest", "--html", "--json").code == 2

@@ -1,11 +1,14 @@
 """Pages to read: the morning digest."""
 
+import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from loopcloser.commands.base import JsonOption, StoreOption, app
+from loopcloser.errors import BadInput
 from loopcloser.program import now_moment, open_store, out, parse_due, settings
 
 
@@ -20,6 +23,12 @@ def digest(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Markdown, for chat or mail.")
     ] = False,
+    html: Annotated[
+        bool, typer.Option("--html", help="A self-contained page that reads well in mail.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -30,8 +39,10 @@ def digest(
     from loopcloser import actions
     from loopcloser.digest import build
     from loopcloser.render import to_json
-    from loopcloser.render_digest import digest_json, digest_markdown, digest_text
+    from loopcloser.render_digest import digest_html, digest_json, digest_markdown, digest_text
 
+    if sum((markdown, html, as_json)) > 1:
+        raise BadInput("choose one format", hint="one of --json, --markdown or --html")
     conf = settings()
     now = now_moment()
     if day is not None:
@@ -51,8 +62,17 @@ def digest(
     ]
     page = build(loops, now, conf.calendar(), conf.cadence)
     if as_json:
-        out().write(to_json(digest_json(page, who)) + "\n")
+        text = to_json(digest_json(page, who)) + "\n"
     elif markdown:
-        out().write(digest_markdown(page, who))
+        text = digest_markdown(page, who)
+    elif html:
+        text = digest_html(page, who)
     else:
-        out().write(digest_text(page, who))
+        text = digest_text(page, who)
+    if output is None:
+        out().write(text)
+        return
+    from loopcloser.atomic import write_atomically
+
+    write_atomically(output.expanduser(), text.encode("utf-8"))
+    sys.stderr.write(f"Wrote the digest to {output}\n")
