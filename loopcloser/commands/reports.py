@@ -3,7 +3,7 @@
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -76,3 +76,104 @@ def digest(
 
     write_atomically(output.expanduser(), text.encode("utf-8"))
     sys.stderr.write(f"Wrote the digest to {output}\n")
+
+
+@app.command()
+def report(
+    team: Annotated[
+        Path | None, typer.Option("--team", help="A team folder: every AGENT.json in it.")
+    ] = None,
+    stores: Annotated[
+        list[Path] | None, typer.Option("--store", help="A store to include (repeatable).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Start of the period (default: 7 days ago).")
+    ] = None,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="One row per agent, for a spreadsheet.")
+    ] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown tables.")] = False,
+    html: Annotated[bool, typer.Option("--html", help="A page with the trend as a chart.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The team's open-loops report: per agent, ageing, customers waiting longest, trend.
+
+    It reads every store in the team folder (or the stores named); a store that
+    cannot be read is named in a warning and the report covers the rest.
+
+    Example: loopcloser report --team /srv/loops --since "7 days ago" --html -o report.html
+    """
+    from datetime import timedelta
+
+    from loopcloser import actions
+    from loopcloser.errors import LoopcloserError, StoreError
+    from loopcloser.metrics import build_report
+    from loopcloser.program import is_terminal, warn
+    from loopcloser.render import local_time, to_json
+    from loopcloser.render_report import (
+        report_csv,
+        report_html,
+        report_json,
+        report_markdown,
+        report_text,
+        since_text,
+    )
+    from loopcloser.store import Store
+
+    if sum((csv, markdown, html, as_json)) > 1:
+        raise BadInput("choose one format", hint="one of --json, --csv, --markdown or --html")
+    conf = settings()
+    now = now_moment()
+    start = now - timedelta(days=7) if since is None else parse_due(since, now, conf, True)
+    if stores:
+        sources = [(path.stem, path.expanduser()) for path in stores]
+    else:
+        folder = team or conf.team
+        if folder is None:
+            sources = [(conf["agent"], open_store(None, conf).path)]
+        else:
+            from loopcloser.team import team_stores
+
+            sources = team_stores(folder.expanduser())
+    loops = []
+    failed = 0
+    for agent, path in progress(sources, is_terminal()):
+        try:
+            documents = Store(path).documents()
+            loops += [(agent, actions.load(key, doc)) for key, doc in documents.items()]
+        except LoopcloserError as error:
+            failed += 1
+            warn(f"skipped {path}: {error.message}", "the report covers the other stores", as_json)
+    if sources and failed == len(sources):
+        raise StoreError("no store could be read", hint="check the paths and the warnings above")
+    summary = build_report(loops, now, conf.tz, start, conf.cadence)
+    title = f"Open loops since {local_time(start, conf.tz, now)}"
+    if as_json:
+        text = to_json(report_json(summary, since_text(start))) + "\n"
+    elif csv:
+        text = report_csv(summary)
+    elif markdown:
+        text = report_markdown(summary, title)
+    elif html:
+        text = report_html(summary, title)
+    else:
+        text = report_text(summary, title)
+    if output is None:
+        out().write(text)
+        return
+    from loopcloser.atomic import write_atomically
+
+    write_atomically(output.expanduser(), text.encode("utf-8"))
+    sys.stderr.write(f"Wrote the report to {output}\n")
+
+
+def progress(sources: list[tuple[str, Path]], terminal: bool) -> Any:
+    """The stores to read, with a progress bar on a terminal when there are many."""
+    if not terminal or len(sources) < 5:
+        return sources
+    from rich.progress import track
+
+    return track(sources, description="Reading stores", transient=True)
