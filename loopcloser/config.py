@@ -156,6 +156,29 @@ def check_command(value: str) -> str:
     return value.strip()
 
 
+def check_text(value: str) -> str:
+    """One line of text, or empty."""
+    if "\n" in value:
+        raise BadInput("the value must be one line", hint="remove the line break")
+    return value.strip()
+
+
+def check_port(value: str) -> str:
+    """A TCP port number."""
+    value = value.strip()
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise BadInput(f"'{value}' is not a port", hint="e.g. 587 for STARTTLS or 465 for TLS")
+    return str(int(value))
+
+
+def check_security(value: str) -> str:
+    """starttls, tls or none."""
+    value = value.strip().lower()
+    if value not in ("starttls", "tls", "none"):
+        raise BadInput(f"'{value}' is not a security mode", hint="use starttls, tls or none")
+    return value
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: its default, how it is checked and what it means."""
@@ -196,6 +219,12 @@ KEYS: dict[str, Key] = {
     "delivery": Key(
         lambda: "terminal", check_delivery, "where reminders go: terminal, desktop or command"
     ),
+    "smtp_host": Key(lambda: "", check_text, "SMTP server for digest/report --send email"),
+    "smtp_port": Key(lambda: "587", check_port, "SMTP port (587 STARTTLS, 465 TLS, 25 none)"),
+    "smtp_security": Key(lambda: "starttls", check_security, "starttls, tls or none"),
+    "smtp_user": Key(lambda: "", check_text, "SMTP login (its password: loopcloser secret set)"),
+    "mail_from": Key(lambda: "", check_text, "sender address of mailed digests and reports"),
+    "mail_to": Key(lambda: "", check_text, "recipients, comma-separated"),
     "delivery_command": Key(
         lambda: "", check_command, "with delivery = command: a program given each reminder as JSON"
     ),

@@ -11,6 +11,13 @@ from loopcloser.commands.base import JsonOption, StoreOption, app
 from loopcloser.errors import BadInput
 from loopcloser.program import now_moment, open_store, out, parse_due, settings
 
+SendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--send", help="Also send it: email (SMTP settings) or webhook.", metavar="email|webhook"
+    ),
+]
+
 
 @app.command()
 def digest(
@@ -29,6 +36,7 @@ def digest(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
+    send: SendOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -39,7 +47,14 @@ def digest(
     from loopcloser import actions
     from loopcloser.digest import build
     from loopcloser.render import to_json
-    from loopcloser.render_digest import digest_html, digest_json, digest_markdown, digest_text
+    from loopcloser.render_digest import (
+        digest_html,
+        digest_json,
+        digest_markdown,
+        digest_text,
+        heading,
+    )
+    from loopcloser.sending import send_page
 
     if sum((markdown, html, as_json)) > 1:
         raise BadInput("choose one format", hint="one of --json, --markdown or --html")
@@ -69,13 +84,14 @@ def digest(
         text = digest_html(page, who)
     else:
         text = digest_text(page, who)
-    if output is None:
-        out().write(text)
-        return
-    from loopcloser.atomic import write_atomically
-
-    write_atomically(output.expanduser(), text.encode("utf-8"))
-    sys.stderr.write(f"Wrote the digest to {output}\n")
+    deliver_page(text, output, "digest")
+    if send is not None:
+        subject = f"loopcloser digest: {heading(page, who)}"
+        plain = digest_text(page, who)
+        sent_to = send_page(
+            send, conf, subject, plain, digest_html(page, who), digest_markdown(page, who)
+        )
+        sys.stderr.write(f"Sent the digest to {sent_to}\n")
 
 
 @app.command()
@@ -97,6 +113,7 @@ def report(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
+    send: SendOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The team's open-loops report: per agent, ageing, customers waiting longest, trend.
@@ -161,13 +178,25 @@ def report(
         text = report_html(summary, title)
     else:
         text = report_text(summary, title)
+    deliver_page(text, output, "report")
+    if send is not None:
+        from loopcloser.sending import send_page
+
+        plain, page = report_text(summary, title), report_html(summary, title)
+        sent_to = send_page(send, conf, f"loopcloser report: {title}", plain, page,
+                            report_markdown(summary, title))  # fmt: skip
+        sys.stderr.write(f"Sent the report to {sent_to}\n")
+
+
+def deliver_page(text: str, output: Path | None, what: str) -> None:
+    """Print the page, or write it to ``output``: done before any sending, so it is never lost."""
     if output is None:
         out().write(text)
         return
     from loopcloser.atomic import write_atomically
 
     write_atomically(output.expanduser(), text.encode("utf-8"))
-    sys.stderr.write(f"Wrote the report to {output}\n")
+    sys.stderr.write(f"Wrote the {what} to {output}\n")
 
 
 def progress(sources: list[tuple[str, Path]], terminal: bool) -> Any:

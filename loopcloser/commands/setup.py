@@ -111,3 +111,39 @@ def config_list(as_json: JsonOption = False) -> None:
     rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
     out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
     sys.stderr.write(f"config file: {config_path()}\n")
+
+
+secret_app = typer.Typer(help="Store secrets (the SMTP password, a webhook URL) in the OS keyring.")
+app.add_typer(secret_app, name="secret")
+
+
+@secret_app.callback(invoke_without_command=True)
+def secret_root(context: typer.Context) -> None:
+    """Store secrets (the SMTP password, a webhook URL) in the OS keyring."""
+    if context.invoked_subcommand is None:
+        sys.stdout.write(context.get_help() + "\n")
+
+
+@secret_app.command("set")
+def secret_set(
+    name: Annotated[str, typer.Argument(help="smtp_password or webhook_url.", metavar="NAME")],
+) -> None:
+    """Store a secret in the OS keyring, asked for without echo (or read from stdin).
+
+    It never goes into the config file or the store. On a server without a
+    keyring, set LOOPCLOSER_SMTP_PASSWORD or LOOPCLOSER_WEBHOOK_URL instead.
+
+    Example: loopcloser secret set smtp_password
+    """
+    from loopcloser.secrets import NAMES, set_secret
+
+    if name not in NAMES:
+        raise BadInput(f"unknown secret '{name}'", hint=f"use one of: {', '.join(NAMES)}")
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{name}: ")
+    else:
+        value = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+    set_secret(name, value)
+    sys.stderr.write(f"Stored {name} in the keyring.\n")
