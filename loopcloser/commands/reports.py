@@ -1,7 +1,7 @@
 """Pages to read: the morning digest."""
 
 import sys
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -103,7 +103,8 @@ def report(
         list[Path] | None, typer.Option("--store", help="A store to include (repeatable).")
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Start of the period (default: 7 days ago).")
+        str | None,
+        typer.Option("--since", help="First day of the period (default: 7 days ago)."),
     ] = None,
     csv: Annotated[
         bool, typer.Option("--csv", help="One row per agent, for a spreadsheet.")
@@ -144,7 +145,9 @@ def report(
         raise BadInput("choose one format", hint="one of --json, --csv, --markdown or --html")
     conf = settings()
     now = now_moment()
-    start = now - timedelta(days=7) if since is None else parse_due(since, now, conf, True)
+    # The period starts at the beginning of a day: "--since mon" means all of Monday.
+    first = (now - timedelta(days=7)) if since is None else parse_due(since, now, conf, True)
+    start = datetime.combine(first.astimezone(conf.tz).date(), time(0), tzinfo=conf.tz)
     if stores:
         sources = [(path.stem, path.expanduser()) for path in stores]
     else:

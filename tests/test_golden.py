@@ -1,0 +1,74 @@
+"""Whole-output comparisons of the digest and the report on a fixed team and clock.
+
+Run with LOOPCLOSER_UPDATE_GOLDEN=1 to rewrite the files after a deliberate change,
+then read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+
+GOLDEN = Path(__file__).with_name("golden")
+NOW = "2026-11-25T12:00:00Z"  # Wednesday, 13:00 in Rome
+AGENTS = ("anna", "bruno", "carla", "dario", "elena")
+
+
+@pytest.fixture
+def team(run: Run, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Five agents' stores, each with its own mix of promises, and one corrupt store."""
+    folder = home / "team"
+    folder.mkdir()
+    monkeypatch.delenv("LOOPCLOSER_STORE")
+    monkeypatch.setenv("LOOPCLOSER_TEAM", str(folder))
+    for number, agent in enumerate(AGENTS):
+        config = home / f"{agent}.toml"
+        config.write_text(f'agent = "{agent}"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
+        env = {"LOOPCLOSER_CONFIG": str(config)}
+
+        def act(*args: str, at: str, env: dict[str, str] = env) -> None:
+            result = run(*args, now=at, env=env)
+            assert result.code == 0, result.err
+
+        act("add", f"Customer {agent.title()} A", "call back about the refund", "--due",
+            "2026-11-24 12:00", "--every", "1d", at="2026-11-20T09:00:00Z")  # fmt: skip
+        act("add", f"Customer {agent.title()} B", "send the corrected invoice", "--due",
+            "2026-11-25 17:00", at="2026-11-23T09:00:00Z")  # fmt: skip
+        act("add", f"Customer {agent.title()} C", "confirm the delivery date", "--due",
+            "2026-11-24 10:00", at="2026-11-22T09:00:00Z")  # fmt: skip
+        act("close", "3", "told them", "--via", "phone",
+            at=f"2026-11-24T0{8 + number % 2}:30:00Z")  # fmt: skip
+        if number % 2:
+            act("done", "2", "invoice issued", at="2026-11-25T08:00:00Z")
+        if number == 2:
+            act("wait", "1", "--on", "Finance", "--until", "2026-11-25 09:00",
+                at="2026-11-21T09:00:00Z")  # fmt: skip
+    (folder / "zeno.json").write_text("{not json", encoding="utf-8")
+    return folder
+
+
+def check(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("LOOPCLOSER_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; see the module docstring"
+
+
+@pytest.mark.parametrize("form", ["", "--markdown", "--html"])
+def test_digest_golden(run: Run, team: Path, home: Path, form: str) -> None:
+    env = {"LOOPCLOSER_CONFIG": str(home / "carla.toml")}
+    result = run("digest", *([form] if form else []), now=NOW, env=env)
+    assert result.code == 0, result.err
+    check(f"digest{form.replace('--', '.') or '.txt'}", result.out)
+
+
+@pytest.mark.parametrize("form", ["", "--csv", "--markdown", "--html"])
+def test_report_golden(run: Run, team: Path, form: str) -> None:
+    result = run("report", "--since", "2026-11-20", *([form] if form else []), now=NOW)
+    assert result.code == 0, result.err
+    assert "zeno.json" in result.err, "the corrupt store is named"
+    check(f"report{form.replace('--', '.') or '.txt'}", result.out)
