@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from loopcloser.render import loop_json, one_line, plain_table, printable
 
@@ -26,6 +26,33 @@ def digest_text(digest: Digest, agent: str) -> str:
         ]  # fmt: skip
         lines += ["", section.title, plain_table(rows).rstrip("\n")]
     return "\n".join(lines) + "\n"
+
+
+def print_digest(digest: Digest, agent: str, out: TextIO) -> None:
+    """The digest on a terminal: the same page as digest_text, with coloured titles."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False, force_terminal=True)
+    console.print(Text(heading(digest, agent), style="bold"))
+    console.print(Text(digest.summary))
+    for section in digest.sections:
+        rows = [
+            [f"#{item.loop.id}", one_line(item.loop.customer, 30), one_line(item.loop.promise, 50),
+             one_line(item.detail, 40)]
+            for item in section.items
+        ]  # fmt: skip
+        console.print()
+        console.print(Text(section.title, style=f"bold {TERMINAL_COLOURS.get(section.key, '')}"))
+        console.print(Text(plain_table(rows).rstrip("\n")))
+
+
+TERMINAL_COLOURS = {
+    "overdue": "red",
+    "due_today": "yellow",
+    "untold": "yellow",
+    "silent": "magenta",
+}
 
 
 def digest_json(digest: Digest, agent: str) -> dict[str, Any]:

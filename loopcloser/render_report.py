@@ -136,11 +136,16 @@ def trend_svg(report: Report, width: int = 560, height: int = 140) -> str:
         )
         return f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>'
 
+    label = 'font-family="Helvetica,Arial,sans-serif" font-size="11" fill="#475467"'
+    first, last = points[0][0], points[-1][0]
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="open and overdue loops">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 16}" '
+        f'viewBox="0 0 {width} {height + 16}" role="img" aria-label="open and overdue loops">'
         + line([open_ for _, open_, _ in points], "#175cd3")
         + line([overdue for _, _, overdue in points], "#b42318")
+        + f'<text x="0" y="{height + 12}" {label}>{first:%d %b}</text>'
+        + f'<text x="{width}" y="{height + 12}" text-anchor="end" {label}>{last:%d %b}</text>'
+        + f'<text x="0" y="10" {label}>{top} open at most</text>'
         + "</svg>"
     )
 

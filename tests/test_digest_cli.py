@@ -66,3 +66,23 @@ def test_the_html_digest_is_one_page_with_every_text_escaped(
     parser = html.parser.HTMLParser()
     parser.feed(page)
     assert run("digest", "--html", "--json").code == 2
+
+
+def test_the_digest_is_coloured_only_on_a_terminal(run: Run, add: Add, home: Path) -> None:
+    import io
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from loopcloser import actions
+    from loopcloser.digest import build
+    from loopcloser.render_digest import print_digest
+    from loopcloser.store import Store
+    from loopcloser.when import Calendar
+
+    add("Maria Rossi", "call back", "--due", "today 11:00")
+    loops = [actions.load(key, doc) for key, doc in Store(home / "loops.json").documents().items()]
+    page = build(loops, datetime(2026, 11, 25, 12, tzinfo=UTC), Calendar(ZoneInfo("Europe/Rome")))
+    terminal = io.StringIO()
+    print_digest(page, "anna", terminal)
+    assert "\x1b[1;31mOverdue" in terminal.getvalue()
+    assert "\x1b[" not in run("digest", now="2026-11-25T12:00:00Z").out

@@ -9,7 +9,7 @@ import typer
 
 from loopcloser.commands.base import JsonOption, StoreOption, app
 from loopcloser.errors import BadInput
-from loopcloser.program import now_moment, open_store, out, parse_due, settings
+from loopcloser.program import is_terminal, now_moment, open_store, out, parse_due, settings
 
 SendOption = Annotated[
     str | None,
@@ -53,6 +53,7 @@ def digest(
         digest_markdown,
         digest_text,
         heading,
+        print_digest,
     )
     from loopcloser.sending import send_page
 
@@ -82,9 +83,13 @@ def digest(
         text = digest_markdown(page, who)
     elif html:
         text = digest_html(page, who)
+    elif output is None and is_terminal():
+        print_digest(page, who, out())
+        text = ""
     else:
         text = digest_text(page, who)
-    deliver_page(text, output, "digest")
+    if text:
+        deliver_page(text, output, "digest")
     if send is not None:
         subject = f"loopcloser digest: {heading(page, who)}"
         plain = digest_text(page, who)
@@ -129,7 +134,7 @@ def report(
     from loopcloser import actions
     from loopcloser.errors import LoopcloserError, StoreError
     from loopcloser.metrics import build_report
-    from loopcloser.program import is_terminal, warn
+    from loopcloser.program import warn
     from loopcloser.render import local_time, to_json
     from loopcloser.render_report import (
         report_csv,
