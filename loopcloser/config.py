@@ -265,6 +265,10 @@ def read_file(path: Path) -> dict[str, str]:
             hint=f"known settings: {', '.join(KEYS)}",
         )
     for name, value in data.items():
+        # A port is naturally written as a number in TOML: take it as text.
+        if name == "smtp_port" and type(value) is int:
+            data[name] = str(value)
+            continue
         if not isinstance(value, str):
             raise BadInput(
                 f"config {path}: {name} must be text in quotes",

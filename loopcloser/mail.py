@@ -54,8 +54,14 @@ def send_mail(
         )
     if not recipients:
         raise BadInput("the email has no recipients", hint="give at least one recipient address")
-    message = build_message(sender, recipients, subject, text, html)
     where = f"{host}:{port}"
+    try:
+        message = build_message(sender, recipients, subject, text, html)
+    except (ValueError, TypeError):
+        raise BadInput(
+            "the mail sender or recipients cannot be written in a mail header",
+            hint="check mail_from and mail_to",
+        ) from None
     try:
         transmit(host, port, security, user, password, message, sender, recipients, timeout)
     except smtplib.SMTPAuthenticationError:
@@ -98,6 +104,14 @@ def send_mail(
         raise DeliveryFailed(
             f"cannot reach the mail server {where}: {scrub(os_reason(error), password)}",
             hint="check the host and port, and that the server is running",
+        ) from None
+    except UnicodeError:
+        # Never the error's own text: it would quote the character and where it sits,
+        # and that may be in the password.
+        raise DeliveryFailed(
+            f"the mail to {where} failed: a host name, login or password has characters"
+            " the mail protocol cannot carry",
+            hint="check smtp_host and smtp_user; an SMTP password must be plain ASCII",
         ) from None
 
 

@@ -200,3 +200,20 @@ def test_bad_settings_are_bad_input() -> None:
     with pytest.raises(BadInput) as nobody:
         send(1, recipients=[])
     assert "no recipients" in nobody.value.message
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_password_the_protocol_cannot_carry_is_a_delivery_failure_that_quotes_nothing(
+    serve: Serve,
+) -> None:
+    def accept(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        return AuthResult(success=True)
+
+    _, port = serve(accept)
+    with pytest.raises(DeliveryFailed) as caught:
+        send(port, user="anna", password="pässwörd")
+    text = f"{caught.value} {caught.value.hint}"
+    assert "ä" not in text and "ö" not in text and "position" not in text
+    assert caught.value.exit_code == 6

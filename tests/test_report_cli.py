@@ -58,3 +58,22 @@ def test_a_report_with_no_readable_store_fails(run: Run, team: Path) -> None:
     result = run("report")
     assert result.code == 5
     assert "no store could be read" in result.err
+
+
+def test_a_mistyped_store_path_is_not_an_empty_report(run: Run, home: Path) -> None:
+    result = run("report", "--store", str(home / "typo.json"))
+    assert result.code == 5
+    assert "no store at" in result.err
+
+
+def test_a_shared_store_counts_each_loop_for_its_owner(run: Run, home: Path) -> None:
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    run("add", "ACME", "invoice", "--due", "tomorrow", "--owner", "luca")
+    data = run("report", "--store", str(home / "loops.json"), "--json").json()
+    assert [row["agent"] for row in data["agents"]] == ["anna", "luca"]
+
+
+def test_a_port_written_as_a_number_is_accepted(run: Run, home: Path) -> None:
+    config = home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "smtp_port = 465\n", encoding="utf-8")
+    assert run("config", "get", "smtp_port").out == "465\n"

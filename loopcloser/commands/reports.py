@@ -153,26 +153,39 @@ def report(
     # The period starts at the beginning of a day: "--since mon" means all of Monday.
     first = (now - timedelta(days=7)) if since is None else parse_due(since, now, conf, True)
     start = datetime.combine(first.astimezone(conf.tz).date(), time(0), tzinfo=conf.tz)
+    from_team = False
     if stores:
         sources = [(path.stem, path.expanduser()) for path in stores]
     else:
         folder = team or conf.team
         if folder is None:
-            sources = [(conf["agent"], open_store(None, conf).path)]
+            import os
+
+            own = os.environ.get("LOOPCLOSER_STORE")
+            sources = [(conf["agent"], open_store(Path(own) if own else None, conf).path)]
         else:
             from loopcloser.team import team_stores
 
-            sources = team_stores(folder.expanduser())
+            sources, from_team = team_stores(folder.expanduser()), True
+    if not sources:
+        raise StoreError("no store to report on", hint="check the team folder or the --store paths")
     loops = []
     failed = 0
     for agent, path in progress(sources, is_terminal()):
         try:
+            if not path.is_file():
+                raise StoreError(f"no store at {path}", hint="check the path")
             documents = Store(path).documents()
-            loops += [(agent, actions.load(key, doc)) for key, doc in documents.items()]
+            # Named stores may be shared: count each loop for its owner. A team
+            # folder's AGENT.json is that agent's, whoever owned its loops before.
+            loops += [
+                (agent if from_team else str(doc.get("owner") or agent), actions.load(key, doc))
+                for key, doc in documents.items()
+            ]
         except LoopcloserError as error:
             failed += 1
             warn(f"skipped {path}: {error.message}", "the report covers the other stores", as_json)
-    if sources and failed == len(sources):
+    if failed == len(sources):
         raise StoreError("no store could be read", hint="check the paths and the warnings above")
     summary = build_report(loops, now, conf.tz, start, conf.cadence)
     title = f"Open loops since {local_time(start, conf.tz, now)}"
