@@ -97,14 +97,19 @@ def build(
         section(
             "due_today",
             "Due today",
-            [p for p in active if p[1].due_today and not p[1].overdue],
+            # Work already done waits only on telling the customer: "Done but not told".
+            [p for p in active if p[1].due_today and not p[1].overdue and not p[1].untold],
             lambda p: p[1].expected_due,
             lambda lp, fl: f"{fl.expected_due.astimezone(cal.tz):%H:%M}",
         ),
         section(
             "due_soon",
             f"Due in the next {soon_days} working day{'' if soon_days == 1 else 's'}",
-            [p for p in active if not p[1].overdue and local_day(p[1].expected_due) in soon],
+            [
+                p
+                for p in active
+                if not p[1].overdue and not p[1].untold and local_day(p[1].expected_due) in soon
+            ],
             lambda p: p[1].expected_due,
             lambda lp, fl: moment_text(fl.expected_due, cal.tz),
         ),

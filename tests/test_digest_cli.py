@@ -25,6 +25,12 @@ def test_the_digest_has_each_section_and_a_summary(run: Run, home: Path) -> None
     data = run("digest", "--store", demo, "--json").json()
     keys = [section["key"] for section in data["sections"]]
     assert keys[0] == "overdue" and keys[-1] == "closed_yesterday"
+    where = {
+        loop["customer"]: section["key"]
+        for section in data["sections"]
+        for loop in section["loops"]
+    }
+    assert where["ACME Logistics"] == "untold", "done work is listed once, as untold"
     first = data["sections"][0]["loops"][0]
     assert (first["customer"], first["overdue"], first["detail"]) == (
         "Maria Rossi",
