@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loopcloser.digest import Digest, Section, build
-from loopcloser.model import Event, Kind, Loop, apply, creation, to_utc_text
+from loopcloser.model import Kind, Loop, to_utc_text
 from loopcloser.when import Calendar
+from tests.factories import made_loop, step
 
 ROME = ZoneInfo("Europe/Rome")
 CAL = Calendar(tz=ROME)
@@ -28,21 +29,7 @@ def new_loop(
     every: timedelta | None = None,
     prefers: str | None = None,
 ) -> Loop:
-    event = creation(
-        uid=f"00000000-0000-4000-8000-{loop_id:012d}",
-        customer=f"Customer {loop_id}",
-        promise="call back",
-        owner="anna",
-        due=due,
-        at=created,
-        update_every=every,
-        prefers=prefers,
-    )
-    return apply(None, event, loop_id=loop_id)
-
-
-def step(loop: Loop, kind: Kind, at: datetime, **fields: object) -> Loop:
-    return apply(loop, Event(kind=kind, at=at, by="anna", **fields))  # type: ignore[arg-type]
+    return made_loop(loop_id, due, created, every, prefers)
 
 
 def waiting(loop_id: int, party: str, until: datetime) -> Loop:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from loopcloser.metrics import AgentStats, Report, bucket, build_report
-from loopcloser.model import Event, Kind, Loop, apply, creation, to_utc_text
+from loopcloser.model import Kind, Loop, to_utc_text
+from tests.factories import made_loop, step
 
 ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ROME)  # Wednesday
@@ -21,20 +22,7 @@ def rome(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def new(loop_id: int, created: datetime, due: datetime, every: timedelta | None = None) -> Loop:
-    event = creation(
-        uid=f"00000000-0000-4000-8000-{loop_id:012d}",
-        customer=f"Customer {loop_id}",
-        promise="call back",
-        owner="anna",
-        due=due,
-        at=created,
-        update_every=every,
-    )
-    return apply(None, event, loop_id=loop_id)
-
-
-def step(loop: Loop, kind: Kind, at: datetime, **fields: object) -> Loop:
-    return apply(loop, Event(kind=kind, at=at, by="anna", **fields))  # type: ignore[arg-type]
+    return made_loop(loop_id, due, created, every)
 
 
 def moved(loop: Loop, at: datetime, due: datetime, told: bool) -> Loop:

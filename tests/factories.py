@@ -1,0 +1,34 @@
+"""Loops for the core's tests, built through the real model: creation, then events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from loopcloser.model import Event, Kind, Loop, apply, creation
+
+
+def made_loop(
+    loop_id: int,
+    due: datetime,
+    created: datetime,
+    every: timedelta | None = None,
+    prefers: str | None = None,
+    owner: str = "anna",
+) -> Loop:
+    """A loop for "Customer N" with a stable uid, promised at ``created``."""
+    event = creation(
+        uid=f"00000000-0000-4000-8000-{loop_id:012d}",
+        customer=f"Customer {loop_id}",
+        promise="call back",
+        owner=owner,
+        due=due,
+        at=created,
+        update_every=every,
+        prefers=prefers,
+    )
+    return apply(None, event, loop_id=loop_id)
+
+
+def step(loop: Loop, kind: Kind, at: datetime, **fields: object) -> Loop:
+    """The loop after one more event, recorded by anna."""
+    return apply(loop, Event(kind=kind, at=at, by="anna", **fields))  # type: ignore[arg-type]
