@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(BIN)/loopcloser: pyproject.toml
 	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[test]'
@@ -18,6 +18,9 @@ lint: $(BIN)/loopcloser  ## ruff and mypy only
 
 bench: $(BIN)/loopcloser  ## start-up figures against bare Python
 	$(BIN)/python bench/startup.py
+
+docs: $(BIN)/loopcloser  ## rewrite docs/cli.md from the commands' --help
+	LOOPCLOSER_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_reference.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

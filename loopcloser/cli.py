@@ -4,15 +4,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from loopcloser.commands import (  # noqa: F401 (registers the commands)
-    coordination,
-    history,
-    loops,
-    reminders,
-    reports,
-    setup,
-)
+# isort: off
+# Registration order is the order --help lists the commands in: a promise's own verbs first.
+from loopcloser.commands import loops  # noqa: F401
+from loopcloser.commands import coordination, history, reminders, reports, setup  # noqa: F401
 from loopcloser.commands.base import app
+
+# isort: on
 
 __all__ = ["app", "main"]
 
