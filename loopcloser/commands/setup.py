@@ -8,6 +8,7 @@ import typer
 
 from loopcloser.commands.base import (
     JsonOption,
+    StoreOption,
     app,
     config_app,
     print_rows,
@@ -147,3 +148,33 @@ def secret_set(
         value = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
     set_secret(name, value)
     sys.stderr.write(f"Stored {name} in the keyring.\n")
+
+
+@app.command()
+def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Check the store, the settings, the keyring and the delivery, with a fix for each problem.
+
+    Example: loopcloser doctor
+    """
+    from loopcloser.config import config_path, load
+    from loopcloser.doctor import Check, check_store, run_checks
+    from loopcloser.errors import LoopcloserError
+    from loopcloser.render import plain_table, printable, to_json
+
+    try:
+        conf = load()
+    except LoopcloserError as error:
+        # Broken settings are the finding; the store can still be looked at by path.
+        checks = [Check("config", False, f"{config_path()}: {error.message}", error.hint)]
+        if store is not None:
+            checks += check_store(store)
+    else:
+        checks = run_checks(open_store(store, conf).path, conf)
+    if as_json:
+        out().write(to_json([check.__dict__ for check in checks]) + "\n")
+        return
+    rows = [
+        [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
+        for check in checks
+    ]
+    out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows]))
