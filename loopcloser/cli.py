@@ -7,7 +7,7 @@ from collections.abc import Sequence
 # isort: off
 # Registration order is the order --help lists the commands in: a promise's own verbs first.
 from loopcloser.commands import loops  # noqa: F401
-from loopcloser.commands import coordination, history, reminders, reports, setup  # noqa: F401
+from loopcloser.commands import coordination, exchange, history, reminders, reports, setup  # noqa: F401
 from loopcloser.commands.base import app
 
 # isort: on

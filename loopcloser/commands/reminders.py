@@ -78,41 +78,6 @@ def snooze(
 
 
 @app.command()
-def export(
-    ics: Annotated[
-        bool, typer.Option("--ics", help="An iCalendar file: each open loop at its due.")
-    ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
-    ] = None,
-    store: StoreOption = None,
-) -> None:
-    """Export the open loops, so your own calendar reminds you too.
-
-    Each loop becomes an event at the due the customer was told, with an
-    alarm for each of its reminders and one at the due.
-
-    Example: loopcloser export --ics -o ~/loops.ics
-    """
-    from loopcloser import actions
-    from loopcloser.ics import to_ics
-
-    if not ics:
-        raise BadInput("say which format to export", hint="add --ics")
-    conf = settings()
-    now = now_moment()
-    rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz)
-    calendar = to_ics([loop for loop, _ in rows], now, conf.rules(), conf.calendar())
-    if output is None:
-        out().buffer.write(calendar)
-        return
-    from loopcloser.atomic import write_atomically
-
-    write_atomically(output.expanduser(), calendar)
-    sys.stderr.write(f"Wrote {len(rows)} loop{'s' * (len(rows) != 1)} to {output}\n")
-
-
-@app.command()
 def remind(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would fire now; fire nothing.")
@@ -199,7 +164,6 @@ def this_program() -> str:
     """The loopcloser executable now running, so the schedule runs this very copy."""
     import os
     import shutil
-    from pathlib import Path
 
     running = Path(sys.argv[0]) if sys.argv else Path()
     if running.name == "loopcloser":

@@ -1,0 +1,35 @@
+"""export for scripts and spreadsheets: JSON, JSON Lines and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+
+from tests.conftest import Run
+
+Add = Callable[..., int]
+
+
+def test_json_and_jsonl_carry_every_field_and_the_history(run: Run, add: Add) -> None:
+    add('Maria, "Rossi"; 💥', "call back\nabout it", "--due", "fri 12:00", "--tag", "vip")
+    closed = add("ACME", "invoice", "--due", "tomorrow")
+    run("close", str(closed))
+    loops = run("export").json()
+    assert [loop["customer"] for loop in loops] == ['Maria, "Rossi"; 💥'], "open loops by default"
+    assert loops[0]["events"][0]["kind"] == "created"
+    everything = run("export", "--all", "--format", "jsonl").out.splitlines()
+    assert [json.loads(line)["id"] for line in everything] == [1, 2]
+    assert json.loads(everything[0]) == run("show", "1", "--json").json()
+
+
+def test_csv_has_a_header_a_spreadsheet_user_can_edit(run: Run, add: Add) -> None:
+    add('Maria, "Rossi"', "call back\nabout it", "--due", "fri 12:00", "--tag", "vip",
+        "--tag", "billing", "--ref", "CRM-1")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv").out)))
+    assert list(rows[0]) == ["id", "uid", "customer", "contact", "promise", "due", "owner",
+                             "tags", "ref", "state"]  # fmt: skip
+    assert rows[0]["customer"] == 'Maria, "Rossi"' and rows[0]["promise"] == "call back\nabout it"
+    expected = ("vip;billing", "CRM-1", "2026-11-27T11:00:00Z")
+    assert (rows[0]["tags"], rows[0]["ref"], rows[0]["due"]) == expected
