@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from loopcloser.model import ACTIVE, Flags, Kind, Loop, Outcome, State, derive
+from loopcloser.model import ACTIVE, Flags, Kind, Loop, Outcome, State, derive, last_event_at
 from loopcloser.when import Calendar, describe_due
 
 # Our own names, so the digest reads the same whatever the process locale says.
@@ -182,18 +182,12 @@ def next_work_days(today: date, count: int, cal: Calendar) -> frozenset[date]:
 
 def closed_at(loop: Loop) -> datetime:
     """When the customer was told: the last closing event."""
-    return last_event(loop, Kind.CLOSED)
+    return last_event_at(loop, Kind.CLOSED)
 
 
 def done_at(loop: Loop) -> datetime:
     """When the work was last marked done."""
-    return last_event(loop, Kind.DONE)
-
-
-def last_event(loop: Loop, kind: Kind) -> datetime:
-    """The moment of the last ``kind`` event; a hand-edited store may lack it, so fall back."""
-    moments = [event.at for event in loop.events if event.kind is kind]
-    return moments[-1] if moments else (loop.events[-1].at if loop.events else loop.created)
+    return last_event_at(loop, Kind.DONE)
 
 
 def wait_until(loop: Loop) -> datetime | None:

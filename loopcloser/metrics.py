@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from statistics import median
 
-from loopcloser.model import ACTIVE, Flags, Kind, Loop, Outcome, State, apply, derive, terms
+from loopcloser.model import (
+    ACTIVE,
+    Flags,
+    Kind,
+    Loop,
+    Outcome,
+    State,
+    apply,
+    derive,
+    last_event_at,
+    terms,
+)
 
 DAY = timedelta(days=1)
 TOTAL = "all"
@@ -117,8 +128,7 @@ def agent_stats(agent: str, seen: Sequence[Seen], now: datetime, since: datetime
 
 def closed_at(loop: Loop) -> datetime:
     """When the loop was last closed (its last event's moment if the store lost the event)."""
-    last = loop.events[-1].at if loop.events else loop.created
-    return next((event.at for event in reversed(loop.events) if event.kind is Kind.CLOSED), last)
+    return last_event_at(loop, Kind.CLOSED)
 
 
 def days_late(loop: Loop) -> float:

@@ -430,6 +430,16 @@ def terms(loop: Loop) -> Terms:
     return Terms(expected, agreed, untold_reschedule=pending is not None)
 
 
+def last_event_at(loop: Loop, kind: Kind) -> datetime:
+    """When the last ``kind`` event happened.
+
+    A hand-edited store may say closed or done without the event: then the
+    loop's last moment stands in for it.
+    """
+    last = loop.events[-1].at if loop.events else loop.created
+    return next((event.at for event in reversed(loop.events) if event.kind is kind), last)
+
+
 def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     """Kept, renegotiated or late, for a closed loop; None otherwise.
 
@@ -439,11 +449,7 @@ def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     """
     if loop.state is not State.CLOSED:
         return None
-    # A hand-edited store may say closed without the event: take its last moment.
-    last = loop.events[-1].at if loop.events else loop.created
-    closed_at = next(
-        (event.at for event in reversed(loop.events) if event.kind is Kind.CLOSED), last
-    )
+    closed_at = last_event_at(loop, Kind.CLOSED)
     if closed_at <= original_due(loop):
         return Outcome.KEPT
     if closed_at <= (agreed_due or terms(loop).agreed_due):

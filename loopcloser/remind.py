@@ -86,6 +86,7 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
             )
     # Keys carry the due the customer holds, so a reschedule they were told of re-arms these;
     # once the due itself has come, its own reminder says it and "due soon" would be noise.
+    morning = overdue_morning(loop, due, flags.overdue, now, rules, cal)
     if now < due:
         for offset in rules.before_due:
             # Counted in working time: 2h before a Monday 10:00 due is Friday afternoon.
@@ -97,11 +98,10 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
                     moment,
                     f"{due_words(due, now)}: {loop.promise}",
                 )
-    elif rules.at_due and not overdue_morning(loop, due, flags.overdue, now, rules, cal):
+    elif rules.at_due and morning is None:
         # Once a morning after the due has come, the morning reminder says it all; a "due"
         # missed while the machine was off would only repeat it.
         add("due", f"due:{to_utc_text(due)}", due, f"{due_words(due, now)}: {loop.promise}")
-    morning = overdue_morning(loop, due, flags.overdue, now, rules, cal)
     if morning is not None:
         add(
             "overdue",
