@@ -323,7 +323,7 @@ class Settings:
             before_due=() if before == "off" else tuple(map(parse_duration, before.split(","))),
             at_due=self.values["remind_at_due"] == "yes",
             overdue_morning=None if morning == "off" else time.fromisoformat(morning),
-            update_every=interval("update_every"),
+            update_every=self.cadence,
             untold_after=interval("untold_after"),
         )
 

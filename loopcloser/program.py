@@ -104,6 +104,20 @@ def out() -> TextIO:
     return sys.stdout if sys.stdout is not None else open(os.devnull, "w")
 
 
+def write_output(data: str | bytes, output: Path | None, what: str) -> None:
+    """Print a page or an export, or write it to ``output`` atomically and say so on stderr."""
+    if output is None:
+        if isinstance(data, bytes):
+            out().buffer.write(data)
+        else:
+            out().write(data)
+        return
+    from loopcloser.atomic import write_atomically
+
+    write_atomically(output.expanduser(), data if isinstance(data, bytes) else data.encode())
+    sys.stderr.write(f"Wrote {what} to {output}\n")
+
+
 def is_terminal() -> bool:
     """Whether a person is reading: colours and tables only then."""
     return sys.stdout is not None and sys.stdout.isatty()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from loopcloser.render import loop_json, one_line, plain_table, printable
 
 if TYPE_CHECKING:
-    from loopcloser.digest import Digest
+    from loopcloser.digest import Digest, Section
 
 
 def heading(digest: Digest, agent: str) -> str:
@@ -19,13 +19,18 @@ def digest_text(digest: Digest, agent: str) -> str:
     """The digest as plain text: title, summary, then a small table per section."""
     lines = [printable(heading(digest, agent)), printable(digest.summary)]
     for section in digest.sections:
-        rows = [
-            [f"#{item.loop.id}", one_line(item.loop.customer, 30), one_line(item.loop.promise, 50),
-             one_line(item.detail, 40)]
-            for item in section.items
-        ]  # fmt: skip
-        lines += ["", section.title, plain_table(rows).rstrip("\n")]
+        lines += ["", section.title, section_table(section)]
     return "\n".join(lines) + "\n"
+
+
+def section_table(section: Section) -> str:
+    """A section's loops as plain columns: id, customer, promise, detail."""
+    rows = [
+        [f"#{item.loop.id}", one_line(item.loop.customer, 30), one_line(item.loop.promise, 50),
+         one_line(item.detail, 40)]
+        for item in section.items
+    ]  # fmt: skip
+    return plain_table(rows).rstrip("\n")
 
 
 def print_digest(digest: Digest, agent: str, out: TextIO) -> None:
@@ -37,14 +42,9 @@ def print_digest(digest: Digest, agent: str, out: TextIO) -> None:
     console.print(Text(heading(digest, agent), style="bold"))
     console.print(Text(digest.summary))
     for section in digest.sections:
-        rows = [
-            [f"#{item.loop.id}", one_line(item.loop.customer, 30), one_line(item.loop.promise, 50),
-             one_line(item.detail, 40)]
-            for item in section.items
-        ]  # fmt: skip
         console.print()
         console.print(Text(section.title, style=f"bold {TERMINAL_COLOURS.get(section.key, '')}"))
-        console.print(Text(plain_table(rows).rstrip("\n")))
+        console.print(Text(section_table(section)))
 
 
 TERMINAL_COLOURS = {

@@ -7,7 +7,6 @@ import io
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.model import to_utc_text
 from loopcloser.render import one_line, plain_table, printable
 
 if TYPE_CHECKING:
@@ -173,8 +172,3 @@ def report_html(report: Report, title: str) -> str:
         '<h2 style="font-size:16px;">Open (blue) and overdue (red), last days</h2>\n'
         f"{trend_svg(report)}\n</body></html>\n"
     )
-
-
-def since_text(report_since: Any) -> str:
-    """The start of the report's period, as JSON writes moments."""
-    return to_utc_text(report_since)

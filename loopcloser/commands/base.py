@@ -113,17 +113,21 @@ def record(
     as_json: bool,
     summary: str | Callable[[Loop], str],
     changes: Callable[[Loop], dict[str, Any]] | None = None,
+    *,
+    conf: "Settings | None" = None,
+    now: datetime | None = None,
     **fields: Any,
 ) -> Loop:
     """Apply one event of ``kind`` to a loop and report it; shared by the simple verbs.
 
     ``changes`` works out field changes from the loop as it is under the store's lock,
-    so two edits at once never undo each other.
+    so two edits at once never undo each other. A command that has read the settings
+    and the clock already passes them on, so they are read once.
     """
     from loopcloser import actions
 
-    conf = settings()
-    now = now_moment()
+    conf = conf or settings()
+    now = now or now_moment()
     target = parse_id(loop_id)
 
     def event_for(loop: Loop) -> Event:

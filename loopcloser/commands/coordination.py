@@ -55,7 +55,9 @@ def wait(
     until_at = None if until is None else parse_due(until, now, conf, allow_past=None)
     waiting = {"waiting_on": encode_field("waiting_on", Waiting(on.strip(), until_at))}
     summary = "#{loop.id} is waiting on {loop.waiting_on.party}; it stays on your list."
-    loop = record(store, id, Kind.WAITING, as_json, summary, lambda _: waiting, text=text)
+    loop = record(
+        store, id, Kind.WAITING, as_json, summary, lambda _: waiting, conf=conf, now=now, text=text
+    )
     expected = derive(loop, now, conf.tz, conf.cadence).expected_due
     if until_at is not None and until_at > expected:
         warning = (
@@ -134,6 +136,8 @@ def reschedule(
         as_json,
         summary,
         lambda _: due,
+        conf=conf,
+        now=now,
         told=told,
         via=channel(via, conf) if told else None,
         text=text,

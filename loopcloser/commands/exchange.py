@@ -1,6 +1,5 @@
 """Loops out of the store, for scripts, spreadsheets and calendars: export."""
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -9,7 +8,7 @@ import typer
 
 from loopcloser.commands.base import StoreOption, app
 from loopcloser.errors import BadInput
-from loopcloser.program import now_moment, open_store, out, settings
+from loopcloser.program import now_moment, open_store, settings, write_output
 
 if TYPE_CHECKING:
     from loopcloser.config import Settings
@@ -61,14 +60,9 @@ def export(
     rows = actions.select(
         open_store(store, conf), actions.Query(states), now, conf.tz, conf.cadence
     )
-    data = serialise(kind, rows, now, conf)
-    if output is None:
-        out().buffer.write(data)
-        return
-    from loopcloser.atomic import write_atomically
-
-    write_atomically(output.expanduser(), data)
-    sys.stderr.write(f"Wrote {len(rows)} loop{'s' * (len(rows) != 1)} to {output}\n")
+    write_output(
+        serialise(kind, rows, now, conf), output, f"{len(rows)} loop{'s' * (len(rows) != 1)}"
+    )
 
 
 def serialise(

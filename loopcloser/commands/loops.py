@@ -258,7 +258,8 @@ def edit(
         raise BadInput(
             "nothing to change", hint="give at least one option, see: loopcloser edit --help"
         )
-    record(store, id, Kind.EDITED, as_json, "#{loop.id} updated.", changes=wanted.changes)
+    summary = "#{loop.id} updated."
+    record(store, id, Kind.EDITED, as_json, summary, wanted.changes, conf=conf, now=now)
 
 
 @app.command()
@@ -291,14 +292,16 @@ def contact(
 
     Example: loopcloser contact 42 "told her Finance is on it" --via email
     """
+    conf = settings()
     record(
         store,
         id,
         Kind.CONTACT,
         as_json,
         "Contact logged on #{loop.id}.",
+        conf=conf,
         text=require_text(text, "the message"),
-        via=channel(via, settings()),
+        via=channel(via, conf),
     )
 
 
@@ -335,7 +338,8 @@ def close(
     Example: loopcloser close 42 "told her the refund is on its way" --via phone
     """
     summary = "#{loop.id} closed: {loop.customer} has been told ({flags.outcome})."
-    record(store, id, Kind.CLOSED, as_json, summary, text=text, via=channel(via, settings()))
+    conf = settings()
+    record(store, id, Kind.CLOSED, as_json, summary, conf=conf, text=text, via=channel(via, conf))
 
 
 @app.command()

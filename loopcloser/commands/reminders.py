@@ -66,7 +66,7 @@ def snooze(
             return f"#{loop.id} reminds you again."
         return f"#{loop.id} is quiet until {local_time(moment, conf.tz, now)}; its due stays put."
 
-    loop = record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes)
+    loop = record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes, conf=conf, now=now)
     expected = derive(loop, now, conf.tz).expected_due
     if moment is not None and expected < moment:
         warn(

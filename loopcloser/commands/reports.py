@@ -9,7 +9,15 @@ import typer
 
 from loopcloser.commands.base import JsonOption, StoreOption, app
 from loopcloser.errors import BadInput
-from loopcloser.program import is_terminal, now_moment, open_store, out, parse_due, settings
+from loopcloser.program import (
+    is_terminal,
+    now_moment,
+    open_store,
+    out,
+    parse_due,
+    settings,
+    write_output,
+)
 
 SendOption = Annotated[
     str | None,
@@ -89,7 +97,7 @@ def digest(
     else:
         text = digest_text(page, who)
     if text:
-        deliver_page(text, output, "digest")
+        write_output(text, output, "the digest")
     if send is not None:
         subject = f"loopcloser digest: {heading(page, who)}"
         plain = digest_text(page, who)
@@ -134,6 +142,7 @@ def report(
     from loopcloser import actions
     from loopcloser.errors import LoopcloserError, StoreError
     from loopcloser.metrics import build_report
+    from loopcloser.model import to_utc_text
     from loopcloser.program import warn
     from loopcloser.render import local_time, to_json
     from loopcloser.render_report import (
@@ -142,7 +151,6 @@ def report(
         report_json,
         report_markdown,
         report_text,
-        since_text,
     )
     from loopcloser.store import Store
 
@@ -190,7 +198,7 @@ def report(
     summary = build_report(loops, now, conf.tz, start, conf.cadence)
     title = f"Open loops since {local_time(start, conf.tz, now)}"
     if as_json:
-        text = to_json(report_json(summary, since_text(start))) + "\n"
+        text = to_json(report_json(summary, to_utc_text(start))) + "\n"
     elif csv:
         text = report_csv(summary)
     elif markdown:
@@ -199,7 +207,7 @@ def report(
         text = report_html(summary, title)
     else:
         text = report_text(summary, title)
-    deliver_page(text, output, "report")
+    write_output(text, output, "the report")
     if send is not None:
         from loopcloser.sending import send_page
 
@@ -207,17 +215,6 @@ def report(
         sent_to = send_page(send, conf, f"loopcloser report: {title}", plain, page,
                             report_markdown(summary, title))  # fmt: skip
         sys.stderr.write(f"Sent the report to {sent_to}\n")
-
-
-def deliver_page(text: str, output: Path | None, what: str) -> None:
-    """Print the page, or write it to ``output``: done before any sending, so it is never lost."""
-    if output is None:
-        out().write(text)
-        return
-    from loopcloser.atomic import write_atomically
-
-    write_atomically(output.expanduser(), text.encode("utf-8"))
-    sys.stderr.write(f"Wrote the {what} to {output}\n")
 
 
 def progress(sources: list[tuple[str, Path]], terminal: bool) -> Any:

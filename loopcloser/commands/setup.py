@@ -11,6 +11,7 @@ from loopcloser.commands.base import (
     StoreOption,
     app,
     config_app,
+    help_when_bare,
     print_rows,
 )
 from loopcloser.errors import BadInput
@@ -121,8 +122,7 @@ app.add_typer(secret_app, name="secret")
 @secret_app.callback(invoke_without_command=True)
 def secret_root(context: typer.Context) -> None:
     """Store secrets (the SMTP password, a webhook URL) in the OS keyring."""
-    if context.invoked_subcommand is None:
-        sys.stdout.write(context.get_help() + "\n")
+    help_when_bare(context)
 
 
 @secret_app.command("set")
