@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test stress lint bench docs clean
 
 $(BIN)/loopcloser: pyproject.toml
 	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[test]'
@@ -12,6 +12,9 @@ demo: $(BIN)/loopcloser  ## build a sample store and show today's view
 
 test: $(BIN)/loopcloser  ## lint, types and the whole test suite
 	$(BIN)/python -m pytest
+
+stress: $(BIN)/loopcloser  ## the long variants: hundreds of kills, thousands of loops at once
+	$(BIN)/python -m pytest -m slow
 
 lint: $(BIN)/loopcloser  ## ruff and mypy only
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
