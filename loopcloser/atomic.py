@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import stat
 import tempfile
@@ -55,6 +56,19 @@ def write_atomically(path: Path, data: bytes) -> None:
             hint="free some disk space or check permissions, then try again",
         ) from None
     fsync_directory(path.parent)
+
+
+def remove_leftovers(path: Path) -> None:
+    """Delete the temporary copies of ``path`` that writers killed mid-write left behind.
+
+    Each is a whole copy of the file, customer details included, that nothing else
+    would ever remove (``forget`` would leave them). Only for a file whose writers
+    hold a lock, so no other process is still writing one of them.
+    """
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
 
 
 def refuse_read_only(path: Path) -> None:

@@ -17,7 +17,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from loopcloser.atomic import ensure_private_dir, write_atomically
+from loopcloser.atomic import ensure_private_dir, remove_leftovers, write_atomically
 from loopcloser.errors import BadInput, StoreError
 
 if sys.platform == "win32":
@@ -70,6 +70,7 @@ class AtomicJSONStorage(Storage):
         # the generation in the first bytes.
         self._data[META][str(META_ID)]["generation"] = generation
         write_atomically(self._path, serialise(self._data))
+        remove_leftovers(self._path)  # under the lock: any other temporary copy is a crash's
         self.dirty = False
         try:
             stamp = file_stamp(os.stat(self._path))  # under the lock: the file just written

@@ -259,6 +259,10 @@ def _settle_pending(team: Path) -> int:
     paths = _intent_paths(team)
     for path in paths:
         _settle(Intent.read(path), forward=True)
+    # A handoff killed while writing its intent left a temporary copy of the loop.
+    for leftover in team.glob(f".{INTENT_PREFIX}*{INTENT_SUFFIX}.*.tmp"):
+        with suppress(OSError):
+            leftover.unlink()
     return len(paths)
 
 
