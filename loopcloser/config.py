@@ -374,7 +374,7 @@ def zone_of(name: str) -> tzinfo:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a folder
         raise BadInput(
             f"'{name}' is not a time zone", hint="use an IANA name such as Europe/Rome or UTC"
         ) from None

@@ -168,7 +168,7 @@ def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
     if conf.team is not None:
         from loopcloser.team import recover, store_path
 
-        if not conf.team.is_dir():
+        if not is_folder(conf.team):
             raise StoreError(
                 f"the team folder {conf.team} does not exist",
                 hint="create it, or fix the team setting (or LOOPCLOSER_TEAM)",
@@ -189,6 +189,14 @@ def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
     from loopcloser.actions import is_open
 
     return Store(path, hot=is_open)
+
+
+def is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder; a name the file system refuses (too long) is not one."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def interrupted_handoffs(folder: Path) -> bool:

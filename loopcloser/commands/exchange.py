@@ -81,7 +81,7 @@ def serialise(
         import io
 
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: a lone \r is quoted
         writer.writerow(CSV_COLUMNS)
         for loop in loops:
             tags = ";".join(loop["tags"])
