@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,10 +47,64 @@ def check_store(path: Path) -> list[Check]:
             None if private else f"chmod 600 {path}",
         )
     )
-    lock = Path(f"{path}.lock")
-    holder = lock.read_text(encoding="utf-8", errors="replace").strip() if lock.exists() else ""
-    checks.append(Check("lock", True, f"held by {holder}" if holder else "free"))
+    checks.append(check_folder(Path(os.path.realpath(path)).parent))
+    checks.append(check_lock(Path(f"{os.path.realpath(path)}.lock")))
     return checks
+
+
+def check_folder(folder: Path) -> Check:
+    """Nobody but its owner (and a team's group) can replace the files in the store's folder.
+
+    A folder anyone may write lets anyone swap the store or its lock; the sticky bit
+    (as on /tmp) keeps each file its owner's, and a team's shared folder needs a group.
+    """
+    try:
+        mode = folder.stat().st_mode
+    except OSError as error:
+        return Check("folder", False, f"{folder} cannot be read: {error.strerror or error}")
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        detail = f"{folder} is {stat.S_IMODE(mode):o}: anyone can replace or delete the store"
+        return Check("folder", False, detail, f"chmod 700 {folder}")
+    return Check("folder", True, f"{folder} is {stat.S_IMODE(mode):o}")
+
+
+def check_lock(lock: Path) -> Check:
+    """Who holds the store's lock now.
+
+    The note in the lock file names the last holder; a holder that was killed leaves
+    its note behind, so the lock itself is tried (shared, never waiting) before the
+    note is believed.
+    """
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return Check("lock", True, "free")
+    except OSError as error:
+        return Check("lock", False, f"{lock} cannot be read: {error.strerror or error}")
+    try:
+        note = os.read(fd, 200).decode(errors="replace").strip()
+        if is_held(fd, note):
+            return Check("lock", True, f"held by {note or 'another process'}")
+    finally:
+        os.close(fd)
+    left = f" ({note}, which has ended, left its note)" if note else ""
+    return Check("lock", True, f"free{left}")
+
+
+def is_held(fd: int, note: str) -> bool:
+    """Whether another process holds the lock open on ``fd``."""
+    if sys.platform == "win32":
+        return bool(note)  # a lock cannot be tried there without taking the holder's byte
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return bool(note)
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
 
 
 def check_settings(conf: Settings) -> list[Check]:
@@ -58,7 +113,9 @@ def check_settings(conf: Settings) -> list[Check]:
         Check("config", True, f"agent {conf['agent']}, time zone {conf['timezone'] or 'system'}")
     ]
     if conf.team is not None:
-        exists = conf.team.is_dir()
+        from loopcloser.program import is_folder
+
+        exists = is_folder(conf.team)
         checks.append(
             Check("team", exists, str(conf.team), None if exists else f"mkdir -p {conf.team}")
         )
