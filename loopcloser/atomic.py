@@ -13,9 +13,19 @@ from loopcloser.errors import StoreError
 
 
 def ensure_private_dir(directory: Path) -> None:
-    """Create ``directory`` (and parents) readable by its owner only, if missing."""
+    """Create ``directory`` and any missing parents readable by their owner only.
+
+    Parents too (mkdir -p would make them 0777 less the umask): under a lax umask a
+    parent that others may write lets them swap the folder that holds the store.
+    """
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as error:
         raise StoreError(
             f"cannot create directory {directory}: {error.strerror}",
