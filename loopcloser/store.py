@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,81 @@ class AtomicJSONStorage(Storage):
 
 Hot = Callable[[dict[str, Any]], bool]
 """Which documents the fast index beside the store holds (the open loops)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Which documents leave the store for its archive, and when that is looked at.
+
+    ``retire`` picks the documents (loops closed long enough ago); ``cutoff`` is the
+    moment they were finished before, as UTC text, kept in the archive so a reader
+    knows which periods it covers; the sweep runs at the first write whose ``mark``
+    (the local date) differs from the one the store last swept on, so one write a
+    day pays for it.
+    """
+
+    retire: Callable[[dict[str, Any]], bool]
+    cutoff: str
+    mark: str
+
+
+def archive_path(store: Path) -> Path:
+    """Where the archive of ``store`` lives: ``loops.json`` keeps ``loops.archive.json``."""
+    return store.with_name(f"{store.stem}.archive{store.suffix or '.json'}")
+
+
+class Archive:
+    """The file of documents swept out of a store, changed only under the store's lock.
+
+    It has the store's own format (meta first, then loops by id): ids are never
+    reused, so a document keeps its id in the archive and a reader that merges the
+    two files lets the store's copy win (after a crash both may hold one document).
+    """
+
+    def __init__(self, path: Path, shown: Path) -> None:
+        self.path = path
+        self.shown = shown
+        self._data: Tables | None = None
+
+    def tables(self) -> Tables:
+        """The archive's tables, read once."""
+        if self._data is None:
+            self._data = _checked(_parse(self.path, self.shown), self.shown)
+        return self._data
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Every archived document by id."""
+        return {int(key): doc for key, doc in self.tables()[LOOPS].items()}
+
+    def cutoff(self) -> str | None:
+        """The latest sweep's cutoff, read from the file's first bytes when possible."""
+        try:
+            with open(self.path, "rb") as file:
+                head = file.read(512)
+        except OSError:
+            return None
+        found = ARCHIVE_CUTOFF.match(head)
+        if found is not None:
+            return found[1].decode() or None
+        meta = self.tables()[META][str(META_ID)]
+        value = meta.get("cutoff")
+        return value if isinstance(value, str) and value else None
+
+    def write(self, loops: dict[str, Any], cutoff: str | None = None) -> None:
+        """Replace the archive's documents (and raise its cutoff), atomically."""
+        data = self.tables()
+        meta = data[META][str(META_ID)]
+        meta.pop("next_id", None)  # ids are handed out by the store alone
+        if cutoff is not None and cutoff > str(meta.get("cutoff", "")):
+            meta["cutoff"] = cutoff
+        data[LOOPS] = loops
+        # The cutoff first, so cutoff() finds it in the first bytes.
+        ordered = {META: {str(META_ID): {"cutoff": meta.pop("cutoff", ""), **meta}}, LOOPS: loops}
+        write_atomically(self.path, serialise(ordered))
+        self._data = None
+
+
+ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"')
 
 
 def index_path(store: Path) -> Path:
@@ -198,7 +274,11 @@ class Store:
     """
 
     def __init__(
-        self, path: Path, lock_timeout: float | None = None, hot: Hot | None = None
+        self,
+        path: Path,
+        lock_timeout: float | None = None,
+        hot: Hot | None = None,
+        sweep: Sweep | None = None,
     ) -> None:
         self.path = path
         self.lock_timeout = _lock_timeout(lock_timeout)
@@ -206,7 +286,32 @@ class Store:
         # every name for one file shares one lock.
         self._real = Path(os.path.realpath(path))
         self._hot = hot
+        self._sweep = sweep
         self._snapshot: TinyDB | None = None
+        self._archive = Archive(archive_path(self._real), archive_path(path))
+
+    @property
+    def archive_path(self) -> Path:
+        """Where this store's archive of finished documents lives."""
+        return archive_path(self.path)
+
+    def archived(self) -> dict[int, dict[str, Any]]:
+        """Every document in the archive (none when there is no archive), read without a lock."""
+        return self._archive.documents()
+
+    def archive_cutoff(self) -> str | None:
+        """The archive holds documents finished before this UTC moment (None: no archive)."""
+        return self._archive.cutoff()
+
+    def all_documents(self) -> dict[int, dict[str, Any]]:
+        """The store's documents and the archive's, the store's copy winning."""
+        return {**self.archived(), **self.documents()}
+
+    def sweep(self, terms: Sweep) -> tuple[int, int]:
+        """Move the documents ``terms`` retire to the archive now; (moved, left in the store)."""
+        with self.transaction(sweep=terms) as transaction:
+            pass
+        return transaction.swept, len(self.documents())
 
     def hot_documents(self) -> dict[int, dict[str, Any]]:
         """The documents the ``hot`` test selects (the open loops), read fast when possible.
@@ -254,19 +359,29 @@ class Store:
         return _journal(self._snapshot.table(JOURNAL))
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Lock, read afresh, yield; write once on success, nothing on an exception."""
+    def transaction(self, sweep: Sweep | None = None) -> Iterator[Transaction]:
+        """Lock, read afresh, yield; write once on success, nothing on an exception.
+
+        The first write of a day (or any, given ``sweep``) also moves the documents the
+        sweep retires to the archive: the archive is written first, so a crash between
+        the two writes leaves a document in both files, never in neither.
+        """
         with self._locked():
             db = self._open()
             storage = db.storage
             assert isinstance(storage, AtomicJSONStorage)
             storage.read()  # a bad file fails here, before the caller changes anything
-            transaction = Transaction(db)
+            transaction = Transaction(db, Archive(self._archive.path, self._archive.shown))
             try:
                 yield transaction
             finally:
                 transaction.closed = True
+            terms = sweep or self._sweep
+            if terms is not None:
+                transaction.retire(terms, forced=sweep is not None)
+            transaction.write_archive()
             storage.flush()
+            transaction.release_archived()
             # What was just committed is the newest state: later reads need no second load.
             self._snapshot = db
 
@@ -323,11 +438,94 @@ def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[None]:
 class Transaction:
     """Reads and changes under the store's lock; Store.transaction() writes them once."""
 
-    def __init__(self, db: TinyDB) -> None:
+    def __init__(self, db: TinyDB, archive: Archive) -> None:
         self._loops = db.table(LOOPS)
         self._meta = db.table(META)
         self._journal = db.table(JOURNAL)
+        self._archive = archive
+        self._archived: dict[str, Any] | None = None  # the archive's loops, once read
+        self._archive_changed = False
+        self._cutoff: str | None = None
+        self._brought_back: set[str] = set()
+        self.swept = 0
         self.closed = False
+
+    def archived(self) -> dict[int, dict[str, Any]]:
+        """The archive's documents by id, as this transaction has them."""
+        return {int(key): dict(doc) for key, doc in self._archived_loops().items()}
+
+    def put_archived(self, loop_id: int, doc: dict[str, Any]) -> None:
+        """Replace an archived document; written with the store, before it."""
+        self._check_open()
+        loops = self._archived_loops()
+        if str(loop_id) not in loops:
+            raise ValueError(f"no archived document with id {loop_id}")
+        loops[str(loop_id)] = _plain(doc)
+        self._archive_changed = True
+
+    def bring_back(self, loop_id: int) -> dict[str, Any] | None:
+        """Move an archived document back into the store to change it; None if not archived.
+
+        It leaves the archive once the store is written, so a crash keeps a copy in both.
+        """
+        self._check_open()
+        if type(loop_id) is not int:
+            raise TypeError(f"document ids are ints, not {type(loop_id).__name__}")
+        if not self._archive.path.exists():
+            return None
+        doc = self._archived_loops().get(str(loop_id))
+        if doc is None or _get(self._loops, loop_id) is not None:
+            return None
+        self._loops.insert(Document(_plain(doc), loop_id))
+        self._brought_back.add(str(loop_id))
+        return _get(self._loops, loop_id)
+
+    def retire(self, terms: Sweep, *, forced: bool) -> None:
+        """Move the documents ``terms`` picks to the archive, once a day unless forced."""
+        meta = self._meta.get(doc_id=META_ID)
+        if not forced and meta is not None and meta.get("swept") == terms.mark:
+            return
+        moving = {str(doc.doc_id): dict(doc) for doc in self._loops if terms.retire(doc)}
+        if moving:
+            self._archived_loops().update(moving)
+            self._archive_changed = True
+            self._cutoff = terms.cutoff
+            self._loops.remove(doc_ids=[int(key) for key in moving])
+            self._brought_back -= set(moving)
+            # Undo cannot bring back what is no longer here: drop the journal entries
+            # that hold a moved loop as it was before a change ("before" by id).
+            stale = [
+                entry.doc_id
+                for entry in self._journal
+                if isinstance(entry.get("before"), dict) and set(entry["before"]) & set(moving)
+            ]
+            self._journal.remove(doc_ids=stale)
+        self._meta.update({"swept": terms.mark}, doc_ids=[META_ID])
+        self.swept = len(moving)
+
+    def write_archive(self) -> None:
+        """Write the archive's changes, before the store is written."""
+        if self._archive_changed and self._archived is not None:
+            self._archive.write(dict(self._archived), self._cutoff)
+
+    def release_archived(self) -> None:
+        """Drop from the archive what was brought back, now the store holds it."""
+        if not self._brought_back:
+            return
+        remaining = {
+            key: doc for key, doc in self._archived_loops().items() if key not in self._brought_back
+        }
+        # The store holds the document already and wins over the archive's copy, so a
+        # failure here only leaves a duplicate that the next sweep replaces.
+        with suppress(StoreError):
+            self._archive.write(remaining)
+
+    def _archived_loops(self) -> dict[str, Any]:
+        if self._archived is None:
+            self._archived = (
+                dict(self._archive.tables()[LOOPS]) if self._archive.path.exists() else {}
+            )
+        return self._archived
 
     def documents(self) -> dict[int, dict[str, Any]]:
         """Return every document by id, including this transaction's changes."""
