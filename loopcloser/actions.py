@@ -145,7 +145,7 @@ def fetch(store: Store, loop_id: int) -> Loop:
     One finished long ago comes from the archive.
     """
     document = (
-        open_documents(store).get(loop_id) or store.get(loop_id) or store.archived().get(loop_id)
+        open_documents(store).get(loop_id) or store.get(loop_id) or store.archived_one(loop_id)
     )
     if document is None:
         raise not_found(loop_id)

@@ -140,6 +140,34 @@ class Archive:
         """Every archived document by id."""
         return {int(key): doc for key, doc in self.tables()[LOOPS].items()}
 
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """One archived document, found without parsing the whole file when possible.
+
+        The archive is written compactly by serialise(), where a quote inside a string
+        is always escaped: ``"42":{`` after the loops table's opening can only be the
+        start of document 42, and its absence means there is none. A file in any other
+        shape (edited by hand) is read in full.
+        """
+        if self._data is None:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return None
+            except OSError:
+                raw = b""
+            if ARCHIVE_CUTOFF.match(raw[:512]):
+                start = raw.find(b'"loops":{')
+                key = b'"%d":' % loop_id
+                found = raw.find(key + b"{", start) if start >= 0 else -1
+                while found >= 0 and raw[found - 1 : found] not in (b",", b"{"):
+                    found = raw.find(key + b"{", found + 1)
+                if start >= 0 and found < 0:
+                    return None
+                doc = _decode_at(raw, found + len(key)) if start >= 0 else None
+                if doc is not None:
+                    return doc
+        return self.documents().get(loop_id)
+
     def cutoff(self) -> str | None:
         """The latest sweep's cutoff, read from the file's first bytes when possible."""
         try:
@@ -166,6 +194,21 @@ class Archive:
         ordered = {META: {str(META_ID): {"cutoff": meta.pop("cutoff", ""), **meta}}, LOOPS: loops}
         write_atomically(self.path, serialise(ordered))
         self._data = None
+
+
+def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
+    """The JSON object starting at ``begin`` in ``raw``, decoding no more than it needs."""
+    size = 1 << 16
+    while True:
+        window = raw[begin : begin + size]
+        try:
+            doc, _ = json.JSONDecoder().raw_decode(window.decode("utf-8", errors="strict"))
+        except (ValueError, RecursionError):
+            if begin + size >= len(raw):
+                return None
+            size *= 4  # cut inside the document (or a character): read further
+            continue
+        return doc if isinstance(doc, dict) and "uid" in doc else None
 
 
 ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"')
@@ -298,6 +341,10 @@ class Store:
     def archived(self) -> dict[int, dict[str, Any]]:
         """Every document in the archive (none when there is no archive), read without a lock."""
         return self._archive.documents()
+
+    def archived_one(self, loop_id: int) -> dict[str, Any] | None:
+        """One document from the archive, or None."""
+        return self._archive.get(loop_id)
 
     def archive_cutoff(self) -> str | None:
         """The archive holds documents finished before this UTC moment (None: no archive)."""

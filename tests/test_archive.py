@@ -241,3 +241,28 @@ def test_a_store_without_archive_reads_as_before(tmp_path: Path) -> None:
     assert store.archived() == {}
     assert store.archive_cutoff() is None
     assert store.all_documents() == {}
+
+
+def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path) -> None:
+    from loopcloser.store import Archive, Sweep
+
+    store = Store(tmp_path / "loops.json")
+    texts = ['says "1":{ in a note', "\u05e9\u05dc\u05d5\u05dd \U0001f600" * 30_000, "plain"]
+    with store.transaction() as transaction:
+        ids = transaction.insert_many(
+            [{"uid": f"u{n}", "text": text} for n, text in enumerate(texts)]
+        )
+    store.sweep(Sweep(retire=lambda doc: True, cutoff="2026-11-01T00:00:00Z", mark="x"))
+
+    archive = Archive(archive_path(tmp_path / "loops.json"), tmp_path / "shown")
+    for loop_id, text in zip(ids, texts, strict=True):
+        assert archive.get(loop_id) == {"uid": f"u{loop_id - 1}", "text": text}
+    assert archive.get(99) is None
+    assert archive.cutoff() == "2026-11-01T00:00:00Z"
+
+    # Edited by hand into another shape: read in full, same answers.
+    path = archive_path(tmp_path / "loops.json")
+    path.write_text(json.dumps(json.loads(path.read_bytes()), indent=2), encoding="utf-8")
+    hand_edited = Archive(path, path)
+    assert hand_edited.get(ids[0]) == {"uid": "u0", "text": texts[0]}
+    assert hand_edited.get(99) is None
