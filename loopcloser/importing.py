@@ -534,8 +534,7 @@ def from_history(fields: Mapping[str, Any]) -> Loop:
         raise Refused(f"its events are {json_kind(documents)}, not an array")
     loop: Loop | None = None
     for number, document in enumerate(documents, 1):
-        if not isinstance(document, dict):
-            raise Refused(f"event {number} is {json_kind(document)}, not an object")
+        check_event(number, document)
         try:
             event = event_from_document(document)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
@@ -562,6 +561,24 @@ def from_history(fields: Mapping[str, Any]) -> Loop:
         raise Refused("its history gives it no uid")
     check_agreement(fields, loop)
     return loop
+
+
+EVENT_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,), "at": (str,), "by": (str,), "text": (str,), "via": (str,),
+    "told": (bool,), "key": (str,), "changes": (dict,),
+}  # fmt: skip
+
+
+def check_event(number: int, document: Any) -> None:
+    """Refuse an event that is not an object, or holds a key of the wrong type."""
+    if not isinstance(document, dict):
+        raise Refused(f"event {number} is {json_kind(document)}, not an object")
+    for name, value in document.items():
+        types = EVENT_TYPES.get(name)
+        if types is None:
+            raise Refused(f"event {number} has an unknown key '{name}'")
+        if not isinstance(value, types):
+            raise Refused(f"event {number}'s {name} is {json_kind(value)}")
 
 
 def why(error: Exception) -> str:
@@ -711,11 +728,14 @@ def read_extras(fields: Mapping[str, Any]) -> dict[str, Any]:
                 values[name] = check_channel(channel)
             except BadInput as error:
                 raise Refused(f"{name}: {error.message} ({error.hint})") from None
-    every = fields.get("update_every")
-    if every is not None:
-        if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
-            raise Refused("update_every is not a positive number of seconds")
-        values["update_every"] = timedelta(seconds=every)
+    try:
+        every = fields.get("update_every")
+        if every is not None:
+            if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
+                raise ValueError("not a positive whole number")
+            values["update_every"] = timedelta(seconds=every)
+    except (ValueError, OverflowError):
+        raise Refused("update_every is not a positive number of seconds") from None
     try:
         if fields.get("remind") is not None:
             values["remind"] = tuple(sorted(decode_field("remind", fields["remind"])))

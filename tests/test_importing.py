@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loopcloser.errors import BadInput
 from loopcloser.importing import (
@@ -24,7 +26,7 @@ from loopcloser.importing import (
     plan,
     row_key,
 )
-from loopcloser.model import Kind, Loop, State, to_document
+from loopcloser.model import Kind, Loop, State, check_document, to_document
 from loopcloser.render import loop_json
 from loopcloser.when import Calendar
 from tests.factories import made_loop, step
@@ -491,3 +493,49 @@ def test_problems_come_out_in_file_order_whatever_found_them() -> None:
         Where(line=1), Where(line=2), Where(line=3)
     ]  # fmt: skip
     assert isinstance(parsed.problems[0], Problem)
+
+
+# --- never a crash -------------------------------------------------------------------------
+
+EDGES = st.sampled_from([10**30, -(10**30), 0, -1, "", " ", "\x00", "9999-12-31T23:59:59Z"])
+JSON_VALUES = st.recursive(
+    EDGES | st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(kind=st.sampled_from(["json", "jsonl", "csv"]), text=st.text(max_size=300))
+def test_no_text_makes_the_import_fail_other_than_by_refusing(kind: str, text: str) -> None:
+    for candidate in (text, HEADER + text):
+        try:
+            parsed = parse(kind, candidate, "x")
+        except BadInput:
+            continue
+        plan(parsed, {}.get, CONTEXT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_an_exported_loop_edited_anyhow_is_imported_whole_or_refused(data: st.DataObject) -> None:
+    loop = step(step(maria(), Kind.NOTE, NOW, text="hi"), Kind.DONE, NOW)
+    row = exported(loop)
+    target: Any = row
+    path: list[Any] = []
+    while isinstance(target, (dict, list)) and target and (not path or data.draw(st.booleans())):
+        key = data.draw(
+            st.sampled_from(sorted(target) if isinstance(target, dict) else range(len(target)))
+        )
+        path.append(key)
+        target = target[key]
+    if path:
+        parent: Any = row
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = data.draw(JSON_VALUES)
+    for rows in ([row], [{key: value for key, value in row.items() if key != "events"}]):
+        for stored in ({}, in_store(maria())):
+            result = json_plan(rows, stored)
+            for new in [*result.added, *(changed for _, changed, _ in result.updated)]:
+                check_document(to_document(new))
