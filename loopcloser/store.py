@@ -613,12 +613,47 @@ class Transaction:
 
         self._loops.update(replace, doc_ids=[loop_id])
 
+    def put_many(self, docs: dict[int, dict[str, Any]]) -> None:
+        """Replace several whole documents under existing ids in one pass over the table.
+
+        Each put() walks the whole table, so an import updating thousands of loops
+        would take minutes one put at a time.
+        """
+        self._check_open()
+        missing = [loop_id for loop_id in docs if _get(self._loops, loop_id) is None]
+        if missing:
+            raise ValueError(f"no document with id {missing[0]}")
+        if not docs:
+            return
+        new = {loop_id: _plain(doc) for loop_id, doc in docs.items()}
+        ids = list(new)
+        replaced: list[int] = []
+
+        # TinyDB calls the update once per id, in the order given.
+        def replace(stored: MutableMapping[str, Any]) -> None:
+            loop_id = ids[len(replaced)]
+            replaced.append(loop_id)
+            stored.clear()
+            stored.update(new[loop_id])
+
+        if self._loops.update(replace, doc_ids=ids) != ids:
+            raise RuntimeError("the store replaced other documents than asked")
+
     def remove(self, loop_id: int) -> None:
         """Delete the document under ``loop_id``; its id is never handed out again."""
         self._check_open()
         if _get(self._loops, loop_id) is None:
             raise ValueError(f"no document with id {loop_id}")
         self._loops.remove(doc_ids=[loop_id])
+
+    def remove_many(self, loop_ids: list[int]) -> None:
+        """Delete several documents in one pass over the table (remove() is one pass each)."""
+        self._check_open()
+        missing = [loop_id for loop_id in loop_ids if _get(self._loops, loop_id) is None]
+        if missing:
+            raise ValueError(f"no document with id {missing[0]}")
+        if loop_ids:
+            self._loops.remove(doc_ids=loop_ids)
 
     def log(self, entry: dict[str, Any]) -> None:
         """Journal one change (a JSON object) for ``undo``; only the newest ones are kept."""

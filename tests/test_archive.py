@@ -266,3 +266,22 @@ def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path
     hand_edited = Archive(path, path)
     assert hand_edited.get(ids[0]) == {"uid": "u0", "text": texts[0]}
     assert hand_edited.get(99) is None
+
+
+def test_import_finds_archived_loops_by_uid(run: Run, home: Path, old_closed: int) -> None:
+    exported = run("export", "--all", "--format", "csv").out
+    added(run, "Li Wei", "check the warranty")  # sweeps the October loop
+    assert str(old_closed) in file_loops(home / "loops.archive.json")
+
+    again = run("import", "-", "--format", "csv", stdin=exported)
+    assert again.code == 0, again.err
+    assert "0 added" in again.out
+    changed = exported.replace("call back about the refund", "call back about the refunds")
+    updated = run("import", "-", "--format", "csv", stdin=changed)
+    assert updated.code == 0, updated.err
+    assert "1 updated" in updated.out
+    assert file_loops(home / "loops.json")[str(old_closed)]["promise"] == (
+        "call back about the refunds"
+    )
+    assert str(old_closed) not in file_loops(home / "loops.archive.json")
+    assert len(run("export", "--all", "--format", "jsonl").out.splitlines()) == 2
