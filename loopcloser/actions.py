@@ -28,10 +28,11 @@ from loopcloser.model import (
 
 if TYPE_CHECKING:
     from loopcloser.remind import Reminder, Rules
-    from loopcloser.store import Store
+    from loopcloser.store import Store, Sweep
     from loopcloser.when import Calendar
 
 ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
+FINISHED_NAMES = frozenset(str(state) for state in State) - ACTIVE_NAMES
 
 
 def is_open(document: dict[str, Any]) -> bool:
@@ -50,6 +51,52 @@ def open_documents(store: Store) -> dict[int, dict[str, Any]]:
         return store.hot_documents()
     except ValueError:  # a Store opened without the index
         return {key: doc for key, doc in store.documents().items() if is_open(doc)}
+
+
+def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
+    """Whether a stored loop was closed or cancelled before ``cutoff``: it may be archived.
+
+    Its last event tells when; a document edited out of shape stays where it is.
+    """
+    limit = to_utc_text(cutoff)[:19]
+
+    def finished(document: dict[str, Any]) -> bool:
+        if document.get("state") not in FINISHED_NAMES:
+            return False
+        events = document.get("events")
+        if not isinstance(events, list) or not events:
+            return False
+        moments = [event.get("at") if isinstance(event, dict) else None for event in events]
+        # Written by to_utc_text: "YYYY-MM-DDTHH:MM:SS..." in UTC sorts as text.
+        texts = [at[:19] for at in moments if isinstance(at, str) and at.endswith("Z")]
+        return len(texts) == len(moments) and max(texts) < limit
+
+    return finished
+
+
+def documents_since(store: Store, since: datetime) -> dict[int, dict[str, Any]]:
+    """The loops still open or finished since ``since``, for pages about a period.
+
+    The archive is read only when it may hold some: when it was swept after ``since``.
+    """
+    finished = finished_before(since)
+    documents = store.documents()
+    cutoff = store.archive_cutoff()
+    if cutoff is not None and to_utc_text(since)[:19] < cutoff[:19]:
+        documents = {**store.archived(), **documents}
+    return {key: doc for key, doc in documents.items() if not finished(doc)}
+
+
+def sweep_terms(now: datetime, after: timedelta, tz: tzinfo) -> Sweep:
+    """What the daily sweep moves to the archive: loops finished over ``after`` ago."""
+    from loopcloser.store import Sweep
+
+    cutoff = now - after
+    return Sweep(
+        retire=finished_before(cutoff),
+        cutoff=to_utc_text(cutoff),
+        mark=now.astimezone(tz).date().isoformat(),
+    )
 
 
 def add(store: Store, created: Event) -> Loop:
@@ -80,7 +127,8 @@ def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -
     that depend on it (adding a tag to the tags another process just saved).
     """
     with store.transaction() as transaction:
-        document = transaction.get(loop_id)
+        # A loop finished long ago is in the archive: changing it brings it back.
+        document = transaction.get(loop_id) or transaction.bring_back(loop_id)
         if document is None:
             raise not_found(loop_id)
         loop = load(loop_id, document)
@@ -92,8 +140,13 @@ def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -
 
 
 def fetch(store: Store, loop_id: int) -> Loop:
-    """The loop with this id, or NotFound; an open one comes from the store's index."""
-    document = open_documents(store).get(loop_id) or store.get(loop_id)
+    """The loop with this id, or NotFound; an open one comes from the store's index.
+
+    One finished long ago comes from the archive.
+    """
+    document = (
+        open_documents(store).get(loop_id) or store.get(loop_id) or store.archived_one(loop_id)
+    )
     if document is None:
         raise not_found(loop_id)
     return load(loop_id, document)
@@ -162,7 +215,7 @@ def select(
     wanted_states = {str(state) for state in query.states}
     customer = query.customer.casefold() if query.customer is not None else None
     rows = []
-    documents = open_documents(store) if query.states <= ACTIVE else store.documents()
+    documents = open_documents(store) if query.states <= ACTIVE else store.all_documents()
     for loop_id, document in documents.items():
         # Cheap checks on the raw document first: most loops in a long-used
         # store are closed, and building them is the expensive part.

@@ -216,6 +216,11 @@ KEYS: dict[str, Key] = {
     "untold_after": Key(
         lambda: "4h", check_duration_or_off, "remind when done but untold for this long"
     ),
+    "archive_after": Key(
+        lambda: "30d",
+        check_duration_or_off,
+        "move loops closed or cancelled this long ago to the archive (off: never)",
+    ),
     "delivery": Key(
         lambda: "terminal", check_delivery, "where reminders go: terminal, desktop or command"
     ),
@@ -306,6 +311,14 @@ class Settings:
         from loopcloser.when import parse_duration
 
         value = self.values["update_every"]
+        return None if value == "off" else parse_duration(value)
+
+    @property
+    def archive_after(self) -> timedelta | None:
+        """How long a finished loop stays in the store before the archive (None: for ever)."""
+        from loopcloser.when import parse_duration
+
+        value = self.values["archive_after"]
         return None if value == "off" else parse_duration(value)
 
     def rules(self) -> Rules:

@@ -27,7 +27,7 @@ def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[
     digits = _digits(needle) if PHONE.fullmatch(needle.strip()) else None
     found: dict[str, tuple[str, Loop]] = {}
     for label, store in sources:
-        for loop_id, document in store.documents().items():
+        for loop_id, document in store.all_documents().items():
             if _mentions(document, wanted, digits):
                 loop = actions.load(loop_id, document)
                 found.setdefault(loop.uid, (label, loop))

@@ -225,7 +225,7 @@ class _Erasure:
 
         for store in self.stores:
             with suppress(LoopcloserError):  # reported when the store is erased
-                self._learn(Store(store.path, store.lock_timeout).documents().values())
+                self._learn(Store(store.path, store.lock_timeout).all_documents().values())
         for path in self.intents:
             loop = _intent_loop(_read_intent(path))
             if loop is not None:
@@ -255,13 +255,16 @@ class _Erasure:
         """Erase in one store, in one transaction under its lock."""
         with store.transaction() as transaction:
             documents = transaction.documents()
-            self._learn(documents.values())  # a loop added since the first reading
+            archived = transaction.archived()
+            self._learn([*documents.values(), *archived.values()])  # added since the reading
             changed = []
-            for loop_id, document in documents.items():
-                clean, own = self._clean(document)
-                if clean != document:
-                    transaction.put(loop_id, clean)
-                    changed.append((document, own, f"{os.path.realpath(store.path)}#{loop_id}"))
+            for kept, put in ((documents, transaction.put), (archived, transaction.put_archived)):
+                for loop_id, document in kept.items():
+                    clean, own = self._clean(document)
+                    if clean != document:
+                        put(loop_id, clean)
+                        where = f"{os.path.realpath(store.path)}#{loop_id}"
+                        changed.append((document, own, where))
             # Journal entries hold whole copies of loops as they were, so undo could bring
             # the customer back; one handed off elsewhere may be the only copy left here.
             pattern = self.pattern

@@ -186,9 +186,11 @@ def open_store(path: Path | None, conf: "Settings | None" = None) -> "Store":
         from loopcloser.team import recover
 
         recover(path.parent)  # a store of a team folder opened without the team setting
-    from loopcloser.actions import is_open
+    from loopcloser.actions import is_open, sweep_terms
 
-    return Store(path, hot=is_open)
+    after = conf.archive_after
+    sweep = None if after is None else sweep_terms(now_moment(), after, conf.tz)
+    return Store(path, hot=is_open, sweep=sweep)
 
 
 def is_folder(path: Path) -> bool:

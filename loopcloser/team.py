@@ -60,6 +60,7 @@ def store_path(team: Path, agent: str) -> Path:
         not agent.strip()
         or len(agent) > MAX_AGENT_NAME
         or agent.startswith(".")
+        or agent.endswith(".archive")  # that is another agent's archive
         or any(char in agent for char in "/\\")
         or any(ord(char) < 32 or ord(char) == 127 for char in agent)
     ):
@@ -67,7 +68,7 @@ def store_path(team: Path, agent: str) -> Path:
             f"{agent!r} cannot name an agent's store in the team folder",
             hint=(
                 f"use a plain name of up to {MAX_AGENT_NAME} characters, without slashes,"
-                " control characters or a leading dot, e.g. anna"
+                " control characters, a leading dot or a final .archive, e.g. anna"
             ),
         )
     return team / f"{agent}.json"
@@ -90,8 +91,12 @@ def team_stores(team: Path) -> list[tuple[str, Path]]:
     stores = [
         (entry.name.removesuffix(".json"), Path(entry.path))
         for entry in entries
-        # A leading dot marks intents, temporary files and the handoff lock's name.
-        if entry.name.endswith(".json") and not entry.name.startswith(".") and entry.is_file()
+        # A leading dot marks intents, temporary files and the handoff lock's name;
+        # AGENT.archive.json holds an agent's loops finished long ago.
+        if entry.name.endswith(".json")
+        and not entry.name.startswith(".")
+        and not entry.name.endswith(".archive.json")
+        and entry.is_file()
     ]
     return sorted(stores)
 

@@ -62,11 +62,17 @@ def undo(store: Store) -> Reverted:
         # found rather than whatever a half-done revert tripped on.
         for loop_id, document in before.items():
             _check_revertible(loop_id, document, transaction.get(loop_id), change.what)
-        for loop_id, document in before.items():
-            if document is None:
-                transaction.remove(loop_id)
-            else:
-                transaction.put(loop_id, keep_reminders(document, transaction.get(loop_id)))
+        # In two passes over the store, not one per loop: an import may have added thousands.
+        transaction.remove_many(
+            [loop_id for loop_id, document in before.items() if document is None]
+        )
+        transaction.put_many(
+            {
+                loop_id: keep_reminders(document, transaction.get(loop_id))
+                for loop_id, document in before.items()
+                if document is not None
+            }
+        )
         transaction.forget_entries([entry_id])
     return Reverted(what=change.what, at=change.at, by=change.by, loop_ids=change.loop_ids)
 

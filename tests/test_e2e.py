@@ -303,3 +303,18 @@ def test_a_slow_delivery_does_not_block_the_agent(env: dict[str, str], tmp_path:
     # Only what was delivered stays fired; what the stop cut short fires next time.
     assert reminded_count(later) == delivered
     assert len(as_json(loopcloser(later, "remind", "--dry-run", "--json"))) == 3 - delivered
+
+
+def test_a_loop_closed_long_ago_is_archived_and_still_shown(env: dict[str, str]) -> None:
+    october = {**env, "LOOPCLOSER_NOW": "2026-10-01T09:00:00Z"}
+    added = loopcloser(october, "add", "Maria Rossi", "call back", "--due", "fri 12:00")
+    loopcloser(october, "done", added.stdout.strip())
+    loopcloser(october, "close", added.stdout.strip(), "told her", "--via", "phone")
+
+    archived = loopcloser(env, "archive", "--json")
+
+    assert archived.returncode == 0, archived.stderr
+    assert as_json(archived)["archived"] == 1
+    shown = loopcloser(env, "show", "1", "--json")
+    assert shown.returncode == 0 and as_json(shown)["state"] == "closed"
+    assert as_json(loopcloser(env, "list", "--json")) == []

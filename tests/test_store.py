@@ -451,7 +451,7 @@ def test_two_processes_inserting_at_once_lose_nothing(path: Path) -> None:
 JSON_SCALARS = (
     st.none()
     | st.booleans()
-    | st.integers()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text()
 )
@@ -473,6 +473,18 @@ def test_any_json_document_round_trips_exactly(
     back = Store(path).get(loop_id)
     # json.dumps tells True from 1 and 1.0 from 1, which == does not.
     assert json.dumps(back) == json.dumps(doc)
+
+
+@pytest.mark.parametrize("number", [-(2**63) - 1, 2**64, 10**40])
+def test_an_integer_beyond_64_bits_is_refused_before_anything_is_written(
+    tmp_path: Path, number: int
+) -> None:
+    path = tmp_path / "loops.json"
+    insert(path, {"n": 1})
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="64 bits"), Store(path).transaction() as transaction:
+        transaction.insert({"nested": [{"n": number}], "phone": "+39 1234567890123456789"})
+    assert path.read_bytes() == before
 
 
 # The index of open loops beside the store

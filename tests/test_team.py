@@ -103,7 +103,8 @@ def test_an_agents_store_is_agent_json_in_the_team_folder(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "agent", ["", "  ", "a/b", "a\\b", "a\0b", "a\nb", ".anna", ".", "..", "x" * 101]
+    "agent",
+    ["", "  ", "a/b", "a\\b", "a\0b", "a\nb", ".anna", "anna.archive", ".", "..", "x" * 101],
 )
 def test_agent_names_that_are_not_safe_file_names_are_refused(folder: Path, agent: str) -> None:
     with pytest.raises(BadInput) as raised:
@@ -111,12 +112,13 @@ def test_agent_names_that_are_not_safe_file_names_are_refused(folder: Path, agen
     assert raised.value.hint
 
 
-def test_team_stores_lists_each_agent_once_and_skips_locks_temps_and_intents(
+def test_team_stores_lists_each_agent_once_and_skips_locks_temps_intents_archives(
     folder: Path,
 ) -> None:
     add_loop(folder, "luca")
     add_loop(folder, "anna")
-    for name in ("anna.json.lock", ".anna.json.k2j3.tmp", ".handoff-1234.json", "notes.txt"):
+    skipped = ("anna.json.lock", ".anna.json.k2j3.tmp", ".handoff-1234.json", "notes.txt")
+    for name in (*skipped, "anna.archive.json"):
         (folder / name).write_text("{}")
     (folder / "archive.json").mkdir()
     assert team.team_stores(folder) == [

@@ -1,4 +1,4 @@
-"""Changing the past: undo, and forget (the right to erasure)."""
+"""Changing the past: undo, forget (the right to erasure), and archive."""
 
 import sys
 from typing import Annotated, Any
@@ -129,3 +129,45 @@ def forget(
             f" which may still hold '{customer}'",
             hint="fix it (e.g. restore it from a backup), then run forget again to finish",
         )
+
+
+@app.command()
+def archive(
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            help="Loops closed or cancelled this long ago (default: the archive_after setting).",
+            metavar="DURATION",
+        ),
+    ] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move loops closed or cancelled long ago out of the store, into its archive.
+
+    The first change of each day does this by itself (setting archive_after, 30d);
+    show, customer, list --all, report and export --all still read the archive.
+
+    Example: loopcloser archive --older-than 90d
+    """
+    from loopcloser import actions
+    from loopcloser.render import to_json
+    from loopcloser.when import parse_duration
+
+    conf = settings()
+    now = now_moment()
+    after = conf.archive_after if older_than is None else parse_duration(older_than)
+    if after is None:
+        raise BadInput(
+            "the archive is off (archive_after = off)",
+            hint="give --older-than, e.g. 30d, or: loopcloser config set archive_after 30d",
+        )
+    target = open_store(store, conf)
+    moved, kept = target.sweep(actions.sweep_terms(now, after, conf.tz))
+    if as_json:
+        result = {"archived": moved, "kept": kept, "archive": str(target.archive_path)}
+        out().write(to_json(result) + "\n")
+    else:
+        loops = f"{moved:,} loop{'s' * (moved != 1)}"
+        out().write(f"Archived {loops} to {target.archive_path}; {kept:,} stay in the store.\n")

@@ -1,7 +1,7 @@
 """Pages to read: the morning digest."""
 
 import sys
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,9 +79,11 @@ def digest(
         target = open_store(store_path(conf.team, agent), conf)
     else:
         target = open_store(store, conf)
+    # Yesterday's closings are the oldest the digest shows: days before need no reading.
+    recent = actions.documents_since(target, now - timedelta(days=3))
     loops = [
         actions.load(loop_id, document)
-        for loop_id, document in target.documents().items()
+        for loop_id, document in recent.items()
         if agent is None or document.get("owner") == agent
     ]
     page = build(loops, now, conf.calendar(), conf.cadence)
@@ -137,7 +139,6 @@ def report(
 
     Example: loopcloser report --team /srv/loops --since "7 days ago" --html -o report.html
     """
-    from datetime import timedelta
 
     from loopcloser import actions
     from loopcloser.errors import LoopcloserError, StoreError
@@ -183,7 +184,7 @@ def report(
         try:
             if not path.is_file():
                 raise StoreError(f"no store at {path}", hint="check the path")
-            documents = Store(path).documents()
+            documents = actions.documents_since(Store(path), start)
             # Named stores may be shared: count each loop for its owner. A team
             # folder's AGENT.json is that agent's, whoever owned its loops before.
             loops += [

@@ -1,0 +1,287 @@
+"""Loops finished long ago move to an archive beside the store, and are still found there."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loopcloser import actions
+from loopcloser.errors import StoreError
+from loopcloser.store import Store, archive_path
+from tests.conftest import Run
+
+OLD = "2026-10-01T09:00:00Z"  # 55 days before the pinned now
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+TOMORROW = "2026-11-26T09:00:00Z"
+
+
+def file_loops(path: Path) -> dict[str, Any]:
+    loops: dict[str, Any] = json.loads(path.read_bytes())["loops"]
+    return loops
+
+
+def added(run: Run, customer: str, promise: str, now: str | None = None) -> int:
+    result = run("add", customer, promise, "--due", "fri 12:00", now=now)
+    assert result.code == 0, result.err
+    return int(result.out)
+
+
+@pytest.fixture
+def old_closed(run: Run) -> int:
+    """A loop promised and closed in October."""
+    loop_id = added(run, "Maria Rossi", "call back about the refund", now=OLD)
+    for args in (("done", str(loop_id)), ("close", str(loop_id), "told her", "--via", "phone")):
+        assert run(*args, now=OLD).code == 0
+    return loop_id
+
+
+def test_the_first_change_of_a_day_moves_old_finished_loops_to_the_archive(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    assert str(old_closed) in file_loops(home / "loops.json")
+    fresh = add("Li Wei", "check the warranty")  # today: the day's first change
+
+    assert file_loops(home / "loops.json").keys() == {str(fresh)}
+    archive = home / "loops.archive.json"
+    archived = file_loops(archive)
+    assert archived.keys() == {str(old_closed)}
+    assert archived[str(old_closed)]["state"] == "closed"
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    # Ids are never handed out twice, archive or not.
+    assert add("Jonas Berg", "confirm the shipping") == fresh + 1
+
+
+def test_recent_and_open_loops_stay_in_the_store(
+    run: Run, add: Callable[..., int], home: Path
+) -> None:
+    opened = add("Maria Rossi", "call back")
+    recent = add("Li Wei", "send the form")
+    run("done", str(recent))
+    run("close", str(recent), "sent", "--via", "email")
+    old_open = added(run, "Jonas Berg", "chase the courier", now=OLD)  # open, old events only
+
+    added(run, "Hotel Miramare", "confirm the booking", now=TOMORROW)
+
+    kept = file_loops(home / "loops.json").keys()
+    assert {str(opened), str(recent), str(old_open)} <= kept
+    assert not archive_path(home / "loops.json").exists()
+
+
+def test_the_sweep_runs_once_a_day(run: Run, add: Callable[..., int], home: Path) -> None:
+    first = add("Maria Rossi", "call back")
+    run("done", str(first))
+    run("close", str(first), "told", "--via", "phone")
+    meta = json.loads((home / "loops.json").read_bytes())["meta"]["1"]
+    assert meta["swept"] == "2026-11-25"
+    assert run("config", "set", "archive_after", "1h").code == 0
+
+    # Later the same day the loop is old enough, but the day's sweep has run.
+    added(run, "Li Wei", "send the form", now="2026-11-25T15:00:00Z")
+    assert str(first) in file_loops(home / "loops.json")
+    added(run, "Jonas Berg", "chase the courier", now=TOMORROW)  # a new day
+    assert str(first) not in file_loops(home / "loops.json")
+    assert str(first) in file_loops(home / "loops.archive.json")
+
+
+def test_show_list_all_customer_and_export_all_still_read_the_archive(
+    run: Run, add: Callable[..., int], old_closed: int
+) -> None:
+    add("Li Wei", "check the warranty")
+
+    shown = run("show", str(old_closed), "--json")
+    assert shown.code == 0 and shown.json()["state"] == "closed"
+    assert old_closed in [loop["id"] for loop in run("list", "--all", "--json").json()]
+    assert old_closed not in [loop["id"] for loop in run("list", "--json").json()]
+    exported = run("export", "--all", "--format", "jsonl").out.splitlines()
+    assert len(exported) == 2
+    customer = run("customer", "maria rossi", "--json")
+    assert customer.code == 0 and "call back about the refund" in customer.out
+
+
+def test_report_reads_the_archive_only_for_periods_it_covers(
+    run: Run, add: Callable[..., int], old_closed: int
+) -> None:
+    add("Li Wei", "check the warranty")
+
+    long_ago = run("report", "--since", "2026-09-28", "--json").json()
+    this_week = run("report", "--json").json()
+
+    assert long_ago["total"]["closed"] == 1 and long_ago["total"]["kept"] == 1
+    assert this_week["total"]["closed"] == 0
+
+
+def test_changing_an_archived_loop_brings_it_back(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    add("Li Wei", "check the warranty")
+
+    reopened = run("reopen", str(old_closed), "--reason", "the refund bounced")
+    assert reopened.code == 0, reopened.err
+    assert file_loops(home / "loops.json")[str(old_closed)]["state"] == "open"
+    assert str(old_closed) not in file_loops(home / "loops.archive.json")
+    assert [loop["id"] for loop in run("list", "--json").json()].count(old_closed) == 1
+
+
+def test_forget_erases_the_customer_from_the_archive_too(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    add("Li Wei", "check the warranty")
+    assert b"Maria Rossi" in (home / "loops.archive.json").read_bytes()
+
+    assert run("forget", "Maria Rossi", "--yes").code == 0
+
+    for path in home.iterdir():
+        if path.is_file():
+            assert b"Maria Rossi" not in path.read_bytes(), path.name
+
+
+def test_undo_stops_at_changes_to_loops_that_went_to_the_archive(
+    run: Run, add: Callable[..., int], old_closed: int
+) -> None:
+    fresh = add("Li Wei", "check the warranty")
+
+    assert run("undo").code == 0  # the add of today
+    assert run("show", str(fresh)).code == 3
+    nothing = run("undo")
+    assert nothing.code == 2 and "nothing to undo" in nothing.err
+    assert run("show", str(old_closed), "--json").json()["state"] == "closed"
+
+
+def test_archive_command_moves_on_demand(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    recent = add("Li Wei", "check the warranty")
+    run("done", str(recent))
+    run("close", str(recent), "sent", "--via", "email")
+
+    kept = run("archive", "--json")
+    assert kept.json() == {"archived": 0, "kept": 1, "archive": str(home / "loops.archive.json")}
+    moved = run("archive", "--older-than", "1m", now=TOMORROW)
+    assert moved.code == 0
+    assert moved.out.startswith(f"Archived 1 loop to {home / 'loops.archive.json'}; 0 stay")
+    assert file_loops(home / "loops.archive.json").keys() == {str(old_closed), str(recent)}
+
+
+def test_archive_off_keeps_everything_and_the_command_says_how(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    assert run("config", "set", "archive_after", "off").code == 0
+    add("Li Wei", "check the warranty")
+    assert str(old_closed) in file_loops(home / "loops.json")
+
+    refused = run("archive")
+    assert refused.code == 2
+    assert "archive_after" in refused.err and "--older-than" in refused.err
+    assert run("archive", "--older-than", "soon").code == 2
+
+
+def test_a_crash_between_the_two_writes_leaves_the_loop_in_both_and_shown_once(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loopcloser import atomic, store
+
+    real = atomic.write_atomically
+    store_file = (home / "loops.json").resolve()
+
+    def dies_on_the_store(path: Path, data: bytes) -> None:
+        if path == store_file:
+            raise StoreError("the power went")
+        real(path, data)
+
+    monkeypatch.setattr(store, "write_atomically", dies_on_the_store)
+    assert run("add", "Li Wei", "check the warranty", "--due", "fri").code == 5
+    monkeypatch.setattr(store, "write_atomically", real)
+
+    assert str(old_closed) in file_loops(home / "loops.json")
+    assert str(old_closed) in file_loops(home / "loops.archive.json")
+    assert [loop["id"] for loop in run("list", "--all", "--json").json()] == [old_closed]
+    assert len(run("export", "--all", "--format", "jsonl").out.splitlines()) == 1
+
+    add("Li Wei", "check the warranty")  # the sweep, done again, completes the move
+    assert str(old_closed) not in file_loops(home / "loops.json")
+    assert str(old_closed) in file_loops(home / "loops.archive.json")
+
+
+def test_finished_before_reads_the_last_event_of_a_closed_or_cancelled_loop() -> None:
+    finished = actions.finished_before(NOW - timedelta(days=30))
+    old, recent = "2026-10-01T09:00:00Z", "2026-11-20T09:00:00Z"
+
+    assert finished({"state": "closed", "events": [{"at": old}, {"at": old}]})
+    assert finished({"state": "cancelled", "events": [{"at": old}]})
+    assert not finished({"state": "closed", "events": [{"at": old}, {"at": recent}]})
+    assert not finished({"state": "open", "events": [{"at": old}]})
+    assert not finished({"state": "done", "events": [{"at": old}]})
+    # Out of shape: left in the store, where load() reports it.
+    assert not finished({"state": "closed", "events": []})
+    assert not finished({"state": "closed", "events": [{"at": 5}]})
+    assert not finished({"state": "closed", "events": [{"at": "2026-10-01T11:00:00+02:00"}]})
+
+
+def test_a_malformed_archive_is_a_store_error_and_left_untouched(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    archive = home / "loops.archive.json"
+    archive.write_bytes(b"{not json")
+
+    result = run("add", "Li Wei", "check the warranty", "--due", "fri")
+
+    assert result.code == 5 and "loops.archive.json" in result.err
+    assert archive.read_bytes() == b"{not json"
+    assert str(old_closed) in file_loops(home / "loops.json")
+
+
+def test_a_store_without_archive_reads_as_before(tmp_path: Path) -> None:
+    store = Store(tmp_path / "loops.json")
+    assert store.archived() == {}
+    assert store.archive_cutoff() is None
+    assert store.all_documents() == {}
+
+
+def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path) -> None:
+    from loopcloser.store import Archive, Sweep
+
+    store = Store(tmp_path / "loops.json")
+    texts = ['says "1":{ in a note', "\u05e9\u05dc\u05d5\u05dd \U0001f600" * 30_000, "plain"]
+    with store.transaction() as transaction:
+        ids = transaction.insert_many(
+            [{"uid": f"u{n}", "text": text} for n, text in enumerate(texts)]
+        )
+    store.sweep(Sweep(retire=lambda doc: True, cutoff="2026-11-01T00:00:00Z", mark="x"))
+
+    archive = Archive(archive_path(tmp_path / "loops.json"), tmp_path / "shown")
+    for loop_id, text in zip(ids, texts, strict=True):
+        assert archive.get(loop_id) == {"uid": f"u{loop_id - 1}", "text": text}
+    assert archive.get(99) is None
+    assert archive.cutoff() == "2026-11-01T00:00:00Z"
+
+    # Edited by hand into another shape: read in full, same answers.
+    path = archive_path(tmp_path / "loops.json")
+    path.write_text(json.dumps(json.loads(path.read_bytes()), indent=2), encoding="utf-8")
+    hand_edited = Archive(path, path)
+    assert hand_edited.get(ids[0]) == {"uid": "u0", "text": texts[0]}
+    assert hand_edited.get(99) is None
+
+
+def test_import_finds_archived_loops_by_uid(run: Run, home: Path, old_closed: int) -> None:
+    exported = run("export", "--all", "--format", "csv").out
+    added(run, "Li Wei", "check the warranty")  # sweeps the October loop
+    assert str(old_closed) in file_loops(home / "loops.archive.json")
+
+    again = run("import", "-", "--format", "csv", stdin=exported)
+    assert again.code == 0, again.err
+    assert "0 added" in again.out
+    changed = exported.replace("call back about the refund", "call back about the refunds")
+    updated = run("import", "-", "--format", "csv", stdin=changed)
+    assert updated.code == 0, updated.err
+    assert "1 updated" in updated.out
+    assert file_loops(home / "loops.json")[str(old_closed)]["promise"] == (
+        "call back about the refunds"
+    )
+    assert str(old_closed) not in file_loops(home / "loops.archive.json")
+    assert len(run("export", "--all", "--format", "jsonl").out.splitlines()) == 2
