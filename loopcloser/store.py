@@ -194,6 +194,7 @@ class Archive:
         # The cutoff first, so cutoff() finds it in the first bytes.
         ordered = {META: {str(META_ID): {"cutoff": meta.pop("cutoff", ""), **meta}}, LOOPS: loops}
         write_atomically(self.path, serialise(ordered))
+        remove_leftovers(self.path)  # under the store's lock: any other copy is a crash's
         self._data = None
 
 

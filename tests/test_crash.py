@@ -1,19 +1,22 @@
 """Killing loopcloser at any moment never breaks a promise it recorded.
 
-Each trial runs the installed executable on a store and SIGKILLs it after a random
-delay spanning its whole life, from start-up to the write at its end (the delays are
-calibrated on the measured length of each command, and half of them aim at the last
-part of it, where the write happens). Then the checks an agent or a script would make:
+Each trial runs the installed executable (add, done, close, import, archive, and
+handoff in a team folder) on a store and SIGKILLs it at a random moment of its life, from start-up
+to the write at its end: the delays are calibrated on how long each command lasts
+(followed as the machine's load changes), some aim at its last part, and some strike
+within 3 ms of the temporary file a write starts with. Then the checks an agent or a
+script would make:
 
 - every store file is whole JSON, and an open-loop index that claims to be current
   holds exactly the open loops of the store beside it;
 - the store opens (``list --all --json`` exits 0) and ``list --json``, answered from
   the index, shows exactly the open loops of that full read;
-- every loop whose ``add`` exited 0, or that was ever seen, is there, in one store,
-  once; no uid twice;
-- the killed command's change is there whole or not at all: the loop's events are
-  the old ones or the old ones plus that one event, its state and fields are what
-  replaying those events gives, and no other loop changed;
+- every loop whose ``add`` exited 0, or that was ever seen, is there, in one store
+  (or its archive), once; no uid twice;
+- the killed command's changes are there whole or not at all (an import's rows all
+  or none): a loop's events are the old ones or the old ones plus that one event,
+  its state and fields are what replaying those events gives, and no other loop
+  changed;
 - a handoff left half-done is finished by the next command: no intent is left.
 
 The checks run in-process, for speed; the killed command is always the real executable.
@@ -21,6 +24,7 @@ The checks run in-process, for speed; the killed command is always the real exec
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import random
@@ -38,7 +42,7 @@ from typer.testing import CliRunner
 
 from loopcloser.cli import app
 from loopcloser.model import ACTIVE, from_document, replay, to_document
-from loopcloser.store import read_index
+from loopcloser.store import archive_path, read_index
 from tests.test_broken_env import faulty_env
 from tests.test_e2e import EXECUTABLE
 
@@ -66,12 +70,13 @@ class Trial:
     number: int
     verb: str
     agent: str
-    promise: str
+    effects: dict[str, str]  # promise -> what the command does to it: add, done, close...
     args: list[str]
     delay: float | None  # kill this long after the start (None: let it finish)
     at_write: float | None = None  # or this long after it starts a write (a temporary file)
     code: int | None = None  # None until run; -9 when killed
     target: str | None = None  # the receiver of a handoff
+    now: str | None = None  # the moment it runs at, when not NOW
 
     @property
     def finished(self) -> bool:
@@ -127,6 +132,7 @@ def launch(desk: Desk, trial: Trial) -> float:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("LOOPCLOSER_")},
         **desk.env(trial.agent),
+        **({"LOOPCLOSER_NOW": trial.now} if trial.now else {}),
     }
     started = time.monotonic()
     process = subprocess.Popen(
@@ -182,6 +188,7 @@ def check_files_as_left(desk: Desk) -> None:
         if not path.exists():
             continue
         data = json.loads(path.read_bytes())  # a torn write would fail here
+        loops_in(archive_path(path))  # and here
         indexed = read_index(path)
         if indexed is not None:
             open_loops = {
@@ -192,14 +199,24 @@ def check_files_as_left(desk: Desk) -> None:
             assert indexed == open_loops, f"{agent}'s index is stale\n" + "\n".join(desk.log)
 
 
+def loops_in(path: Path) -> dict[str, Any]:
+    """The loops of a store or archive file by id; none if there is no file."""
+    if not path.exists():
+        return {}
+    loops: dict[str, Any] = json.loads(path.read_bytes())["loops"]
+    return loops
+
+
 def stored_copies(desk: Desk) -> dict[str, list[Where]]:
-    """Every loop on disk, by promise text."""
+    """Every loop on disk, in a store or its archive, by promise text."""
     copies: dict[str, list[Where]] = {}
     for agent in desk.agents:
-        path = desk.store(agent)
-        if not path.exists():
-            continue
-        for key, doc in json.loads(path.read_bytes())["loops"].items():
+        kept, archived = loops_in(desk.store(agent)), loops_in(archive_path(desk.store(agent)))
+        for key in kept.keys() & archived.keys():
+            # The archive is written first: a sweep killed before the store's write
+            # leaves a loop in both, the very same; the store's copy is the one read.
+            assert kept[key] == archived[key], f"{agent} #{key} differs in its archive"
+        for key, doc in {**archived, **kept}.items():
             copies.setdefault(doc["promise"], []).append(Where(agent, int(key), doc))
     return copies
 
@@ -225,7 +242,7 @@ def replays_exactly(where: Where) -> bool:
 
 
 def check_promises(desk: Desk, trial: Trial) -> None:
-    """Every known loop once, the trial's change whole or absent, nothing else changed."""
+    """Every known loop once, the trial's changes all whole or all absent, nothing else."""
     copies = stored_copies(desk)
     context = f"trial {trial}\n" + "\n".join(desk.log)
     uids = [where.doc["uid"] for found in copies.values() for where in found]
@@ -237,30 +254,41 @@ def check_promises(desk: Desk, trial: Trial) -> None:
     assert not twice, f"loops stored twice: {twice}\n{context}"
     for promise, (now,) in copies.items():
         assert replays_exactly(now), f"{promise!r} is half-applied: {now}\n{context}"
-        if promise != trial.promise:
+        if promise not in trial.effects:
             assert now == desk.known[promise], f"{promise!r} changed untouched\n{context}"
-    after = copies.get(trial.promise, [None])[0]
-    before = desk.known.get(trial.promise)
-    changed = after is not None and after != before
-    if changed and trial.verb == "add":
-        assert after is not None
+    changed = {}
+    for promise, effect in trial.effects.items():
+        after, before = copies.get(promise, [None])[0], desk.known.get(promise)
+        changed[promise] = after is not None and after != before
+        if changed[promise]:
+            assert after is not None
+            check_change(effect, before, after, trial, context)
+    if trial.finished:
+        assert all(changed.values()), f"the command exited 0, a change is missing\n{context}"
+        desk.outcomes["finished"] += 1
+        desk.confirmed |= {promise for promise, effect in trial.effects.items() if effect == "add"}
+    else:
+        # One command, one write: a kill leaves all of its changes or none of them.
+        assert len(set(changed.values())) <= 1, f"half a command: {changed}\n{context}"
+        killed = "after its change" if any(changed.values()) else "before its change"
+        desk.outcomes[f"killed {killed}"] += 1
+    desk.known = {promise: found[0] for promise, found in copies.items()}
+
+
+def check_change(
+    effect: str, before: Where | None, after: Where, trial: Trial, context: str
+) -> None:
+    """The loop as ``effect`` leaves it: the old history plus that one event, and its state."""
+    if effect == "add":
         assert [event["kind"] for event in after.doc["events"]] == ["created"], context
         assert (after.agent, after.doc["state"]) == (trial.agent, "open"), context
-    elif changed:
-        assert after is not None and before is not None
-        assert after.doc["events"][:-1] == before.doc["events"], context
-        assert after.doc["events"][-1]["kind"] == EVENT_KIND[trial.verb], context
-        assert after.doc["state"] == (TARGET_STATE[trial.verb] or before.doc["state"]), context
-        receiver = trial.target or before.agent
-        assert (after.agent, after.doc["owner"]) == (receiver, receiver), context
-    if trial.finished:
-        assert changed, f"the command exited 0 but its change is missing\n{context}"
-        desk.outcomes["finished"] += 1
-        if trial.verb == "add":
-            desk.confirmed.add(trial.promise)
-    else:
-        desk.outcomes["killed after its change" if changed else "killed before its change"] += 1
-    desk.known = {promise: found[0] for promise, found in copies.items()}
+        return
+    assert before is not None
+    assert after.doc["events"][:-1] == before.doc["events"], context
+    assert after.doc["events"][-1]["kind"] == EVENT_KIND[effect], context
+    assert after.doc["state"] == (TARGET_STATE[effect] or before.doc["state"]), context
+    receiver = trial.target or before.agent
+    assert (after.agent, after.doc["owner"]) == (receiver, receiver), context
 
 
 # --- the trials --------------------------------------------------------------
@@ -272,24 +300,55 @@ def next_trial(desk: Desk, number: int, verb: str | None = None, agent: str | No
     active = {p: w for p, w in desk.known.items() if w.doc["state"] in ACTIVE_NAMES}
     undone = {p: w for p, w in active.items() if w.doc["state"] != "done"}
     choices = ["add"] * 4 + ["close"] * (2 if active else 0) + ["done"] * (2 if undone else 0)
+    choices += ["import"] * 2 + ["archive"]
     if desk.team is not None and active:
         choices += ["handoff"] * 4
     verb = verb or rng.choice(choices)
-    if verb == "add":
+    if verb == "archive":
+        # Two hours on, every loop closed so far is over an hour old: all go to the archive.
+        agent = agent or rng.choice(desk.agents)
+        args = ["archive", "--older-than", "1h"]
+        return Trial(number, verb, agent, {}, args, None, now="2026-11-25T11:00:00Z")
+    if verb in ("add", "import"):
         agent = agent or desk.agents[number % len(desk.agents)]  # every agent has a store early
         promise = f"promise {number} {rng.getrandbits(32):08x}"
         desk.attempted.add(promise)
+        if verb == "import":
+            return import_trial(desk, number, agent, promise, active)
         args = ["add", f"Customer {number}", promise, "--due", "fri 12:00"]
-        return Trial(number, verb, agent, promise, args, None)
+        return Trial(number, verb, agent, {promise: "add"}, args, None)
     pool = undone if verb == "done" else active
     promise = rng.choice(sorted(pool))
     where = pool[promise]
     if verb == "handoff":
         target = next(agent for agent in desk.agents if agent != where.agent)
         args = ["handoff", str(where.loop_id), "--to", target, "--note", f"over to {target}"]
-        return Trial(number, verb, where.agent, promise, args, None, target=target)
+        return Trial(number, verb, where.agent, {promise: verb}, args, None, target=target)
     args = [verb, str(where.loop_id)] + (["told her", "--via", "phone"] if verb == "close" else [])
-    return Trial(number, verb, where.agent, promise, args, None)
+    return Trial(number, verb, where.agent, {promise: verb}, args, None)
+
+
+def import_trial(
+    desk: Desk, number: int, agent: str, promise: str, active: dict[str, Where]
+) -> Trial:
+    """A CSV of a few new loops and, when there is one, an open loop of ``agent``'s closed."""
+    rows = [["uid", "customer", "promise", "due", "state"]]
+    effects = {}
+    for row in range(desk.rng.randint(2, 6)):
+        new = f"{promise} row {row}"
+        desk.attempted.add(new)
+        rows.append(["", f"Customer {number}.{row}", new, "fri 12:00", ""])
+        effects[new] = "add"
+    theirs = sorted(p for p, where in active.items() if where.agent == agent)
+    if theirs:
+        closing = desk.rng.choice(theirs)
+        doc = active[closing].doc
+        rows.append([doc["uid"], doc["customer"], doc["promise"], doc["due"], "closed"])
+        effects[closing] = "close"
+    sheet = desk.root / f"import-{number}.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(rows)
+    return Trial(number, "import", agent, effects, ["import", str(sheet)], None)
 
 
 def calibrate(desk: Desk, plan: list[str]) -> None:
@@ -343,7 +402,8 @@ def kill_at_random(desk: Desk, trials: int, plan: list[str]) -> Counter[str]:
         # A write that ends removes the temporary copies that killed writes left.
         run_trial(desk, next_trial(desk, number, "add", agent))
         assert list(desk.store(agent).parent.glob(f".{agent}.json.*.tmp")) == []
-    print(f"\n{desk.root.name}: {trials} kills, {dict(desk.outcomes)}")
+    archived = sum(len(loops_in(archive_path(desk.store(agent)))) for agent in desk.agents)
+    print(f"\n{desk.root.name}: {trials} kills, {dict(desk.outcomes)}, {archived} archived")
     return desk.outcomes
 
 
@@ -366,11 +426,11 @@ def team_desk(tmp_path: Path, clean_env: None) -> Iterator[Desk]:
     yield made
 
 
-ONE_STORE_PLAN = ["add", "add", "add", "done", "close"]
-TEAM_PLAN = ["add", "add", "add", "handoff", "done", "close"]
+ONE_STORE_PLAN = ["add", "add", "add", "done", "close", "import", "archive"]
+TEAM_PLAN = ["add", "add", "add", "handoff", "done", "close", "import", "archive"]
 
 
-def test_killing_add_done_and_close_at_any_moment_keeps_every_promise(desk: Desk) -> None:
+def test_killing_add_done_close_and_import_at_any_moment_keeps_every_promise(desk: Desk) -> None:
     outcomes = kill_at_random(desk, SHORT_TRIALS, ONE_STORE_PLAN)
     assert outcomes["finished"] >= len(ONE_STORE_PLAN)
 
@@ -381,7 +441,7 @@ def test_killing_a_handoff_at_any_moment_leaves_the_loop_in_one_store(team_desk:
 
 
 @pytest.mark.slow
-def test_many_kills_of_add_done_and_close_keep_every_promise(desk: Desk) -> None:
+def test_many_kills_of_add_done_close_and_import_keep_every_promise(desk: Desk) -> None:
     outcomes = kill_at_random(desk, FULL_TRIALS, ONE_STORE_PLAN)
     assert outcomes["killed before its change"] > 0, outcomes
 
@@ -440,6 +500,32 @@ def test_a_handoff_cut_short_leaves_no_copy_of_a_forgotten_customer(
     assert [path for path in folder.iterdir() if b"Maria Rossi" in path.read_bytes()]
 
     assert loopcloser("anna", "forget", "Maria Rossi", "--yes") == 0
+
+    kept = [path.name for path in tmp_path.rglob("*") if path.is_file()
+            and b"Maria Rossi" in path.read_bytes()]  # fmt: skip
+    assert kept == []
+
+
+def test_an_archive_cut_short_leaves_no_copy_of_a_forgotten_customer(
+    tmp_path: Path, clean_env: None
+) -> None:
+    desk = Desk(tmp_path, ["anna"], None, random.Random(0))
+
+    def loopcloser(*args: str, now: str = NOW, fault: str | None = None) -> int:
+        env = {**os.environ, **desk.env("anna"), "LOOPCLOSER_NOW": now}
+        run_env = faulty_env(tmp_path, env, fault) if fault else env
+        return subprocess.run(
+            [str(EXECUTABLE), *args], env=run_env, capture_output=True, check=False
+        ).returncode
+
+    long_ago = "2026-09-01T09:00:00Z"
+    assert loopcloser("add", "Maria Rossi", "call back", "--due", "tomorrow", now=long_ago) == 0
+    assert loopcloser("close", "1", "told her", now=long_ago) == 0
+    # The archive is written first: killed before its rename, it leaves a whole copy.
+    assert loopcloser("archive", fault="die-before-rename") == 9
+    assert [path for path in tmp_path.glob(".*.tmp") if b"Maria Rossi" in path.read_bytes()]
+
+    assert loopcloser("forget", "Maria Rossi", "--yes") == 0
 
     kept = [path.name for path in tmp_path.rglob("*") if path.is_file()
             and b"Maria Rossi" in path.read_bytes()]  # fmt: skip
