@@ -379,3 +379,91 @@ def test_any_pinned_now_is_used_or_bad_input(now: str) -> None:
     with desk() as run:
         result = run("list", LOOPCLOSER_NOW=now)
         assert result.code == 0 or refused(result, "LOOPCLOSER_NOW"), result.err
+
+
+# --- import -------------------------------------------------------------------
+
+FILE_TEXT = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(str.encode),
+    st.lists(st.lists(SHORTER_TEXT, max_size=6), max_size=5).map(
+        lambda rows: "\n".join(",".join(row) for row in [["customer", "promise", "due"], *rows])
+    ).map(lambda text: text.encode("utf-8", "surrogatepass")),  # lone surrogates: bad UTF-8
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["customer", "promise", "due", "state", "uid", "id", "events",
+                             "tags", "owner", "remind", "update_every", "waiting_on"]),
+            st.one_of(SHORTER_TEXT, st.integers(), st.none(), st.lists(SHORTER_TEXT, max_size=2)),
+        ),
+        max_size=4,
+    ).map(lambda loops: json.dumps(loops).encode()),
+)  # fmt: skip
+
+
+def imports_or_refuses(content: bytes, kind: str | None) -> None:
+    """Exit 0, or 2 with each problem on a line of its own; the store still opens."""
+    with desk() as run:
+        result = CliRunner().invoke(
+            app, ["import", "-", *(["--format", kind] if kind else [])], input=content,
+            env={"LOOPCLOSER_STORE": str(run.home / "loops.json"),
+                 "LOOPCLOSER_CONFIG": str(run.home / "config.toml"), "LOOPCLOSER_NOW": NOW},
+        )  # fmt: skip
+        assert result.exit_code in (0, 2), result.stderr
+        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+        if result.exit_code == 2:
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            assert lines and all(line.startswith("loopcloser: ") for line in lines), lines
+        assert run("list", "--all", "--json").code == 0
+
+
+@NORMAL
+@given(FILE_TEXT, st.sampled_from([None, "json", "jsonl", "csv"]))
+@example(b"\xef\xbb\xbfcustomer,promise,due\nMaria,call back,tomorrow\n", "csv")
+@example(b'[{"customer": "M", "promise": "p", "due": "2026-11-27T11:00:00Z", "events": 7}]', None)
+@example(b'{"customer": "M"}\n{"promise": 1e400}\n', "jsonl")
+@example(b"sep=;\ncustomer;promise;due\n\x00;\x00;\x00\n", None)
+def test_any_file_imports_or_is_refused_in_lines_never_a_crash(
+    content: bytes, kind: str | None
+) -> None:
+    imports_or_refuses(content, kind)
+
+
+def restored(customer: str, promise: str) -> None:
+    """A backup (export --all) imported into an empty store gives back the same loops."""
+    with desk() as run:
+        if run("add", "--due", "tomorrow", "--", customer, promise).code != 0:
+            return  # refused: see the round-trip tests
+        run("note", "1", "--", f"about {promise}")
+        run("close", "1", "--", customer)
+        run("add", "--due", "fri 12:00", "--", promise, customer)
+        backup = run.home / "backup.json"
+        assert run("export", "--all", "-o", str(backup)).code == 0
+        other = run.home / "restored.json"
+        result = run("import", str(backup), "--store", str(other))
+        assert result.code == 0, result.err
+        again = run.home / "again.json"
+        assert run("export", "--all", "-o", str(again), "--store", str(other)).code == 0
+        assert json.loads(again.read_bytes()) == json.loads(backup.read_bytes())
+
+
+@NORMAL
+@given(SHORTER_TEXT, SHORTER_TEXT)
+@example("$(rm -rf ~) \x1b[2J", "\u202eevil\r\nline")
+def test_a_backup_restored_into_an_empty_store_is_the_same_store(
+    customer: str, promise: str
+) -> None:
+    restored(customer, promise)
+
+
+@pytest.mark.slow
+@MANY
+@given(FILE_TEXT, st.sampled_from([None, "json", "jsonl", "csv"]))
+def test_many_files_import_or_are_refused(content: bytes, kind: str | None) -> None:
+    imports_or_refuses(content, kind)
+
+
+@pytest.mark.slow
+@MANY
+@given(SHORTER_TEXT, SHORTER_TEXT)
+def test_many_backups_restore_to_the_same_store(customer: str, promise: str) -> None:
+    restored(customer, promise)
