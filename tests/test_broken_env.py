@@ -351,3 +351,42 @@ def test_a_malformed_lock_timeout_is_bad_input_and_nothing_is_written(
     result = run(*WRITERS[4], env={"LOOPCLOSER_LOCK_TIMEOUT": timeout})
     one_line_error(result, 2, "LOOPCLOSER_LOCK_TIMEOUT")
     assert files_in(desk) == before
+
+
+# --- import and output files -------------------------------------------------
+
+IMPORT = "customer,promise,due\nLi Wei,confirm the warranty,2026-11-30 12:00\n"
+
+
+@pytest.mark.parametrize("fault", ["disk full", "no new files"])
+def test_an_import_on_a_broken_disk_is_refused_whole_and_keeps_the_store(
+    run: Run, desk: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    before = files_in(desk)
+    if fault == "disk full":
+        monkeypatch.setattr(os, "fsync", disk_full)
+    else:
+        monkeypatch.setattr(tempfile, "mkstemp", refuse_to_create)
+    result = run("import", "-", "--format", "csv", stdin=IMPORT)
+    one_line_error(result, 5, "cannot write")
+    assert files_in(desk) == before
+    assert locks_name_nobody(desk)
+
+
+def test_an_import_into_a_store_that_is_a_folder_writes_nothing(run: Run, home: Path) -> None:
+    (home / "loops.json").mkdir()
+    before = files_in(home)
+    one_line_error(run("import", "-", "--format", "csv", stdin=IMPORT), 5, "cannot be read")
+    assert files_in(home) == before
+
+
+def test_an_output_file_that_cannot_be_written_is_exit_5_and_the_old_one_stays(
+    run: Run, desk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sheet = desk / "loops.csv"
+    sheet.write_text("yesterday's export\n", encoding="utf-8")
+    monkeypatch.setattr(os, "fsync", disk_full)
+    for args in (("export", "--format", "csv"), ("digest", "--markdown")):
+        one_line_error(run(*args, "-o", str(sheet)), 5, f"cannot write {sheet}")
+    assert sheet.read_text(encoding="utf-8") == "yesterday's export\n"
+    assert [path.name for path in desk.glob(".loops.csv.*")] == []

@@ -125,6 +125,9 @@ def stampede(env: dict[str, str], tmp_path: Path, each: int, executable: bool) -
         )
         assert kinds == ["before", "due"], f"#{loop['id']}: {kinds}"
     assert all(pair[1].split(":")[0] in ("before", "due") for pair in delivered)
+    runs = [summary["runs"] for summary in reminded]
+    print(f"\n{4 * each} loops; {listed['runs']} lists and {runs} remind runs meanwhile,"
+          f" {len(delivered)} reminders delivered by them")  # fmt: skip
 
 
 def test_four_adders_a_lister_and_remind_runs_at_once_lose_and_double_nothing(
