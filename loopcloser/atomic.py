@@ -18,12 +18,12 @@ def ensure_private_dir(directory: Path) -> None:
     Parents too (mkdir -p would make them 0777 less the umask): under a lax umask a
     parent that others may write lets them swap the folder that holds the store.
     """
-    missing = []
-    for folder in (directory, *directory.parents):
-        if folder.is_dir():
-            break
-        missing.append(folder)
     try:
+        missing = []
+        for folder in (directory, *directory.parents):
+            if folder.is_dir():  # raises for a name too long, say
+                break
+            missing.append(folder)
         for folder in reversed(missing):
             folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as error:

@@ -390,3 +390,22 @@ def test_an_output_file_that_cannot_be_written_is_exit_5_and_the_old_one_stays(
         one_line_error(run(*args, "-o", str(sheet)), 5, f"cannot write {sheet}")
     assert sheet.read_text(encoding="utf-8") == "yesterday's export\n"
     assert [path.name for path in desk.glob(".loops.csv.*")] == []
+
+
+# --- names the file system refuses -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("add", "Maria", "call back", "--due", "tomorrow", "--store", "LONG/loops.json"),
+     ("list", "--store", "LONG/loops.json"), ("export", "-o", "LONG/loops.csv"),
+     ("digest", "-o", "LONG/digest.txt")],
+    ids=["add", "list", "export", "digest"],
+)  # fmt: skip
+def test_a_path_too_long_for_the_file_system_is_a_store_error(
+    run: Run, desk: Path, args: tuple[str, ...]
+) -> None:
+    long = str(desk / ("z" * 300))
+    before = files_in(desk)
+    one_line_error(run(*(arg.replace("LONG", long) for arg in args)), 5, "File name too long")
+    assert files_in(desk) == before
