@@ -219,6 +219,23 @@ def test_any_interval_is_positive_or_bad_input(text: str) -> None:
     assert parse_duration(text) == every
 
 
+@NORMAL
+@given(st.one_of(SHORTER_TEXT, GRAMMARISH))
+@example("36h")
+@example("99999999w")
+@example("9999999999999w")
+def test_any_cadence_given_to_add_is_kept_or_bad_input(every: str) -> None:
+    with desk() as run:
+        added = run("add", "Maria", "call back", "--due", "tomorrow", "--every", every, "--json")
+        try:
+            expected = parse_duration(every)
+        except BadInput:
+            assert refused(added), added
+            return
+        assert added.code == 0, added.err
+        assert added.json()["update_every"] == expected // timedelta(seconds=1)
+
+
 # --- ids ----------------------------------------------------------------------
 
 

@@ -99,6 +99,9 @@ def test_every_file_is_private_in_private_folders_whatever_the_umask(
         ok(loopcloser(world, *args, umask=umask))
     later = {**world, "LOOPCLOSER_NOW": "2026-11-25T10:30:00Z"}
     ok(loopcloser(later, "remind", umask=umask))
+    ok(loopcloser(later, "close", "2", "told them", umask=umask))
+    evening = {**world, "LOOPCLOSER_NOW": "2026-11-25T18:00:00Z"}
+    ok(loopcloser(evening, "archive", "--older-than", "1h", umask=umask))
     team = home / "team"
     team.mkdir(mode=0o700)
     in_team = {**world, "LOOPCLOSER_TEAM": str(team)}
@@ -110,8 +113,10 @@ def test_every_file_is_private_in_private_folders_whatever_the_umask(
             for path in home.rglob("*")}  # fmt: skip
     files = {name: mode for name, mode in made.items() if not (home / name).is_dir()}
     folders = {name: mode for name, mode in made.items() if (home / name).is_dir()}
-    assert {".local/share/loopcloser/loops.json", ".local/share/loopcloser/loops.json.lock",
-            ".local/share/loopcloser/.loops.json.open", ".config/loopcloser/config.toml",
+    data = ".local/share/loopcloser/"
+    assert {f"{data}loops.json", f"{data}loops.json.lock", f"{data}.loops.json.open",
+            f"{data}loops.json.remind.lock", f"{data}loops.archive.json",
+            ".config/loopcloser/config.toml", "loops.csv", "digest.md",
             "team/anna.json", "team/luca.json", "team/.handoffs.lock"} <= set(files)  # fmt: skip
     assert {name: mode for name, mode in files.items() if mode != 0o600} == {}
     assert {name: mode for name, mode in folders.items() if mode != 0o700} == {}
@@ -251,6 +256,10 @@ def test_secrets_from_the_environment_never_show_anywhere(
     for args in AROUND:
         result = CliRunner().invoke(app, list(args), env=env)
         assert result.exit_code == 0, f"{args}: {result.stderr}"
+        said += [result.stdout, result.stderr]
+    for name, value in (("smtp_password", PASSWORD), ("webhook_url", hook_url(hook_server))):
+        result = loopcloser(env, "secret", "set", name, stdin=value + "\n")  # no keyring here
+        assert result.returncode == 2 and "in the environment instead" in result.stderr
         said += [result.stdout, result.stderr]
     closed = {**env, "LOOPCLOSER_WEBHOOK_URL": hook_url(free_port())}  # nobody listens there
     result = loopcloser(closed, "digest", "--send", "webhook")
