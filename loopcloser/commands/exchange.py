@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loopcloser.commands.base import StoreOption, app
+from loopcloser.commands.base import StoreOption, app, completes
 from loopcloser.errors import BadInput
 from loopcloser.program import now_moment, open_store, settings, write_output
 
@@ -32,7 +32,14 @@ CSV_COLUMNS = (
 @app.command()
 def export(
     format: Annotated[
-        str, typer.Option("--format", "-f", help="json, jsonl, csv or ics.", metavar="FORMAT")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, jsonl, csv or ics.",
+            metavar="FORMAT",
+            autocompletion=completes("export_formats"),
+        ),
     ] = "json",
     ics: Annotated[bool, typer.Option("--ics", help="Same as --format ics.")] = False,
     show_all: Annotated[
