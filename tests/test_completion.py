@@ -107,11 +107,18 @@ def offered(env: dict[str, str], shell: str, line: str) -> list[tuple[str, str]]
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     if shell == "bash":
         # bash shows no description and inserts the candidate as it is: read it as bash would.
-        lines = [value for value in result.stdout.splitlines() if value]
-        return [(" ".join(shlex.split(value)), "") for value in lines]
+        return [(bash_word(line), "") for line in result.stdout.splitlines() if line]
     if shell == "fish":
-        return [tuple((line + "\t").split("\t")[:2]) for line in result.stdout.splitlines()]  # type: ignore[misc]
+        pairs = [line.partition("\t") for line in result.stdout.splitlines()]
+        return [(value, description) for value, _, description in pairs]
     return zsh_items(result.stdout)
+
+
+def bash_word(typed: str) -> str:
+    """What bash passes on for ``typed``, which must stay one word."""
+    words = shlex.split(typed)
+    assert len(words) == 1, f"bash reads {typed!r} as {words}"
+    return words[0]
 
 
 def zsh_items(answer: str) -> list[tuple[str, str]]:
@@ -238,18 +245,27 @@ def test_in_a_team_handoff_offers_the_colleagues_and_customer_every_store(
 ) -> None:
     team = tmp_path / "team"
     team.mkdir()
-    env = {**clean_environment(tmp_path), "LOOPCLOSER_TEAM": str(team)}
-    for agent, customer in [("anna", "Maria Rossi"), ("luca", "Hotel Miramare"), ("marco", "")]:
-        config = tmp_path / f"{agent}.toml"
-        config.write_text(f'agent = "{agent}"\n', encoding="utf-8")
-        env[f"config_{agent}"] = str(config)
-        if customer:
-            run({**env, "LOOPCLOSER_CONFIG": str(config)}, "add", customer, "call", "--due", "fri")
-    (team / "marco.json").write_bytes((team / "luca.json").read_bytes())
-    anna = {**env, "LOOPCLOSER_CONFIG": env["config_anna"]}
+
+    def agent(name: str) -> dict[str, str]:
+        config = tmp_path / f"{name}.toml"
+        config.write_text(f'agent = "{name}"\n', encoding="utf-8")
+        return {
+            **clean_environment(tmp_path),
+            "LOOPCLOSER_TEAM": str(team),
+            "LOOPCLOSER_CONFIG": str(config),
+            "LOOPCLOSER_NOW": "2026-11-25T09:00:00Z",
+        }
+
+    run(agent("anna"), "add", "Maria Rossi", "call back", "--due", "fri")
+    run(agent("luca"), "add", "Hotel Miramare", "confirm the rooms", "--due", "fri")
+    run(agent("marco"), "add", "Hotel Miramare", "send the invoice", "--due", "fri")
+    anna = agent("anna")
     assert values(anna, "fish", "loopcloser handoff 1 --to ") == ["luca", "marco"]
     assert values(anna, "fish", "loopcloser digest --agent ") == ["anna", "luca", "marco"]
-    assert values(anna, "bash", "loopcloser customer ") == ["Hotel Miramare", "Maria Rossi"]
+    assert offered(anna, "zsh", "loopcloser customer ") == [
+        ("Hotel Miramare", "2 open loops"),
+        ("Maria Rossi", "1 open loop"),
+    ]
     assert values(anna, "bash", "loopcloser list --customer ") == ["Maria Rossi"]
 
 
