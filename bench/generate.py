@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import os
 import random
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -332,6 +333,11 @@ def cached(cache: Path, count: int, seed: int = 7, owner: str = "anna") -> tuple
     import json
 
     folder = cache / fingerprint()
+    if not folder.exists():
+        # Stores from an older generator would never be read again: make room.
+        for old in cache.glob("?" * len(folder.name)):
+            if old.is_dir() and all(char in "0123456789abcdef" for char in old.name):
+                shutil.rmtree(old)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{owner}-{count}-{seed}.json"
     about = path.with_suffix(".summary.json")
