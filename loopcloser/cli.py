@@ -14,9 +14,17 @@ from loopcloser.commands.base import app
 
 __all__ = ["app", "main"]
 
+# Set by the scripts that --install-completion writes, when the shell asks for candidates.
+COMPLETE_VAR = "_LOOPCLOSER_COMPLETE"
+
 
 def main() -> None:
     """Entry point of the ``loopcloser`` executable."""
+    if COMPLETE_VAR in os.environ:
+        # A shell asking what to offer on TAB: every command stays registered.
+        from loopcloser.completion import answer
+
+        answer(app)
     build_only_the_command_asked_for(sys.argv[1:])
     app()
 
@@ -26,9 +34,9 @@ def build_only_the_command_asked_for(argv: Sequence[str]) -> None:
 
     typer inspects the signature of every registered command at each start
     (about 0.25 ms a command), a cost an agent would pay on every command
-    typed. Help, a misspelt command and shell completion still see them all.
+    typed. Help and a misspelt command still see them all.
     """
-    if not argv or argv[0].startswith("-") or "_LOOPCLOSER_COMPLETE" in os.environ:
+    if not argv or argv[0].startswith("-"):
         return
     name = argv[0]
     commands = [

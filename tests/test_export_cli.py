@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.conftest import Run
 
@@ -33,3 +34,42 @@ def test_csv_has_a_header_a_spreadsheet_user_can_edit(run: Run, add: Add) -> Non
     assert rows[0]["customer"] == 'Maria, "Rossi"' and rows[0]["promise"] == "call back\nabout it"
     expected = ("vip;billing", "CRM-1", "2026-11-27T11:00:00Z")
     assert (rows[0]["tags"], rows[0]["ref"], rows[0]["due"]) == expected
+
+
+def test_output_into_a_pipe_writes_into_it_and_never_replaces_it(
+    run: Run, add: Callable[..., int], home: Path
+) -> None:
+    import os
+    import stat
+    import threading
+
+    add("Maria Rossi", "call back")
+    fifo = home / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+
+    result = run("export", "--format", "csv", "-o", str(fifo))
+
+    reader.join(timeout=10)
+    assert result.code == 0, result.err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and b"Maria Rossi" in received[0]
+
+
+def test_output_through_a_symlink_writes_the_file_it_names(
+    run: Run, add: Callable[..., int], home: Path
+) -> None:
+    add("Maria Rossi", "call back")
+    real = home / "exports" / "loops.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = home / "latest.csv"
+    link.symlink_to(real)
+
+    assert run("export", "--format", "csv", "-o", str(link)).code == 0
+
+    assert link.is_symlink() and "Maria Rossi" in real.read_text()
+    folder = run("export", "--format", "csv", "-o", str(home))
+    assert folder.code == 2 and "is a folder" in folder.err

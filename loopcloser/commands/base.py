@@ -73,6 +73,21 @@ def config_root(context: typer.Context) -> None:
 
 # --- shared options and plumbing ---------------------------------------------
 
+
+def completes(name: str) -> Callable[[typer.Context, str], list[Any]]:
+    """What the shell offers for a value: ``loopcloser.completion.<name>``, imported lazily.
+
+    Only a shell asking for candidates loads that module; a failing completion offers nothing.
+    """
+
+    def complete(context: typer.Context, incomplete: str) -> list[Any]:
+        from loopcloser import completion
+
+        return completion.quietly(getattr(completion, name), context, incomplete)
+
+    return complete
+
+
 StoreOption = Annotated[
     Path | None,
     typer.Option(
@@ -86,12 +101,20 @@ StoreOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 IdArgument = Annotated[
-    str, typer.Argument(help="The loop's id, e.g. 42 or #42.", show_default=False, metavar="ID")
+    str,
+    typer.Argument(
+        help="The loop's id, e.g. 42 or #42.",
+        show_default=False,
+        metavar="ID",
+        autocompletion=completes("loop_ids"),
+    ),
 ]
 ViaOption = Annotated[
     str | None,
     typer.Option(
-        "--via", help="Channel: phone, email, chat, social, in-person, video, sms, letter."
+        "--via",
+        help="Channel: phone, email, chat, social, in-person, video, sms, letter.",
+        autocompletion=completes("channels"),
     ),
 ]
 

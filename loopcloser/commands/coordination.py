@@ -12,6 +12,7 @@ from loopcloser.commands.base import (
     StoreOption,
     ViaOption,
     app,
+    completes,
     emit_loop,
     record,
 )
@@ -147,7 +148,14 @@ def reschedule(
 @app.command()
 def handoff(
     id: IdArgument,
-    to: Annotated[str, typer.Option("--to", help="The colleague who takes the loop over.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The colleague who takes the loop over.",
+            autocompletion=completes("agents"),
+        ),
+    ],
     note: Annotated[
         str, typer.Option("--note", help="The context they need, so the customer never repeats it.")
     ],
@@ -212,7 +220,12 @@ def team_member(store: Path, folder: Path) -> str:
 @app.command()
 def customer(
     name: Annotated[
-        str, typer.Argument(help="Part of the customer's name, email or phone.", metavar="NAME")
+        str,
+        typer.Argument(
+            help="Part of the customer's name, email or phone.",
+            metavar="NAME",
+            autocompletion=completes("customers"),
+        ),
     ],
     store: StoreOption = None,
     as_json: JsonOption = False,

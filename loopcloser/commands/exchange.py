@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loopcloser.commands.base import JsonOption, StoreOption, app
+from loopcloser.commands.base import JsonOption, StoreOption, app, completes
 from loopcloser.errors import BadInput
 from loopcloser.program import now_moment, open_store, out, settings, write_output
 
@@ -25,7 +25,14 @@ FORMATS = ("json", "jsonl", "csv", "ics")
 @app.command()
 def export(
     format: Annotated[
-        str, typer.Option("--format", "-f", help="json, jsonl, csv or ics.", metavar="FORMAT")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, jsonl, csv or ics.",
+            metavar="FORMAT",
+            autocompletion=completes("export_formats"),
+        ),
     ] = "json",
     ics: Annotated[bool, typer.Option("--ics", help="Same as --format ics.")] = False,
     show_all: Annotated[

@@ -9,6 +9,7 @@ from loopcloser.commands.base import (
     JsonOption,
     StoreOption,
     app,
+    completes,
 )
 from loopcloser.errors import BadInput, StoreError
 from loopcloser.program import (
@@ -76,7 +77,12 @@ def change_json(change: Any) -> dict[str, Any]:
 @app.command()
 def forget(
     customer: Annotated[
-        str, typer.Argument(help="The customer's exact name or contact.", metavar="CUSTOMER")
+        str,
+        typer.Argument(
+            help="The customer's exact name or contact.",
+            metavar="CUSTOMER",
+            autocompletion=completes("customers"),
+        ),
     ],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
     store: StoreOption = None,

@@ -11,6 +11,7 @@ from loopcloser.commands.base import (
     StoreOption,
     ViaOption,
     app,
+    completes,
     emit_loop,
     print_rows,
     record,
@@ -50,7 +51,12 @@ def add(
     ],
     via: ViaOption = None,
     contact: Annotated[str | None, typer.Option(help="How to reach the customer.")] = None,
-    prefers: Annotated[str | None, typer.Option(help="The channel the customer prefers.")] = None,
+    prefers: Annotated[
+        str | None,
+        typer.Option(
+            help="The channel the customer prefers.", autocompletion=completes("channels")
+        ),
+    ] = None,
     every: Annotated[
         str | None,
         typer.Option("--every", help="Update the customer at least this often: 2d, 36h, 1w."),
@@ -120,7 +126,11 @@ def list_loops(
         list[State] | None, typer.Option("--state", "-s", help="Only these states (repeatable).")
     ] = None,
     customer: Annotated[
-        str | None, typer.Option(help="Customer name or contact contains this (any case).")
+        str | None,
+        typer.Option(
+            help="Customer name or contact contains this (any case).",
+            autocompletion=completes("customers"),
+        ),
     ] = None,
     tag: Annotated[
         str | None, typer.Option("--tag", "-t", help="Only loops with this tag.")
@@ -210,7 +220,12 @@ def edit(
     promise: Annotated[str | None, typer.Option(help="New wording of the promise.")] = None,
     customer: Annotated[str | None, typer.Option(help="New customer name.")] = None,
     contact: Annotated[str | None, typer.Option(help="New contact details.")] = None,
-    prefers: Annotated[str | None, typer.Option(help="The customer's preferred channel.")] = None,
+    prefers: Annotated[
+        str | None,
+        typer.Option(
+            help="The customer's preferred channel.", autocompletion=completes("channels")
+        ),
+    ] = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")
     ] = None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loopcloser.commands.base import IdArgument, JsonOption, StoreOption, app, record
+from loopcloser.commands.base import IdArgument, JsonOption, StoreOption, app, completes, record
 from loopcloser.errors import BadInput
 from loopcloser.model import Kind, Loop
 from loopcloser.program import now_moment, open_store, out, parse_due, settings, warn
@@ -88,6 +88,7 @@ def remind(
             "--install",
             help="Print a cron line or systemd timer to run remind: cron or systemd.",
             metavar="cron|systemd",
+            autocompletion=completes("schedulers"),
         ),
     ] = None,
     every: Annotated[

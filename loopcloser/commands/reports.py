@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from loopcloser.commands.base import JsonOption, StoreOption, app
+from loopcloser.commands.base import JsonOption, StoreOption, app, completes
 from loopcloser.errors import BadInput
 from loopcloser.program import (
     is_terminal,
@@ -22,7 +22,10 @@ from loopcloser.program import (
 SendOption = Annotated[
     str | None,
     typer.Option(
-        "--send", help="Also send it: email (SMTP settings) or webhook.", metavar="email|webhook"
+        "--send",
+        help="Also send it: email (SMTP settings) or webhook.",
+        metavar="email|webhook",
+        autocompletion=completes("senders"),
     ),
 ]
 
@@ -30,7 +33,10 @@ SendOption = Annotated[
 @app.command()
 def digest(
     agent: Annotated[
-        str | None, typer.Option("--agent", help="Whose digest (default: yours).")
+        str | None,
+        typer.Option(
+            "--agent", help="Whose digest (default: yours).", autocompletion=completes("agents")
+        ),
     ] = None,
     day: Annotated[
         str | None, typer.Option("--date", help="The morning of this day (default: now).")

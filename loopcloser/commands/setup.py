@@ -10,6 +10,7 @@ from loopcloser.commands.base import (
     JsonOption,
     StoreOption,
     app,
+    completes,
     config_app,
     help_when_bare,
     print_rows,
@@ -61,7 +62,12 @@ def demo(
 
 @config_app.command("get")
 def config_get(
-    key: Annotated[str, typer.Argument(help="Setting name.", metavar="KEY")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="Setting name.", metavar="KEY", autocompletion=completes("setting_names")
+        ),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Print one setting.
@@ -76,7 +82,12 @@ def config_get(
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="Setting name.", metavar="KEY")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="Setting name.", metavar="KEY", autocompletion=completes("setting_names")
+        ),
+    ],
     value: Annotated[str, typer.Argument(help="New value.", metavar="VALUE")],
     as_json: JsonOption = False,
 ) -> None:
@@ -127,7 +138,14 @@ def secret_root(context: typer.Context) -> None:
 
 @secret_app.command("set")
 def secret_set(
-    name: Annotated[str, typer.Argument(help="smtp_password or webhook_url.", metavar="NAME")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="smtp_password or webhook_url.",
+            metavar="NAME",
+            autocompletion=completes("secret_names"),
+        ),
+    ],
 ) -> None:
     """Store a secret in the OS keyring, asked for without echo (or read from stdin).
 
