@@ -176,7 +176,7 @@ def test_a_held_lock_is_exit_5_naming_the_holder_and_changes_nothing(
         waited = time.monotonic() - started
         listed = loopcloser(env, "list", "--json", LOOPCLOSER_LOCK_TIMEOUT="1")
     assert result.returncode == 5, result.stderr
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = result.stderr.strip().split("\n")
     assert f"is locked by pid {os.getpid()} since " in line
     assert "try again, or check that process" in line
     # Generous: it proves the 1 s from the environment was used, not the 10 s default.

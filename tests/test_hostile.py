@@ -141,10 +141,13 @@ def desk() -> Iterator[Any]:
 
 
 def refused(result: Outcome, *words: str) -> bool:
-    """True if the command refused with exit 2 and one line (JSON under --json) saying ``words``."""
+    """True if the command refused with exit 2 and one line (JSON under --json) saying ``words``.
+
+    A line ends at "\\n", as a shell's read sees it (not at U+2028, as splitlines would).
+    """
     if result.code != 2:
         return False
-    (line,) = result.err.strip().splitlines()
+    (line,) = result.err.strip().split("\n")
     said = json.loads(line)["message"] if line.startswith("{") else line
     assert line.startswith(("{", "loopcloser: ")), line
     return all(word in said for word in words)
@@ -263,7 +266,7 @@ def test_show_with_any_id_is_not_found_or_bad_input(text: str) -> None:
     with desk() as run:
         result = run("show", "--", text)
         assert result.code in (2, 3), result.err
-        assert len(result.err.strip().splitlines()) == 1
+        assert len(result.err.strip().split("\n")) == 1
 
 
 # --- settings -----------------------------------------------------------------
@@ -392,6 +395,7 @@ def test_any_note_tag_contact_and_ref_round_trip_exactly_or_are_refused(text: st
 @given(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=60))
 @example("2026-11-25T09:00:00Z; rm -rf ~")
 @example("2026-11-25T09:00:00+99:00")
+@example("\u2028")
 def test_any_pinned_now_is_used_or_bad_input(now: str) -> None:
     with desk() as run:
         result = run("list", LOOPCLOSER_NOW=now)
@@ -426,9 +430,9 @@ def imports_or_refuses(content: bytes, kind: str | None) -> None:
                  "LOOPCLOSER_CONFIG": str(run.home / "config.toml"), "LOOPCLOSER_NOW": NOW},
         )  # fmt: skip
         assert result.exit_code in (0, 2), result.stderr
-        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+        assert "Traceback" not in result.stderr and "this is a bug" not in result.stderr
         if result.exit_code == 2:
-            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            lines = [line for line in result.stderr.split("\n") if line.strip()]
             assert lines and all(line.startswith("loopcloser: ") for line in lines), lines
         assert run("list", "--all", "--json").code == 0
 
@@ -439,6 +443,7 @@ def imports_or_refuses(content: bytes, kind: str | None) -> None:
 @example(b'[{"customer": "M", "promise": "p", "due": "2026-11-27T11:00:00Z", "events": 7}]', None)
 @example(b'{"customer": "M"}\n{"promise": 1e400}\n', "jsonl")
 @example(b"sep=;\ncustomer;promise;due\n\x00;\x00;\x00\n", None)
+@example(b'"', None)
 def test_any_file_imports_or_is_refused_in_lines_never_a_crash(
     content: bytes, kind: str | None
 ) -> None:

@@ -250,7 +250,7 @@ def test_secrets_from_the_environment_never_show_anywhere(
         debug = "1" if number % 2 else ""  # a traceback, if any, would show it
         result = loopcloser({**env, "LOOPCLOSER_DEBUG": debug}, *args, *extra)
         assert result.returncode == 6, result.stderr  # the delivery failed, in one line
-        errors = [line for line in result.stderr.splitlines() if "Wrote" not in line]
+        errors = [line for line in result.stderr.strip().split("\n") if "Wrote" not in line]
         assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
         said += [result.stdout, result.stderr]
     for args in AROUND:
