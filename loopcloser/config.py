@@ -33,10 +33,13 @@ def default_agent() -> str:
 
 
 def check_agent(value: str) -> str:
-    """An agent name: any non-empty text without line breaks."""
+    """An agent name: any non-empty text without control characters."""
     value = value.strip()
-    if not value or "\n" in value:
-        raise BadInput("the agent name must be one non-empty line", hint="e.g. anna")
+    if not value or any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
+        raise BadInput(
+            "the agent name must be one non-empty line without control characters",
+            hint="e.g. anna",
+        )
     return value
 
 
@@ -420,15 +423,20 @@ def known(name: str) -> Key:
 
 def save(name: str, value: str, path: Path | None = None) -> str:
     """Check and store one setting; returns the value as stored."""
-    checked = known(name).check(value)
-    target = path or config_path()
-    stored = read_file(target)
-    stored[name] = checked
-    defaults = {key: stored.get(key) or KEYS[key].default() for key in ("work_start", "work_end")}
-    check_working_day(defaults, target)
     import tomli_w
 
     from loopcloser.atomic import write_atomically
+    from loopcloser.store import exclusive
 
-    write_atomically(target, tomli_w.dumps(stored).encode("utf-8"))
+    checked = known(name).check(value)
+    target = path or config_path()
+    # Read and rewritten under a lock: two settings saved at once both stay.
+    with exclusive(target.with_name(f"{target.name}.lock"), 10.0, target):
+        stored = read_file(target)
+        stored[name] = checked
+        defaults = {
+            key: stored.get(key) or KEYS[key].default() for key in ("work_start", "work_end")
+        }
+        check_working_day(defaults, target)
+        write_atomically(target, tomli_w.dumps(stored).encode("utf-8"))
     return checked

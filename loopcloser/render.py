@@ -112,6 +112,14 @@ def short_date(moment: datetime, tz: tzinfo) -> str:
 # retitle it or move the cursor. They are shown as escapes instead, never obeyed.
 ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
 ESCAPES.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+# Direction overrides and isolates, and the Unicode line breaks: printed raw, a customer's
+# name could make a row read backwards or break a table's line.
+ESCAPES.update(
+    {
+        code: f"\\u{code:04x}"
+        for code in [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    }
+)
 
 
 def printable(text: str) -> str:

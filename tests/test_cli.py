@@ -620,3 +620,34 @@ def test_forget_drops_the_index_even_when_nothing_changed(run: Run, add: Add, ho
     assert b"Maria" in index.read_bytes()
     run("forget", "Maria Rossi", "--yes")
     assert not index.exists() or b"Maria" not in index.read_bytes()
+
+
+def test_two_settings_saved_at_once_both_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    from loopcloser import config
+
+    path = tmp_path / "config.toml"
+    path.write_text('agent = "anna"\n', encoding="utf-8")
+    real_read = config.read_file
+    first_has_read = threading.Event()
+
+    def slow_read(target: Path) -> dict[str, str]:
+        values = real_read(target)
+        if threading.current_thread().name == "first":
+            first_has_read.set()
+            time.sleep(0.3)  # the other save comes in while this one is between read and write
+        return values
+
+    monkeypatch.setattr(config, "read_file", slow_read)
+    first = threading.Thread(target=config.save, args=("work_start", "08:00", path), name="first")
+    first.start()
+    first_has_read.wait(5)
+    config.save("default_channel", "email", path)
+    first.join(5)
+
+    saved = real_read(path)
+    assert saved == {"agent": "anna", "work_start": "08:00", "default_channel": "email"}

@@ -318,3 +318,8 @@ def test_a_loop_closed_long_ago_is_archived_and_still_shown(env: dict[str, str])
     shown = loopcloser(env, "show", "1", "--json")
     assert shown.returncode == 0 and as_json(shown)["state"] == "closed"
     assert as_json(loopcloser(env, "list", "--json")) == []
+
+
+def test_an_agent_name_with_a_control_character_is_refused(env: dict[str, str]) -> None:
+    refused = loopcloser(env, "config", "set", "agent", "an\rna")
+    assert refused.returncode == 2 and "control characters" in refused.stderr

@@ -37,3 +37,11 @@ def test_keys_are_sorted_and_text_stays_readable() -> None:
         '{"a":[1,{"c":2,"d":1}],"b":"é"}'
     )
     assert to_json({"b": 1, "a": 2}) == '{\n  "a": 2,\n  "b": 1\n}'
+
+
+def test_text_that_could_turn_a_row_around_is_shown_escaped() -> None:
+    from loopcloser.render import printable
+
+    assert printable("Maria \u202eissor\u202c ok") == "Maria \\u202eissor\\u202c ok"
+    assert printable("a\u2028b\u2066c") == "a\\u2028b\\u2066c"
+    assert printable("שלום Rossi") == "שלום Rossi"  # right-to-left text itself is kept
