@@ -6,10 +6,13 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from typer.testing import CliRunner
+
+if TYPE_CHECKING:
+    from tests.test_secrets import MemoryKeyring
 
 from loopcloser.cli import app
 
@@ -77,3 +80,17 @@ def add(run: Run) -> Callable[..., int]:
         return int(result.out)
 
     return adding
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The OS keyring replaced by one in memory for the test."""
+    import keyring
+
+    from tests.test_secrets import MemoryKeyring as Memory
+
+    previous = keyring.get_keyring()
+    backend = Memory()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -28,15 +28,17 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def loopcloser(
-    env: dict[str, str], *args: str, **overrides: str
+    env: dict[str, str], *args: str, stdin: str | None = None, **overrides: str
 ) -> subprocess.CompletedProcess[str]:
+    """Run the installed executable as a script does; ``stdin`` is piped in if given."""
     return subprocess.run(
         [str(EXECUTABLE), *args],
         env={**env, **overrides},
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin is None else None,
     )
 
 

@@ -3,38 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
-import pytest
+from tests.test_e2e import env, loopcloser
 
-from tests.test_e2e import EXECUTABLE
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text('agent = "anna"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
-    return {
-        **os.environ,
-        "LOOPCLOSER_STORE": str(tmp_path / "loops.json"),
-        "LOOPCLOSER_CONFIG": str(config),
-        "LOOPCLOSER_NOW": "2026-11-25T09:00:00Z",
-    }
-
-
-def loopcloser(
-    env: dict[str, str], *args: str, stdin: str = "", **overrides: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(EXECUTABLE), *args],
-        env={**env, **overrides},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+__all__ = ["env"]  # the fixture, shared
 
 
 def test_an_export_piped_into_another_store_brings_every_loop(

@@ -22,7 +22,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
@@ -268,15 +267,6 @@ def test_secrets_from_the_environment_never_show_anywhere(
     assert "refused the login for anna" in "".join(said)
     assert "answered HTTP 403" in "".join(said)
     assert leaks(tmp_path, said) == []
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_secrets_from_the_keyring_never_show_anywhere(

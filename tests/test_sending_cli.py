@@ -31,15 +31,6 @@ def smtp() -> Iterator[tuple[Collector, int]]:
     controller.stop()
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 def mail_settings(run: Run, port: int) -> None:
     for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", str(port)),
                        ("smtp_security", "none"), ("mail_from", "desk@example.com"),
