@@ -122,8 +122,12 @@ def check_settings(conf: Settings) -> list[Check]:
     return checks
 
 
-def check_keyring() -> Check:
-    """A keyring backend exists to hold secrets (or the environment carries them)."""
+def check_keyring(conf: Settings | None = None) -> Check:
+    """A keyring backend exists to hold secrets (or the environment carries them).
+
+    Without one, only a mail login with no password in the environment is a problem:
+    a webhook or a password may come from the environment at the moment of sending.
+    """
     from loopcloser.secrets import NAMES
 
     if all(os.environ.get(variable) for variable in NAMES.values()):
@@ -137,8 +141,13 @@ def check_keyring() -> Check:
         return Check("keyring", False, f"keyring cannot load ({type(error).__name__})")
     if isinstance(backend, fail.Keyring) or "null" in type(backend).__module__:
         variables = " and ".join(NAMES.values())
+        password = NAMES["smtp_password"]
+        needed = conf is not None and conf["smtp_user"] and not os.environ.get(password)
+        if not needed:
+            detail = f"no keyring backend: secrets can come from {variables}"
+            return Check("keyring", True, detail)
         fix = f"set {variables} in the environment instead"
-        return Check("keyring", False, "no keyring backend on this machine", fix)
+        return Check("keyring", False, "no keyring backend for the mail password", fix)
     return Check("keyring", True, type(backend).__name__)
 
 
@@ -160,6 +169,15 @@ def check_delivery(conf: Settings) -> Check:
     return Check("delivery", True, "terminal")
 
 
+# The exit code of doctor: that of the first problem found, as the command would meet it.
+PROBLEM_EXIT = {"store": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2}
+
+
+def exit_code(checks: list[Check]) -> int:
+    """0 when all is well, else the first problem's code (6 for keyring and delivery)."""
+    return next((PROBLEM_EXIT.get(check.name, 6) for check in checks if not check.ok), 0)
+
+
 def run_checks(store: Path, conf: Settings) -> list[Check]:
     """Every check, in the order a person would look."""
-    return [*check_store(store), *check_settings(conf), check_keyring(), check_delivery(conf)]
+    return [*check_store(store), *check_settings(conf), check_keyring(conf), check_delivery(conf)]

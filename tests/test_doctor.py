@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Run
 
 Add = Callable[..., int]
@@ -12,8 +14,15 @@ Add = Callable[..., int]
 
 def findings(run: Run, *args: str) -> dict[str, dict[str, object]]:
     result = run("doctor", "--json", *args)
-    assert result.code == 0, result.err
-    return {check["name"]: check for check in result.json()}
+    checks = {check["name"]: check for check in result.json()}
+    # A script can tell: 0 when all is well, else the code of the first problem.
+    problems = [name for name, check in checks.items() if not check["ok"]]
+    assert result.code == (EXIT[problems[0]] if problems else 0), (problems, result.err)
+    return checks
+
+
+EXIT = {"store": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2}
+EXIT |= {"keyring": 6, "delivery": 6}
 
 
 def test_a_healthy_store_passes(run: Run, add: Add) -> None:
@@ -40,3 +49,34 @@ def test_a_broken_setup_is_reported_with_fixes(run: Run, add: Add, home: Path) -
     (home / "config.toml").write_text("agent = \n", encoding="utf-8")
     assert findings(run, "--store", str(store))["config"]["ok"] is False
     assert "PROBLEM" in run("doctor").out
+
+
+def test_exit_codes_follow_the_first_problem(run: Run, add: Add, home: Path) -> None:
+    add()
+    assert run("doctor").code == 0
+    run("config", "set", "delivery", "command")
+    run("config", "set", "delivery_command", "no-such-notifier")
+    assert run("doctor").code == 6
+    (home / "loops.json").chmod(0o644)
+    assert run("doctor").code == 5
+
+
+def test_no_keyring_is_a_problem_only_when_a_mail_login_needs_one(
+    run: Run, add: Add, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring
+    import keyring.backends.fail
+
+    add()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        monkeypatch.delenv("LOOPCLOSER_SMTP_PASSWORD", raising=False)
+        assert findings(run)["keyring"]["ok"] is True
+        run("config", "set", "smtp_user", "anna@example.com")
+        missing = findings(run)["keyring"]
+        assert missing["ok"] is False and "LOOPCLOSER_SMTP_PASSWORD" in str(missing["fix"])
+        monkeypatch.setenv("LOOPCLOSER_SMTP_PASSWORD", "from the environment")
+        assert findings(run)["keyring"]["ok"] is True
+    finally:
+        keyring.set_keyring(previous)

@@ -133,8 +133,9 @@ def test_doctor_warns_when_others_can_read_the_store_and_says_how_to_fix_it(
         assert permissions["ok"] is False, oct(mode)
         assert "others can read customer details" in permissions["detail"]
         assert permissions["fix"] == f"chmod 600 {store}"
-    shown = ok(loopcloser(world, "doctor")).stdout
-    assert "PROBLEM" in shown and f"chmod 600 {store}" in shown
+    warned = loopcloser(world, "doctor")
+    assert warned.returncode == 5  # a script running doctor can tell
+    assert "PROBLEM" in warned.stdout and f"chmod 600 {store}" in warned.stdout
     store.chmod(0o600)
     assert findings(world)["permissions"]["ok"] is True
 
@@ -155,8 +156,11 @@ def test_doctor_warns_when_anyone_can_replace_the_store(world: dict[str, str]) -
 
 def findings(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     result = CliRunner().invoke(app, ["doctor", "--json"], env=env)
-    assert result.exit_code == 0, result.stderr
-    return {check["name"]: check for check in json.loads(result.stdout)}
+    checks = {check["name"]: check for check in json.loads(result.stdout)}
+    # Exit 5 for a store or folder others may reach; 0 when all is well.
+    unsafe = any(not checks[name]["ok"] for name in ("permissions", "folder"))
+    assert result.exit_code == (5 if unsafe else 0), result.stderr
+    return checks
 
 
 # --- secrets -----------------------------------------------------------------

@@ -175,7 +175,7 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
     Example: loopcloser doctor
     """
     from loopcloser.config import config_path, load
-    from loopcloser.doctor import Check, check_store, run_checks
+    from loopcloser.doctor import Check, check_store, exit_code, run_checks
     from loopcloser.errors import LoopcloserError
     from loopcloser.render import plain_table, printable, to_json
 
@@ -190,9 +190,10 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
         checks = run_checks(open_store(store, conf).path, conf)
     if as_json:
         out().write(to_json([check.__dict__ for check in checks]) + "\n")
-        return
-    rows = [
-        [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
-        for check in checks
-    ]
-    out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows]))
+    else:
+        rows = [
+            [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
+            for check in checks
+        ]
+        out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows]))
+    raise typer.Exit(exit_code(checks))
