@@ -68,15 +68,17 @@ def write_atomically(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
-def remove_leftovers(path: Path) -> None:
+def remove_leftovers(path: Path, prefix: str | None = None) -> None:
     """Delete the temporary copies of ``path`` that writers killed mid-write left behind.
 
     Each is a whole copy of the file, customer details included, that nothing else
     would ever remove (``forget`` would leave them). Only for a file whose writers
-    hold a lock, so no other process is still writing one of them.
+    hold a lock, so no other process is still writing one of them. They are named
+    ``PREFIX.*.tmp`` beside it, ``.NAME`` being write_atomically's prefix.
     """
+    start = glob.escape(prefix if prefix is not None else f".{path.name}")
     with contextlib.suppress(OSError):
-        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        for leftover in path.parent.glob(f"{start}.*.tmp"):
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
 

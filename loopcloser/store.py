@@ -254,10 +254,7 @@ def drop_index(store: Path) -> None:
     target = index_path(Path(os.path.realpath(store)))
     with suppress(OSError):
         os.unlink(target)
-    with suppress(OSError):
-        for leftover in target.parent.glob(f"{target.name}.*.tmp"):
-            with suppress(OSError):
-                os.unlink(leftover)
+    remove_leftovers(target, prefix=target.name)  # write_index's, named INDEX.PID.tmp
 
 
 # The store is written meta first, so its generation sits in the first bytes.
@@ -420,7 +417,9 @@ class Store:
             storage = db.storage
             assert isinstance(storage, AtomicJSONStorage)
             storage.read()  # a bad file fails here, before the caller changes anything
-            transaction = Transaction(db, Archive(self._archive.path, self._archive.shown))
+            # A reader of its own: what this Store read earlier, unlocked, may be stale.
+            archive = Archive(self._archive.path, self._archive.shown)
+            transaction = Transaction(db, archive)
             try:
                 yield transaction
             finally:
@@ -433,6 +432,7 @@ class Store:
             transaction.release_archived()
             # What was just committed is the newest state: later reads need no second load.
             self._snapshot = db
+            self._archive = archive
 
     def _open(self) -> TinyDB:
         return TinyDB(self._real, self.path, self._hot, storage=AtomicJSONStorage)
@@ -499,6 +499,10 @@ class Transaction:
         self.swept = 0
         self.closed = False
 
+    def all_documents(self) -> dict[int, dict[str, Any]]:
+        """This transaction's documents and the archive's, the store's copy winning."""
+        return {**self.archived(), **self.documents()}
+
     def archived(self) -> dict[int, dict[str, Any]]:
         """The archive's documents by id, as this transaction has them."""
         return {int(key): dict(doc) for key, doc in self._archived_loops().items()}
@@ -518,12 +522,10 @@ class Transaction:
         It leaves the archive once the store is written, so a crash keeps a copy in both.
         """
         self._check_open()
-        if type(loop_id) is not int:
-            raise TypeError(f"document ids are ints, not {type(loop_id).__name__}")
-        if not self._archive.path.exists():
+        if _get(self._loops, loop_id) is not None:
             return None
         doc = self._archived_loops().get(str(loop_id))
-        if doc is None or _get(self._loops, loop_id) is not None:
+        if doc is None:
             return None
         self._loops.insert(Document(_plain(doc), loop_id))
         self._brought_back.add(str(loop_id))
@@ -604,16 +606,7 @@ class Transaction:
 
     def put(self, loop_id: int, doc: dict[str, Any]) -> None:
         """Replace the whole document stored under an existing id."""
-        self._check_open()
-        if _get(self._loops, loop_id) is None:
-            raise ValueError(f"no document with id {loop_id}")
-        new = _plain(doc)
-
-        def replace(stored: MutableMapping[str, Any]) -> None:
-            stored.clear()
-            stored.update(new)
-
-        self._loops.update(replace, doc_ids=[loop_id])
+        self.put_many({loop_id: doc})
 
     def put_many(self, docs: dict[int, dict[str, Any]]) -> None:
         """Replace several whole documents under existing ids in one pass over the table.
@@ -643,10 +636,7 @@ class Transaction:
 
     def remove(self, loop_id: int) -> None:
         """Delete the document under ``loop_id``; its id is never handed out again."""
-        self._check_open()
-        if _get(self._loops, loop_id) is None:
-            raise ValueError(f"no document with id {loop_id}")
-        self._loops.remove(doc_ids=[loop_id])
+        self.remove_many([loop_id])
 
     def remove_many(self, loop_ids: list[int]) -> None:
         """Delete several documents in one pass over the table (remove() is one pass each)."""

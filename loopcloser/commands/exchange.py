@@ -150,8 +150,7 @@ def import_loops(
     else:
         with target.transaction() as transaction:
             # Loops finished long ago are in the archive: a row may name one of them too.
-            known = {**transaction.archived(), **transaction.documents()}
-            plan = plan_rows(parsed, stored_loops(known), context)
+            plan = plan_rows(parsed, stored_loops(transaction.all_documents()), context)
             if plan.changes and not (strict and plan.problems):
                 ids = write_plan(transaction, plan, context)
     show_import(file, kind, plan, ids, dry_run=dry_run, strict=strict, as_json=as_json)
