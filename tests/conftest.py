@@ -94,3 +94,20 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def team(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A team folder (each agent's store is AGENT.json in it) and no LOOPCLOSER_STORE."""
+    folder = home / "team"
+    folder.mkdir()
+    monkeypatch.delenv("LOOPCLOSER_STORE")
+    monkeypatch.setenv("LOOPCLOSER_TEAM", str(folder))
+    return folder
+
+
+def agent_env(home: Path, agent: str) -> dict[str, str]:
+    """What to run a command with to act as another agent, in Rome like anna."""
+    config = home / f"{agent}.toml"
+    config.write_text(f'agent = "{agent}"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
+    return {"LOOPCLOSER_CONFIG": str(config)}

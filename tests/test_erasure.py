@@ -33,6 +33,7 @@ from loopcloser.model import (
 from loopcloser.store import Store
 from loopcloser.undo import undo
 from tests.conftest import Run
+from tests.test_undo import log_handoff
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_team_worker.py")
@@ -220,18 +221,7 @@ def test_no_match_scrubs_nothing_and_keeps_undo(store: Store) -> None:
 def test_journal_is_dropped_when_only_it_still_holds_the_customer(store: Store) -> None:
     # A loop handed off to another store leaves its old copy in this store's journal.
     loop_id = add(store, NAME, EMAIL)
-    with store.transaction() as transaction:
-        document = transaction.get(loop_id)
-        transaction.remove(loop_id)
-        transaction.log(
-            {
-                "at": to_utc_text(T0 + HOUR),
-                "by": "anna",
-                "what": f"handoff #{loop_id}",
-                "before": {str(loop_id): document},
-                "blocked": "the loop now lives in ben's store",
-            }
-        )
+    log_handoff(store, loop_id, T0 + HOUR, "the loop now lives in ben's store", remove=True)
 
     assert forget([store], NAME).loops == 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run
+from tests.conftest import Run, agent_env
 
 GOLDEN = Path(__file__).with_name("golden")
 NOW = "2026-11-25T12:00:00Z"  # Wednesday, 13:00 in Rome
@@ -20,16 +20,10 @@ AGENTS = ("anna", "bruno", "carla", "dario", "elena")
 
 
 @pytest.fixture
-def team(run: Run, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def team(team: Path, run: Run, home: Path) -> Path:
     """Five agents' stores, each with its own mix of promises, and one corrupt store."""
-    folder = home / "team"
-    folder.mkdir()
-    monkeypatch.delenv("LOOPCLOSER_STORE")
-    monkeypatch.setenv("LOOPCLOSER_TEAM", str(folder))
     for number, agent in enumerate(AGENTS):
-        config = home / f"{agent}.toml"
-        config.write_text(f'agent = "{agent}"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
-        env = {"LOOPCLOSER_CONFIG": str(config)}
+        env = agent_env(home, agent)
 
         def act(*args: str, at: str, env: dict[str, str] = env) -> None:
             result = run(*args, now=at, env=env)
@@ -48,8 +42,8 @@ def team(run: Run, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if number == 2:
             act("wait", "1", "--on", "Finance", "--until", "2026-11-25 09:00",
                 at="2026-11-21T09:00:00Z")  # fmt: skip
-    (folder / "zeno.json").write_text("{not json", encoding="utf-8")
-    return folder
+    (team / "zeno.json").write_text("{not json", encoding="utf-8")
+    return team
 
 
 def without_uids(text: str) -> str:

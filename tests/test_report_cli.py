@@ -7,25 +7,7 @@ import html.parser
 import io
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import Run
-
-
-@pytest.fixture
-def team(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A team folder where anna (the runner's agent) and luca keep their stores."""
-    folder = home / "team"
-    folder.mkdir()
-    monkeypatch.delenv("LOOPCLOSER_STORE")
-    monkeypatch.setenv("LOOPCLOSER_TEAM", str(folder))
-    luca = home / "luca.toml"
-    luca.write_text('agent = "luca"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
-    return folder
-
-
-def as_luca(home: Path) -> dict[str, str]:
-    return {"LOOPCLOSER_CONFIG": str(home / "luca.toml")}
+from tests.conftest import Run, agent_env
 
 
 def test_the_report_covers_every_agent_and_names_a_broken_store(
@@ -34,7 +16,7 @@ def test_the_report_covers_every_agent_and_names_a_broken_store(
     run("add", "Maria", "call back", "--due", "today 11:00")
     run("add", "ACME", "invoice", "--due", "today 10:00", now="2026-11-24T08:00:00Z")
     run("close", "2", "--via", "phone", now="2026-11-24T08:30:00Z")
-    run("add", "Li Wei", "warranty", "--due", "tomorrow", env=as_luca(home))
+    run("add", "Li Wei", "warranty", "--due", "tomorrow", env=agent_env(home, "luca"))
     (team / "bob.json").write_text("garbage", encoding="utf-8")
     result = run("report", "--json", now="2026-11-25T12:00:00Z")
     assert result.code == 0, result.err

@@ -10,26 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Run
+from tests.conftest import Run, agent_env
 
 WORKER = Path(__file__).with_name("_team_worker.py")
 
 
-@pytest.fixture
-def team(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A team folder with anna (the runner's agent) and luca; no LOOPCLOSER_STORE."""
-    folder = home / "team"
-    folder.mkdir()
-    monkeypatch.delenv("LOOPCLOSER_STORE")
-    monkeypatch.setenv("LOOPCLOSER_TEAM", str(folder))
-    return folder
-
-
 def as_luca(run: Run, home: Path, *args: str) -> dict[str, Any]:
     """Run a command as luca, the colleague, and return its JSON."""
-    luca = home / "luca.toml"
-    luca.write_text('agent = "luca"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
-    result = run(*args, "--json", env={"LOOPCLOSER_CONFIG": str(luca)})
+    result = run(*args, "--json", env=agent_env(home, "luca"))
     assert result.code == 0, result.err
     data: dict[str, Any] = result.json()
     return data

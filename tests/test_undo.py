@@ -37,6 +37,25 @@ def add(store: Store, customer: str = "Maria Rossi", at: datetime = T0) -> int:
     return actions.add(store, event).id
 
 
+def log_handoff(
+    store: Store, loop_id: int, at: datetime, blocked: str, *, remove: bool = False
+) -> None:
+    """Journal a handoff of the loop by anna that undo must refuse; ``remove`` moves it out."""
+    with store.transaction() as transaction:
+        document = transaction.get(loop_id)
+        if remove:
+            transaction.remove(loop_id)
+        transaction.log(
+            {
+                "at": to_utc_text(at),
+                "by": "anna",
+                "what": f"handoff #{loop_id}",
+                "before": {str(loop_id): document},
+                "blocked": blocked,
+            }
+        )
+
+
 def change(store: Store, loop_id: int, kind: Kind, at: datetime, **fields: Any) -> None:
     actions.change(store, loop_id, Event(kind=kind, at=at, by="anna", **fields))
 
@@ -108,18 +127,7 @@ def test_undo_after_undoing_everything_is_bad_input(store: Store) -> None:
 
 def test_a_blocked_change_is_refused_and_nothing_changes(store: Store) -> None:
     loop_id = add(store)
-    with store.transaction() as transaction:
-        document = transaction.get(loop_id)
-        transaction.remove(loop_id)
-        transaction.log(
-            {
-                "at": to_utc_text(T0 + HOUR),
-                "by": "anna",
-                "what": f"handoff #{loop_id}",
-                "before": {str(loop_id): document},
-                "blocked": "the loop now lives in ben's store",
-            }
-        )
+    log_handoff(store, loop_id, T0 + HOUR, "the loop now lives in ben's store", remove=True)
     untouched = store.path.read_bytes()
 
     with pytest.raises(InvalidTransition, match="ben's store") as raised:
@@ -132,16 +140,7 @@ def test_a_blocked_change_is_refused_and_nothing_changes(store: Store) -> None:
 def test_pending_lists_changes_newest_first_with_any_blocked_reason(store: Store) -> None:
     loop_id = add(store)
     change(store, loop_id, Kind.NOTE, T0 + HOUR, text="left a voicemail")
-    with store.transaction() as transaction:
-        transaction.log(
-            {
-                "at": to_utc_text(T0 + 2 * HOUR),
-                "by": "anna",
-                "what": f"handoff #{loop_id}",
-                "before": {str(loop_id): transaction.get(loop_id)},
-                "blocked": "handed off to ben",
-            }
-        )
+    log_handoff(store, loop_id, T0 + 2 * HOUR, "handed off to ben")
 
     listed = pending(store)
 
