@@ -136,9 +136,8 @@ def test_plain_text_only_without_html(serve: Serve) -> None:
     assert isinstance(content, str) and content.strip() == "Grüße aus Rom"
 
 
-@PLAIN_AUTH
-def test_logs_in_when_a_user_is_given(serve: Serve) -> None:
-    logins: list[tuple[str, str]] = []
+def accepting(logins: list[tuple[str, str]]) -> Authenticator:
+    """An authenticator that takes every login and notes it in ``logins``."""
 
     def accept(
         server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
@@ -147,7 +146,13 @@ def test_logs_in_when_a_user_is_given(serve: Serve) -> None:
         logins.append((data.login.decode(), data.password.decode()))
         return AuthResult(success=True)
 
-    handler, port = serve(accept)
+    return accept
+
+
+@PLAIN_AUTH
+def test_logs_in_when_a_user_is_given(serve: Serve) -> None:
+    logins: list[tuple[str, str]] = []
+    handler, port = serve(accepting(logins))
     send(port, user="anna", password=PASSWORD)
     assert logins == [("anna", PASSWORD)]
     assert len(handler.envelopes) == 1

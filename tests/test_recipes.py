@@ -18,13 +18,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.test_mail import PLAIN_AUTH, Collector, free_port, parsed
+from tests.test_mail import PLAIN_AUTH, Collector, accepting, free_port, parsed
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 RECIPES = DOCS / "recipes.md"
@@ -245,14 +243,6 @@ def text_line(containing: str) -> str:
 def mail_server() -> Iterator[tuple[Collector, int, list[tuple[str, str]]]]:
     """An SMTP server on 127.0.0.1 that asks for a login and notes each one."""
     logins: list[tuple[str, str]] = []
-
-    def accept(
-        server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
-    ) -> AuthResult:
-        assert isinstance(data, LoginPassword)
-        logins.append((data.login.decode(), data.password.decode()))
-        return AuthResult(success=True)
-
     handler, port = Collector(), free_port()
     controller = Controller(
         handler,
@@ -260,7 +250,7 @@ def mail_server() -> Iterator[tuple[Collector, int, list[tuple[str, str]]]]:
         port=port,
         auth_required=True,
         auth_require_tls=False,
-        authenticator=accept,
+        authenticator=accepting(logins),
     )
     controller.start()
     yield handler, port, logins
