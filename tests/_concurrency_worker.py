@@ -28,7 +28,7 @@ def run(args: list[str], executable: bool) -> tuple[int, str, str]:
     if executable:
         done = subprocess.run([str(EXECUTABLE), *args], capture_output=True, text=True, check=False)
         return done.returncode, done.stdout, done.stderr
-    from loopcloser import cli
+    from loopcloser.cli import main as cli
 
     stdout, stderr = io.StringIO(), io.StringIO()
     sys.argv = ["loopcloser", *args]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from loopcloser.store import Store
+from loopcloser.storage.store import Store
 
 
 def main() -> None:

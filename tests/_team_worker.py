@@ -12,8 +12,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loopcloser import team
-from loopcloser.model import Event, Kind
+from loopcloser.core.model import Event, Kind
+from loopcloser.storage import team
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

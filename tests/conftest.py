@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 if TYPE_CHECKING:
     from tests.test_secrets import MemoryKeyring
 
-from loopcloser.cli import app
+from loopcloser.cli.main import app
 
 # Wednesday 25 November 2026, 10:00 in Rome.
 NOW = "2026-11-25T09:00:00Z"

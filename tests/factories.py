@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from loopcloser.model import Event, Kind, Loop, apply, creation
+from loopcloser.core.model import Event, Kind, Loop, apply, creation
 
 
 def made_loop(

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from loopcloser import actions
-from loopcloser.errors import StoreError
-from loopcloser.store import Store, archive_path
+from loopcloser.core.errors import StoreError
+from loopcloser.services import loops as actions
+from loopcloser.storage.store import Store, archive_path
 from tests.conftest import Run
 
 OLD = "2026-10-01T09:00:00Z"  # 55 days before the pinned now
@@ -184,7 +184,7 @@ def test_archive_off_keeps_everything_and_the_command_says_how(
 def test_a_crash_between_the_two_writes_leaves_the_loop_in_both_and_shown_once(
     run: Run, add: Callable[..., int], home: Path, old_closed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loopcloser import atomic, store
+    from loopcloser.storage import atomic, store
 
     real = atomic.write_atomically
     store_file = (home / "loops.json").resolve()
@@ -244,7 +244,7 @@ def test_a_store_without_archive_reads_as_before(tmp_path: Path) -> None:
 
 
 def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path) -> None:
-    from loopcloser.store import Archive, Sweep
+    from loopcloser.storage.store import Archive, Sweep
 
     store = Store(tmp_path / "loops.json")
     texts = ['says "1":{ in a note', "\u05e9\u05dc\u05d5\u05dd \U0001f600" * 30_000, "plain"]

@@ -13,8 +13,8 @@ from types import ModuleType
 
 import pytest
 
-from loopcloser.model import Kind, State, from_document, replay, to_document
-from loopcloser.store import Store
+from loopcloser.core.model import Kind, State, from_document, replay, to_document
+from loopcloser.storage.store import Store
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import typer
 
-from loopcloser import __version__, actions
-from loopcloser.cli import app
-from loopcloser.model import from_document, replay
-from loopcloser.render import print_list
-from loopcloser.store import Store
+from loopcloser import __version__
+from loopcloser.cli.main import app
+from loopcloser.core.model import from_document, replay
+from loopcloser.render.tables import print_list
+from loopcloser.services import loops as actions
+from loopcloser.storage.store import Store
 from tests.conftest import Run
 
 LOOP_FIELDS = {
@@ -628,7 +629,7 @@ def test_two_settings_saved_at_once_both_stay(
     import threading
     import time
 
-    from loopcloser import config
+    from loopcloser.core import settings as config
 
     path = tmp_path / "config.toml"
     path.write_text('agent = "anna"\n', encoding="utf-8")

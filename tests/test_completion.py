@@ -411,9 +411,10 @@ def test_help_lists_the_completion_options(env: dict[str, str]) -> None:
 
 def test_an_ordinary_command_does_not_load_the_completion_code(env: dict[str, str]) -> None:
     probe = (
-        "import sys\nfrom loopcloser.cli import main\nsys.argv = ['loopcloser'] + sys.argv[1:]\n"
+        "import sys\nfrom loopcloser.cli.main import main\n"
+        "sys.argv = ['loopcloser'] + sys.argv[1:]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write(str('loopcloser.completion' in sys.modules))\n"
+        "sys.stderr.write(str('loopcloser.cli.completion' in sys.modules))\n"
     )
 
     def loaded(*args: str, **extra: str) -> str:

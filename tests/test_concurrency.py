@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from loopcloser.cli import app
-from loopcloser.store import exclusive
+from loopcloser.cli.main import app
+from loopcloser.storage.store import exclusive
 from tests.test_e2e import EXECUTABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +229,7 @@ def lock_check(env: dict[str, str]) -> dict[str, Any]:
 HOLD_AND_WAIT = """
 import sys, time
 from pathlib import Path
-from loopcloser.store import Store
+from loopcloser.storage.store import Store
 with Store(Path(sys.argv[1])).transaction():
     print("locked", flush=True)
     time.sleep(600)

@@ -40,9 +40,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from loopcloser.cli import app
-from loopcloser.model import ACTIVE, from_document, replay, to_document
-from loopcloser.store import archive_path, read_index
+from loopcloser.cli.main import app
+from loopcloser.core.model import ACTIVE, from_document, replay, to_document
+from loopcloser.storage.store import archive_path, read_index
 from tests.test_broken_env import faulty_env
 from tests.test_e2e import EXECUTABLE
 

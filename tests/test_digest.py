@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from loopcloser.digest import Digest, Section, build
-from loopcloser.model import Kind, Loop, to_utc_text
-from loopcloser.when import Calendar
+from loopcloser.core.digest import Digest, Section, build
+from loopcloser.core.model import Kind, Loop, to_utc_text
+from loopcloser.core.when import Calendar
 from tests.factories import made_loop, step
 
 ROME = ZoneInfo("Europe/Rome")

@@ -79,11 +79,11 @@ def test_the_digest_is_coloured_only_on_a_terminal(run: Run, add: Add, home: Pat
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from loopcloser import actions
-    from loopcloser.digest import build
-    from loopcloser.render_digest import print_digest
-    from loopcloser.store import Store
-    from loopcloser.when import Calendar
+    from loopcloser.core.digest import build
+    from loopcloser.core.when import Calendar
+    from loopcloser.render.digest import print_digest
+    from loopcloser.services import loops as actions
+    from loopcloser.storage.store import Store
 
     add("Maria Rossi", "call back", "--due", "today 11:00")
     loops = [actions.load(key, doc) for key, doc in Store(home / "loops.json").documents().items()]

@@ -195,7 +195,7 @@ def test_a_closed_stdout_does_not_turn_a_saved_change_into_a_failure(env: dict[s
 
 def test_the_core_imports_no_cli_terminal_or_storage_library() -> None:
     probe = (
-        "import sys, loopcloser.model, loopcloser.when\n"
+        "import sys, loopcloser.core.model, loopcloser.core.when\n"
         "print(sorted({'typer', 'rich', 'tinydb'} & {m.split('.')[0] for m in sys.modules}))"
     )
     result = subprocess.run(

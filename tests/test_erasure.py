@@ -16,10 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopcloser import actions, team
-from loopcloser.erasure import FORGOTTEN, forget, matches, mentions, redact, scrub
-from loopcloser.errors import BadInput
-from loopcloser.model import (
+from loopcloser.core.errors import BadInput
+from loopcloser.core.model import (
     STORED_FIELDS,
     Event,
     Kind,
@@ -30,8 +28,11 @@ from loopcloser.model import (
     to_document,
     to_utc_text,
 )
-from loopcloser.store import Store
-from loopcloser.undo import undo
+from loopcloser.services import loops as actions
+from loopcloser.services.forget import FORGOTTEN, forget, matches, mentions, redact, scrub
+from loopcloser.services.undo import undo
+from loopcloser.storage import team
+from loopcloser.storage.store import Store
 from tests.conftest import Run
 from tests.test_undo import log_handoff
 

@@ -30,11 +30,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from loopcloser.cli import app
-from loopcloser.config import KEYS, Settings
-from loopcloser.errors import BadInput
-from loopcloser.program import parse_due, parse_every, parse_id
-from loopcloser.when import HORIZON, Calendar, parse_duration, parse_when
+from loopcloser.cli.main import app
+from loopcloser.cli.program import parse_due, parse_every, parse_id
+from loopcloser.core.errors import BadInput
+from loopcloser.core.settings import KEYS, Settings
+from loopcloser.core.when import HORIZON, Calendar, parse_duration, parse_when
 from tests.conftest import NOW, Outcome
 from tests.test_when import GRAMMARISH
 

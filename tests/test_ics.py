@@ -8,8 +8,8 @@ from typing import Any
 
 from icalendar import Calendar
 
-from loopcloser.ics import to_ics
-from loopcloser.model import Event, Kind, Loop, apply, creation, to_utc_text
+from loopcloser.core.model import Event, Kind, Loop, apply, creation, to_utc_text
+from loopcloser.render.ics import to_ics
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from loopcloser import store as store_module
+from loopcloser.storage import store as store_module
 from tests.conftest import Run
 from tests.test_schemas import valid
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loopcloser.store import Store
+from loopcloser.storage.store import Store
 
 
 def test_put_many_replaces_each_document_under_its_own_id(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loopcloser.errors import BadInput
-from loopcloser.importing import (
+from loopcloser.core.errors import BadInput
+from loopcloser.core.importing import (
     Context,
     Parsed,
     Plan,
@@ -26,9 +26,9 @@ from loopcloser.importing import (
     plan,
     row_key,
 )
-from loopcloser.model import Kind, Loop, State, check_document, to_document
-from loopcloser.render import loop_json
-from loopcloser.when import Calendar
+from loopcloser.core.model import Kind, Loop, State, check_document, to_document
+from loopcloser.core.when import Calendar
+from loopcloser.render.tables import loop_json
 from tests.factories import made_loop, step
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -434,7 +434,7 @@ def test_a_loop_with_history_is_rebuilt_by_replaying_it() -> None:
 
 
 def test_the_flags_of_an_export_are_ignored() -> None:
-    from loopcloser.model import derive
+    from loopcloser.core.model import derive
 
     loop = maria()
     row = {**loop_json(loop, derive(loop, NOW, UTC), with_events=True)}

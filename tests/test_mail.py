@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from loopcloser.errors import BadInput
-from loopcloser.mail import send_mail
-from loopcloser.notify import DeliveryFailed
+from loopcloser.core.errors import BadInput
+from loopcloser.delivery.mail import send_mail
+from loopcloser.delivery.notify import DeliveryFailed
 
 PASSWORD = "pa55-w0rd-never-shown"
 # The test server takes AUTH without TLS on purpose; aiosmtpd warns about it.

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loopcloser.metrics import AgentStats, Report, bucket, build_report
-from loopcloser.model import Kind, Loop, to_utc_text
+from loopcloser.core.metrics import AgentStats, Report, bucket, build_report
+from loopcloser.core.model import Kind, Loop, to_utc_text
 from tests.factories import made_loop, step
 
 ROME = ZoneInfo("Europe/Rome")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopcloser.errors import BadInput, InvalidTransition
-from loopcloser.model import (
+from loopcloser.core.errors import BadInput, InvalidTransition
+from loopcloser.core.model import (
     ALLOWED_FROM,
     Event,
     Kind,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from loopcloser.errors import BadInput, ExitCode
-from loopcloser.notify import DeliveryFailed, deliver
+from loopcloser.core.errors import BadInput, ExitCode
+from loopcloser.delivery.notify import DeliveryFailed, deliver
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -143,7 +143,7 @@ def test_missing_command_program_is_a_delivery_failure(tmp_path: Path) -> None:
 
 
 def test_slow_command_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("loopcloser.notify.TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr("loopcloser.delivery.notify.TIMEOUT_SECONDS", 0.5)
     command = script_command(tmp_path, "import time\ntime.sleep(10)\n")
     with pytest.raises(DeliveryFailed, match="did not finish"):
         deliver([reminder(1)], "command", command=command)

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from loopcloser.cli import app
+from loopcloser.cli.main import app
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 HEADER = """# Command reference

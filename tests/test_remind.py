@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loopcloser.model import Event, Kind, Loop, apply, creation, to_utc_text
-from loopcloser.remind import Reminder, Rules, due_reminders, fired_keys, pending, reminded
-from loopcloser.when import Calendar
+from loopcloser.core.model import Event, Kind, Loop, apply, creation, to_utc_text
+from loopcloser.core.reminders import Reminder, Rules, due_reminders, fired_keys, pending, reminded
+from loopcloser.core.when import Calendar
 
 ROME = ZoneInfo("Europe/Rome")
 CAL = Calendar(tz=ROME)

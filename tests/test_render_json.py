@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from loopcloser.render import to_json
+from loopcloser.render.tables import to_json
 
 VALUES = st.recursive(
     st.none()
@@ -40,7 +40,7 @@ def test_keys_are_sorted_and_text_stays_readable() -> None:
 
 
 def test_text_that_could_turn_a_row_around_is_shown_escaped() -> None:
-    from loopcloser.render import printable
+    from loopcloser.render.tables import printable
 
     assert printable("Maria \u202eissor\u202c ok") == "Maria \\u202eissor\\u202c ok"
     assert printable("a\u2028b\u2066c") == "a\\u2028b\\u2066c"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from loopcloser.errors import BadInput, StoreError
-from loopcloser.schedule import (
+from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.services.schedule import (
     MARKER,
     SERVICE,
     TIMER,

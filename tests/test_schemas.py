@@ -93,7 +93,7 @@ def test_command_json_keeps_to_its_schema(
 def test_every_command_with_json_output_is_checked_against_a_schema() -> None:
     import typer.main
 
-    from loopcloser.cli import app
+    from loopcloser.cli.main import app
 
     checked = {" ".join(args[:2] if args[0] == "config" else args[:1]) for _, args in CASES}
     checked.add("remind")  # test_reminders_keep_to_their_schema

@@ -11,8 +11,8 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from loopcloser.errors import BadInput
-from loopcloser.secrets import NAMES, get_secret, set_secret
+from loopcloser.core.errors import BadInput
+from loopcloser.delivery.secrets import NAMES, get_secret, set_secret
 
 SECRET = "hunter2-s3cr3t-value"
 

@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 from typer.testing import CliRunner
 
-from loopcloser.cli import app
+from loopcloser.cli.main import app
 from tests.test_e2e import EXECUTABLE
 from tests.test_mail import Collector, free_port
 from tests.test_secrets import MemoryKeyring

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from loopcloser import store as store_module
-from loopcloser.errors import BadInput, StoreError
-from loopcloser.store import SCHEMA_VERSION, Store
+from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.storage import store as store_module
+from loopcloser.storage.store import SCHEMA_VERSION, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_store_worker.py")

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from loopcloser import actions, customers, model, team
-from loopcloser.errors import BadInput, InvalidTransition, NotFound, StoreError
-from loopcloser.model import Event, Kind, Loop, State
-from loopcloser.store import Store
+from loopcloser.core import model
+from loopcloser.core.errors import BadInput, InvalidTransition, NotFound, StoreError
+from loopcloser.core.model import Event, Kind, Loop, State
+from loopcloser.services import customers
+from loopcloser.services import loops as actions
+from loopcloser.storage import team
+from loopcloser.storage.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_team_worker.py")

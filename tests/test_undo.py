@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from loopcloser import actions
-from loopcloser.errors import BadInput, InvalidTransition, StoreError
-from loopcloser.model import Event, Kind, State, creation, to_utc_text
-from loopcloser.store import Store
-from loopcloser.undo import Pending, Reverted, pending, undo
+from loopcloser.core.errors import BadInput, InvalidTransition, StoreError
+from loopcloser.core.model import Event, Kind, State, creation, to_utc_text
+from loopcloser.services import loops as actions
+from loopcloser.services.undo import Pending, Reverted, pending, undo
+from loopcloser.storage.store import Store
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

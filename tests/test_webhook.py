@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from loopcloser.errors import BadInput
-from loopcloser.notify import DeliveryFailed
-from loopcloser.webhook import post_webhook
+from loopcloser.core.errors import BadInput
+from loopcloser.delivery.notify import DeliveryFailed
+from loopcloser.delivery.webhook import post_webhook
 
 TOKEN_PATH = "/services/T000/B000/XXXXsecrettoken"
 

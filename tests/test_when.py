@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopcloser.errors import BadInput
-from loopcloser.when import (
+from loopcloser.core.errors import BadInput
+from loopcloser.core.when import (
     ACCEPTED_FORMS,
     DAY_WORDS,
     MONTHS,
@@ -278,7 +278,7 @@ def test_calendar_without_working_days_is_refused() -> None:
 
 def test_importing_when_does_not_import_dateutil() -> None:
     # dateutil costs ~45 ms at startup; only the fallback date reader may load it.
-    code = "import sys, loopcloser.when; print('dateutil' in sys.modules)"
+    code = "import sys, loopcloser.core.when; print('dateutil' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

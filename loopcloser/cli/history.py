@@ -1,0 +1,179 @@
+"""Changing the past: undo, forget (the right to erasure), and archive."""
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from loopcloser.cli.options import (
+    JsonOption,
+    StoreOption,
+    app,
+    completes,
+)
+from loopcloser.cli.program import (
+    now_moment,
+    open_store,
+    out,
+    settings,
+)
+from loopcloser.core.errors import BadInput, StoreError
+
+
+@app.command()
+def undo(
+    show_list: Annotated[
+        bool, typer.Option("--list", help="Show what undo would revert, newest first.")
+    ] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revert the most recent change to the store; repeat to step further back.
+
+    Example: loopcloser undo --list
+    """
+    from loopcloser.render.tables import local_time, plain_table, to_json
+    from loopcloser.services import undo as journal
+
+    conf = settings()
+    now = now_moment()
+    target = open_store(store, conf)
+    if show_list:
+        changes = journal.pending(target)
+        if as_json:
+            out().write(to_json([change_json(change) for change in changes]) + "\n")
+        elif changes:
+            rows = [
+                [change.what, local_time(change.at, conf.tz, now), change.by, change.blocked or ""]
+                for change in changes
+            ]
+            out().write(plain_table([["CHANGE", "WHEN", "BY", "CANNOT BE UNDONE BECAUSE"], *rows]))
+        else:
+            sys.stderr.write("Nothing to undo.\n")
+        return
+    reverted = journal.undo(target)
+    if as_json:
+        out().write(to_json(change_json(reverted)) + "\n")
+    else:
+        when = local_time(reverted.at, conf.tz, now)
+        out().write(f"Undid: {reverted.what} (by {reverted.by}, {when}).\n")
+
+
+def change_json(change: Any) -> dict[str, Any]:
+    """A journalled change for scripts: what, when, by whom, which loops."""
+    from loopcloser.core.model import to_utc_text
+
+    data = {
+        "what": change.what,
+        "at": to_utc_text(change.at),
+        "by": change.by,
+        "loop_ids": list(change.loop_ids),
+    }
+    if hasattr(change, "blocked"):
+        data["blocked"] = change.blocked
+    return data
+
+
+@app.command()
+def forget(
+    customer: Annotated[
+        str,
+        typer.Argument(
+            help="The customer's exact name or contact.",
+            metavar="CUSTOMER",
+            autocompletion=completes("customers"),
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Erase a customer's name, contact and notes from every loop (right to erasure).
+
+    The loops keep their dates and states for statistics. With a team folder,
+    every agent's store is scrubbed. The undo journal is cleared.
+
+    Example: loopcloser forget "maria@example.com" --yes
+    """
+    from loopcloser.render.tables import printable, to_json
+    from loopcloser.services.forget import forget as erase
+
+    if not yes:
+        raise BadInput(
+            f"forget erases every trace of '{customer}' and cannot be undone",
+            hint="add --yes to confirm",
+        )
+    conf = settings()
+    # With a team folder, forget reads its stores itself, under the handoff lock; the
+    # agent's own store is one of them unless --store names another.
+    stores = [] if store is None and conf.team is not None else [open_store(store, conf)]
+    erased = erase(stores, customer, conf.team)
+    if as_json:
+        failed = [{"store": path, "error": message} for path, message in erased.failed]
+        data = {
+            "customer": customer,
+            "scrubbed": erased.loops,
+            "mentions": erased.mentions,
+            "failed": failed,
+        }
+        out().write(to_json(data) + "\n")
+    elif erased.loops or erased.mentions or erased.failed:
+        counts = f"{erased.loops} loop{'s' * (erased.loops != 1)} scrubbed"
+        if erased.mentions:
+            plural = "s" * (erased.mentions != 1)
+            counts += f", mentions redacted in {erased.mentions} other loop{plural}"
+        out().write(f"Forgot {customer}: {counts}.\n")
+    else:
+        out().write(f"No loop belongs to '{customer}' (the name or contact must match exactly).\n")
+    for path, message in erased.failed:
+        sys.stderr.write(printable(f"loopcloser: warning: could not erase in {path}: {message}"))
+        sys.stderr.write("\n")
+    if erased.failed:
+        count = len(erased.failed)
+        raise StoreError(
+            f"forget could not erase in {count} file{'s' * (count != 1)} named above,"
+            f" which may still hold '{customer}'",
+            hint="fix it (e.g. restore it from a backup), then run forget again to finish",
+        )
+
+
+@app.command()
+def archive(
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            help="Loops closed or cancelled this long ago (default: the archive_after setting).",
+            metavar="DURATION",
+        ),
+    ] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move loops closed or cancelled long ago out of the store, into its archive.
+
+    The first change of each day does this by itself (setting archive_after, 30d);
+    show, customer, list --all, report and export --all still read the archive.
+
+    Example: loopcloser archive --older-than 90d
+    """
+    from loopcloser.core.when import parse_duration
+    from loopcloser.render.tables import to_json
+    from loopcloser.services import loops as actions
+
+    conf = settings()
+    now = now_moment()
+    after = conf.archive_after if older_than is None else parse_duration(older_than)
+    if after is None:
+        raise BadInput(
+            "the archive is off (archive_after = off)",
+            hint="give --older-than, e.g. 30d, or: loopcloser config set archive_after 30d",
+        )
+    target = open_store(store, conf)
+    moved, kept = target.sweep(actions.sweep_terms(now, after, conf.tz))
+    if as_json:
+        result = {"archived": moved, "kept": kept, "archive": str(target.archive_path)}
+        out().write(to_json(result) + "\n")
+    else:
+        loops = f"{moved:,} loop{'s' * (moved != 1)}"
+        out().write(f"Archived {loops} to {target.archive_path}; {kept:,} stay in the store.\n")

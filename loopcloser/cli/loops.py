@@ -1,0 +1,399 @@
+"""A promise from start to close: add, list, show, edit, note, contact, done, close..."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from loopcloser.cli.options import (
+    IdArgument,
+    JsonOption,
+    StoreOption,
+    ViaOption,
+    app,
+    completes,
+    emit_loop,
+    print_rows,
+    record,
+)
+from loopcloser.cli.program import (
+    channel,
+    is_terminal,
+    now_moment,
+    open_store,
+    out,
+    parse_due,
+    parse_every,
+    parse_id,
+    require_text,
+    settings,
+    warn,
+)
+from loopcloser.core.errors import BadInput
+from loopcloser.core.model import Kind, State, derive
+
+
+@app.command()
+def add(
+    customer: Annotated[
+        str, typer.Argument(help="Who was promised: a name or account.", metavar="CUSTOMER")
+    ],
+    promise: Annotated[
+        str, typer.Argument(help="What was promised, in your words.", metavar="PROMISE")
+    ],
+    due: Annotated[
+        str,
+        typer.Option(
+            "--due",
+            "-d",
+            help="When the customer expects to hear: friday, eod, 2bd, 30/11 17:00...",
+        ),
+    ],
+    via: ViaOption = None,
+    contact: Annotated[str | None, typer.Option(help="How to reach the customer.")] = None,
+    prefers: Annotated[
+        str | None,
+        typer.Option(
+            help="The channel the customer prefers.", autocompletion=completes("channels")
+        ),
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option("--every", help="Update the customer at least this often: 2d, 36h, 1w."),
+    ] = None,
+    remind: Annotated[
+        list[str] | None, typer.Option("--remind", help="Remind me at this time (repeatable).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="A free tag (repeatable).")
+    ] = None,
+    ref: Annotated[str | None, typer.Option(help="External reference: ticket or CRM id.")] = None,
+    owner: Annotated[str | None, typer.Option(help="The agent accountable (default: you).")] = None,
+    allow_past: Annotated[
+        bool, typer.Option("--allow-past", help="Accept a due date already passed.")
+    ] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log a promise made to a customer.
+
+    Example: loopcloser add "ACME Corp" "call back about the refund" --due "fri 12:00" --via phone
+    """
+    import uuid
+
+    from loopcloser.core.model import creation
+    from loopcloser.render.tables import local_time
+    from loopcloser.services import loops as actions
+
+    conf = settings()
+    now = now_moment()
+    event = creation(
+        uid=str(uuid.uuid4()),
+        customer=customer,
+        promise=promise,
+        owner=owner or conf["agent"],
+        due=parse_due(due, now, conf, allow_past),
+        at=now,
+        by=conf["agent"],
+        contact=contact,
+        prefers=None if prefers is None else channel(prefers, conf),
+        via=channel(via, conf),
+        remind=[parse_due(text, now, conf, allow_past) for text in remind or ()],
+        update_every=parse_every(every),
+        tags=tag or (),
+        ref=ref,
+    )
+    loop = actions.add(open_store(store, conf), event)
+    for moment in loop.remind:
+        if moment > loop.due:
+            warn(
+                f"the reminder {local_time(moment, conf.tz, now)} comes after the due"
+                f" {local_time(loop.due, conf.tz, now)}",
+                f"change it if that is not what you meant: loopcloser edit {loop.id} --remind WHEN",
+                as_json,
+            )
+    if as_json or not is_terminal():
+        # Scripts get the id alone (``id=$(loopcloser add ...)``) or the loop as JSON.
+        emit_loop(loop, now, conf, as_json, str(loop.id))
+        return
+    when = local_time(loop.due, conf.tz, now)
+    emit_loop(loop, now, conf, False, f"Added #{loop.id} for {loop.customer}, due {when}.")
+
+
+@app.command("list")
+def list_loops(
+    state: Annotated[
+        list[State] | None, typer.Option("--state", "-s", help="Only these states (repeatable).")
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(
+            help="Customer name or contact contains this (any case).",
+            autocompletion=completes("customers"),
+        ),
+    ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", "-t", help="Only loops with this tag.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this agent's loops.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only loops past their due.")] = False,
+    due_before: Annotated[
+        str | None, typer.Option("--due-before", help="Only loops due before this time.")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", "-a", help="Closed and cancelled loops too.")
+    ] = False,
+    waiting_on: Annotated[
+        str | None, typer.Option("--waiting-on", help="Only loops waiting on this party.")
+    ] = None,
+    untold: Annotated[
+        bool, typer.Option("--untold", help="Only loops done but not yet told.")
+    ] = False,
+    silent: Annotated[
+        bool, typer.Option("--silent", help="Only loops past their update cadence.")
+    ] = False,
+    stale: Annotated[bool, typer.Option("--stale", help="Only waits past their --until.")] = False,
+    untold_reschedule: Annotated[
+        bool,
+        typer.Option("--untold-reschedule", help="Only loops moved without telling the customer."),
+    ] = False,
+    grep: Annotated[
+        str | None, typer.Option("--grep", help="Customer, promise or a note contains this.")
+    ] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Loops still to close, most urgent first: overdue, then done-but-untold, then soonest due.
+
+    Example: loopcloser list --overdue --tag billing
+    """
+    from loopcloser.core.model import ACTIVE
+    from loopcloser.services import loops as actions
+
+    conf = settings()
+    now = now_moment()
+    states = frozenset(state) if state else frozenset(State) if show_all else ACTIVE
+    before = None if due_before is None else parse_due(due_before, now, conf, allow_past=True)
+    query = actions.Query(
+        states,
+        customer,
+        tag,
+        owner,
+        overdue,
+        before,
+        waiting_on,
+        untold,
+        silent,
+        stale,
+        grep,
+        untold_reschedule,
+    )
+    rows = actions.select(open_store(store, conf), query, now, conf.tz, conf.cadence)
+    filtered = query != actions.Query(states) or state is not None
+    if not print_rows(rows, now, conf, as_json):
+        empty = "No loops match.\n" if filtered else "No open loops.\n"
+        sys.stderr.write(empty)
+
+
+@app.command()
+def show(id: IdArgument, store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Every field of a loop and its whole history.
+
+    Example: loopcloser show 42
+    """
+    from loopcloser.render.tables import loop_json, print_show, to_json
+    from loopcloser.services import loops as actions
+
+    conf = settings()
+    now = now_moment()
+    loop = actions.fetch(open_store(store, conf), parse_id(id))
+    flags = derive(loop, now, conf.tz, conf.cadence)
+    if as_json:
+        out().write(to_json(loop_json(loop, flags, with_events=True)) + "\n")
+    else:
+        print_show(loop, flags, now, conf.tz, out(), is_terminal())
+
+
+@app.command()
+def edit(
+    id: IdArgument,
+    promise: Annotated[str | None, typer.Option(help="New wording of the promise.")] = None,
+    customer: Annotated[str | None, typer.Option(help="New customer name.")] = None,
+    contact: Annotated[str | None, typer.Option(help="New contact details.")] = None,
+    prefers: Annotated[
+        str | None,
+        typer.Option(
+            help="The customer's preferred channel.", autocompletion=completes("channels")
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")
+    ] = None,
+    untag: Annotated[
+        list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).")
+    ] = None,
+    ref: Annotated[str | None, typer.Option(help="New external reference.")] = None,
+    every: Annotated[
+        str | None, typer.Option("--every", help="New update cadence (2d, 36h), or 'off'.")
+    ] = None,
+    remind: Annotated[
+        list[str] | None,
+        typer.Option("--remind", help="Replace the reminders (repeatable); 'off' removes them."),
+    ] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a loop's details: promise, customer, contact, channel, tags, ref, cadence, reminders.
+
+    Example: loopcloser edit 42 --contact anna@acme.example --tag vip
+    """
+    from loopcloser.core.model import Edit
+
+    conf = settings()
+    now = now_moment()
+    reminders = None
+    if remind is not None:
+        off = [text for text in remind if text.strip().lower() in ("off", "none")]
+        reminders = () if off else tuple(parse_due(text, now, conf, None) for text in remind)
+    wanted = Edit(
+        remind=reminders,
+        promise=promise,
+        customer=customer,
+        contact=contact,
+        prefers=None if prefers is None else channel(prefers, conf),
+        add_tags=tuple(tag or ()),
+        remove_tags=tuple(untag or ()),
+        ref=ref,
+        update_every=None
+        if every is None or every.strip().lower() in ("off", "none")
+        else parse_every(every),
+        clear_update_every=every is not None and every.strip().lower() in ("off", "none"),
+    )
+    if wanted.is_empty():
+        raise BadInput(
+            "nothing to change", hint="give at least one option, see: loopcloser edit --help"
+        )
+    summary = "#{loop.id} updated."
+    record(store, id, Kind.EDITED, as_json, summary, wanted.changes, conf=conf, now=now)
+
+
+@app.command()
+def note(
+    id: IdArgument,
+    text: Annotated[str, typer.Argument(help="The note (internal, never sent).", metavar="TEXT")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an internal note to a loop's history.
+
+    Example: loopcloser note 42 "Finance says the refund was approved"
+    """
+    record(
+        store, id, Kind.NOTE, as_json, "Noted on #{loop.id}.", text=require_text(text, "the note")
+    )
+
+
+@app.command()
+def contact(
+    id: IdArgument,
+    text: Annotated[
+        str, typer.Argument(help="What was said to or by the customer.", metavar="TEXT")
+    ],
+    via: ViaOption = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log a message to or from the customer; it resets the silence clock.
+
+    Example: loopcloser contact 42 "told her Finance is on it" --via email
+    """
+    conf = settings()
+    record(
+        store,
+        id,
+        Kind.CONTACT,
+        as_json,
+        "Contact logged on #{loop.id}.",
+        conf=conf,
+        text=require_text(text, "the message"),
+        via=channel(via, conf),
+    )
+
+
+@app.command()
+def done(
+    id: IdArgument,
+    text: Annotated[str | None, typer.Argument(help="What was done.", metavar="TEXT")] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The work is finished but the customer is not told yet: the loop stays open.
+
+    Example: loopcloser done 42 "refund issued"
+    """
+    summary = (
+        "#{loop.id} is done but {loop.customer} has not been told:"
+        " close it once they know (loopcloser close {loop.id} --via CHANNEL)."
+    )
+    record(store, id, Kind.DONE, as_json, summary, text=text)
+
+
+@app.command()
+def close(
+    id: IdArgument,
+    text: Annotated[
+        str | None, typer.Argument(help="What the customer was told.", metavar="TEXT")
+    ] = None,
+    via: ViaOption = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The customer has been told the outcome: the loop is closed.
+
+    Example: loopcloser close 42 "told her the refund is on its way" --via phone
+    """
+    summary = "#{loop.id} closed: {loop.customer} has been told ({flags.outcome})."
+    conf = settings()
+    record(store, id, Kind.CLOSED, as_json, summary, conf=conf, text=text, via=channel(via, conf))
+
+
+@app.command()
+def cancel(
+    id: IdArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why the promise is withdrawn.")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a promise, saying why.
+
+    Example: loopcloser cancel 42 --reason "customer withdrew the request"
+    """
+    record(
+        store,
+        id,
+        Kind.CANCELLED,
+        as_json,
+        "#{loop.id} cancelled.",
+        text=require_text(reason, "--reason"),
+    )
+
+
+@app.command()
+def reopen(
+    id: IdArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why the loop is open again.")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open a done, closed or cancelled loop again, saying why.
+
+    Example: loopcloser reopen 42 --reason "refund bounced"
+    """
+    record(
+        store,
+        id,
+        Kind.REOPENED,
+        as_json,
+        "#{loop.id} is open again.",
+        text=require_text(reason, "--reason"),
+    )

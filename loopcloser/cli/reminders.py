@@ -1,0 +1,218 @@
+"""Speaking up: remind, snooze, and a status line for the shell prompt."""
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, app, completes, record
+from loopcloser.cli.program import now_moment, open_store, out, parse_due, settings, warn
+from loopcloser.core.errors import BadInput
+from loopcloser.core.model import Kind, Loop
+
+if TYPE_CHECKING:
+    from loopcloser.storage.store import Store
+
+STATUS_FLAGS = ("overdue", "untold", "untold_reschedule", "due_today", "silent", "stale_wait")
+
+
+@app.command()
+def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """One short line for a shell prompt: "3 overdue · 1 untold"; nothing when all is well.
+
+    Example: PS1='$(loopcloser status) \\$ '
+    """
+    from loopcloser.render.tables import to_json
+    from loopcloser.services import loops as actions
+
+    conf = settings()
+    now = now_moment()
+    rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz, conf.cadence)
+    counts = {name: sum(getattr(flags, name) for _, flags in rows) for name in STATUS_FLAGS}
+    if as_json:
+        out().write(to_json({"open": len(rows), **counts}) + "\n")
+        return
+    parts = [f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count]
+    if parts:
+        out().write(" · ".join(parts) + "\n")
+
+
+@app.command()
+def snooze(
+    id: IdArgument,
+    until: Annotated[
+        str,
+        typer.Argument(help="Silence reminders until (2h, tomorrow 9am) or off.", metavar="WHEN"),
+    ],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Silence one loop's reminders until then; the customer's due does not move.
+
+    Example: loopcloser snooze 42 "tomorrow 9am"
+    """
+    from loopcloser.core.model import derive, to_utc_text
+    from loopcloser.render.tables import local_time
+
+    conf = settings()
+    now = now_moment()
+    lifting = until.strip().lower() in ("off", "now", "none")
+    moment = None if lifting else parse_due(until, now, conf, allow_past=None)
+    changes = {"snoozed_until": None if moment is None else to_utc_text(moment)}
+
+    def summary(loop: Loop) -> str:
+        if moment is None:
+            return f"#{loop.id} reminds you again."
+        return f"#{loop.id} is quiet until {local_time(moment, conf.tz, now)}; its due stays put."
+
+    loop = record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes, conf=conf, now=now)
+    expected = derive(loop, now, conf.tz).expected_due
+    if moment is not None and expected < moment:
+        warn(
+            f"#{loop.id} is due {local_time(expected, conf.tz, now)}, inside the snooze:"
+            " nothing will remind you of it until the snooze ends",
+            f"snooze to an earlier time, or lift it: loopcloser snooze {loop.id} off",
+            as_json,
+        )
+
+
+@app.command()
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would fire now; fire nothing.")
+    ] = False,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            "--install",
+            help="Print a cron line or systemd timer to run remind: cron or systemd.",
+            metavar="cron|systemd",
+            autocompletion=completes("schedulers"),
+        ),
+    ] = None,
+    every: Annotated[
+        int, typer.Option("--every", help="With --install: run every N minutes (1-59).")
+    ] = 5,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --install: install it for the current user.")
+    ] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fire the reminders due now, most urgent first; each fires once, ever.
+
+    Run it every few minutes from cron or a systemd timer (see --install): a
+    reminder whose moment passed while the machine was off fires once on the
+    next run. Where reminders go is the delivery setting: terminal, desktop
+    or command.
+
+    Example: loopcloser remind --dry-run
+    """
+    from loopcloser.delivery.notify import as_dict, deliver
+    from loopcloser.render.tables import to_json
+    from loopcloser.services import loops as actions
+    from loopcloser.storage.store import Busy
+
+    conf = settings()
+    if install is not None:
+        if conf["delivery"] == "terminal":
+            message = "with delivery = terminal, a scheduled remind writes to a log nobody reads"
+            hint = "first: loopcloser config set delivery desktop (or command)"
+            if write:
+                raise BadInput(message, hint=hint)
+            warn(message, hint, as_json)
+        install_schedule(install, every, write, open_store(store, conf))
+        return
+    if write:
+        raise BadInput("--write goes with --install", hint="e.g. remind --install cron --write")
+    now = now_moment()
+    target = open_store(store, conf)
+    rules, calendar = conf.rules(), conf.calendar()
+    if dry_run:
+        fired = actions.due_reminders(target, now, rules, calendar)
+        if not as_json:
+            deliver(fired, "terminal")
+    else:
+        method = conf["delivery"]
+        # Under --json the terminal gets JSON instead of lines; the other deliveries go ahead.
+        quiet = as_json and method == "terminal"
+
+        def send(reminder: Any) -> None:
+            if not quiet:
+                deliver([reminder], method, conf["delivery_command"])
+
+        # systemd and kill stop a run with SIGTERM: turn it into an exception, so that the
+        # reminders not yet delivered are taken back and fire on the next run.
+        import signal
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            fired = actions.fire_reminders(target, now, rules, calendar, conf["agent"], send)
+        except Busy:
+            sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
+            fired = []
+    if as_json:
+        out().write(to_json([as_dict(reminder) for reminder in fired]) + "\n")
+
+
+def stop(signal_number: int, frame: object) -> None:
+    """Leave like Ctrl-C would, through every finally block."""
+    raise SystemExit(128 + signal_number)
+
+
+def this_program() -> str:
+    """The loopcloser executable now running, so the schedule runs this very copy."""
+    import os
+    import shutil
+
+    running = Path(sys.argv[0]) if sys.argv else Path()
+    if running.name == "loopcloser":
+        return os.path.abspath(running)
+    # ``python -m loopcloser``: the script installed beside this interpreter.
+    beside = Path(sys.executable).parent / "loopcloser"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("loopcloser") or os.path.abspath(running)
+
+
+def install_schedule(kind: str, every: int, write: bool, target: "Store") -> None:
+    """Print (and with ``write``, install) what runs ``remind`` every few minutes."""
+    import os
+    import shutil
+
+    from loopcloser.core.settings import config_path
+    from loopcloser.services import schedule
+
+    executable = this_program()
+    env = {
+        "LOOPCLOSER_STORE": str(target.path.resolve()),
+        "LOOPCLOSER_CONFIG": str(config_path().resolve()),
+    }
+    # cron starts with almost no environment: bring what delivery needs to find its
+    # programs (PATH) and the desktop (the session bus, the display).
+    for name in ("LOOPCLOSER_TEAM", "PATH", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    if kind == "cron":
+        log = str(target.path.resolve().parent / "remind.log")
+        line = schedule.cron_line(executable, every, env, log)
+        if write:
+            schedule.install_cron(line)
+            sys.stderr.write("Installed in your crontab.\n")
+        out().write(line + "\n")
+    elif kind == "systemd":
+        units = schedule.systemd_units(executable, every, env)
+        if write:
+            for path in schedule.install_systemd(units):
+                sys.stderr.write(f"Wrote {path}\n")
+            if not shutil.which("systemctl"):
+                commands = "; ".join(" ".join(command) for command in schedule.ENABLE_COMMANDS)
+                sys.stderr.write(f"systemctl is not on PATH: run {commands}\n")
+        else:
+            for name, text in units.items():
+                out().write(f"# {name}\n{text}\n")
+    else:
+        raise BadInput(
+            f"cannot install for '{kind}'", hint="use --install cron or --install systemd"
+        )

@@ -1,0 +1,199 @@
+"""Settings and the demo store: config get|set|list, demo."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from loopcloser.cli.options import (
+    JsonOption,
+    StoreOption,
+    app,
+    completes,
+    config_app,
+    help_when_bare,
+    print_rows,
+)
+from loopcloser.cli.program import (
+    now_moment,
+    open_store,
+    out,
+    program_name,
+    settings,
+)
+from loopcloser.core.errors import BadInput
+
+
+@app.command()
+def demo(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Build the demo here (default: a new temporary folder).",
+            readable=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a sample store of realistic loops and show today's view of it.
+
+    Example: loopcloser demo
+    """
+    from loopcloser.services import loops as actions
+    from loopcloser.services.demo import build
+
+    conf = settings()
+    now = now_moment()
+    if store is None:
+        import tempfile
+
+        store = Path(tempfile.mkdtemp(prefix="loopcloser-demo-")) / "loops.json"
+    target = open_store(store)
+    if target.documents():
+        raise BadInput(f"{store} already holds loops", hint="give --store a new file for the demo")
+    build(target, now, conf)
+    rows = actions.select(target, actions.Query(), now, conf.tz)
+    print_rows(rows, now, conf, as_json)
+    example = f"{program_name()} show {rows[0][0].id} --store {store}"
+    sys.stderr.write(f"\nDemo store: {store}\nTry: {example}\n")
+
+
+@config_app.command("get")
+def config_get(
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="Setting name.", metavar="KEY", autocompletion=completes("setting_names")
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Print one setting.
+
+    Example: loopcloser config get timezone
+    """
+    from loopcloser.core.settings import known
+
+    known(key)
+    print_setting(key, settings()[key], as_json)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="Setting name.", metavar="KEY", autocompletion=completes("setting_names")
+        ),
+    ],
+    value: Annotated[str, typer.Argument(help="New value.", metavar="VALUE")],
+    as_json: JsonOption = False,
+) -> None:
+    """Change one setting.
+
+    Example: loopcloser config set timezone Europe/Rome
+    """
+    from loopcloser.core.settings import save
+
+    stored = save(key, value)
+    print_setting(key, stored, as_json, f"{key} = {stored}")
+
+
+def print_setting(key: str, value: str, as_json: bool, text: str | None = None) -> None:
+    """One setting: ``text`` (the bare value by default), or {key: value} under --json."""
+    from loopcloser.render.tables import to_json
+
+    out().write((to_json({key: value}) if as_json else text or value) + "\n")
+
+
+@config_app.command("list")
+def config_list(as_json: JsonOption = False) -> None:
+    """Every setting with its value and meaning.
+
+    Example: loopcloser config list
+    """
+    from loopcloser.core.settings import KEYS, config_path
+    from loopcloser.render.tables import plain_table, to_json
+
+    values = settings().values
+    if as_json:
+        out().write(to_json(values) + "\n")
+        return
+    rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
+    out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
+    sys.stderr.write(f"config file: {config_path()}\n")
+
+
+secret_app = typer.Typer(help="Store secrets (the SMTP password, a webhook URL) in the OS keyring.")
+app.add_typer(secret_app, name="secret")
+
+
+@secret_app.callback(invoke_without_command=True)
+def secret_root(context: typer.Context) -> None:
+    """Store secrets (the SMTP password, a webhook URL) in the OS keyring."""
+    help_when_bare(context)
+
+
+@secret_app.command("set")
+def secret_set(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="smtp_password or webhook_url.",
+            metavar="NAME",
+            autocompletion=completes("secret_names"),
+        ),
+    ],
+) -> None:
+    """Store a secret in the OS keyring, asked for without echo (or read from stdin).
+
+    It never goes into the config file or the store. On a server without a
+    keyring, set LOOPCLOSER_SMTP_PASSWORD or LOOPCLOSER_WEBHOOK_URL instead.
+
+    Example: loopcloser secret set smtp_password
+    """
+    from loopcloser.delivery.secrets import NAMES, set_secret
+
+    if name not in NAMES:
+        raise BadInput(f"unknown secret '{name}'", hint=f"use one of: {', '.join(NAMES)}")
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{name}: ")
+    else:
+        value = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+    set_secret(name, value)
+    sys.stderr.write(f"Stored {name} in the keyring.\n")
+
+
+@app.command()
+def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Check the store, the settings, the keyring and the delivery, with a fix for each problem.
+
+    Example: loopcloser doctor
+    """
+    from loopcloser.core.errors import LoopcloserError
+    from loopcloser.core.settings import config_path, load
+    from loopcloser.render.tables import plain_table, printable, to_json
+    from loopcloser.services.doctor import Check, check_store, exit_code, run_checks
+
+    try:
+        conf = load()
+    except LoopcloserError as error:
+        # Broken settings are the finding; the store can still be looked at by path.
+        checks = [Check("config", False, f"{config_path()}: {error.message}", error.hint)]
+        if store is not None:
+            checks += check_store(store)
+    else:
+        checks = run_checks(open_store(store, conf).path, conf)
+    if as_json:
+        out().write(to_json([check.__dict__ for check in checks]) + "\n")
+    else:
+        rows = [
+            [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
+            for check in checks
+        ]
+        out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows]))
+    raise typer.Exit(exit_code(checks))

@@ -1,0 +1,865 @@
+"""Loops coming in from a file: JSON, JSON Lines or CSV, read, checked and planned.
+
+Pure: the caller reads the bytes, says how to find a stored loop by uid, and
+writes the plan. Nothing here reads the clock, a file or the store, so every
+rule of an import can be tested on plain values.
+
+A row that carries its history (JSON as ``export`` writes it) is rebuilt by
+replaying that history through the model. A row without one (CSV, or JSON made
+by hand) says what the loop should look like; a new loop is created from it and
+an existing one is brought there by the model's own events, so the history
+records what the import changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from loopcloser.core.errors import BadInput, LoopcloserError
+from loopcloser.core.model import (
+    STORED_FIELDS,
+    Event,
+    Kind,
+    Loop,
+    State,
+    Waiting,
+    apply,
+    check_document,
+    creation,
+    decode_field,
+    encode_field,
+    event_from_document,
+    event_to_document,
+    from_document,
+    to_document,
+)
+from loopcloser.core.when import Calendar, parse_when
+
+FORMATS = ("json", "jsonl", "csv")
+EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+CSV_COLUMNS = (
+    "id",
+    "uid",
+    "customer",
+    "contact",
+    "promise",
+    "due",
+    "owner",
+    "tags",
+    "ref",
+    "state",
+)
+"""The columns ``export --format csv`` writes, and the only ones an import reads."""
+REQUIRED_COLUMNS = ("customer", "promise", "due")
+
+# A row without history may also say these (JSON by hand, or ``list --json``).
+FLAT_EXTRAS = ("prefers", "via", "update_every", "remind", "waiting_on")
+# Fields of a loop as JSON that an import does not read: flags are derived, the
+# history of a row without one starts at the import, and a snooze is a passing thing.
+IGNORED = frozenset(
+    {"created", "snoozed_until", "overdue", "due_today", "untold", "silent", "outcome",
+     "last_contact", "expected_due", "untold_reschedule", "stale_wait", "agent", "detail"}
+)  # fmt: skip
+LOOP_KEYS = frozenset({"id", "events", *STORED_FIELDS, *IGNORED})
+
+UNKNOWN_PARTY = "unknown"
+"""Whom a loop imported as waiting waits on, when the file does not say (CSV never does)."""
+
+KEY_NAMESPACE = uuid.UUID("6f0f8a52-3c1e-5d7b-9a4e-2b8c1d0e7f31")
+"""Namespace of the uids made for rows without one. Never change it: every CSV
+imported without uids would come in again as new loops."""
+
+UTF8_BOM = b"\xef\xbb\xbf"
+SAVE_AS_UTF8 = "save it as UTF-8 text (in a spreadsheet: Save As, CSV UTF-8)"
+
+
+class Refused(Exception):
+    """Why one row cannot come in; the import goes on with the others."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, order=True)
+class Where:
+    """Where a row is in the file: its line (CSV, JSON Lines) or its item (JSON, from 1)."""
+
+    line: int | None = None
+    item: int | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}" if self.line is not None else f"item {self.item}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of the file, as read: a CSV row's cells by column, or a JSON object."""
+
+    where: Where
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A row that was refused, and why."""
+
+    where: Where
+    reason: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A file read into rows; the records that were not even rows are problems already."""
+
+    format: str
+    rows: list[Row]
+    problems: list[Problem]
+
+
+# --- reading the file -------------------------------------------------------------
+
+
+def decode(data: bytes, name: str) -> str:
+    """The file's text: UTF-8, a byte-order mark (Excel writes one) dropped.
+
+    BadInput, with what to do, for a file that is not text at all.
+    """
+    if data.startswith(b"PK\x03\x04"):
+        raise BadInput(
+            f"{name} is a spreadsheet workbook or a zip archive, not text",
+            hint="save it from the spreadsheet as CSV UTF-8",
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadInput(f"{name} is UTF-16 text", hint=SAVE_AS_UTF8)
+    if b"\x00" in data[:4096]:
+        raise BadInput(f"{name} holds NUL bytes: it is not a text file", hint=SAVE_AS_UTF8)
+    data = data.removeprefix(UTF8_BOM)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BadInput(
+            f"{name} is not UTF-8 text: line {line} holds the byte 0x{data[error.start]:02x}",
+            hint=SAVE_AS_UTF8,
+        ) from None
+    if not text.strip():
+        raise BadInput(f"{name} is empty", hint="nothing to import; check the file or the pipe")
+    return text
+
+
+def choose_format(requested: str | None, file: str, text: str) -> str:
+    """The format asked for; else the one the file's extension names; else a guess.
+
+    The guess (standard input, or another extension) goes by the first character
+    that is not blank: ``[`` is JSON, ``{`` JSON Lines, anything else CSV.
+    """
+    if requested is not None:
+        kind = requested.strip().lower()
+        if kind not in FORMATS:
+            raise BadInput(f"cannot import '{requested}'", hint=f"use one of: {', '.join(FORMATS)}")
+        return kind
+    named = EXTENSIONS.get(PurePath(file).suffix.lower()) if file != "-" else None
+    if named is not None:
+        return named
+    first = text.lstrip()[:1]
+    return "json" if first == "[" else "jsonl" if first == "{" else "csv"
+
+
+def parse(kind: str, text: str, name: str) -> Parsed:
+    """The rows of a file in ``kind`` format; BadInput if it is not that format at all."""
+    if kind == "json":
+        return parse_json(text, name)
+    if kind == "jsonl":
+        return parse_jsonl(text, name)
+    return parse_csv(text, name)
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "null"
+    return "true or false" if isinstance(value, bool) else "a number"
+
+
+def parse_json(text: str, name: str) -> Parsed:
+    """A JSON array of loops, each item a row."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        hint = "check the file, or name its format with --format json, jsonl or csv"
+        if text.lstrip().startswith("{"):
+            hint = "for one loop a line, use --format jsonl"
+        raise BadInput(
+            f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
+            hint=hint,
+        ) from None
+    except RecursionError:
+        raise BadInput(
+            f"{name} is nested too deeply to hold loops", hint="check the file"
+        ) from None
+    if not isinstance(data, list):
+        hint = "put it in [ ] to import it" if isinstance(data, dict) else "check the file"
+        raise BadInput(f"{name} holds {json_kind(data)}, not an array of loops", hint=hint)
+    rows, problems = [], []
+    for number, item in enumerate(data, 1):
+        where = Where(item=number)
+        if isinstance(item, dict):
+            rows.append(Row(where, item))
+        else:
+            problems.append(Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)"))
+    return Parsed("json", rows, problems)
+
+
+def parse_jsonl(text: str, name: str) -> Parsed:
+    """One loop a line; blank lines are skipped."""
+    rows, problems = [], []
+    # Split on "\n" alone: JSON text may hold U+2028 and the like, which splitlines() takes.
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = Where(line=number)
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(
+                Problem(where, f"is not valid JSON (column {error.colno}: {error.msg})")
+            )
+            continue
+        except RecursionError:
+            problems.append(Problem(where, "is nested too deeply to be a loop"))
+            continue
+        if isinstance(item, dict):
+            rows.append(Row(where, item))
+        else:
+            problems.append(Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)"))
+    if not rows and problems:
+        raise BadInput(
+            f"{name} is not JSON Lines: {problems[0].where} {problems[0].reason}",
+            hint=jsonl_hint(text),
+        )
+    return Parsed("jsonl", rows, problems)
+
+
+def jsonl_hint(text: str) -> str:
+    """What to do with a file that was taken for JSON Lines but is not."""
+    try:
+        whole = json.loads(text)
+    except (ValueError, RecursionError):
+        return "check the file, or name its format with --format json, jsonl or csv"
+    if isinstance(whole, list):
+        return "it is one JSON array: use --format json"
+    return "it is one JSON value over several lines: put it in [ ] and use --format json"
+
+
+def parse_csv(text: str, name: str) -> Parsed:
+    """A header row naming the columns, then one loop a row; line numbers are physical."""
+    lines = io.StringIO(text, newline="")
+    skipped, first = 0, ""
+    for line in lines:
+        if line.strip():
+            first = line.strip()
+            break
+        skipped += 1
+    if first.lower().startswith("sep=") and len(first) == 5:
+        # Excel's way to name the separator on a line of its own.
+        delimiter, skipped = first[4], skipped + 1
+    else:
+        delimiter = max(",;\t", key=first.count)
+    lines = io.StringIO(text, newline="")
+    for _ in range(skipped):
+        lines.readline()
+    previous = csv.field_size_limit()
+    # The default limit (128 KiB a cell) fails on a long promise; the text is in memory
+    # already, so no cell can be longer than it anyway.
+    csv.field_size_limit(max(previous, len(text) + 1))
+    try:
+        return rows_of_csv(records(lines, delimiter, skipped), name)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def records(
+    lines: io.StringIO, delimiter: str, skipped: int
+) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Each non-blank record with the physical line it starts on, or the CSV error in it."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    previous = 0
+    while True:
+        start = previous + 1 + skipped
+        try:
+            cells: list[str] | csv.Error = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            cells = error
+        previous = reader.line_num
+        if isinstance(cells, csv.Error) or any(cell.strip() for cell in cells):
+            yield start, cells
+
+
+def rows_of_csv(found: Iterator[tuple[int, list[str] | csv.Error]], name: str) -> Parsed:
+    """The rows under the header; a header that names unknown columns refuses the file."""
+    header_line, header = next(found, (1, []))
+    if isinstance(header, csv.Error):
+        raise BadInput(
+            f"the header of {name} (line {header_line}) is not CSV: {header}",
+            hint="the first row must name the columns",
+        )
+    columns = [cell.strip().casefold() for cell in header]
+    check_header(columns, header_line, name)
+    rows, problems = [], []
+    for line, cells in found:
+        where = Where(line=line)
+        if isinstance(cells, csv.Error):
+            problems.append(Problem(where, csv_reason(cells)))
+            continue
+        # A cell past the header, or under a column without a name, may only be blank.
+        stray = any(cell.strip() for cell, column in named(cells, columns) if not column)
+        if len(cells) < len(columns) or stray:
+            problems.append(
+                Problem(where, f"has {len(cells)} cells; the header names {len(columns)}")
+            )
+            continue
+        values = {column: cell for column, cell in zip(columns, cells, strict=False) if column}
+        rows.append(Row(where, values))
+    return Parsed("csv", rows, problems)
+
+
+def named(cells: list[str], columns: list[str]) -> list[tuple[str, str]]:
+    """Cells paired with their column names; cells past the header have none."""
+    return [
+        (cell, columns[index] if index < len(columns) else "") for index, cell in enumerate(cells)
+    ]
+
+
+def check_header(columns: list[str], line: int, name: str) -> None:
+    """Refuse a header with unknown, repeated or missing columns, naming them."""
+    hint = f"the columns are: {', '.join(CSV_COLUMNS)} (customer, promise and due are needed)"
+    unknown = [column for column in columns if column and column not in CSV_COLUMNS]
+    if unknown:
+        shown = ", ".join(f"'{column}'" for column in unknown)
+        plural = "s" * (len(unknown) != 1)
+        raise BadInput(
+            f"{name} has unknown column{plural} {shown} (line {line})",
+            hint=f"{hint}; remove or rename the others",
+        )
+    repeated = sorted({column for column in columns if column and columns.count(column) > 1})
+    if repeated:
+        raise BadInput(f"{name} names the column '{repeated[0]}' twice (line {line})", hint=hint)
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        plural = "s" * (len(missing) != 1)
+        raise BadInput(
+            f"{name} has no {', '.join(missing)} column{plural} (line {line})",
+            hint=f"the first row must name the columns; {hint}",
+        )
+
+
+def csv_reason(error: csv.Error) -> str:
+    """A CSV syntax error in words a spreadsheet user knows."""
+    text = str(error)
+    if "unexpected end of data" in text:
+        return "a quoted cell is never closed (it runs to the end of the file)"
+    if "expected after" in text:
+        return 'a quoted cell goes on after its closing quote (write a quote inside as "")'
+    return f"is not CSV: {text}"
+
+
+# --- what each row means ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What rows are read against: the moment, who imports, their calendar, the file."""
+
+    now: datetime
+    agent: str
+    calendar: Calendar
+    source: str
+
+    @property
+    def note(self) -> str:
+        """What each event the import records says: where it came from."""
+        return f"imported from {self.source}"
+
+    def event(self, kind: Kind, changes: Mapping[str, Any] | None = None, **extra: Any) -> Event:
+        """An event the import records, now, by the importing agent."""
+        return Event(
+            kind=kind, at=self.now, by=self.agent, text=self.note, changes=changes or {}, **extra
+        )
+
+
+Stored = tuple[int, Mapping[str, Any]]
+Lookup = Callable[[str], Stored | None]
+"""Finds the stored loop with a uid: its id and its document, or None."""
+
+
+@dataclass
+class Plan:
+    """What an import does: loops to add (in id order) and update, and refused rows."""
+
+    added: list[Loop] = field(default_factory=list)
+    updated: list[tuple[int, Loop, Mapping[str, Any]]] = field(default_factory=list)
+    """The id, the loop as it will be, and its document as it was."""
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def changes(self) -> bool:
+        """Whether writing the plan would change the store."""
+        return bool(self.added or self.updated)
+
+
+def plan(
+    parsed: Parsed, find: Lookup, context: Context, step: Callable[[], object] | None = None
+) -> Plan:
+    """Decide what each row does to the store; ``step`` is called after each row."""
+    result = Plan(problems=list(parsed.problems))
+    seen: dict[str, Where] = {}
+    numbered: list[tuple[tuple[int, int], Loop]] = []
+    for position, row in enumerate(parsed.rows):
+        try:
+            uid, file_id, change = plan_row(row, find, context, seen)
+        except Refused as refusal:
+            result.problems.append(Problem(row.where, refusal.reason))
+        else:
+            seen[uid] = row.where
+            if isinstance(change, Loop):
+                # New loops take ids in the order of the ids the file had, so a backup
+                # restored into an empty store keeps its numbers when it had no gaps.
+                order = (0, file_id) if file_id is not None else (1, position)
+                numbered.append((order, change))
+            elif change is not None:
+                result.updated.append(change)
+            else:
+                result.unchanged += 1
+        if step is not None:
+            step()
+    numbered.sort(key=lambda pair: pair[0])
+    result.added = [loop for _, loop in numbered]
+    result.problems.sort(key=lambda problem: problem.where)
+    return result
+
+
+Change = Loop | tuple[int, Loop, Mapping[str, Any]] | None
+"""A new loop, an update (id, loop, old document), or None when the store has it already."""
+
+
+def plan_row(
+    row: Row, find: Lookup, context: Context, seen: Mapping[str, Where]
+) -> tuple[str, int | None, Change]:
+    """The row's uid, the id it had in the file, and what it changes; Refused if bad."""
+    file_id = read_id(row.fields.get("id"))
+    if row.fields.get("events"):
+        loop = from_history(row.fields)
+        check_new(loop.uid, seen, "uid")
+        return loop.uid, file_id, history_change(loop, find(loop.uid))
+    values = read_flat(row.fields, context)
+    uid = values.pop("uid", None)
+    if uid is None:
+        uid = row_key(values["customer"], values.get("contact"), values["promise"])
+        check_new(uid, seen, "customer, contact and promise")
+    else:
+        check_new(uid, seen, "uid")
+    stored = find(uid)
+    if stored is None:
+        return uid, file_id, new_loop(uid, values, context)
+    loop_id, document = stored
+    loop = stored_loop(loop_id, document)
+    changed = update(loop, values, context)
+    return uid, file_id, None if changed is loop else (loop_id, changed, document)
+
+
+def check_new(uid: str, seen: Mapping[str, Where], what: str) -> None:
+    """Refuse a second row for the same loop: which of the two should win is a guess."""
+    if uid in seen:
+        hint = "; give each its own uid" if what != "uid" else ""
+        raise Refused(f"has the same {what} as {seen[uid]}{hint}")
+
+
+def row_key(customer: str, contact: str | None, promise: str) -> str:
+    """The uid of a row that has none: the same customer, contact and promise, the same uid.
+
+    Case, accents written either way and runs of spaces do not count, so a
+    spreadsheet's small retouches do not make a new loop.
+    """
+    parts = (
+        " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+        for text in (customer, contact, promise)
+    )
+    return str(uuid.uuid5(KEY_NAMESPACE, "\x1f".join(parts)))
+
+
+def read_id(value: Any) -> int | None:
+    """The id a row had in the store it came from; used only to number new loops in order."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        digits = value.strip().removeprefix("#")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+            return int(digits)
+    elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise Refused(
+        f"id {value!r} is not a loop number (loops are matched by uid; ids are per store)"
+    )
+
+
+# --- rows with their history --------------------------------------------------------
+
+
+def from_history(fields: Mapping[str, Any]) -> Loop:
+    """The loop its events make; Refused when they do not replay or the fields disagree."""
+    unknown = sorted(set(fields) - LOOP_KEYS)
+    if unknown:
+        raise Refused(f"has unknown field{'s' * (len(unknown) != 1)} {', '.join(unknown)}")
+    documents = fields["events"]
+    if not isinstance(documents, list):
+        raise Refused(f"its events are {json_kind(documents)}, not an array")
+    loop: Loop | None = None
+    for number, document in enumerate(documents, 1):
+        check_event(number, document)
+        try:
+            event = event_from_document(document)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+            raise Refused(f"event {number} cannot be read: {why(error)}") from None
+        try:
+            loop = apply(loop, event)
+        except LoopcloserError as error:
+            after = f"after it was {loop.state}" if loop is not None else "as the first event"
+            reason = error.message if event.kind is Kind.EDITED else f"is not allowed {after}"
+            raise Refused(
+                f"its history does not replay: event {number} ({event.kind}) {reason}"
+            ) from None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+            raise Refused(
+                f"its history does not replay: event {number} ({event.kind}): {why(error)}"
+            ) from None
+    if loop is None:
+        raise Refused("its events are empty")
+    try:
+        check_document(to_document(loop))
+    except (TypeError, ValueError) as error:
+        raise Refused(f"its history makes a malformed loop: {why(error)}") from None
+    if not loop.uid.strip():
+        raise Refused("its history gives it no uid")
+    check_agreement(fields, loop)
+    return loop
+
+
+EVENT_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,), "at": (str,), "by": (str,), "text": (str,), "via": (str,),
+    "told": (bool,), "key": (str,), "changes": (dict,),
+}  # fmt: skip
+
+
+def check_event(number: int, document: Any) -> None:
+    """Refuse an event that is not an object, or holds a key of the wrong type."""
+    if not isinstance(document, dict):
+        raise Refused(f"event {number} is {json_kind(document)}, not an object")
+    for name, value in document.items():
+        types = EVENT_TYPES.get(name)
+        if types is None:
+            raise Refused(f"event {number} has an unknown key '{name}'")
+        if not isinstance(value, types):
+            raise Refused(f"event {number}'s {name} is {json_kind(value)}")
+
+
+def why(error: Exception) -> str:
+    """An exception from reading hand-made data, in words."""
+    if isinstance(error, KeyError):
+        return f"{error.args[0]!r} is missing"
+    return str(error) or type(error).__name__
+
+
+def check_agreement(fields: Mapping[str, Any], loop: Loop) -> None:
+    """Refuse a row whose fields say something else than its history: one was edited alone."""
+    for name in STORED_FIELDS:
+        if name not in fields:
+            continue
+        expected = getattr(loop, name)
+        try:
+            same = decode_field(name, fields[name]) == expected
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            same = False
+        if not same:
+            shown = json.dumps(encode_field(name, expected), ensure_ascii=False)
+            raise Refused(
+                f"its {name} disagrees with its history, which makes it {shown}"
+                " (the history is what is imported: change a loop with events, or drop them)"
+            )
+
+
+def history_change(loop: Loop, stored: Stored | None) -> Change:
+    """A loop with history against the store's copy: new, ahead of it, behind it or apart."""
+    if stored is None:
+        return loop
+    loop_id, document = stored
+    mine = [event_to_document(event) for event in loop.events]
+    try:
+        theirs = [event_to_document(event_from_document(event)) for event in document["events"]]
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise malformed(loop_id, error) from None
+    if mine[: len(theirs)] == theirs:
+        return None if len(mine) == len(theirs) else (loop_id, replace(loop, id=loop_id), document)
+    if theirs[: len(mine)] == mine:
+        return None  # the store already has this and more
+    apart = next(n for n, (a, b) in enumerate(zip(mine, theirs, strict=False), 1) if a != b)
+    raise Refused(
+        f"its history and that of loop #{loop_id} in the store differ from event {apart} on"
+        f" (see: loopcloser show {loop_id}); neither is newer, so it was left as it is"
+    )
+
+
+def malformed(loop_id: int, error: Exception) -> Refused:
+    """The refusal for a row whose loop in the store cannot be read."""
+    return Refused(f"loop #{loop_id} in the store is malformed ({why(error)}); fix it by hand")
+
+
+# --- rows without history -----------------------------------------------------------
+
+
+def read_flat(fields: Mapping[str, Any], context: Context) -> dict[str, Any]:
+    """The fields a row says, as model values; a field it leaves out is not in the result.
+
+    An empty cell clears an optional field; an empty owner or state means the
+    importing agent and open for a new loop, and no change for one in the store.
+    """
+    unknown = sorted(set(fields) - set(CSV_COLUMNS) - set(FLAT_EXTRAS) - LOOP_KEYS)
+    if unknown:
+        raise Refused(f"has unknown field{'s' * (len(unknown) != 1)} {', '.join(unknown)}")
+    values: dict[str, Any] = {
+        "customer": words(fields, "customer"),
+        "promise": words(fields, "promise"),
+        "due": read_due(fields.get("due"), context),
+    }
+    uid = text(fields, "uid")
+    if uid:
+        try:
+            values["uid"] = str(uuid.UUID(uid.strip()))
+        except ValueError:
+            raise Refused(f"uid '{uid}' is not a UUID (leave it empty for a new loop)") from None
+    for name in ("contact", "ref"):
+        if name in fields:
+            values[name] = text(fields, name) or None
+    owner = text(fields, "owner")
+    if owner and owner.strip():
+        values["owner"] = owner.strip()
+    if "tags" in fields:
+        values["tags"] = read_tags(fields["tags"])
+    state = text(fields, "state")
+    if state and state.strip():
+        try:
+            values["state"] = State(state.strip().lower())
+        except ValueError:
+            names = ", ".join(str(state) for state in State)
+            raise Refused(f"state '{state}' is not one of {names}") from None
+    values.update(read_extras(fields))
+    return values
+
+
+def text(fields: Mapping[str, Any], name: str) -> str | None:
+    """A text field as given (None when absent or null); Refused if it is not text."""
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Refused(f"the {name} is {json_kind(value)}, not text")
+    if "\x00" in value:
+        raise Refused(f"the {name} holds a NUL character")
+    return value
+
+
+def words(fields: Mapping[str, Any], name: str) -> str:
+    """A text field that must say something."""
+    value = text(fields, name)
+    if value is None or not value.strip():
+        raise Refused(f"the {name} is empty")
+    return value
+
+
+def read_due(value: Any, context: Context) -> datetime:
+    """A due as exported (ISO-8601 UTC) or as an agent types it (in the agent's zone)."""
+    if not isinstance(value, str) or not value.strip():
+        raise Refused("the due is empty" if value in (None, "") else "the due is not text")
+    try:
+        return parse_when(value, context.now, context.calendar)
+    except BadInput as error:
+        raise Refused(f"due: {error.message} (e.g. 2026-11-30 17:00, in your time zone)") from None
+
+
+def read_tags(value: Any) -> tuple[str, ...]:
+    """Tags as a list, or as text separated by ``;`` (empty pieces dropped)."""
+    if isinstance(value, str):
+        tags = [tag.strip() for tag in value.split(";")]
+        return tuple(dict.fromkeys(tag for tag in tags if tag))
+    if isinstance(value, list) and all(isinstance(tag, str) and tag.strip() for tag in value):
+        return tuple(dict.fromkeys(value))
+    if value is None:
+        return ()
+    raise Refused("the tags are not a list of words, nor text separated by ;")
+
+
+def read_extras(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields only JSON rows carry: channels, cadence, reminders, the party waited on."""
+    from loopcloser.core.settings import check_channel
+
+    values: dict[str, Any] = {}
+    for name in ("prefers", "via"):
+        channel = text(fields, name)
+        if channel is not None:
+            try:
+                values[name] = check_channel(channel)
+            except BadInput as error:
+                raise Refused(f"{name}: {error.message} ({error.hint})") from None
+    try:
+        every = fields.get("update_every")
+        if every is not None:
+            if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
+                raise ValueError("not a positive whole number")
+            values["update_every"] = timedelta(seconds=every)
+    except (ValueError, OverflowError):
+        raise Refused("update_every is not a positive number of seconds") from None
+    try:
+        if fields.get("remind") is not None:
+            values["remind"] = tuple(sorted(decode_field("remind", fields["remind"])))
+        if fields.get("waiting_on") is not None:
+            waiting = decode_field("waiting_on", fields["waiting_on"])
+            if not isinstance(waiting.party, str) or not waiting.party.strip():
+                raise ValueError("no party")
+            values["waiting_on"] = waiting
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        raise Refused(
+            "remind must be a list of ISO-8601 moments, and waiting_on"
+            ' {"party": TEXT, "until": moment or null}'
+        ) from None
+    return values
+
+
+def new_loop(uid: str, values: Mapping[str, Any], context: Context) -> Loop:
+    """A loop created by the import, then taken to the row's state by the model's events."""
+    try:
+        created = creation(
+            uid=uid,
+            customer=values["customer"],
+            promise=values["promise"],
+            owner=values.get("owner", context.agent),
+            due=values["due"],
+            at=context.now,
+            by=context.agent,
+            contact=values.get("contact"),
+            prefers=values.get("prefers"),
+            via=values.get("via"),
+            remind=values.get("remind", ()),
+            update_every=values.get("update_every"),
+            tags=values.get("tags", ()),
+            ref=values.get("ref"),
+        )
+    except BadInput as error:
+        raise Refused(error.message) from None
+    loop = apply(None, replace(created, text=context.note))
+    target = values.get("state", State.OPEN)
+    return replay_onto(loop, moves(loop, target, values.get("waiting_on"), context))
+
+
+EDITED_FIELDS = (
+    "customer",
+    "contact",
+    "promise",
+    "prefers",
+    "tags",
+    "ref",
+    "update_every",
+    "remind",
+)
+
+
+def update(loop: Loop, values: Mapping[str, Any], context: Context) -> Loop:
+    """The stored loop brought to what the row says, through events; itself if it says so.
+
+    Reopening or resuming comes first, so the changes after it are allowed; then one
+    edit for the text fields, a reschedule the customer has not been told of for a
+    new due, a handoff for a new owner, and last the move to the row's state.
+    """
+    target: State | None = values.get("state")
+    events: list[Event] = []
+    if target is State.OPEN:
+        events += moves(loop, target, None, context)
+    edits = {
+        name: encode_field(name, values[name])
+        for name in EDITED_FIELDS
+        if name in values and values[name] != getattr(loop, name)
+    }
+    if edits:
+        events.append(context.event(Kind.EDITED, edits))
+    if values["due"] != loop.due:
+        due = {"due": encode_field("due", values["due"])}
+        events.append(context.event(Kind.RESCHEDULED, due, told=False))
+    if "owner" in values and values["owner"] != loop.owner:
+        events.append(context.event(Kind.HANDOFF, {"owner": values["owner"]}))
+    waiting = values.get("waiting_on")
+    if target not in (None, State.OPEN):
+        events += moves(loop, target, waiting, context)
+    if (
+        target is State.WAITING
+        and loop.state is State.WAITING
+        and waiting not in (None, loop.waiting_on)
+    ):
+        events += [context.event(Kind.WAITING, {"waiting_on": encode_field("waiting_on", waiting)})]
+    return replay_onto(loop, events) if events else loop
+
+
+def moves(loop: Loop, target: State, waiting: Waiting | None, context: Context) -> list[Event]:
+    """The event that takes ``loop`` to ``target``, if it is not there already."""
+    if target is loop.state:
+        return []
+    if target is State.OPEN:
+        return [context.event(Kind.RESUMED if loop.state is State.WAITING else Kind.REOPENED)]
+    if target is State.WAITING:
+        party = encode_field("waiting_on", waiting or Waiting(UNKNOWN_PARTY))
+        return [context.event(Kind.WAITING, {"waiting_on": party})]
+    kind = {State.DONE: Kind.DONE, State.CLOSED: Kind.CLOSED, State.CANCELLED: Kind.CANCELLED}
+    return [context.event(kind[target])]
+
+
+def replay_onto(loop: Loop, events: list[Event]) -> Loop:
+    """``loop`` after ``events``; Refused, saying why, when the model refuses one."""
+    for event in events:
+        try:
+            loop = apply(loop, event)
+        except LoopcloserError as error:
+            hint = f"; {error.hint}" if error.hint else ""
+            raise Refused(f"{error.message}{hint}") from None
+    return loop
+
+
+def stored_loop(loop_id: int, document: Mapping[str, Any]) -> Loop:
+    """The store's loop, or Refused when it was edited out of shape."""
+    try:
+        return from_document(loop_id, document)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise malformed(loop_id, error) from None
+
+
+# --- for the summary ------------------------------------------------------------------
+
+
+def count(number: int, noun: str) -> str:
+    """``1 loop``, ``9,995 loops``."""
+    return f"{number:,} {noun}{'s' * (number != 1)}"

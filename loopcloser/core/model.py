@@ -1,0 +1,589 @@
+"""Loops, their states and events, and the one pure function that changes them.
+
+A loop is one promise to one customer. Every change is an :class:`Event`;
+:func:`apply` is the only way a loop changes, so replaying a loop's events
+rebuilds its stored fields exactly. Nothing here reads the clock or a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from loopcloser.core.errors import BadInput, InvalidTransition
+
+
+class State(StrEnum):
+    """Where a loop stands; only ``closed`` means the customer has been told."""
+
+    OPEN = "open"
+    WAITING = "waiting"
+    DONE = "done"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = frozenset({State.OPEN, State.WAITING, State.DONE})
+"""States in which the loop is still ours to close."""
+
+
+class Kind(StrEnum):
+    """What an event records."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    NOTE = "note"
+    CONTACT = "contact"
+    WAITING = "waiting"
+    RESUMED = "resumed"
+    HANDOFF = "handoff"
+    RESCHEDULED = "rescheduled"
+    DONE = "done"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+    REMINDED = "reminded"
+    SNOOZED = "snoozed"
+
+
+class Outcome(StrEnum):
+    """How a closed loop kept its promise."""
+
+    KEPT = "kept"
+    RENEGOTIATED = "renegotiated"
+    LATE = "late"
+
+
+# Which states each kind of event may start from, and the state it leads to.
+# Kinds absent from TARGET leave the state alone.
+ALLOWED_FROM: dict[Kind, frozenset[State]] = {
+    Kind.CREATED: frozenset(),
+    Kind.WAITING: frozenset({State.OPEN, State.WAITING}),
+    Kind.RESUMED: frozenset({State.WAITING}),
+    Kind.RESCHEDULED: ACTIVE,
+    Kind.HANDOFF: ACTIVE,
+    Kind.DONE: frozenset({State.OPEN, State.WAITING}),
+    Kind.CLOSED: ACTIVE,
+    Kind.CANCELLED: ACTIVE,
+    Kind.REOPENED: frozenset({State.DONE, State.CLOSED, State.CANCELLED}),
+    Kind.REMINDED: ACTIVE,
+    Kind.SNOOZED: ACTIVE,
+}
+TARGET: dict[Kind, State] = {
+    Kind.CREATED: State.OPEN,
+    Kind.WAITING: State.WAITING,
+    Kind.RESUMED: State.OPEN,
+    Kind.DONE: State.DONE,
+    Kind.CLOSED: State.CLOSED,
+    Kind.CANCELLED: State.CANCELLED,
+    Kind.REOPENED: State.OPEN,
+}
+
+EDITABLE = frozenset(
+    {"customer", "promise", "contact", "prefers", "tags", "ref", "update_every", "remind"}
+)
+"""Fields ``edit`` may change; due, owner and state have verbs of their own."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The party a loop waits on, and when we expect them to answer."""
+
+    party: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry in a loop's history.
+
+    ``changes`` holds field values in their stored (JSON) form, so an event
+    means the same thing whether it was just made or read back from disk.
+    """
+
+    kind: Kind
+    at: datetime
+    by: str
+    text: str | None = None
+    via: str | None = None
+    told: bool | None = None
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    """For a reminder: which one fired, so that it never fires twice."""
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One promise to one customer, as its events have shaped it."""
+
+    id: int
+    uid: str
+    customer: str
+    promise: str
+    owner: str
+    created: datetime
+    due: datetime
+    state: State = State.OPEN
+    contact: str | None = None
+    prefers: str | None = None
+    via: str | None = None
+    remind: tuple[datetime, ...] = ()
+    update_every: timedelta | None = None
+    waiting_on: Waiting | None = None
+    tags: tuple[str, ...] = ()
+    ref: str | None = None
+    snoozed_until: datetime | None = None
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What a loop's fields and history mean at a given moment; never stored."""
+
+    overdue: bool
+    due_today: bool
+    untold: bool
+    silent: bool
+    outcome: Outcome | None
+    last_contact: datetime
+    expected_due: datetime
+    untold_reschedule: bool
+    stale_wait: bool
+
+
+# --- stored form -----------------------------------------------------------
+
+
+def to_utc_text(moment: datetime) -> str:
+    """ISO-8601 in UTC with a ``Z``, the only way a moment is written down."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def from_utc_text(text: str) -> datetime:
+    """Read a moment written by :func:`to_utc_text` (any ISO offset is accepted)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+MOMENTS = frozenset({"created", "due", "snoozed_until"})
+
+
+def encode_field(name: str, value: Any) -> Any:
+    """A loop field in its stored (JSON) form."""
+    if value is None:
+        return None
+    if name in MOMENTS:
+        return to_utc_text(value)
+    if name == "remind":
+        return [to_utc_text(moment) for moment in value]
+    if name == "update_every":
+        return int(value.total_seconds())
+    if name == "waiting_on":
+        until = None if value.until is None else to_utc_text(value.until)
+        return {"party": value.party, "until": until}
+    if name == "tags":
+        return list(value)
+    if name == "state":
+        return str(value)
+    return value
+
+
+def decode_field(name: str, value: Any) -> Any:
+    """A loop field from its stored (JSON) form."""
+    if value is None:
+        return () if name in ("tags", "remind") else None
+    if name in MOMENTS:
+        return from_utc_text(value)
+    if name == "remind":
+        return tuple(from_utc_text(text) for text in value)
+    if name == "update_every":
+        return timedelta(seconds=value)
+    if name == "waiting_on":
+        until = value.get("until")
+        return Waiting(value["party"], None if until is None else from_utc_text(until))
+    if name == "tags":
+        return tuple(value)
+    if name == "state":
+        return State(value)
+    return value
+
+
+STORED_FIELDS = (
+    "uid",
+    "customer",
+    "contact",
+    "prefers",
+    "via",
+    "promise",
+    "owner",
+    "created",
+    "due",
+    "state",
+    "remind",
+    "update_every",
+    "waiting_on",
+    "tags",
+    "ref",
+    "snoozed_until",
+)
+
+
+def event_to_document(event: Event) -> dict[str, Any]:
+    """An event as stored: only the keys it uses."""
+    document: dict[str, Any] = {
+        "kind": str(event.kind),
+        "at": to_utc_text(event.at),
+        "by": event.by,
+    }
+    for key in ("text", "via", "told", "key"):
+        value = getattr(event, key)
+        if value is not None:
+            document[key] = value
+    if event.changes:
+        document["changes"] = dict(event.changes)
+    return document
+
+
+def event_from_document(document: Mapping[str, Any]) -> Event:
+    """Read an event written by :func:`event_to_document`."""
+    return Event(
+        kind=Kind(document["kind"]),
+        at=from_utc_text(document["at"]),
+        by=document["by"],
+        text=document.get("text"),
+        via=document.get("via"),
+        told=document.get("told"),
+        changes=document.get("changes", {}),
+        key=text_or_none(document.get("key"), "key"),
+    )
+
+
+def text_or_none(value: Any, name: str) -> str | None:
+    """A stored text field, or ValueError naming it when a hand edit made it something else."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"an event's '{name}' holds {type(value).__name__}")
+    return value
+
+
+def to_document(loop: Loop) -> dict[str, Any]:
+    """A loop as stored: its fields (JSON form) and its events."""
+    document = {name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS}
+    document["events"] = [event_to_document(event) for event in loop.events]
+    return document
+
+
+# What each stored field must hold; a hand-edited file is checked against it.
+TEXT, MAYBE_TEXT = (str,), (str, type(None))
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "uid": TEXT, "customer": TEXT, "promise": TEXT, "owner": TEXT, "created": TEXT,
+    "due": TEXT, "state": TEXT, "contact": MAYBE_TEXT, "prefers": MAYBE_TEXT,
+    "via": MAYBE_TEXT, "ref": MAYBE_TEXT, "remind": (list,), "update_every": (int, type(None)),
+    "waiting_on": (dict, type(None)), "tags": (list,), "snoozed_until": MAYBE_TEXT,
+}  # fmt: skip
+
+
+def check_document(document: Mapping[str, Any]) -> None:
+    """Raise ValueError naming the first stored field of the wrong type."""
+    for name, types in FIELD_TYPES.items():
+        value = document.get(name, [] if name in ("tags", "remind") else None)
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise ValueError(f"field '{name}' holds {type(value).__name__}")
+    if not all(isinstance(tag, str) for tag in document.get("tags", ())):
+        raise ValueError("field 'tags' holds something other than text")
+    if not isinstance(document.get("events", []), list):
+        raise ValueError("field 'events' is not a list")
+
+
+def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
+    """Read a loop written by :func:`to_document`; ValueError if it is out of shape."""
+    check_document(document)
+    fields = {name: decode_field(name, document.get(name)) for name in STORED_FIELDS}
+    events = tuple(event_from_document(event) for event in document.get("events", ()))
+    return Loop(id=loop_id, events=events, **fields)
+
+
+# --- the one way a loop changes -----------------------------------------------
+
+
+def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
+    """The loop after ``event``; raises InvalidTransition if its state forbids it."""
+    if event.kind is Kind.CREATED:
+        if loop is not None:
+            raise InvalidTransition(f"loop #{loop.id} already exists")
+        fields = {name: decode_field(name, value) for name, value in event.changes.items()}
+        fields.setdefault("created", event.at)
+        return Loop(id=loop_id, state=State.OPEN, events=(event,), **fields)
+    if loop is None:
+        raise InvalidTransition(f"a {event.kind} event needs an existing loop")
+    allowed = ALLOWED_FROM.get(event.kind)
+    if allowed is not None and loop.state not in allowed:
+        raise InvalidTransition(*refusal(loop, event.kind))
+    if event.kind is Kind.EDITED and not set(event.changes) <= EDITABLE:
+        unknown = ", ".join(sorted(set(event.changes) - EDITABLE))
+        raise BadInput(f"cannot edit {unknown}", hint=f"editable: {', '.join(sorted(EDITABLE))}")
+    changes = {name: decode_field(name, value) for name, value in event.changes.items()}
+    if TARGET.get(event.kind, State.WAITING) is not State.WAITING:
+        changes["waiting_on"] = None  # a wait ends when the loop leaves waiting
+    return replace(
+        loop,
+        **changes,
+        state=TARGET.get(event.kind, loop.state),
+        events=(*loop.events, event),
+    )
+
+
+def replay(loop_id: int, events: Iterable[Event]) -> Loop:
+    """Rebuild a loop from its history alone."""
+    loop: Loop | None = None
+    for event in events:
+        loop = apply(loop, event, loop_id)
+    if loop is None:
+        raise BadInput(f"loop #{loop_id} has no history to replay")
+    return loop
+
+
+VERBS = {
+    Kind.WAITING: "put on wait",
+    Kind.RESUMED: "resumed",
+    Kind.RESCHEDULED: "rescheduled",
+    Kind.HANDOFF: "handed off",
+    Kind.DONE: "marked done",
+    Kind.CLOSED: "closed",
+    Kind.CANCELLED: "cancelled",
+    Kind.REOPENED: "reopened",
+    Kind.REMINDED: "reminded",
+    Kind.SNOOZED: "snoozed",
+}
+
+
+def refusal(loop: Loop, kind: Kind) -> tuple[str, str]:
+    """Why ``kind`` cannot happen to ``loop`` now, and what to do instead."""
+    message = f"loop #{loop.id} is {loop.state}: it cannot be {VERBS.get(kind, str(kind))}"
+    if loop.state in (State.CLOSED, State.CANCELLED):
+        hint = f"reopen it first: loopcloser reopen {loop.id} --reason TEXT"
+    elif kind is Kind.REOPENED:
+        hint = "only done, closed or cancelled loops can be reopened"
+    elif kind is Kind.DONE and loop.state is State.DONE:
+        hint = f"tell the customer, then: loopcloser close {loop.id} --via CHANNEL"
+    else:
+        hint = f"see its history: loopcloser show {loop.id}"
+    return message, hint
+
+
+# --- what a loop means now ----------------------------------------------------
+
+
+def last_contact(loop: Loop) -> datetime:
+    """When the customer last heard from us (the promise itself counts)."""
+    for event in reversed(loop.events):
+        if event.kind in (Kind.CONTACT, Kind.CLOSED):
+            return event.at
+    return loop.created
+
+
+def original_due(loop: Loop) -> datetime:
+    """The due date first promised to the customer."""
+    for event in loop.events:
+        if event.kind is Kind.CREATED and "due" in event.changes:
+            return from_utc_text(event.changes["due"])
+    return loop.due
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the customer was told about when they will hear from us."""
+
+    expected_due: datetime
+    """The due the customer was last told (the original one until told otherwise)."""
+    agreed_due: datetime
+    """The latest due the customer was told of before the one they held had passed."""
+    untold_reschedule: bool
+    """The due moved and the customer has not heard of it since."""
+
+
+def terms(loop: Loop) -> Terms:
+    """Walk the history for what the customer knows of the due date.
+
+    A reschedule with ``told`` is news to the customer at once; one without
+    is news only at the next contact with them. News that arrives after the
+    due the customer held has passed does not renegotiate: the promise was
+    already broken.
+    """
+    expected = agreed = original_due(loop)
+    pending: datetime | None = None
+    for event in loop.events:
+        news: datetime | None = None
+        if event.kind is Kind.RESCHEDULED:
+            new_due = from_utc_text(event.changes["due"])
+            news, pending = (new_due, None) if event.told else (None, new_due)
+        elif event.kind is Kind.CONTACT and pending is not None:
+            news, pending = pending, None
+        if news is not None:
+            if event.at <= agreed:
+                agreed = news
+            expected = news
+    return Terms(expected, agreed, untold_reschedule=pending is not None)
+
+
+def last_event_at(loop: Loop, kind: Kind) -> datetime:
+    """When the last ``kind`` event happened.
+
+    A hand-edited store may say closed or done without the event: then the
+    loop's last moment stands in for it.
+    """
+    last = loop.events[-1].at if loop.events else loop.created
+    return next((event.at for event in reversed(loop.events) if event.kind is kind), last)
+
+
+def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
+    """Kept, renegotiated or late, for a closed loop; None otherwise.
+
+    Kept: closed by the original due. Renegotiated: closed by a later due
+    that the customer was told of before the due it replaced had passed.
+    Late: anything else.
+    """
+    if loop.state is not State.CLOSED:
+        return None
+    closed_at = last_event_at(loop, Kind.CLOSED)
+    if closed_at <= original_due(loop):
+        return Outcome.KEPT
+    if closed_at <= (agreed_due or terms(loop).agreed_due):
+        return Outcome.RENEGOTIATED
+    return Outcome.LATE
+
+
+def derive(loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None = None) -> Flags:
+    """The loop's flags at ``now``; ``tz`` decides what "today" is.
+
+    ``cadence`` is the team's default update cadence, for loops without their own.
+    """
+    active = loop.state in ACTIVE
+    contacted = last_contact(loop)
+    known = terms(loop)
+    every = loop.update_every or cadence
+    silent = active and every is not None and now - contacted > every
+    until = loop.waiting_on.until if loop.waiting_on else None
+    return Flags(
+        # Late is measured against what the customer was told, not our own plans.
+        overdue=active and now > known.expected_due,
+        due_today=active and known.expected_due.astimezone(tz).date() == now.astimezone(tz).date(),
+        untold=loop.state is State.DONE,
+        silent=silent,
+        outcome=outcome(loop, known.agreed_due),
+        last_contact=contacted,
+        expected_due=known.expected_due,
+        untold_reschedule=active and known.untold_reschedule,
+        stale_wait=loop.state is State.WAITING and until is not None and now > until,
+    )
+
+
+def urgency(loop: Loop, flags: Flags) -> tuple[int, datetime]:
+    """Sort key: overdue first, then done-but-untold, then the soonest due; finished last."""
+    rank = 0 if flags.overdue else 1 if flags.untold else 2 if loop.state in ACTIVE else 3
+    return rank, min(loop.due, flags.expected_due)
+
+
+def creation(
+    *,
+    uid: str,
+    customer: str,
+    promise: str,
+    owner: str,
+    due: datetime,
+    at: datetime,
+    by: str | None = None,
+    contact: str | None = None,
+    prefers: str | None = None,
+    via: str | None = None,
+    remind: Iterable[datetime] = (),
+    update_every: timedelta | None = None,
+    tags: Iterable[str] = (),
+    ref: str | None = None,
+) -> Event:
+    """The event that starts a loop, recorded ``by`` an agent (default: the owner)."""
+    for name, text in (("customer", customer), ("promise", promise), ("owner", owner)):
+        require_words(name, text)
+    check_tags(tags)
+    if update_every is not None and update_every <= timedelta(0):
+        raise BadInput("the update cadence must be positive", hint="for example --every 2d")
+    values: dict[str, Any] = {
+        "uid": uid,
+        "customer": customer,
+        "promise": promise,
+        "owner": owner,
+        "due": due,
+        "contact": contact,
+        "prefers": prefers,
+        "via": via,
+        "remind": tuple(remind),
+        "update_every": update_every,
+        "tags": tuple(dict.fromkeys(tags)),
+        "ref": ref,
+    }
+    changes = {name: encode_field(name, value) for name, value in values.items()}
+    return Event(kind=Kind.CREATED, at=at, by=by or owner, via=via, changes=changes)
+
+
+def require_words(name: str, text: str) -> None:
+    """Refuse a field that must say something but is blank."""
+    if not text.strip():
+        raise BadInput(f"the {name} cannot be empty", hint=f"give the {name} in words")
+
+
+def check_tags(tags: Iterable[str]) -> None:
+    """Refuse an empty tag: it could never be listed or removed by name."""
+    if any(not tag.strip() for tag in tags):
+        raise BadInput("a tag cannot be empty", hint="give each --tag a word, e.g. --tag billing")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What ``edit`` was asked to change; None means leave that field alone."""
+
+    promise: str | None = None
+    customer: str | None = None
+    contact: str | None = None
+    prefers: str | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    ref: str | None = None
+    update_every: timedelta | None = None
+    clear_update_every: bool = False
+    remind: tuple[datetime, ...] | None = None
+
+    def is_empty(self) -> bool:
+        """True when no option was given at all."""
+        return self == Edit()
+
+    def changes(self, loop: Loop) -> dict[str, Any]:
+        """The fields that differ from ``loop``, in stored form; BadInput if none would."""
+        for name in ("promise", "customer"):
+            value = getattr(self, name)
+            if value is not None:
+                require_words(name, value)
+        check_tags(self.add_tags)
+        wanted: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in ("promise", "customer", "contact", "prefers", "ref")
+            if getattr(self, name) is not None
+        }
+        if self.add_tags or self.remove_tags:
+            tags = dict.fromkeys([*loop.tags, *self.add_tags])
+            wanted["tags"] = tuple(tag for tag in tags if tag not in self.remove_tags)
+        if self.update_every is not None or self.clear_update_every:
+            wanted["update_every"] = self.update_every
+        if self.remind is not None:
+            wanted["remind"] = tuple(sorted(self.remind))
+        changed = {
+            name: encode_field(name, value)
+            for name, value in wanted.items()
+            if value != getattr(loop, name)
+        }
+        if not changed:
+            raise BadInput(f"loop #{loop.id} already says that", hint="nothing was changed")
+        return changed

@@ -1,0 +1,216 @@
+"""Which reminders are due for a loop now, and how firing one is recorded.
+
+Pure: the caller passes ``now``; delivery lives in notify.py. Every reminder has a
+key that names it for good, and a fired reminder is a REMINDED event carrying that
+key, so the same reminder never fires twice however often this is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+from loopcloser.core.model import ACTIVE, Event, Kind, Loop, State, derive, to_utc_text
+from loopcloser.core.when import Calendar, describe_due, working_time_before
+
+# Lower is more urgent: a broken promise first, a note-to-self last.
+URGENCY = {
+    "overdue": 0,
+    "due": 1,
+    "untold": 2,
+    "silent": 3,
+    "stale_wait": 4,
+    "before_due": 5,
+    "remind": 6,
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The team's reminder defaults (from config); per-loop --remind times come on top."""
+
+    before_due: tuple[timedelta, ...] = (timedelta(hours=2),)
+    """Remind this long before the due the customer was told."""
+    at_due: bool = True
+    """Remind when that due arrives."""
+    overdue_morning: time | None = time(9, 0)
+    """Remind every working morning at this local time while the loop is overdue."""
+    update_every: timedelta | None = None
+    """The update cadence for loops that have none of their own."""
+    untold_after: timedelta | None = timedelta(hours=4)
+    """Remind when a loop has been done but untold for this long (None: never)."""
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder for one loop, due since ``at``."""
+
+    loop_id: int
+    key: str
+    """Its identity: the same reminder always has the same key, so it fires once."""
+    kind: str
+    """remind, before_due, due, overdue, silent, stale_wait or untold."""
+    message: str
+    """One line for a person, starting "#ID CUSTOMER: " so it reads on its own."""
+    at: datetime
+    """The moment it became due."""
+    urgency: int
+    """Lower is more urgent."""
+    shown: bool = True
+    """False for one a later reminder of the same kind supersedes: recorded, not said."""
+
+
+def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> list[Reminder]:
+    """Every reminder that has come due for ``loop`` by ``now``, fired or not."""
+    if loop.state not in ACTIVE:
+        return []
+    # A snooze silences, it does not skip: what came due meanwhile fires when it ends.
+    if loop.snoozed_until is not None and loop.snoozed_until > now:
+        return []
+    flags = derive(loop, now, cal.tz, rules.update_every)
+    due = flags.expected_due
+    head = f"#{loop.id} {loop.customer}: "
+    found: list[Reminder] = []
+
+    def add(kind: str, key: str, at: datetime, text: str) -> None:
+        found.append(Reminder(loop.id, key, kind, head + text, at, URGENCY[kind]))
+
+    for moment in loop.remind:
+        if moment <= now:
+            add(
+                "remind",
+                f"remind:{to_utc_text(moment)}",
+                moment,
+                f"reminder: {loop.promise} ({due_words(due, now)})",
+            )
+    # Keys carry the due the customer holds, so a reschedule they were told of re-arms these;
+    # once the due itself has come, its own reminder says it and "due soon" would be noise.
+    morning = overdue_morning(loop, due, flags.overdue, now, rules, cal)
+    if now < due:
+        for offset in rules.before_due:
+            # Counted in working time: 2h before a Monday 10:00 due is Friday afternoon.
+            moment = working_time_before(due, offset, cal)
+            if now >= moment:
+                add(
+                    "before_due",
+                    f"before:{int(offset.total_seconds())}:{to_utc_text(due)}",
+                    moment,
+                    f"{due_words(due, now)}: {loop.promise}",
+                )
+    elif rules.at_due and morning is None:
+        # Once a morning after the due has come, the morning reminder says it all; a "due"
+        # missed while the machine was off would only repeat it.
+        add("due", f"due:{to_utc_text(due)}", due, f"{due_words(due, now)}: {loop.promise}")
+    if morning is not None:
+        add(
+            "overdue",
+            f"overdue:{morning.date().isoformat()}",
+            morning,
+            f"{describe_due(due, now)}: {loop.promise}",
+        )
+    cadence = loop.update_every or rules.update_every
+    if cadence is not None and now - flags.last_contact > cadence:
+        # Once per cadence of silence: a customer left a week on a two-day cadence hears
+        # from us (through the agent) again, not just once.
+        periods = repeats(flags.last_contact, now, cadence)
+        preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
+        add(
+            "silent",
+            f"silent:{to_utc_text(flags.last_contact)}:{periods}",
+            flags.last_contact + periods * cadence,
+            f"no update to {loop.customer} for {since(flags.last_contact, now)}{preference}",
+        )
+    if flags.stale_wait and loop.waiting_on is not None and loop.waiting_on.until is not None:
+        until = loop.waiting_on.until
+        add(
+            "stale_wait",
+            f"stale:{to_utc_text(until)}",
+            until,
+            f"{loop.waiting_on.party} has not answered since "
+            f"{until.astimezone(cal.tz):%a %d %b %H:%M}; chase them",
+        )
+    if loop.state is State.DONE:
+        done_at = next(
+            (event.at for event in reversed(loop.events) if event.kind is Kind.DONE), None
+        )
+        # A hand-edited store can say done without the event; then there is no clock to run.
+        if done_at is not None and rules.untold_after and now - done_at > rules.untold_after:
+            periods = repeats(done_at, now, rules.untold_after)
+            add(
+                "untold",
+                f"untold:{to_utc_text(done_at)}:{periods}",
+                done_at + periods * rules.untold_after,
+                f"done {since(done_at, now)} ago but {loop.customer} has not been told;"
+                " close it once they know",
+            )
+    return found
+
+
+def overdue_morning(
+    loop: Loop, due: datetime, overdue: bool, now: datetime, rules: Rules, cal: Calendar
+) -> datetime | None:
+    """The working morning after the due day whose overdue reminder is current, if any."""
+    if not overdue or rules.overdue_morning is None:
+        return None
+    morning = last_morning(now, rules.overdue_morning, cal)
+    return morning if morning.date() > due.astimezone(cal.tz).date() else None
+
+
+def fired_keys(loop: Loop) -> frozenset[str]:
+    """The keys of the reminders already fired for ``loop``."""
+    return frozenset(
+        event.key for event in loop.events if event.kind is Kind.REMINDED and event.key is not None
+    )
+
+
+def repeats(since_moment: datetime, now: datetime, period: timedelta) -> int:
+    """How many whole periods have passed (at least one, strictly "for longer than")."""
+    return max(1, -(-(now - since_moment) // period) - 1)
+
+
+def pending(loops: Iterable[Loop], now: datetime, rules: Rules, cal: Calendar) -> list[Reminder]:
+    """Reminders due now and not yet fired, across ``loops``; most urgent first.
+
+    When a run catches up after the machine was off, several reminders of one kind
+    may be due for one loop at once (two --remind times, several before-due offsets):
+    only the latest is shown; the others come back with ``shown`` False, to be
+    recorded as fired without saying the same thing twice.
+    """
+    waiting: list[Reminder] = []
+    for loop in loops:
+        fired = fired_keys(loop)
+        due = [r for r in due_reminders(loop, now, rules, cal) if r.key not in fired]
+        latest: dict[str, Reminder] = {}
+        for reminder in due:
+            if reminder.kind not in latest or reminder.at >= latest[reminder.kind].at:
+                latest[reminder.kind] = reminder
+        waiting.extend(replace(r, shown=latest[r.kind] is r) for r in due)
+    return sorted(waiting, key=lambda r: (r.urgency, r.at, r.loop_id, r.key))
+
+
+def reminded(reminder: Reminder, now: datetime, by: str) -> Event:
+    """The REMINDED event that records ``reminder`` as fired."""
+    return Event(kind=Kind.REMINDED, at=now, by=by, text=reminder.message, key=reminder.key)
+
+
+def last_morning(now: datetime, morning: time, cal: Calendar) -> datetime:
+    """The most recent working-day ``morning`` (local time) at or before ``now``."""
+    local = now.astimezone(cal.tz)
+    day: date = local.date()
+    # Only the latest morning counts: a machine off for days reminds once, not once a day.
+    while day.weekday() not in cal.work_days or datetime.combine(day, morning, cal.tz) > now:
+        day -= timedelta(days=1)
+    return datetime.combine(day, morning, cal.tz)
+
+
+def due_words(due: datetime, now: datetime) -> str:
+    """Say "due in 2h", "due now" or "3d late", for a message."""
+    words = describe_due(due, now)
+    return words if words.endswith("late") else f"due {words}"
+
+
+def since(moment: datetime, now: datetime) -> str:
+    """How long ago ``moment`` was, compactly: "3d", "5h"."""
+    # describe_due already rounds down to the largest whole unit; only its wording differs.
+    return describe_due(moment, now).removesuffix(" late")

@@ -1,0 +1,442 @@
+"""Settings: the agent's name, time zone, working time and date order, in a TOML file."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.when import Calendar
+
+if TYPE_CHECKING:
+    from loopcloser.core.reminders import Rules
+
+APP = "loopcloser"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNELS = ("phone", "email", "chat", "social", "in-person", "video", "sms", "letter")
+
+
+def default_agent() -> str:
+    """The login name, as a sensible owner until the agent sets one."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+
+
+def check_agent(value: str) -> str:
+    """An agent name: any non-empty text without control characters."""
+    value = value.strip()
+    if not value or any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
+        raise BadInput(
+            "the agent name must be one non-empty line without control characters",
+            hint="e.g. anna",
+        )
+    return value
+
+
+def check_timezone(value: str) -> str:
+    """An IANA zone name such as Europe/Rome, or empty for the system's zone."""
+    value = value.strip()
+    if value:
+        zone_of(value)
+    return value
+
+
+def check_clock(value: str) -> str:
+    """A time of day as HH:MM."""
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise BadInput(f"'{value}' is not a time of day", hint="write it as HH:MM, e.g. 17:30")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def check_workdays(value: str) -> str:
+    """Working days as a comma-separated list or range of mon..sun."""
+    days: list[str] = []
+    for part in value.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise BadInput(
+                f"'{value}' is not a list of weekdays", hint="for example mon-fri or mon,tue,thu"
+            )
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        # A range may wrap past Sunday: "sun-thu" is Sunday to Thursday.
+        span = WEEKDAYS[start : end + 1] if start <= end else WEEKDAYS[start:] + WEEKDAYS[: end + 1]
+        days.extend(day for day in span if day not in days)
+    if not days:
+        raise BadInput("at least one working day is needed", hint="for example mon-fri")
+    return ",".join(sorted(days, key=WEEKDAYS.index))
+
+
+def check_date_order(value: str) -> str:
+    """day-first (30/11) or month-first (11/30)."""
+    value = value.strip().lower()
+    if value not in ("day-first", "month-first"):
+        raise BadInput(f"'{value}' is not a date order", hint="use day-first or month-first")
+    return value
+
+
+def check_channel(value: str) -> str:
+    """A channel name, one of CHANNELS."""
+    value = value.strip().lower()
+    if value not in CHANNELS:
+        raise BadInput(f"'{value}' is not a channel", hint=f"use one of: {', '.join(CHANNELS)}")
+    return value
+
+
+def check_folder(value: str) -> str:
+    """A folder path (~ expanded when used), or empty for none."""
+    value = value.strip()
+    if "\n" in value:
+        raise BadInput("a folder path must be one line", hint="e.g. /srv/loopcloser/team")
+    return value
+
+
+OFF = ("off", "no", "none", "never", "")
+
+
+def check_durations(value: str) -> str:
+    """Comma-separated intervals (2h, 1d), or off."""
+    from loopcloser.core.when import format_duration, parse_duration
+
+    value = value.strip().lower()
+    if value in OFF:
+        return "off"
+    return ",".join(format_duration(parse_duration(part)) for part in value.split(","))
+
+
+def check_duration_or_off(value: str) -> str:
+    """One interval (3d, 4h), or off."""
+    checked = check_durations(value)
+    if "," in checked:
+        raise BadInput(f"'{value}' is more than one interval", hint="give one, e.g. 3d, or off")
+    return checked
+
+
+def check_clock_or_off(value: str) -> str:
+    """A time of day HH:MM, or off."""
+    return "off" if value.strip().lower() in OFF else check_clock(value)
+
+
+def check_yes_no(value: str) -> str:
+    """yes or no."""
+    value = value.strip().lower()
+    if value in ("yes", "true", "on", "1"):
+        return "yes"
+    if value in ("no", "false", "off", "0"):
+        return "no"
+    raise BadInput(f"'{value}' is not yes or no", hint="use yes or no")
+
+
+DELIVERIES = ("terminal", "desktop", "command")
+
+
+def check_delivery(value: str) -> str:
+    """One of DELIVERIES."""
+    value = value.strip().lower()
+    if value not in DELIVERIES:
+        raise BadInput(f"'{value}' is not a delivery", hint=f"use one of: {', '.join(DELIVERIES)}")
+    return value
+
+
+def check_command(value: str) -> str:
+    """A command line that splits into words (it is never run through a shell)."""
+    import shlex
+
+    try:
+        shlex.split(value)
+    except ValueError as error:
+        raise BadInput(f"cannot read the command: {error}", hint="check its quotes") from None
+    return value.strip()
+
+
+def check_text(value: str) -> str:
+    """One line of text, or empty."""
+    if "\n" in value:
+        raise BadInput("the value must be one line", hint="remove the line break")
+    return value.strip()
+
+
+def check_port(value: str) -> str:
+    """A TCP port number."""
+    value = value.strip()
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise BadInput(f"'{value}' is not a port", hint="e.g. 587 for STARTTLS or 465 for TLS")
+    return str(int(value))
+
+
+def check_security(value: str) -> str:
+    """starttls, tls or none."""
+    value = value.strip().lower()
+    if value not in ("starttls", "tls", "none"):
+        raise BadInput(f"'{value}' is not a security mode", hint="use starttls, tls or none")
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its default, how it is checked and what it means."""
+
+    default: Callable[[], str]
+    check: Callable[[str], str]
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    "agent": Key(default_agent, check_agent, "your name, the owner of the loops you add"),
+    "timezone": Key(lambda: "", check_timezone, "IANA time zone, e.g. Europe/Rome (empty: system)"),
+    "work_start": Key(lambda: "09:00", check_clock, "start of the working day, HH:MM"),
+    "work_end": Key(lambda: "17:30", check_clock, "end of the working day (eod), HH:MM"),
+    "work_days": Key(lambda: "mon,tue,wed,thu,fri", check_workdays, "working days, e.g. mon-fri"),
+    "date_order": Key(
+        lambda: "day-first", check_date_order, "how 3/4 reads: day-first or month-first"
+    ),
+    "default_channel": Key(lambda: "phone", check_channel, "channel used when --via is not given"),
+    "team": Key(
+        lambda: "", check_folder, "team folder: one store per agent, AGENT.json (empty: none)"
+    ),
+    "remind_before": Key(
+        lambda: "2h",
+        check_durations,
+        "remind this much working time before a due, e.g. 2h or 8h,2h (off: never)",
+    ),
+    "remind_at_due": Key(lambda: "yes", check_yes_no, "remind when a due arrives: yes or no"),
+    "overdue_morning": Key(
+        lambda: "09:00", check_clock_or_off, "remind each working morning at HH:MM while overdue"
+    ),
+    "update_every": Key(
+        lambda: "off", check_duration_or_off, "default update cadence for the customer, e.g. 3d"
+    ),
+    "untold_after": Key(
+        lambda: "4h", check_duration_or_off, "remind when done but untold for this long"
+    ),
+    "archive_after": Key(
+        lambda: "30d",
+        check_duration_or_off,
+        "move loops closed or cancelled this long ago to the archive (off: never)",
+    ),
+    "delivery": Key(
+        lambda: "terminal", check_delivery, "where reminders go: terminal, desktop or command"
+    ),
+    "smtp_host": Key(lambda: "", check_text, "SMTP server for digest/report --send email"),
+    "smtp_port": Key(lambda: "587", check_port, "SMTP port (587 STARTTLS, 465 TLS, 25 none)"),
+    "smtp_security": Key(lambda: "starttls", check_security, "starttls, tls or none"),
+    "smtp_user": Key(lambda: "", check_text, "SMTP login (its password: loopcloser secret set)"),
+    "mail_from": Key(lambda: "", check_text, "sender address of mailed digests and reports"),
+    "mail_to": Key(lambda: "", check_text, "recipients, comma-separated"),
+    "delivery_command": Key(
+        lambda: "", check_command, "with delivery = command: a program given each reminder as JSON"
+    ),
+}
+
+
+def config_path() -> Path:
+    """LOOPCLOSER_CONFIG, else config.toml in the platform's user config directory."""
+    override = os.environ.get("LOOPCLOSER_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP) / "config.toml"
+
+
+def read_file(path: Path) -> dict[str, str]:
+    """The raw settings in the file; missing file means none."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise StoreError(
+            f"cannot read config {path}: {error.strerror or error}",
+            hint="check the file's permissions, or point LOOPCLOSER_CONFIG elsewhere",
+        ) from None
+    except UnicodeDecodeError:
+        raise BadInput(f"config {path} is not UTF-8 text", hint=FIX_FILE) from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as error:
+        raise BadInput(f"config {path} is not valid TOML: {error}", hint=FIX_FILE) from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise BadInput(
+            f"config {path} has unknown setting {', '.join(unknown)}",
+            hint=f"known settings: {', '.join(KEYS)}",
+        )
+    for name, value in data.items():
+        # A port is naturally written as a number in TOML: take it as text.
+        if name == "smtp_port" and type(value) is int:
+            data[name] = str(value)
+            continue
+        if not isinstance(value, str):
+            raise BadInput(
+                f"config {path}: {name} must be text in quotes",
+                hint=f'e.g. {name} = "{KEYS[name].default()}"',
+            )
+    return data
+
+
+FIX_FILE = "fix the file, or remove it to start again from the defaults"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings: file values over defaults."""
+
+    values: dict[str, str]
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    @property
+    def team(self) -> Path | None:
+        """The team folder: LOOPCLOSER_TEAM, else the ``team`` setting, else None."""
+        folder = os.environ.get("LOOPCLOSER_TEAM") or self.values["team"]
+        return Path(folder).expanduser() if folder else None
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone in which dates are read and shown."""
+        return zone_of(self.values["timezone"])
+
+    @property
+    def cadence(self) -> timedelta | None:
+        """The default update cadence for loops without their own (None: none)."""
+        from loopcloser.core.when import parse_duration
+
+        value = self.values["update_every"]
+        return None if value == "off" else parse_duration(value)
+
+    @property
+    def archive_after(self) -> timedelta | None:
+        """How long a finished loop stays in the store before the archive (None: for ever)."""
+        from loopcloser.core.when import parse_duration
+
+        value = self.values["archive_after"]
+        return None if value == "off" else parse_duration(value)
+
+    def rules(self) -> Rules:
+        """The reminder defaults, from the remind_* settings."""
+        from loopcloser.core.reminders import Rules
+        from loopcloser.core.when import parse_duration
+
+        def interval(name: str) -> timedelta | None:
+            value = self.values[name]
+            return None if value == "off" else parse_duration(value)
+
+        before = self.values["remind_before"]
+        morning = self.values["overdue_morning"]
+        return Rules(
+            before_due=() if before == "off" else tuple(map(parse_duration, before.split(","))),
+            at_due=self.values["remind_at_due"] == "yes",
+            overdue_morning=None if morning == "off" else time.fromisoformat(morning),
+            update_every=self.cadence,
+            untold_after=interval("untold_after"),
+        )
+
+    def calendar(self) -> Calendar:
+        """The working calendar that date words are read against."""
+        start, end = (time.fromisoformat(self.values[name]) for name in ("work_start", "work_end"))
+        days = frozenset(WEEKDAYS.index(day) for day in self.values["work_days"].split(","))
+        return Calendar(
+            tz=self.tz,
+            day_first=self.values["date_order"] == "day-first",
+            work_start=start,
+            work_end=end,
+            work_days=days,
+        )
+
+
+def load(path: Path | None = None) -> Settings:
+    """Settings from the config file, each checked, defaults for the rest."""
+    path = path or config_path()
+    stored = read_file(path)
+    values = {}
+    for name, key in KEYS.items():
+        try:
+            values[name] = key.check(stored[name]) if name in stored else key.default()
+        except BadInput as error:
+            hint = f"fix it with: loopcloser config set {name} VALUE"
+            raise BadInput(f"config {path}: {error.message}", hint=hint) from None
+    check_working_day(values, path)
+    return Settings(values)
+
+
+def check_working_day(values: dict[str, str], path: Path) -> None:
+    """The working day must start before it ends, or eod would come before 9 o'clock."""
+    if values["work_start"] >= values["work_end"]:
+        raise BadInput(
+            f"config {path}: the working day starts ({values['work_start']})"
+            f" at or after it ends ({values['work_end']})",
+            hint="set work_start before work_end, e.g. 09:00 and 17:30",
+        )
+
+
+def zone_of(name: str) -> tzinfo:
+    """The tzinfo for an IANA name, or the system's zone for an empty name."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name:
+        return local_zone()
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a folder
+        raise BadInput(
+            f"'{name}' is not a time zone", hint="use an IANA name such as Europe/Rome or UTC"
+        ) from None
+
+
+def local_zone() -> tzinfo:
+    """The system's time zone, with its daylight-saving rules (not a fixed offset)."""
+    from zoneinfo import ZoneInfo
+
+    # zoneinfo reads TZ and /etc/localtime in ~0.1 ms; dateutil's tzlocal costs ~8 ms
+    # to import, so it is only the fallback where neither exists (Windows).
+    name = os.environ.get("TZ", "").lstrip(":")
+    try:
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as localtime:
+            return ZoneInfo.from_file(localtime, key="localtime")
+    except (OSError, ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        from dateutil.tz import tzlocal
+
+        return tzlocal()
+
+
+def known(name: str) -> Key:
+    """The setting called ``name``, or BadInput listing the known ones."""
+    if name not in KEYS:
+        raise BadInput(f"unknown setting '{name}'", hint=f"known settings: {', '.join(KEYS)}")
+    return KEYS[name]
+
+
+def save(name: str, value: str, path: Path | None = None) -> str:
+    """Check and store one setting; returns the value as stored."""
+    import tomli_w
+
+    from loopcloser.storage.atomic import write_atomically
+    from loopcloser.storage.store import exclusive
+
+    checked = known(name).check(value)
+    target = path or config_path()
+    # Read and rewritten under a lock: two settings saved at once both stay.
+    with exclusive(target.with_name(f"{target.name}.lock"), 10.0, target):
+        stored = read_file(target)
+        stored[name] = checked
+        defaults = {
+            key: stored.get(key) or KEYS[key].default() for key in ("work_start", "work_end")
+        }
+        check_working_day(defaults, target)
+        write_atomically(target, tomli_w.dumps(stored).encode("utf-8"))
+    return checked

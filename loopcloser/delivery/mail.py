@@ -1,0 +1,164 @@
+"""Send one email through an SMTP server with the standard library.
+
+Failures become DeliveryFailed naming host:port; the password never appears anywhere.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from loopcloser.core.errors import BadInput
+from loopcloser.delivery.notify import DeliveryFailed
+
+SECURITIES = ("starttls", "tls", "none")
+
+
+def build_message(
+    sender: str, recipients: list[str], subject: str, text: str, html: str | None
+) -> EmailMessage:
+    """Return the message: plain text, plus an HTML alternative when given."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_mail(
+    *,
+    host: str,
+    port: int,
+    security: str,
+    user: str | None,
+    password: str | None,
+    sender: str,
+    recipients: list[str],
+    subject: str,
+    text: str,
+    html: str | None,
+    timeout: float = 20,
+) -> None:
+    """Send the message to every recipient, or raise DeliveryFailed."""
+    if security not in SECURITIES:
+        raise BadInput(
+            f"'{security}' is not an SMTP security mode",
+            hint=f"use one of: {', '.join(SECURITIES)}",
+        )
+    if not recipients:
+        raise BadInput("the email has no recipients", hint="give at least one recipient address")
+    where = f"{host}:{port}"
+    try:
+        message = build_message(sender, recipients, subject, text, html)
+    except (ValueError, TypeError):
+        raise BadInput(
+            "the mail sender or recipients cannot be written in a mail header",
+            hint="check mail_from and mail_to",
+        ) from None
+    try:
+        transmit(host, port, security, user, password, message, sender, recipients, timeout)
+    except smtplib.SMTPAuthenticationError:
+        raise DeliveryFailed(
+            f"the mail server {where} refused the login for {user}",
+            hint="check the SMTP user and password (loopcloser keeps the password in the keyring)",
+        ) from None
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(sorted(error.recipients))
+        raise DeliveryFailed(
+            f"the mail server {where} refused the recipients: {refused}",
+            hint="check the addresses, or ask the server's administrator",
+        ) from None
+    except smtplib.SMTPSenderRefused:
+        raise DeliveryFailed(
+            f"the mail server {where} refused the sender {sender}",
+            hint="use a sender address the server lets this user send as",
+        ) from None
+    except smtplib.SMTPNotSupportedError:
+        raise DeliveryFailed(
+            f"the mail server {where} does not support what {security} needs",
+            hint="check the security mode and port (starttls: 587, tls: 465)",
+        ) from None
+    except smtplib.SMTPException as error:
+        raise DeliveryFailed(
+            f"the mail server {where} failed: {scrub(smtp_reason(error), password)}",
+            hint="retry later, or check the server settings",
+        ) from None
+    except ssl.SSLError:
+        raise DeliveryFailed(
+            f"the TLS handshake with {where} failed",
+            hint="check the security mode and port (starttls: 587, tls: 465)",
+        ) from None
+    except TimeoutError:
+        raise DeliveryFailed(
+            f"the mail server {where} did not answer within {timeout:g} s",
+            hint="check the host and port, or retry later",
+        ) from None
+    except OSError as error:
+        raise DeliveryFailed(
+            f"cannot reach the mail server {where}: {scrub(os_reason(error), password)}",
+            hint="check the host and port, and that the server is running",
+        ) from None
+    except UnicodeError:
+        # Never the error's own text: it would quote the character and where it sits,
+        # and that may be in the password.
+        raise DeliveryFailed(
+            f"the mail to {where} failed: a host name, login or password has characters"
+            " the mail protocol cannot carry",
+            hint="check smtp_host and smtp_user; an SMTP password must be plain ASCII",
+        ) from None
+
+
+def transmit(
+    host: str,
+    port: int,
+    security: str,
+    user: str | None,
+    password: str | None,
+    message: EmailMessage,
+    sender: str,
+    recipients: list[str],
+    timeout: float,
+) -> None:
+    """Connect, secure, log in and send; smtplib's errors propagate."""
+    context = ssl.create_default_context()
+    client: smtplib.SMTP
+    if security == "tls":
+        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    else:
+        client = smtplib.SMTP(host, port, timeout=timeout)
+    with client:
+        if security == "starttls":
+            client.starttls(context=context)
+        if user:
+            client.login(user, password or "")
+        refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def smtp_reason(error: smtplib.SMTPException) -> str:
+    """Return a one-line reason for an SMTP error: its code and server text, if any."""
+    code = getattr(error, "smtp_code", None)
+    raw = getattr(error, "smtp_error", b"")
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    text = " ".join(text.split())
+    if code is not None:
+        return f"{code} {text}".strip()
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def os_reason(error: OSError) -> str:
+    """Return a one-line reason for a network error."""
+    return " ".join((error.strerror or type(error).__name__).split())
+
+
+def scrub(text: str, password: str | None) -> str:
+    """Return text with the password masked, should a server ever echo it."""
+    return text.replace(password, "***") if password else text

@@ -1,0 +1,197 @@
+"""Deliver reminders: to the terminal, the desktop, or a command the user chose.
+
+Nothing here ever runs a shell: programs get an argv list, and for the user's
+command the reminder travels as JSON on stdin, so a customer called
+``$(touch pwned)`` is only ever data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TextIO
+
+from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
+from loopcloser.core.model import to_utc_text
+from loopcloser.core.settings import DELIVERIES
+from loopcloser.render.tables import printable
+
+TITLE = "loopcloser"
+TIMEOUT_SECONDS = 30
+
+
+class ReminderLike(Protocol):
+    """What delivery needs of a reminder (remind.Reminder fits)."""
+
+    @property
+    def loop_id(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def urgency(self) -> int: ...
+
+
+class DeliveryFailed(LoopcloserError):
+    """A reminder could not be delivered; ``delivered`` holds those sent before it."""
+
+    exit_code = ExitCode.DELIVERY
+    kind = "delivery"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        delivered: Sequence[ReminderLike] = (),
+    ) -> None:
+        super().__init__(message, hint)
+        self.delivered: list[ReminderLike] = list(delivered)
+
+
+def deliver(
+    reminders: Sequence[ReminderLike],
+    method: str,
+    command: str = "",
+    out: TextIO | None = None,
+) -> list[ReminderLike]:
+    """Deliver each reminder in order; return those delivered, or raise DeliveryFailed."""
+    if method == "terminal":
+        stream = out if out is not None else sys.stdout
+        for reminder in reminders:
+            stream.write(printable(reminder.message) + "\n")
+        stream.flush()
+        return list(reminders)
+    if method == "desktop":
+        if not reminders:
+            return []
+        program = desktop_sender()
+        return deliver_each(reminders, lambda reminder: send_desktop(program, reminder))
+    if method == "command":
+        argv = command_argv(command)
+        return deliver_each(reminders, lambda reminder: run_command(argv, reminder))
+    raise BadInput(
+        f"'{method}' is not a delivery method", hint=f"use one of: {', '.join(DELIVERIES)}"
+    )
+
+
+def deliver_each(
+    reminders: Sequence[ReminderLike], send: Callable[[ReminderLike], None]
+) -> list[ReminderLike]:
+    """Send reminders one by one; a failure carries the ones already sent."""
+    delivered: list[ReminderLike] = []
+    for reminder in reminders:
+        try:
+            send(reminder)
+        except DeliveryFailed as error:
+            error.delivered = list(delivered)
+            raise
+        delivered.append(reminder)
+    return delivered
+
+
+def as_dict(reminder: ReminderLike) -> dict[str, object]:
+    """The reminder as the JSON contract gives it to scripts and delivery commands."""
+    return {
+        "at": to_utc_text(reminder.at),
+        "key": reminder.key,
+        "kind": reminder.kind,
+        "loop_id": reminder.loop_id,
+        "message": reminder.message,
+    }
+
+
+def as_json(reminder: ReminderLike) -> str:
+    """The reminder as the one JSON object a delivery command reads on stdin."""
+    return json.dumps(as_dict(reminder), sort_keys=True, ensure_ascii=False)
+
+
+def desktop_sender() -> str:
+    """The path of notify-send, or DeliveryFailed when it is not installed."""
+    found = shutil.which("notify-send")
+    if found is None:
+        raise DeliveryFailed(
+            "notify-send is not installed",
+            hint="install libnotify-bin, or set delivery to terminal or command",
+        )
+    return found
+
+
+def send_desktop(program: str, reminder: ReminderLike) -> None:
+    """Show one reminder as a desktop notification."""
+    # "--" ends the options, so a message starting with "-" stays the body.
+    # Notification servers read the body as markup: "<b>" or "&" in a name must show as typed.
+    body = html.escape(printable(reminder.message), quote=False)
+    argv = [program, f"--app-name={TITLE}", "--", TITLE, body]
+    run(argv, None, "notify-send", hint="check that a desktop session is running")
+
+
+def command_argv(command: str) -> list[str]:
+    """The user's delivery command split into words (never given to a shell)."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise BadInput(f"cannot read delivery_command: {error}", hint="check its quotes") from None
+    if not argv:
+        raise BadInput(
+            "delivery is command but delivery_command is empty",
+            hint="set it, e.g. loopcloser config set delivery_command 'my-notifier --json'",
+        )
+    return argv
+
+
+def run_command(argv: list[str], reminder: ReminderLike) -> None:
+    """Run the user's command once, the reminder as JSON on its stdin."""
+    run(argv, as_json(reminder), argv[0], hint="check delivery_command (loopcloser config)")
+
+
+def run(argv: list[str], stdin: str | None, name: str, hint: str) -> None:
+    """Run a program without a shell; any failure becomes DeliveryFailed naming it."""
+    try:
+        # Its own session, so a timeout ends everything it started, not just itself;
+        # what it prints is not kept (a chatty program must not fill our memory).
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            shell=False,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise DeliveryFailed(f"{name} was not found", hint=hint) from None
+    except PermissionError:
+        raise DeliveryFailed(f"{name} cannot be run: permission denied", hint=hint) from None
+    except OSError as error:
+        raise DeliveryFailed(f"{name} cannot be run: {error.strerror}", hint=hint) from None
+    try:
+        _, errors = process.communicate(stdin, timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise DeliveryFailed(
+            f"{name} did not finish within {TIMEOUT_SECONDS} seconds", hint=hint
+        ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        raise
+    if process.returncode != 0:
+        lines = (errors or "")[:4096].strip().splitlines()
+        said = f": {printable(lines[0])}" if lines else ""
+        raise DeliveryFailed(f"{name} failed with exit code {process.returncode}{said}", hint=hint)

@@ -1,0 +1,101 @@
+"""Post a message to a Slack or Microsoft Teams incoming webhook with the standard library.
+
+A webhook URL is a secret: messages show only its scheme://host, never the path or query.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from loopcloser.core.errors import BadInput
+from loopcloser.delivery.notify import DeliveryFailed
+
+SCHEMES = ("http", "https")
+
+
+def payload(title: str, text: str) -> bytes:
+    """Return the JSON body both Slack and Teams incoming webhooks accept."""
+    return json.dumps({"text": f"*{title}*\n\n{text}"}, ensure_ascii=False).encode("utf-8")
+
+
+def public_part(url: str) -> str:
+    """Return scheme://host[:port] of a URL, the only part safe to show."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = parts.port
+    except ValueError:
+        return "the webhook"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
+    """POST the message to the webhook, or raise DeliveryFailed."""
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in SCHEMES and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        valid = False
+    if not valid:
+        raise BadInput(
+            "the webhook URL is not an http or https URL",
+            hint="set the webhook URL your chat tool gave you (it starts with https://)",
+        )
+    where = public_part(url)
+    request = urllib.request.Request(
+        url,
+        data=payload(title, text),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = int(response.status)
+    except urllib.error.HTTPError as error:
+        status = error.code
+        error.close()
+    except TimeoutError:
+        raise DeliveryFailed(
+            f"the webhook at {where} did not answer within {timeout:g} s",
+            hint="retry later, or check the webhook URL",
+        ) from None
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, TimeoutError):
+            message = f"the webhook at {where} did not answer within {timeout:g} s"
+        elif isinstance(reason, OSError) and reason.strerror:
+            message = f"cannot reach the webhook at {where}: {reason.strerror}"
+        else:
+            message = f"cannot reach the webhook at {where}"
+        raise DeliveryFailed(message, hint="check the webhook URL and the network") from None
+    except OSError as error:
+        raise DeliveryFailed(
+            f"cannot reach the webhook at {where}: {error.strerror or type(error).__name__}",
+            hint="check the webhook URL and the network",
+        ) from None
+    except (http.client.HTTPException, ValueError) as error:
+        # Their text may quote the URL, so only the type is shown.
+        raise DeliveryFailed(
+            f"the webhook at {where} failed ({type(error).__name__})",
+            hint="check the webhook URL, or retry later",
+        ) from None
+    if not 200 <= status < 300:
+        raise DeliveryFailed(
+            f"the webhook at {where} answered HTTP {status}",
+            hint=hint_for(status),
+        )
+
+
+def hint_for(status: int) -> str:
+    """Return what to do about an HTTP error status from a webhook."""
+    if status in (401, 403, 404, 410):
+        return "the webhook may have been removed or revoked: create a new one and store its URL"
+    if status == 429 or status >= 500:
+        return "the chat service is busy or failing: retry later"
+    return "check the webhook URL; the service rejected the message"

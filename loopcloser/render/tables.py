@@ -1,0 +1,323 @@
+"""How loops look: JSON for scripts, plain text for pipes, rich tables on a terminal.
+
+rich is imported only when output goes to a terminal, so scripts and pipes
+do not pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any, TextIO
+
+from loopcloser.core.model import (
+    ACTIVE,
+    STORED_FIELDS,
+    Event,
+    Flags,
+    Kind,
+    Loop,
+    encode_field,
+    event_to_document,
+)
+from loopcloser.core.when import describe_due, format_duration
+
+
+def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[str, Any]:
+    """A loop as the JSON contract promises it: stored fields plus derived flags."""
+    data: dict[str, Any] = {"id": loop.id}
+    data.update({name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS})
+    data.update(
+        overdue=flags.overdue,
+        due_today=flags.due_today,
+        untold=flags.untold,
+        silent=flags.silent,
+        outcome=None if flags.outcome is None else str(flags.outcome),
+        last_contact=encode_field("due", flags.last_contact),
+        expected_due=encode_field("due", flags.expected_due),
+        untold_reschedule=flags.untold_reschedule,
+        stale_wait=flags.stale_wait,
+    )
+    if with_events:
+        data["events"] = [event_to_document(event) for event in loop.events]
+    return data
+
+
+def to_json(value: Any, *, compact: bool = False) -> str:
+    """Stable JSON text: sorted keys, UTF-8 kept readable; indented unless compact.
+
+    orjson writes it several times faster than json's indenting encoder, which is
+    pure Python (an export of 10,000 loops spent half its time there); what orjson
+    will not write (a lone surrogate, an integer beyond 64 bits, a key that is not a
+    string) is left to json, which reads back the same.
+    """
+    import orjson
+
+    option = orjson.OPT_SORT_KEYS | (0 if compact else orjson.OPT_INDENT_2)
+    try:
+        return orjson.dumps(value, option=option).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        separators = (",", ":") if compact else None
+        return json.dumps(
+            value, sort_keys=True, ensure_ascii=False, indent=None if compact else 2,
+            separators=separators, allow_nan=False,
+        )  # fmt: skip
+
+
+def local_time(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str:
+    """A moment as an agent reads it, e.g. ``Fri 27 Nov 17:30`` (year if not this one)."""
+    local = moment.astimezone(tz)
+    if now is not None and local.year == now.astimezone(tz).year:
+        return local.strftime("%a %d %b %H:%M")
+    return local.strftime("%a %d %b %Y %H:%M")
+
+
+FLAG_NAMES = ("overdue", "due_today", "untold", "untold_reschedule", "silent", "stale_wait")
+
+
+def flag_words(flags: Flags) -> list[str]:
+    """The flags that are set, as words."""
+    words = [name for name in FLAG_NAMES if getattr(flags, name)]
+    if flags.outcome is not None:
+        words.append(str(flags.outcome))
+    return [word.replace("_", " ") for word in words]
+
+
+def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo) -> list[list[str]]:
+    """One row of cells per loop, in the order given."""
+    return [
+        [
+            str(loop.id),
+            # The due as the customer knows it (a reschedule they have not heard of does
+            # not count); a finished loop is not "late" any more: show the date it was due.
+            describe_due(flags.expected_due, now)
+            if loop.state in ACTIVE
+            else short_date(loop.due, tz),
+            one_line(loop.customer),
+            one_line(loop.promise),
+            str(loop.state),
+            ", ".join(flag_words(flags)),
+        ]
+        for loop, flags in rows
+    ]
+
+
+def short_date(moment: datetime, tz: tzinfo) -> str:
+    """A date alone, e.g. ``24 Nov 2026``."""
+    return moment.astimezone(tz).strftime("%d %b %Y")
+
+
+# C0 and C1 control characters and DEL: printed raw, they could recolour the terminal,
+# retitle it or move the cursor. They are shown as escapes instead, never obeyed.
+ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
+ESCAPES.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+# Direction overrides and isolates, and the Unicode line breaks: printed raw, a customer's
+# name could make a row read backwards or break a table's line.
+ESCAPES.update(
+    {
+        code: f"\\u{code:04x}"
+        for code in [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    }
+)
+
+
+def printable(text: str) -> str:
+    """Text safe to show on a terminal: control characters become visible escapes."""
+    return text.translate(ESCAPES)
+
+
+LIST_HEADER = ["ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
+STYLES = {
+    "overdue": "bold red",
+    "untold": "yellow",
+    "untold_reschedule": "yellow",
+    "silent": "magenta",
+    "stale_wait": "magenta",
+}
+
+
+def one_line(text: str, width: int = 60) -> str:
+    """Text squeezed onto one line of a table, cut with an ellipsis if long."""
+    flat = printable(" ".join(text.split()))
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def print_list(
+    rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo, out: TextIO, terminal: bool
+) -> None:
+    """The list as a table: coloured on a terminal, plain columns elsewhere."""
+    cells = list_rows(rows, now, tz)
+    if not terminal:
+        out.write(plain_table([LIST_HEADER, *cells]))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in LIST_HEADER:
+        table.add_column(name, no_wrap=name in ("ID", "DUE", "STATE"))
+    for (_, flags), row in zip(rows, cells, strict=True):
+        style = next((STYLES[word] for word in STYLES if getattr(flags, word)), None)
+        # Text, not str: rich would read "[bold]" in a customer's name as markup.
+        table.add_row(*(Text(cell) for cell in row), style=style)
+    Console(file=out, highlight=False, force_terminal=True).print(table)
+
+
+def plain_table(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces, the last column unpadded."""
+    widths = [max(cell_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        padded = [
+            cell + " " * (width - cell_width(cell))
+            for cell, width in zip(row[:-1], widths, strict=False)
+        ]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def cell_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) characters take two, accents none."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
+    """One line of a loop's timeline."""
+    when = local_time(event.at, tz, now)
+    what = str(event.kind)
+    if event.kind is Kind.CREATED:
+        what = "promised"
+    elif event.kind is Kind.EDITED:
+        what = "edited " + ", ".join(sorted(event.changes))
+    elif event.kind is Kind.RESCHEDULED and "due" in event.changes:
+        told = "customer told" if event.told else "customer NOT told"
+        new_due = local_time(datetime.fromisoformat(event.changes["due"]), tz, now)
+        what = f"rescheduled to {new_due} ({told})"
+    elif event.kind is Kind.WAITING and event.changes.get("waiting_on"):
+        waiting = event.changes["waiting_on"]
+        until = waiting.get("until")
+        what = f"waiting on {waiting['party']}"
+        if until:
+            what += f" until {local_time(datetime.fromisoformat(until), tz, now)}"
+    elif event.kind is Kind.HANDOFF and "owner" in event.changes:
+        what = f"handed off to {event.changes['owner']}"
+    elif event.kind is Kind.SNOOZED and event.changes.get("snoozed_until"):
+        until = datetime.fromisoformat(event.changes["snoozed_until"])
+        what = f"reminders snoozed until {local_time(until, tz, now)}"
+    if event.via:
+        what += f" via {event.via}"
+    line = f"{when}  {what} by {event.by}"
+    if event.text:
+        line += f": {event.text}"
+    return printable(line)
+
+
+def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]:
+    """Every field of a loop and its whole timeline, as lines of text."""
+    state = str(loop.state)
+    if flag_words(flags):
+        state += f" ({', '.join(flag_words(flags))})"
+    # After a reschedule the customer has not heard of, they still wait for the old due.
+    expected = flags.expected_due
+    told_due = f"{local_time(expected, tz, now)} ({describe_due(expected, now)}), as last told"
+    fields = [
+        ("state", state),
+        ("due", f"{local_time(loop.due, tz, now)} ({describe_due(loop.due, now)})"),
+        ("customer waits", told_due if expected != loop.due else None),
+        ("owner", loop.owner),
+        ("contact", loop.contact),
+        ("prefers", loop.prefers),
+        ("promised via", loop.via),
+        ("updates every", format_duration(loop.update_every) if loop.update_every else None),
+        ("reminders", ", ".join(local_time(moment, tz, now) for moment in loop.remind) or None),
+        ("waiting on", waiting_text(loop, tz, now)),
+        ("snoozed until", snoozed_text(loop, tz, now)),
+        ("tags", ", ".join(loop.tags) or None),
+        ("ref", loop.ref),
+        ("last contact", local_time(flags.last_contact, tz, now)),
+        ("created", local_time(loop.created, tz, now)),
+        ("uid", loop.uid),
+    ]
+    lines = [printable(f"#{loop.id}  {loop.customer}: {loop.promise}"), ""]
+    lines += [printable(f"{name:<15}{value}") for name, value in fields if value]
+    lines += ["", "History"]
+    lines += ["  " + describe_event(event, tz, now) for event in loop.events]
+    return lines
+
+
+def waiting_text(loop: Loop, tz: tzinfo, now: datetime) -> str | None:
+    """Who the loop waits on, and until when, e.g. ``Finance until Fri 27 Nov 17:30``."""
+    if loop.waiting_on is None:
+        return None
+    until = loop.waiting_on.until
+    party = loop.waiting_on.party
+    return party if until is None else f"{party} until {local_time(until, tz, now)}"
+
+
+def snoozed_text(loop: Loop, tz: tzinfo, now: datetime) -> str | None:
+    """Until when the loop's reminders are silenced, while they still are."""
+    until = loop.snoozed_until
+    return None if until is None or until <= now else local_time(until, tz, now)
+
+
+def print_show(
+    loop: Loop, flags: Flags, now: datetime, tz: tzinfo, out: TextIO, terminal: bool
+) -> None:
+    """A loop in full: bold title and coloured flags on a terminal, plain text elsewhere."""
+    lines = show_lines(loop, flags, now, tz)
+    if not terminal:
+        out.write("\n".join(lines) + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False, force_terminal=True)
+    console.print(Text(lines[0], style="bold"))
+    for line in lines[1:]:
+        style = next(
+            (STYLES[word] for word in STYLES if line.startswith("state") and word in line), ""
+        )
+        console.print(Text(line, style=style))
+
+
+def customer_json(
+    needle: str,
+    rows: Sequence[tuple[str, Loop, Flags]],
+    timeline: Sequence[tuple[str, Loop, Event]],
+) -> dict[str, Any]:
+    """One customer's loops across agents, and their merged timeline, for scripts."""
+    return {
+        "customer": needle,
+        "loops": [{**loop_json(loop, flags), "agent": agent} for agent, loop, flags in rows],
+        "timeline": [
+            {**event_to_document(event), "agent": agent, "loop_id": loop.id, "uid": loop.uid}
+            for agent, loop, event in timeline
+        ],
+    }
+
+
+def print_customer(
+    rows: Sequence[tuple[str, Loop, Flags]],
+    timeline: Sequence[tuple[str, Loop, Event]],
+    now: datetime,
+    tz: tzinfo,
+    out: TextIO,
+) -> None:
+    """A customer's loops (who holds each) and everything anyone did or said, in order."""
+    header = ["AGENT", "ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
+    cells = [
+        [one_line(agent, 20), *cells]
+        for (agent, _, _), cells in zip(
+            rows, list_rows([(loop, flags) for _, loop, flags in rows], now, tz), strict=True
+        )
+    ]
+    out.write(plain_table([header, *cells]))
+    out.write("\nTimeline\n")
+    for agent, loop, event in timeline:
+        out.write(f"  {printable(agent)} #{loop.id}  {describe_event(event, tz, now)}\n")

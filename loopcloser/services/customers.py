@@ -1,0 +1,61 @@
+"""Finding a customer's loops across stores, and merging their histories."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from loopcloser.core.errors import BadInput
+from loopcloser.core.model import Event, Loop
+from loopcloser.services import loops as actions
+
+if TYPE_CHECKING:
+    from loopcloser.storage.store import Store
+
+# Text that is all digits, spaces and phone punctuation is a phone number.
+PHONE = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
+
+
+def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[str, Loop]]:
+    """Every loop, in any state, whose customer or contact mentions ``needle``, oldest first.
+
+    A loop met twice (read in two stores while a handoff moved it) is listed once.
+    """
+    wanted = _compact(needle)
+    if not wanted:
+        raise BadInput("say which customer to look for", hint="give part of a name, email or phone")
+    digits = _digits(needle) if PHONE.fullmatch(needle.strip()) else None
+    found: dict[str, tuple[str, Loop]] = {}
+    for label, store in sources:
+        for loop_id, document in store.all_documents().items():
+            if _mentions(document, wanted, digits):
+                loop = actions.load(loop_id, document)
+                found.setdefault(loop.uid, (label, loop))
+    return sorted(found.values(), key=lambda pair: (pair[1].created, pair[0], pair[1].id))
+
+
+def timeline(found: list[tuple[str, Loop]]) -> list[tuple[str, Loop, Event]]:
+    """All events of the loops found, merged oldest first (ties keep their order)."""
+    rows = [(label, loop, event) for label, loop in found for event in loop.events]
+    rows.sort(key=lambda row: row[2].at)
+    return rows
+
+
+def _compact(text: str) -> str:
+    # "Anna@Example.com " is written many ways; spaces never matter, but a dot does
+    # (anna.b@ and annab@ are two people).
+    return "".join(text.casefold().split())
+
+
+def _digits(text: str) -> str:
+    # "055-123-4567" and "+39 055 123 4567" are the same phone to a person.
+    return "".join(character for character in text if character.isdigit())
+
+
+def _mentions(document: dict[str, Any], wanted: str, digits: str | None) -> bool:
+    for value in (document.get("customer"), document.get("contact")):
+        if not isinstance(value, str):
+            continue
+        if wanted in _compact(value) or (digits and digits in _digits(value)):
+            return True
+    return False

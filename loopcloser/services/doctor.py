@@ -1,0 +1,183 @@
+"""Health checks for a setup: the store, the settings, the keyring and the delivery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loopcloser.core.errors import LoopcloserError
+
+if TYPE_CHECKING:
+    from loopcloser.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: what was checked, whether it is fine, and the fix when it is not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+def check_store(path: Path) -> list[Check]:
+    """The store opens, carries a schema we read, and is private to its owner."""
+    from loopcloser.storage.store import Store
+
+    if not path.exists():
+        return [Check("store", True, f"{path} does not exist yet; the first add creates it")]
+    try:
+        count = len(Store(path).documents())
+    except LoopcloserError as error:
+        return [Check("store", False, error.message, error.hint)]
+    checks = [Check("store", True, f"{path} holds {count} loop{'s' * (count != 1)}")]
+    mode = stat.S_IMODE(path.stat().st_mode)
+    private = not mode & 0o077
+    checks.append(
+        Check(
+            "permissions",
+            private,
+            f"{path} is {mode:o}" + ("" if private else ": others can read customer details"),
+            None if private else f"chmod 600 {path}",
+        )
+    )
+    checks.append(check_folder(Path(os.path.realpath(path)).parent))
+    checks.append(check_lock(Path(f"{os.path.realpath(path)}.lock")))
+    return checks
+
+
+def check_folder(folder: Path) -> Check:
+    """Nobody but its owner (and a team's group) can replace the files in the store's folder.
+
+    A folder anyone may write lets anyone swap the store or its lock; the sticky bit
+    (as on /tmp) keeps each file its owner's, and a team's shared folder needs a group.
+    """
+    try:
+        mode = folder.stat().st_mode
+    except OSError as error:
+        return Check("folder", False, f"{folder} cannot be read: {error.strerror or error}")
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        detail = f"{folder} is {stat.S_IMODE(mode):o}: anyone can replace or delete the store"
+        return Check("folder", False, detail, f"chmod 700 {folder}")
+    return Check("folder", True, f"{folder} is {stat.S_IMODE(mode):o}")
+
+
+def check_lock(lock: Path) -> Check:
+    """Who holds the store's lock now.
+
+    The note in the lock file names the last holder; a holder that was killed leaves
+    its note behind, so the lock itself is tried (shared, never waiting) before the
+    note is believed.
+    """
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return Check("lock", True, "free")
+    except OSError as error:
+        return Check("lock", False, f"{lock} cannot be read: {error.strerror or error}")
+    try:
+        note = os.read(fd, 200).decode(errors="replace").strip()
+        if is_held(fd, note):
+            return Check("lock", True, f"held by {note or 'another process'}")
+    finally:
+        os.close(fd)
+    left = f" ({note}, which has ended, left its note)" if note else ""
+    return Check("lock", True, f"free{left}")
+
+
+def is_held(fd: int, note: str) -> bool:
+    """Whether another process holds the lock open on ``fd``."""
+    if sys.platform == "win32":
+        return bool(note)  # a lock cannot be tried there without taking the holder's byte
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return bool(note)
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
+def check_settings(conf: Settings) -> list[Check]:
+    """The settings read, and the team folder, if any, exists."""
+    checks = [
+        Check("config", True, f"agent {conf['agent']}, time zone {conf['timezone'] or 'system'}")
+    ]
+    if conf.team is not None:
+        from loopcloser.cli.program import is_folder
+
+        exists = is_folder(conf.team)
+        checks.append(
+            Check("team", exists, str(conf.team), None if exists else f"mkdir -p {conf.team}")
+        )
+    return checks
+
+
+def check_keyring(conf: Settings | None = None) -> Check:
+    """A keyring backend exists to hold secrets (or the environment carries them).
+
+    Without one, only a mail login with no password in the environment is a problem:
+    a webhook or a password may come from the environment at the moment of sending.
+    """
+    from loopcloser.delivery.secrets import NAMES
+
+    if all(os.environ.get(variable) for variable in NAMES.values()):
+        return Check("keyring", True, "secrets come from the environment")
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception as error:  # a broken keyring install is a finding, not a crash
+        return Check("keyring", False, f"keyring cannot load ({type(error).__name__})")
+    if isinstance(backend, fail.Keyring) or "null" in type(backend).__module__:
+        variables = " and ".join(NAMES.values())
+        password = NAMES["smtp_password"]
+        needed = conf is not None and conf["smtp_user"] and not os.environ.get(password)
+        if not needed:
+            detail = f"no keyring backend: secrets can come from {variables}"
+            return Check("keyring", True, detail)
+        fix = f"set {variables} in the environment instead"
+        return Check("keyring", False, "no keyring backend for the mail password", fix)
+    return Check("keyring", True, type(backend).__name__)
+
+
+def check_delivery(conf: Settings) -> Check:
+    """Reminders can reach the agent the way the settings say."""
+    import shlex
+
+    method = conf["delivery"]
+    if method == "desktop":
+        found = shutil.which("notify-send")
+        fix = None if found else "install libnotify-bin, or set delivery to terminal"
+        return Check("delivery", found is not None, f"desktop via {found or 'notify-send?'}", fix)
+    if method == "command":
+        words = shlex.split(conf["delivery_command"])
+        program = shutil.which(words[0]) if words else None
+        named = words[0] if words else "(none set)"
+        fix = None if program else "loopcloser config set delivery_command 'PROGRAM ...'"
+        return Check("delivery", program is not None, f"command {named}", fix)
+    return Check("delivery", True, "terminal")
+
+
+# The exit code of doctor: that of the first problem found, as the command would meet it.
+PROBLEM_EXIT = {"store": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2}
+
+
+def exit_code(checks: list[Check]) -> int:
+    """0 when all is well, else the first problem's code (6 for keyring and delivery)."""
+    return next((PROBLEM_EXIT.get(check.name, 6) for check in checks if not check.ok), 0)
+
+
+def run_checks(store: Path, conf: Settings) -> list[Check]:
+    """Every check, in the order a person would look."""
+    return [*check_store(store), *check_settings(conf), check_keyring(conf), check_delivery(conf)]

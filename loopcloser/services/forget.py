@@ -1,0 +1,375 @@
+"""The customer's right to erasure: forget a customer's name, contact and words.
+
+:func:`scrub`, :func:`matches` and :func:`redact` are pure; :func:`forget` applies
+them to stores (and a team folder's unfinished handoffs). A scrubbed loop keeps its
+dates, states and history's shape, so reports and outcomes still count it, and
+replaying its events still rebuilds its fields.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
+from loopcloser.core.model import Kind
+from loopcloser.storage.store import drop_index
+
+if TYPE_CHECKING:
+    from loopcloser.storage.store import Store
+
+FORGOTTEN = "(forgotten)"
+"""What a forgotten customer's name, promise and every mention of them read as."""
+
+# The customer's personal data and what it becomes on their own loops.
+SCRUBBED: dict[str, str | None] = {"customer": FORGOTTEN, "contact": None, "promise": FORGOTTEN}
+
+# Event kinds whose ``changes`` set loop fields that may hold personal data.
+FIELD_SETTING = (str(Kind.CREATED), str(Kind.EDITED))
+
+# Keys, at any depth of a loop, that never hold a customer's words and must not change:
+# ids, moments, states, kinds, agents and channels.
+UNTOUCHED = frozenset(
+    {
+        "uid",
+        "at",
+        "due",
+        "created",
+        "until",
+        "remind",
+        "update_every",
+        "state",
+        "kind",
+        "by",
+        "owner",
+        "via",
+        "prefers",
+        "told",
+    }
+)
+# Keys that name a loop's own customer: on another customer's loop they are that
+# customer's identity, replaced only when the whole value is the forgotten one's.
+IDENTITY = frozenset({"customer", "contact"})
+# Within a name or contact, words may be joined by spaces, dots, dashes or underscores:
+# "Maria Rossi" is also "MARIA-ROSSI" in a ref and "maria.rossi" in a note.
+SEPARATORS = r"[\s._-]+"
+# A whole word: not preceded or followed by a letter or digit ("Li" is not in "Lisa").
+BEFORE, AFTER = r"(?<![^\W_])", r"(?![^\W_])"
+# Rounds of erasure across the stores, each with every identity found so far; the
+# second runs only if a store held a name or contact the others did not show before.
+MAX_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What forget did: loops scrubbed, other loops whose mentions were redacted, failures.
+
+    Both counts are of distinct loops (by uid), wherever and however often they appear.
+    ``failed`` holds (path, message) for each store or intent file that could not be
+    erased: everything else was, and forgetting again after fixing them finishes the job.
+    """
+
+    loops: int
+    mentions: int
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def scrub(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The loop document without the customer's name, contact or any free text."""
+    scrubbed = copy.deepcopy(dict(document))
+    scrubbed.update(SCRUBBED)
+    events = scrubbed.get("events")
+    for event in events if isinstance(events, list) else ():
+        if not isinstance(event, dict):
+            continue
+        # Notes, contact summaries and reasons are free text about the customer.
+        event.pop("text", None)
+        changes = event.get("changes")
+        if event.get("kind") in FIELD_SETTING and isinstance(changes, dict):
+            # Scrub the same values where history set them, so replay still agrees.
+            for name, value in SCRUBBED.items():
+                if name in changes:
+                    changes[name] = value
+    return scrubbed
+
+
+def matches(document: Mapping[str, Any], who: str) -> bool:
+    """True if ``who`` is the loop's customer or contact, now or earlier in its history."""
+    wanted = _normalised(who)
+    if not wanted:
+        return False  # an empty name must never match everyone
+    return any(_normalised(value) == wanted for value in _identities(document))
+
+
+def identities(document: Mapping[str, Any]) -> set[str]:
+    """Every name and contact the loop's customer has had, spaces collapsed."""
+    return {_spaced(value) for value in _identities(document)} - {""}
+
+
+def mentions(names: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern for whole-word, any-case occurrences of any of ``names``; None for none."""
+    words = (
+        [part for part in re.split(SEPARATORS, name) if part]
+        for name in {_spaced(name) for name in names}
+        if any(char.isalnum() for char in name)  # "." or "-" alone would match everywhere
+    )
+    alternatives = sorted(
+        (SEPARATORS.join(re.escape(part) for part in parts) for parts in words),
+        key=lambda alternative: (-len(alternative), alternative),  # longest name wins
+    )
+    if not alternatives:
+        return None
+    return re.compile(f"{BEFORE}(?:{'|'.join(alternatives)}){AFTER}", re.IGNORECASE)
+
+
+def redact(document: Mapping[str, Any], pattern: re.Pattern[str]) -> dict[str, Any]:
+    """The document with every mention ``pattern`` finds replaced by (forgotten).
+
+    Every string at any depth is redacted (fields, tags, ref, waiting_on, event text
+    and changes), except ids, moments, states, kinds, agents and channels. The loop's
+    own customer and contact are replaced only when the whole value is a forgotten
+    identity: forgetting "Li" keeps another customer called "Li Wei". Field values and
+    the events that set them are redacted alike, so replay still rebuilds the fields.
+    """
+    return {key: _redacted(key, value, pattern) for key, value in document.items()}
+
+
+def forget(stores: list[Store], who: str, team: Path | None = None) -> Erased:
+    """Scrub customer ``who``'s loops and redact every mention of them in every loop.
+
+    With ``team``, every agent's store in the folder is erased too, under the team's
+    handoff lock, so no handoff moves a loop between stores meanwhile; unfinished
+    handoffs are completed first, and any that cannot be are scrubbed in place. A store
+    that cannot be read or written does not stop the others: it is listed in
+    ``Erased.failed``, and running forget again once it is fixed finishes the job.
+    Undo journals that could bring the customer back are dropped.
+    """
+    if not _normalised(who):
+        raise BadInput("give the customer's name or contact to forget", hint='e.g. "Maria Rossi"')
+    if team is None:
+        return _Erasure(who, _unique(stores), []).run()
+    from loopcloser.storage import team as folder
+    from loopcloser.storage.store import Store
+
+    with folder.handoff_lock(team):
+        # Under the lock already held, so not through recover(), which takes it again.
+        # An intent that cannot be completed (a store unreadable) is scrubbed in place.
+        with suppress(LoopcloserError):
+            folder._settle_pending(team)
+        everyone = [*stores, *(Store(path) for _, path in folder.team_stores(team))]
+        pending = sorted(team.glob(f"{folder.INTENT_PREFIX}*{folder.INTENT_SUFFIX}"))
+        return _Erasure(who, _unique(everyone), pending).run()
+
+
+class _Erasure:
+    """One forget across stores and intent files, gathering identities as it goes."""
+
+    def __init__(self, who: str, stores: list[Store], intents: list[Path]) -> None:
+        self.who = who
+        self.stores = stores
+        self.intents = intents
+        self.names: set[str] = {_spaced(who)}
+        self.scrubbed: set[str] = set()
+        self.mentioned: set[str] = set()
+        self.failed: dict[str, str] = {}
+        self._pattern: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The mentions of every identity known so far (compiled once per set of names)."""
+        names = frozenset(self.names)
+        if self._pattern[0] != names:
+            self._pattern = (names, mentions(names))
+        return self._pattern[1]
+
+    def run(self) -> Erased:
+        """Erase everywhere, again while a store reveals identities the others did not."""
+        self._gather()
+        erased_with: set[str] = set()
+        for _ in range(MAX_ROUNDS):
+            if self.names == erased_with:
+                break
+            erased_with = set(self.names)
+            for store in self.stores:
+                if str(store.path) not in self.failed:
+                    try:
+                        self._erase_store(store)
+                    except LoopcloserError as error:
+                        self.failed[str(store.path)] = error.message
+            for path in self.intents:
+                if str(path) not in self.failed:
+                    try:
+                        self._erase_intent(path)
+                    except LoopcloserError as error:
+                        self.failed[str(path)] = error.message
+        # The index of open loops beside each store is a copy: drop it whatever happened
+        # (the next read rebuilds it from the scrubbed store).
+        for store in self.stores:
+            drop_index(store.path)
+        return Erased(
+            loops=len(self.scrubbed),
+            mentions=len(self.mentioned - self.scrubbed),
+            failed=list(self.failed.items()),
+        )
+
+    def _gather(self) -> None:
+        """Read every store first, without locks, to know every identity before changing any."""
+        from loopcloser.storage.store import Store
+
+        for store in self.stores:
+            with suppress(LoopcloserError):  # reported when the store is erased
+                self._learn(Store(store.path, store.lock_timeout).all_documents().values())
+        for path in self.intents:
+            loop = _intent_loop(_read_intent(path))
+            if loop is not None:
+                self._learn([loop])
+
+    def _learn(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        for document in documents:
+            if matches(document, self.who):
+                self.names |= identities(document)
+
+    def _clean(self, document: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The document erased, and whether it is one of the customer's own loops."""
+        own = matches(document, self.who)
+        pattern = self.pattern
+        clean = scrub(document) if own else dict(document)
+        return (clean if pattern is None else redact(clean, pattern)), own
+
+    def _count(self, changed: Iterable[tuple[Mapping[str, Any], bool, str]]) -> None:
+        """Count loops whose erasure was written: each once, by uid, wherever it was."""
+        for document, own, where in changed:
+            uid = document.get("uid")
+            (self.scrubbed if own else self.mentioned).add(
+                uid if isinstance(uid, str) and uid else where
+            )
+
+    def _erase_store(self, store: Store) -> None:
+        """Erase in one store, in one transaction under its lock."""
+        with store.transaction() as transaction:
+            documents = transaction.documents()
+            archived = transaction.archived()
+            self._learn([*documents.values(), *archived.values()])  # added since the reading
+            changed = []
+            for kept, put in ((documents, transaction.put), (archived, transaction.put_archived)):
+                for loop_id, document in kept.items():
+                    clean, own = self._clean(document)
+                    if clean != document:
+                        put(loop_id, clean)
+                        where = f"{os.path.realpath(store.path)}#{loop_id}"
+                        changed.append((document, own, where))
+            # Journal entries hold whole copies of loops as they were, so undo could bring
+            # the customer back; one handed off elsewhere may be the only copy left here.
+            pattern = self.pattern
+            held = pattern is not None and any(
+                _mentioned(entry, pattern) for _, entry in transaction.journal()
+            )
+            if changed or held:
+                transaction.forget_entries()
+        self._count(changed)  # only once the store is written
+
+    def _erase_intent(self, path: Path) -> None:
+        """Scrub the copy of a loop in a handoff's intent file that could not be completed."""
+        from loopcloser.storage.atomic import write_atomically
+
+        content = _read_intent(path)
+        loop = _intent_loop(content)
+        if loop is None:
+            if not path.exists():
+                return  # completed meanwhile
+            try:
+                raw = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError as error:
+                raw, reason = "", f": {error.strerror or error}"
+            else:
+                reason = ""
+            pattern = self.pattern
+            if reason or pattern is None or pattern.search(raw):
+                raise StoreError(
+                    f"unfinished handoff {path} cannot be read{reason}, so it was not erased",
+                    hint="check both agents' stores for the loop it names, then move it aside",
+                )
+            return  # not a loop, and no mention of the customer: nothing to erase
+        self._learn([loop])
+        clean, own = self._clean(loop)
+        if clean != loop:
+            assert isinstance(content, dict)
+            content["loop"] = clean
+            write_atomically(path, json.dumps(content, ensure_ascii=False).encode("utf-8"))
+            self._count([(loop, own, str(path))])
+
+
+def _read_intent(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _intent_loop(content: Any) -> dict[str, Any] | None:
+    loop = content.get("loop") if isinstance(content, dict) else None
+    return loop if isinstance(loop, dict) else None
+
+
+def _unique(stores: list[Store]) -> list[Store]:
+    """The stores, each file once however it was named."""
+    return list({os.path.realpath(store.path): store for store in stores}.values())
+
+
+def _redacted(key: str, value: Any, pattern: re.Pattern[str]) -> Any:
+    if key in UNTOUCHED:
+        return value
+    if key in IDENTITY:
+        whole = isinstance(value, str) and pattern.fullmatch(value.strip()) is not None
+        return FORGOTTEN if whole else value
+    return _redacted_value(value, pattern)
+
+
+def _redacted_value(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(FORGOTTEN, value)
+    if isinstance(value, Mapping):
+        return {key: _redacted(key, item, pattern) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted_value(item, pattern) for item in value]
+    return value
+
+
+def _mentioned(value: Any, pattern: re.Pattern[str]) -> bool:
+    """True if a string at any depth of ``value`` (but ids, moments, agents...) mentions one."""
+    if isinstance(value, str):
+        return pattern.search(value) is not None
+    if isinstance(value, Mapping):
+        return any(_mentioned(item, pattern) for key, item in value.items() if key not in UNTOUCHED)
+    if isinstance(value, list):
+        return any(_mentioned(item, pattern) for item in value)
+    return False
+
+
+def _identities(document: Mapping[str, Any]) -> Iterator[Any]:
+    """Every name and contact the customer has had on this loop."""
+    yield document.get("customer")
+    yield document.get("contact")
+    events = document.get("events")
+    for event in events if isinstance(events, list) else ():
+        changes = event.get("changes") if isinstance(event, Mapping) else None
+        if isinstance(changes, Mapping) and event.get("kind") in FIELD_SETTING:
+            yield changes.get("customer")
+            yield changes.get("contact")
+
+
+def _spaced(value: Any) -> str:
+    """Trimmed, inner spaces collapsed; '' for anything but text."""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _normalised(value: Any) -> str:
+    """Trimmed, inner spaces collapsed, case folded; '' for anything but text."""
+    return _spaced(value).casefold()

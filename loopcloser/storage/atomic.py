@@ -1,0 +1,110 @@
+"""Write a file so that a crash leaves either the old bytes or the new, never a mix."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from loopcloser.core.errors import StoreError
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """Create ``directory`` and any missing parents readable by their owner only.
+
+    Parents too (mkdir -p would make them 0777 less the umask): under a lax umask a
+    parent that others may write lets them swap the folder that holds the store.
+    """
+    try:
+        missing = []
+        for folder in (directory, *directory.parents):
+            if folder.is_dir():  # raises for a name too long, say
+                break
+            missing.append(folder)
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create directory {directory}: {error.strerror}",
+            hint="check the path and its permissions",
+        ) from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: temp file, flush, fsync, rename, fsync dir.
+
+    The temporary file lives beside the target so the rename stays on one
+    file system; mkstemp creates it 0600, so the new file is private too.
+    """
+    ensure_private_dir(path.parent)
+    refuse_read_only(path)
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise StoreError(
+            f"cannot write {path}: {error.strerror}", hint="check the directory's permissions"
+        ) from None
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException as error:
+        # Whatever stopped the write (disk full, Ctrl-C), leave no half-written temp file.
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if not isinstance(error, OSError):
+            raise
+        raise StoreError(
+            f"cannot write {path}: {error.strerror}; the previous file was left as it was",
+            hint="free some disk space or check permissions, then try again",
+        ) from None
+    fsync_directory(path.parent)
+
+
+def remove_leftovers(path: Path, prefix: str | None = None) -> None:
+    """Delete the temporary copies of ``path`` that writers killed mid-write left behind.
+
+    Each is a whole copy of the file, customer details included, that nothing else
+    would ever remove (``forget`` would leave them). Only for a file whose writers
+    hold a lock, so no other process is still writing one of them. They are named
+    ``PREFIX.*.tmp`` beside it, ``.NAME`` being write_atomically's prefix.
+    """
+    start = glob.escape(prefix if prefix is not None else f".{path.name}")
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f"{start}.*.tmp"):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
+
+
+def refuse_read_only(path: Path) -> None:
+    """A file its owner made read-only is a wish to keep it: never replace it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing: it will be created
+    if not mode & stat.S_IWUSR:
+        raise StoreError(
+            f"{path} is read-only, so it was not changed",
+            hint=f"make it writable (chmod u+w {path}) to record changes",
+        )
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable; a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,859 @@
+"""The store: one TinyDB JSON file of documents, changed under a lock and replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.storage.atomic import ensure_private_dir, remove_leftovers, write_atomically
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
+SCHEMA_VERSION: int = 1
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+LOOPS, META, META_ID, JOURNAL = "loops", "meta", 1, "journal"
+JOURNAL_LIMIT = 50
+"""How many recent changes the journal keeps for ``undo``."""
+Tables = dict[str, dict[str, Any]]
+
+
+class Busy(StoreError):
+    """Another process holds the lock for longer than we may wait."""
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that reads its file once and writes it only on flush(), atomically."""
+
+    def __init__(self, path: Path, shown: Path, hot: Hot | None = None) -> None:
+        self._path = path  # symlinks resolved: the file really read and replaced
+        self._shown = shown  # the path as the user gave it, for messages
+        self._hot = hot
+        self._data: Tables | None = None
+        self.dirty = False
+
+    def read(self) -> Tables:
+        """Return the store's tables, loading the file on the first call only."""
+        if self._data is None:
+            self._data = _checked(_parse(self._path, self._shown), self._shown)
+        return self._data
+
+    def write(self, data: Tables) -> None:
+        """Keep the new state in memory until flush()."""
+        self._data = data
+        self.dirty = True
+
+    def flush(self) -> None:
+        """Replace the file with the current state if it changed since it was read."""
+        if self._data is None or not self.dirty:
+            return
+        # A new generation on every write: the index beside the store names the one
+        # it was made from, and is used only while the store still carries it.
+        generation = uuid.uuid4().hex
+        # The meta table is written first in the file (see serialise), so a reader finds
+        # the generation in the first bytes.
+        self._data[META][str(META_ID)]["generation"] = generation
+        write_atomically(self._path, serialise(self._data))
+        remove_leftovers(self._path)  # under the lock: any other temporary copy is a crash's
+        self.dirty = False
+        try:
+            stamp = file_stamp(os.stat(self._path))  # under the lock: the file just written
+        except OSError:
+            stamp = None
+        if self._hot is not None and stamp is not None:
+            loops = self._data.get(LOOPS, {})
+            hot = {key: doc for key, doc in loops.items() if self._hot(doc)}
+            write_index(self._path, {"generation": generation, "stamp": stamp}, hot)
+        else:
+            # A writer that keeps no index drops the old one: it is stale now, and must
+            # not hold on to text that was just changed or erased.
+            drop_index(self._path)
+
+    def generation(self) -> str | None:
+        """The generation of the data read, if the file carried one."""
+        meta = self.read().get(META, {}).get(str(META_ID), {})
+        value = meta.get("generation")
+        return value if isinstance(value, str) else None
+
+
+Hot = Callable[[dict[str, Any]], bool]
+"""Which documents the fast index beside the store holds (the open loops)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Which documents leave the store for its archive, and when that is looked at.
+
+    ``retire`` picks the documents (loops closed long enough ago); ``cutoff`` is the
+    moment they were finished before, as UTC text, kept in the archive so a reader
+    knows which periods it covers; the sweep runs at the first write whose ``mark``
+    (the local date) differs from the one the store last swept on, so one write a
+    day pays for it.
+    """
+
+    retire: Callable[[dict[str, Any]], bool]
+    cutoff: str
+    mark: str
+
+
+def archive_path(store: Path) -> Path:
+    """Where the archive of ``store`` lives: ``loops.json`` keeps ``loops.archive.json``."""
+    return store.with_name(f"{store.stem}.archive{store.suffix or '.json'}")
+
+
+class Archive:
+    """The file of documents swept out of a store, changed only under the store's lock.
+
+    It has the store's own format (meta first, then loops by id): ids are never
+    reused, so a document keeps its id in the archive and a reader that merges the
+    two files lets the store's copy win (after a crash both may hold one document).
+    """
+
+    def __init__(self, path: Path, shown: Path) -> None:
+        self.path = path
+        self.shown = shown
+        self._data: Tables | None = None
+
+    def tables(self) -> Tables:
+        """The archive's tables, read once."""
+        if self._data is None:
+            self._data = _checked(_parse(self.path, self.shown), self.shown)
+        return self._data
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Every archived document by id."""
+        return {int(key): doc for key, doc in self.tables()[LOOPS].items()}
+
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """One archived document, found without parsing the whole file when possible.
+
+        The archive is written compactly by serialise(), where a quote inside a string
+        is always escaped: ``"42":{`` after the loops table's opening can only be the
+        start of document 42, and its absence means there is none. A file in any other
+        shape (edited by hand) is read in full.
+        """
+        if self._data is None:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return None
+            except OSError:
+                raw = b""
+            if ARCHIVE_CUTOFF.match(raw[:512]):
+                start = raw.find(b'"loops":{')
+                key = b'"%d":' % loop_id
+                found = raw.find(key + b"{", start) if start >= 0 else -1
+                while found >= 0 and raw[found - 1 : found] not in (b",", b"{"):
+                    found = raw.find(key + b"{", found + 1)
+                if start >= 0 and found < 0:
+                    return None
+                doc = _decode_at(raw, found + len(key)) if start >= 0 else None
+                if doc is not None:
+                    return doc
+        return self.documents().get(loop_id)
+
+    def cutoff(self) -> str | None:
+        """The latest sweep's cutoff, read from the file's first bytes when possible."""
+        try:
+            with open(self.path, "rb") as file:
+                head = file.read(512)
+        except OSError:
+            return None
+        found = ARCHIVE_CUTOFF.match(head)
+        if found is not None:
+            return found[1].decode() or None
+        meta = self.tables()[META][str(META_ID)]
+        value = meta.get("cutoff")
+        return value if isinstance(value, str) and value else None
+
+    def write(self, loops: dict[str, Any], cutoff: str | None = None) -> None:
+        """Replace the archive's documents (and raise its cutoff), atomically."""
+        data = self.tables()
+        meta = data[META][str(META_ID)]
+        meta.pop("next_id", None)  # ids are handed out by the store alone
+        if cutoff is not None and cutoff > str(meta.get("cutoff", "")):
+            meta["cutoff"] = cutoff
+        data[LOOPS] = loops
+        # The cutoff first, so cutoff() finds it in the first bytes.
+        ordered = {META: {str(META_ID): {"cutoff": meta.pop("cutoff", ""), **meta}}, LOOPS: loops}
+        write_atomically(self.path, serialise(ordered))
+        remove_leftovers(self.path)  # under the store's lock: any other copy is a crash's
+        self._data = None
+
+
+def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
+    """The JSON object starting at ``begin`` in ``raw``, decoding no more than it needs."""
+    size = 1 << 16
+    while True:
+        window = raw[begin : begin + size]
+        try:
+            doc, _ = json.JSONDecoder().raw_decode(window.decode("utf-8", errors="strict"))
+        except (ValueError, RecursionError):
+            if begin + size >= len(raw):
+                return None
+            size *= 4  # cut inside the document (or a character): read further
+            continue
+        return doc if isinstance(doc, dict) and "uid" in doc else None
+
+
+ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"')
+
+
+def index_path(store: Path) -> Path:
+    """Where the index of ``store``'s hot documents lives."""
+    return store.with_name(f".{store.name}.open")
+
+
+def file_stamp(status: os.stat_result) -> list[int]:
+    """What tells one version of the store file from another without reading it all."""
+    return [status.st_ino, status.st_size, status.st_mtime_ns]
+
+
+def write_index(store: Path, made_from: dict[str, Any], hot: dict[str, Any]) -> None:
+    """Leave the hot documents beside the store; a cache, so failures are ignored.
+
+    ``made_from`` names the store version they were read from: its generation and
+    its file stamp. A failed write removes the old index: stale is worse than none.
+    """
+    import orjson
+
+    target = index_path(store)
+    temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        data = orjson.dumps({**made_from, "loops": hot})
+        # No fsync: after a crash a stale or missing index only costs one full read.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, target)
+    except (OSError, orjson.JSONEncodeError):
+        drop_index(store)
+        with suppress(OSError):
+            os.unlink(temp)
+
+
+def drop_index(store: Path) -> None:
+    """Remove the index beside ``store`` and any temporary copy a crash left."""
+    target = index_path(Path(os.path.realpath(store)))
+    with suppress(OSError):
+        os.unlink(target)
+    remove_leftovers(target, prefix=target.name)  # write_index's, named INDEX.PID.tmp
+
+
+# The store is written meta first, so its generation sits in the first bytes.
+GENERATION = re.compile(rb'\{"meta":\{"1":\{[^{}]*"generation":"([0-9a-f]{32})"')
+
+
+def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
+    """The hot documents from the index, or None when it is missing or not current.
+
+    Current means the store still carries the generation the index names (a write
+    by this loopcloser makes a new one) and is still the same file, byte count and
+    modification time (a hand edit or an older loopcloser keeps the generation).
+    """
+    try:
+        raw = index_path(store).read_bytes()
+        with open(store, "rb") as file:
+            stamp = file_stamp(os.fstat(file.fileno()))
+            head = file.read(512)
+    except OSError:
+        return None
+    found = GENERATION.match(head)
+    try:
+        index = load_json(raw)
+        if found is None or index.get("generation") != found[1].decode():
+            return None
+        if index.get("stamp") != stamp:
+            return None
+        return {int(key): doc for key, doc in index["loops"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def serialise(data: Tables) -> bytes:
+    """The store as compact UTF-8 JSON.
+
+    orjson writes a store ~8x faster than the json module (1.5 ms against 13 ms
+    for 1,000 loops), and writing is on the path of every change an agent makes;
+    reading stays with json, which orjson does not beat on large documents.
+    """
+    import orjson
+
+    # Meta first, so a reader finds the generation in the first bytes of the file.
+    ordered = {
+        META: data.get(META, {}),
+        **{name: table for name, table in data.items() if name != META},
+    }
+    try:
+        return orjson.dumps(ordered)
+    except orjson.JSONEncodeError:
+        # A lone surrogate read from the file (orjson refuses it): only \u escapes hold it.
+        return json.dumps(ordered, separators=(",", ":"), allow_nan=False).encode()
+
+
+class Store:
+    """A file of JSON documents keyed by positive int ids that are never reused.
+
+    A Store reads the file once, at its first read or transaction, and later sees only
+    its own transactions' writes: one command, one read. A new Store reads afresh.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        lock_timeout: float | None = None,
+        hot: Hot | None = None,
+        sweep: Sweep | None = None,
+    ) -> None:
+        self.path = path
+        self.lock_timeout = _lock_timeout(lock_timeout)
+        # Follow a symlinked store so a write replaces the target, not the link, and so
+        # every name for one file shares one lock.
+        self._real = Path(os.path.realpath(path))
+        self._hot = hot
+        self._sweep = sweep
+        self._snapshot: TinyDB | None = None
+        self._archive = Archive(archive_path(self._real), archive_path(path))
+
+    @property
+    def archive_path(self) -> Path:
+        """Where this store's archive of finished documents lives."""
+        return archive_path(self.path)
+
+    def archived(self) -> dict[int, dict[str, Any]]:
+        """Every document in the archive (none when there is no archive), read without a lock."""
+        return self._archive.documents()
+
+    def archived_one(self, loop_id: int) -> dict[str, Any] | None:
+        """One document from the archive, or None."""
+        return self._archive.get(loop_id)
+
+    def archive_cutoff(self) -> str | None:
+        """The archive holds documents finished before this UTC moment (None: no archive)."""
+        return self._archive.cutoff()
+
+    def all_documents(self) -> dict[int, dict[str, Any]]:
+        """The store's documents and the archive's, the store's copy winning."""
+        return {**self.archived(), **self.documents()}
+
+    def sweep(self, terms: Sweep) -> tuple[int, int]:
+        """Move the documents ``terms`` retire to the archive now; (moved, left in the store)."""
+        with self.transaction(sweep=terms) as transaction:
+            pass
+        return transaction.swept, len(self.documents())
+
+    def hot_documents(self) -> dict[int, dict[str, Any]]:
+        """The documents the ``hot`` test selects (the open loops), read fast when possible.
+
+        A long-used store is mostly finished loops; every write also leaves the hot
+        ones in a small index beside the store, stamped with the store file it was
+        made from. A stamp that does not match the file (a crash between the two
+        writes, an older loopcloser) means a full read, which rewrites the index.
+        """
+        if self._hot is None:
+            raise ValueError("this Store was opened without a hot test")
+        if self._snapshot is not None:
+            return {key: doc for key, doc in self.documents().items() if self._hot(doc)}
+        indexed = read_index(self._real)
+        if indexed is not None:
+            return indexed
+        # Stamp before reading: if the file is replaced meanwhile, the index made from
+        # what was read names the old file and is never taken for the new one. (Made
+        # without the lock, it may overwrite a newer index: that only costs a full read.)
+        try:
+            stamp = file_stamp(os.stat(self._real))
+        except OSError:
+            stamp = None
+        hot = {key: doc for key, doc in self.documents().items() if self._hot(doc)}
+        assert self._snapshot is not None
+        storage = self._snapshot.storage
+        generation = storage.generation() if isinstance(storage, AtomicJSONStorage) else None
+        if generation is not None and stamp is not None:  # an older file has no generation
+            made_from = {"generation": generation, "stamp": stamp}
+            write_index(self._real, made_from, {str(key): doc for key, doc in hot.items()})
+        return hot
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Return every document by id, as of this Store's one read (no lock taken)."""
+        return _documents(self._snapshot_loops())
+
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """Return the document with this id as of this Store's one read, or None."""
+        return _get(self._snapshot_loops(), loop_id)
+
+    def journal(self) -> list[tuple[int, dict[str, Any]]]:
+        """The journalled changes as (entry id, entry), newest first, read without a lock."""
+        if self._snapshot is None:
+            self._snapshot = self._open()
+        return _journal(self._snapshot.table(JOURNAL))
+
+    @contextmanager
+    def transaction(self, sweep: Sweep | None = None) -> Iterator[Transaction]:
+        """Lock, read afresh, yield; write once on success, nothing on an exception.
+
+        The first write of a day (or any, given ``sweep``) also moves the documents the
+        sweep retires to the archive: the archive is written first, so a crash between
+        the two writes leaves a document in both files, never in neither.
+        """
+        with self._locked():
+            db = self._open()
+            storage = db.storage
+            assert isinstance(storage, AtomicJSONStorage)
+            storage.read()  # a bad file fails here, before the caller changes anything
+            # A reader of its own: what this Store read earlier, unlocked, may be stale.
+            archive = Archive(self._archive.path, self._archive.shown)
+            transaction = Transaction(db, archive)
+            try:
+                yield transaction
+            finally:
+                transaction.closed = True
+            terms = sweep or self._sweep
+            if terms is not None:
+                transaction.retire(terms, forced=sweep is not None)
+            transaction.write_archive()
+            storage.flush()
+            transaction.release_archived()
+            # What was just committed is the newest state: later reads need no second load.
+            self._snapshot = db
+            self._archive = archive
+
+    def _open(self) -> TinyDB:
+        return TinyDB(self._real, self.path, self._hot, storage=AtomicJSONStorage)
+
+    def _snapshot_loops(self) -> Table:
+        if self._snapshot is None:
+            self._snapshot = self._open()
+        return self._snapshot.table(LOOPS)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # The lock is on a sibling file: each write replaces the store file itself, so a
+        # lock on it would guard a file that nobody opens any more.
+        with exclusive(Path(f"{self._real}.lock"), self.lock_timeout, self.path):
+            yield
+
+    def side_lock(self, purpose: str) -> AbstractContextManager[None]:
+        """A lock beside the store for a longer job (``remind``), apart from its writes.
+
+        It never waits: a second job finds it taken and raises Busy at once.
+        """
+        return exclusive(Path(f"{self._real}.{purpose}.lock"), 0.0, self.path)
+
+
+@contextmanager
+def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``lock``, waiting up to ``timeout`` seconds."""
+    ensure_private_dir(lock.parent)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _os_error(shown, "locked", error) from None
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd, shown):
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    f"store {shown} is locked by {_lock_holder(fd)}",
+                    hint="try again, or check that process",
+                )
+            time.sleep(0.05)
+        since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        _write_lock_note(fd, f"pid {os.getpid()} since {since}")
+        try:
+            yield
+        finally:
+            _write_lock_note(fd, "")  # so a lock file left behind names nobody
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class Transaction:
+    """Reads and changes under the store's lock; Store.transaction() writes them once."""
+
+    def __init__(self, db: TinyDB, archive: Archive) -> None:
+        self._loops = db.table(LOOPS)
+        self._meta = db.table(META)
+        self._journal = db.table(JOURNAL)
+        self._archive = archive
+        self._archived: dict[str, Any] | None = None  # the archive's loops, once read
+        self._archive_changed = False
+        self._cutoff: str | None = None
+        self._brought_back: set[str] = set()
+        self.swept = 0
+        self.closed = False
+
+    def all_documents(self) -> dict[int, dict[str, Any]]:
+        """This transaction's documents and the archive's, the store's copy winning."""
+        return {**self.archived(), **self.documents()}
+
+    def archived(self) -> dict[int, dict[str, Any]]:
+        """The archive's documents by id, as this transaction has them."""
+        return {int(key): dict(doc) for key, doc in self._archived_loops().items()}
+
+    def put_archived(self, loop_id: int, doc: dict[str, Any]) -> None:
+        """Replace an archived document; written with the store, before it."""
+        self._check_open()
+        loops = self._archived_loops()
+        if str(loop_id) not in loops:
+            raise ValueError(f"no archived document with id {loop_id}")
+        loops[str(loop_id)] = _plain(doc)
+        self._archive_changed = True
+
+    def bring_back(self, loop_id: int) -> dict[str, Any] | None:
+        """Move an archived document back into the store to change it; None if not archived.
+
+        It leaves the archive once the store is written, so a crash keeps a copy in both.
+        """
+        self._check_open()
+        if _get(self._loops, loop_id) is not None:
+            return None
+        doc = self._archived_loops().get(str(loop_id))
+        if doc is None:
+            return None
+        self._loops.insert(Document(_plain(doc), loop_id))
+        self._brought_back.add(str(loop_id))
+        return _get(self._loops, loop_id)
+
+    def retire(self, terms: Sweep, *, forced: bool) -> None:
+        """Move the documents ``terms`` picks to the archive, once a day unless forced."""
+        meta = self._meta.get(doc_id=META_ID)
+        if not forced and meta is not None and meta.get("swept") == terms.mark:
+            return
+        moving = {str(doc.doc_id): dict(doc) for doc in self._loops if terms.retire(doc)}
+        if moving:
+            self._archived_loops().update(moving)
+            self._archive_changed = True
+            self._cutoff = terms.cutoff
+            self._loops.remove(doc_ids=[int(key) for key in moving])
+            self._brought_back -= set(moving)
+            # Undo cannot bring back what is no longer here: drop the journal entries
+            # that hold a moved loop as it was before a change ("before" by id).
+            stale = [
+                entry.doc_id
+                for entry in self._journal
+                if isinstance(entry.get("before"), dict) and set(entry["before"]) & set(moving)
+            ]
+            self._journal.remove(doc_ids=stale)
+        self._meta.update({"swept": terms.mark}, doc_ids=[META_ID])
+        self.swept = len(moving)
+
+    def write_archive(self) -> None:
+        """Write the archive's changes, before the store is written."""
+        if self._archive_changed and self._archived is not None:
+            self._archive.write(dict(self._archived), self._cutoff)
+
+    def release_archived(self) -> None:
+        """Drop from the archive what was brought back, now the store holds it."""
+        if not self._brought_back:
+            return
+        remaining = {
+            key: doc for key, doc in self._archived_loops().items() if key not in self._brought_back
+        }
+        # The store holds the document already and wins over the archive's copy, so a
+        # failure here only leaves a duplicate that the next sweep replaces.
+        with suppress(StoreError):
+            self._archive.write(remaining)
+
+    def _archived_loops(self) -> dict[str, Any]:
+        if self._archived is None:
+            self._archived = (
+                dict(self._archive.tables()[LOOPS]) if self._archive.path.exists() else {}
+            )
+        return self._archived
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Return every document by id, including this transaction's changes."""
+        return _documents(self._loops)
+
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """Return the document with this id, or None."""
+        return _get(self._loops, loop_id)
+
+    def insert(self, doc: dict[str, Any]) -> int:
+        """Store a new document and return its newly allocated id."""
+        return self.insert_many([doc])[0]
+
+    def insert_many(self, docs: list[dict[str, Any]]) -> list[int]:
+        """Store new documents and return their ids, in order."""
+        self._check_open()
+        plain = [_plain(doc) for doc in docs]
+        if not plain:
+            return []
+        # Ids come from the meta counter, never from TinyDB's max(id) + 1, so an id once
+        # shown to a user is never handed out again.
+        first: int = self._meta.get(doc_id=META_ID)["next_id"]  # type: ignore[index]
+        ids = list(range(first, first + len(plain)))
+        self._loops.insert_multiple([Document(d, i) for i, d in zip(ids, plain, strict=True)])
+        self._meta.update({"next_id": ids[-1] + 1}, doc_ids=[META_ID])
+        return ids
+
+    def put(self, loop_id: int, doc: dict[str, Any]) -> None:
+        """Replace the whole document stored under an existing id."""
+        self.put_many({loop_id: doc})
+
+    def put_many(self, docs: dict[int, dict[str, Any]]) -> None:
+        """Replace several whole documents under existing ids in one pass over the table.
+
+        Each put() walks the whole table, so an import updating thousands of loops
+        would take minutes one put at a time.
+        """
+        self._check_open()
+        missing = [loop_id for loop_id in docs if _get(self._loops, loop_id) is None]
+        if missing:
+            raise ValueError(f"no document with id {missing[0]}")
+        if not docs:
+            return
+        new = {loop_id: _plain(doc) for loop_id, doc in docs.items()}
+        ids = list(new)
+        replaced: list[int] = []
+
+        # TinyDB calls the update once per id, in the order given.
+        def replace(stored: MutableMapping[str, Any]) -> None:
+            loop_id = ids[len(replaced)]
+            replaced.append(loop_id)
+            stored.clear()
+            stored.update(new[loop_id])
+
+        if self._loops.update(replace, doc_ids=ids) != ids:
+            raise RuntimeError("the store replaced other documents than asked")
+
+    def remove(self, loop_id: int) -> None:
+        """Delete the document under ``loop_id``; its id is never handed out again."""
+        self.remove_many([loop_id])
+
+    def remove_many(self, loop_ids: list[int]) -> None:
+        """Delete several documents in one pass over the table (remove() is one pass each)."""
+        self._check_open()
+        missing = [loop_id for loop_id in loop_ids if _get(self._loops, loop_id) is None]
+        if missing:
+            raise ValueError(f"no document with id {missing[0]}")
+        if loop_ids:
+            self._loops.remove(doc_ids=loop_ids)
+
+    def log(self, entry: dict[str, Any]) -> None:
+        """Journal one change (a JSON object) for ``undo``; only the newest ones are kept."""
+        self._check_open()
+        self._journal.insert(_plain(entry))
+        ids = sorted(document.doc_id for document in self._journal)
+        if len(ids) > JOURNAL_LIMIT:
+            self._journal.remove(doc_ids=ids[: len(ids) - JOURNAL_LIMIT])
+
+    def journal(self) -> list[tuple[int, dict[str, Any]]]:
+        """The journalled changes as (entry id, entry), newest first."""
+        return _journal(self._journal)
+
+    def forget_entries(self, entry_ids: list[int] | None = None) -> None:
+        """Drop journal entries (all of them when no ids are given)."""
+        self._check_open()
+        if entry_ids is None:
+            self._journal.truncate()
+        else:
+            self._journal.remove(doc_ids=entry_ids)
+
+    def _check_open(self) -> None:
+        # A change made after the with-block would be silently lost: fail loudly instead.
+        if self.closed:
+            raise RuntimeError("transaction used after its with-block ended")
+
+
+def _documents(table: Table) -> dict[int, dict[str, Any]]:
+    # TinyDB hands out one shallow copy per document: change documents through put().
+    return {doc.doc_id: doc for doc in table}
+
+
+def _journal(table: Table) -> list[tuple[int, dict[str, Any]]]:
+    entries = [(document.doc_id, dict(document)) for document in table]
+    return sorted(entries, key=lambda pair: pair[0], reverse=True)
+
+
+def _get(table: Table, loop_id: int) -> dict[str, Any] | None:
+    # TinyDB makes an update with a str id a silent no-op: accept ints only.
+    if type(loop_id) is not int:
+        raise TypeError(f"document ids are ints, not {type(loop_id).__name__}")
+    return table.get(doc_id=loop_id)
+
+
+def _plain(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return a private copy of doc exactly as it will read back, or StoreError."""
+    try:
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")  # refuse lone surrogates (e.g. undecodable argv bytes)
+    except (TypeError, ValueError) as error:
+        raise StoreError(
+            f"document cannot be stored as JSON: {error}", hint="nothing was written"
+        ) from None
+    copy = json.loads(text)
+    if not isinstance(copy, dict):
+        raise TypeError(f"documents are dicts, not {type(doc).__name__}")
+    if LONG_DIGITS.search(text) and _huge_integer(copy):
+        # The store is read with orjson, which turns these into floats; jq and
+        # JavaScript lose them too.
+        raise StoreError(
+            "document cannot be stored as JSON: an integer beyond 64 bits",
+            hint="nothing was written; store such a number as text",
+        )
+    return copy
+
+
+LONG_DIGITS = re.compile(r"[0-9]{19}")
+
+
+def _huge_integer(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_huge_integer(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_huge_integer(item) for item in value)
+    return type(value) is int and not -(2**63) <= value < 2**64
+
+
+def load_json(raw: bytes) -> Any:
+    """Parse JSON as fast as it can be done, with json's answer for anything unusual.
+
+    orjson with the garbage collector paused parses a store of 4,600 loops in 27 ms,
+    against 96 ms for json (the collector keeps walking the objects being built). What
+    orjson refuses and json reads (NaN, a lone surrogate escape, very deep nesting) and
+    the error messages with line numbers are left to json. An integer beyond 64 bits
+    reads as a float: the store refuses to write one (see _plain).
+    """
+    import gc
+
+    import orjson
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse(path: Path, shown: Path) -> Any:
+    """Return the JSON in the store file, {} if there is no file, or StoreError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise _os_error(shown, "read", error) from None
+    try:
+        return load_json(raw)
+    except json.JSONDecodeError as error:
+        what = f"is not valid JSON (line {error.lineno}, column {error.colno})"
+        raise _malformed(shown, what if raw.strip() else "is empty") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise _malformed(shown, "is not valid JSON") from None
+
+
+def _checked(data: Any, shown: Path) -> Tables:
+    """Return data as store tables with a complete meta record, or StoreError."""
+    if not isinstance(data, dict):
+        raise _malformed(shown, "is not a JSON object")
+    meta_table = data.setdefault(META, {})
+    meta = meta_table.setdefault(str(META_ID), {}) if isinstance(meta_table, dict) else None
+    if not isinstance(meta, dict):
+        raise _malformed(shown, "has a malformed meta table")
+    # A file without a meta record predates versioning: read it as the current schema.
+    version = meta.setdefault("schema_version", SCHEMA_VERSION)
+    next_id = meta.setdefault("next_id", 1)
+    if type(version) is int and version > SCHEMA_VERSION:  # checked first: the rest may differ
+        raise StoreError(
+            f"store {shown} was written by a newer loopcloser "
+            f"(schema {version}; this version reads {SCHEMA_VERSION})",
+            hint="upgrade loopcloser",
+        )
+    if not all(type(n) is int and n >= 1 for n in (version, next_id)):
+        raise _malformed(shown, "has a malformed meta record")
+    journal = data.get(JOURNAL, {})
+    if not isinstance(journal, dict) or not all(isinstance(e, dict) for e in journal.values()):
+        raise _malformed(shown, "has a malformed journal table")
+    loops = data.setdefault(LOOPS, {})
+    # Keys like "01" or "²" would become another id, or fail, once TinyDB parses them.
+    if not isinstance(loops, dict) or not all(
+        key.isascii() and key.isdigit() and key[0] != "0" and isinstance(doc, dict)
+        for key, doc in loops.items()
+    ):
+        raise _malformed(shown, "has a malformed loops table")
+    # A hand-edited file may hold ids at or past its counter: skip past them (in memory;
+    # the file changes only with a real write) so that no id is handed out twice.
+    meta["next_id"] = max(next_id, max(map(int, loops), default=0) + 1)
+    return data
+
+
+def _malformed(shown: Path, what: str) -> StoreError:
+    return StoreError(
+        f"store {shown} {what}: it was left untouched",
+        hint="restore it from a backup or point --store elsewhere",
+    )
+
+
+def _os_error(shown: Path, action: str, error: OSError) -> StoreError:
+    return StoreError(
+        f"store {shown} cannot be {action}: {error.strerror or error}",
+        hint="point --store at a file you may read and write, in a folder you may write",
+    )
+
+
+def _lock_timeout(value: float | None) -> float:
+    if value is None:
+        raw = os.environ.get("LOOPCLOSER_LOCK_TIMEOUT", "").strip()
+        try:
+            value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+        except ValueError:
+            value = -1.0
+    if not value >= 0:  # also refuses NaN
+        raise BadInput(
+            "the store lock timeout (LOOPCLOSER_LOCK_TIMEOUT) must be a number of seconds >= 0",
+            hint="fix or unset LOOPCLOSER_LOCK_TIMEOUT",
+        )
+    return value
+
+
+def _write_lock_note(fd: int, note: str) -> None:
+    # The note only explains a wait to others: a full disk must not fail the command.
+    with suppress(OSError):
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, note.encode())
+
+
+def _lock_holder(fd: int) -> str:
+    with suppress(OSError):  # on Windows the holder's locked byte cannot be read
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200).decode(errors="replace").strip() or "another process"
+    return "another process"
+
+
+def _try_lock(fd: int, shown: Path) -> bool:
+    """Take the exclusive lock on fd if it is free; False if another process holds it."""
+    try:
+        if sys.platform == "win32":  # untested: locks byte 0, so the note is unreadable
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as error:
+        if sys.platform == "win32":
+            return False
+        raise _os_error(shown, "locked", error) from None  # e.g. ENOLCK on NFS
+    return True
