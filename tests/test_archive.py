@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from loopcloser.core.documents import finished_before
 from loopcloser.core.errors import StoreError
-from loopcloser.services import loops as actions
 from loopcloser.storage.store import Store, archive_path
 from tests.conftest import Run
 
@@ -209,7 +209,7 @@ def test_a_crash_between_the_two_writes_leaves_the_loop_in_both_and_shown_once(
 
 
 def test_finished_before_reads_the_last_event_of_a_closed_or_cancelled_loop() -> None:
-    finished = actions.finished_before(NOW - timedelta(days=30))
+    finished = finished_before(NOW - timedelta(days=30))
     old, recent = "2026-10-01T09:00:00Z", "2026-11-20T09:00:00Z"
 
     assert finished({"state": "closed", "events": [{"at": old}, {"at": old}]})
@@ -244,7 +244,8 @@ def test_a_store_without_archive_reads_as_before(tmp_path: Path) -> None:
 
 
 def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path) -> None:
-    from loopcloser.storage.store import Archive, Sweep
+    from loopcloser.core.documents import Sweep
+    from loopcloser.storage.store import Archive
 
     store = Store(tmp_path / "loops.json")
     texts = ['says "1":{ in a note', "\u05e9\u05dc\u05d5\u05dd \U0001f600" * 30_000, "plain"]

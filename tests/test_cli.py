@@ -629,7 +629,7 @@ def test_two_settings_saved_at_once_both_stay(
     import threading
     import time
 
-    from loopcloser.core import settings as config
+    from loopcloser.storage import config_file as config
 
     path = tmp_path / "config.toml"
     path.write_text('agent = "anna"\n', encoding="utf-8")

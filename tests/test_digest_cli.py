@@ -80,13 +80,13 @@ def test_the_digest_is_coloured_only_on_a_terminal(run: Run, add: Add, home: Pat
     from zoneinfo import ZoneInfo
 
     from loopcloser.core.digest import build
+    from loopcloser.core.documents import load
     from loopcloser.core.when import Calendar
     from loopcloser.render.digest import print_digest
-    from loopcloser.services import loops as actions
     from loopcloser.storage.store import Store
 
     add("Maria Rossi", "call back", "--due", "today 11:00")
-    loops = [actions.load(key, doc) for key, doc in Store(home / "loops.json").documents().items()]
+    loops = [load(key, doc) for key, doc in Store(home / "loops.json").documents().items()]
     page = build(loops, datetime(2026, 11, 25, 12, tzinfo=UTC), Calendar(ZoneInfo("Europe/Rome")))
     terminal = io.StringIO()
     print_digest(page, "anna", terminal)

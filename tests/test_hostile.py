@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from loopcloser.cli.arguments import parse_due, parse_every, parse_id
 from loopcloser.cli.main import app
-from loopcloser.cli.program import parse_due, parse_every, parse_id
 from loopcloser.core.errors import BadInput
 from loopcloser.core.settings import KEYS, Settings
 from loopcloser.core.when import HORIZON, Calendar, parse_duration, parse_when

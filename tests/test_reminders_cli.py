@@ -166,6 +166,22 @@ def test_install_prints_a_cron_line_with_the_store(run: Run, home: Path) -> None
     assert run("remind", "--install", "launchd").code == 2
 
 
+def test_install_systemd_writes_the_units_under_xdg_config_home(
+    run: Run, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("config", "set", "delivery", "desktop")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+    monkeypatch.setenv("PATH", str(home / "no-bin"))  # no systemctl: the commands are shown
+    result = run("remind", "--install", "systemd", "--write")
+    assert result.code == 0, result.err
+    units = home / "xdg" / "systemd" / "user"
+    assert sorted(path.name for path in units.iterdir()) == [
+        "loopcloser-remind.service",
+        "loopcloser-remind.timer",
+    ]
+    assert "systemctl is not on PATH" in result.err
+
+
 def test_edit_replaces_or_removes_the_reminders(run: Run, add: Add) -> None:
     loop_id = str(add("Maria", "refund", "--due", "fri 12:00", "--remind", "thu 9:00"))
     changed = run("edit", loop_id, "--remind", "fri 9:00", "--remind", "thu 15:00", "--json")

@@ -40,7 +40,7 @@ def test_keys_are_sorted_and_text_stays_readable() -> None:
 
 
 def test_text_that_could_turn_a_row_around_is_shown_escaped() -> None:
-    from loopcloser.render.tables import printable
+    from loopcloser.core.text import printable
 
     assert printable("Maria \u202eissor\u202c ok") == "Maria \\u202eissor\\u202c ok"
     assert printable("a\u2028b\u2066c") == "a\\u2028b\\u2066c"

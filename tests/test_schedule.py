@@ -18,6 +18,7 @@ from loopcloser.services.schedule import (
     install_cron,
     install_systemd,
     systemd_units,
+    systemd_user_dir,
 )
 
 EXE = "/opt/loop closer/bin/loopcloser"
@@ -178,13 +179,10 @@ def test_install_systemd_writes_both_units(tmp_path: Path, monkeypatch: pytest.M
         assert path.read_text(encoding="utf-8") == units[path.name]
 
 
-def test_install_systemd_defaults_to_xdg_config_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    paths = install_systemd(systemd_units(EXE, 5, {}))
-    assert {path.parent for path in paths} == {tmp_path / "xdg" / "systemd" / "user"}
+def test_systemd_units_go_under_xdg_config_home_else_dot_config(tmp_path: Path) -> None:
+    assert systemd_user_dir(str(tmp_path / "xdg")) == tmp_path / "xdg" / "systemd" / "user"
+    assert systemd_user_dir(None) == Path.home() / ".config" / "systemd" / "user"
+    assert systemd_user_dir("") == Path.home() / ".config" / "systemd" / "user"
 
 
 def test_install_systemd_enables_the_timer_when_systemctl_exists(

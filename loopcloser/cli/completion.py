@@ -70,7 +70,7 @@ def customers(context: typer.Context, incomplete: str) -> list[Candidate]:
     conf = settings()
     whole_team = command in ("customer", "forget") and context.params.get("store") is None
     if whole_team and conf.team is not None:
-        from loopcloser.services.loops import is_open
+        from loopcloser.core.documents import is_open
         from loopcloser.storage.store import Store
         from loopcloser.storage.team import team_stores
 
@@ -111,7 +111,7 @@ def channels(context: typer.Context, incomplete: str) -> list[Candidate]:
 
 def export_formats(context: typer.Context, incomplete: str) -> list[Candidate]:
     """What export writes."""
-    from loopcloser.cli.exchange import FORMATS
+    from loopcloser.render.export import FORMATS
 
     return offer(FORMATS, incomplete)
 
@@ -224,7 +224,7 @@ def quietly(
 
 def settings() -> Settings:
     """The user's settings."""
-    from loopcloser.cli.program import settings as load
+    from loopcloser.cli.context import settings as load
 
     return load()
 
@@ -233,7 +233,7 @@ def own_store(context: typer.Context, conf: Settings | None = None) -> Store:
     """The store the command line names so far (--store, LOOPCLOSER_STORE), else the usual one."""
     from pathlib import Path
 
-    from loopcloser.cli.program import open_store
+    from loopcloser.cli.context import open_store
 
     # While completing, typer leaves the value as typed: text, not yet a Path.
     typed = context.params.get("store")

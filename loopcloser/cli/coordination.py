@@ -1,35 +1,18 @@
 """Working with others: wait, resume, reschedule, handoff, customer."""
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from loopcloser.cli.options import (
-    IdArgument,
-    JsonOption,
-    StoreOption,
-    ViaOption,
-    app,
-    completes,
-    emit_loop,
-    record,
-)
-from loopcloser.cli.program import (
-    channel,
-    now_moment,
-    open_store,
-    out,
-    parse_due,
-    parse_id,
-    program_name,
-    require_text,
-    settings,
-    warn,
-)
+from loopcloser.cli.app import app
+from loopcloser.cli.arguments import channel, parse_due, parse_id, require_text
+from loopcloser.cli.changes import record
+from loopcloser.cli.context import context
+from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
+from loopcloser.cli.output import emit_loop, out, program_name, warn
 from loopcloser.core.errors import BadInput
-from loopcloser.core.model import Event, Kind, Loop, derive
+from loopcloser.core.model import Kind, Loop, derive
 
 
 @app.command()
@@ -51,14 +34,12 @@ def wait(
     from loopcloser.render.tables import local_time
 
     require_words("party", on)
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
+    conf, now = ctx.settings, ctx.now
     until_at = None if until is None else parse_due(until, now, conf, allow_past=None)
     waiting = {"waiting_on": encode_field("waiting_on", Waiting(on.strip(), until_at))}
     summary = "#{loop.id} is waiting on {loop.waiting_on.party}; it stays on your list."
-    loop = record(
-        store, id, Kind.WAITING, as_json, summary, lambda _: waiting, conf=conf, now=now, text=text
-    )
+    loop = record(ctx, id, Kind.WAITING, summary, lambda _: waiting, text=text)
     expected = derive(loop, now, conf.tz, conf.cadence).expected_due
     if until_at is not None and until_at > expected:
         warning = (
@@ -80,7 +61,7 @@ def resume(
 
     Example: loopcloser resume 42 "Finance approved the refund"
     """
-    record(store, id, Kind.RESUMED, as_json, "#{loop.id} is open again.", text=text)
+    record(context(store, as_json), id, Kind.RESUMED, "#{loop.id} is open again.", text=text)
 
 
 @app.command()
@@ -117,8 +98,8 @@ def reschedule(
         )
     if not_told and via is not None:
         raise BadInput("--via is how the customer was told", hint="drop --via with --not-told")
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
+    conf, now = ctx.settings, ctx.now
     due = {"due": to_utc_text(parse_due(when, now, conf, allow_past=None))}
 
     def summary(loop: Loop) -> str:
@@ -131,14 +112,11 @@ def reschedule(
         )
 
     record(
-        store,
+        ctx,
         id,
         Kind.RESCHEDULED,
-        as_json,
         summary,
         lambda _: due,
-        conf=conf,
-        now=now,
         told=told,
         via=channel(via, conf) if told else None,
         text=text,
@@ -172,50 +150,16 @@ def handoff(
 
     Example: loopcloser handoff 42 --to luca --note "refund approved, call her before noon"
     """
-    from loopcloser.core.model import require_words
-    from loopcloser.services import loops as actions
-    from loopcloser.storage import team
+    from loopcloser.services.handoff import handoff as give
 
-    conf = settings()
-    now = now_moment()
-    receiver = to.strip()
     require_text(note, "--note")
-    require_words("receiver", receiver)
-    if "\n" in receiver or len(receiver) > 100:
-        raise BadInput("the receiver must be an agent's name", hint="e.g. --to luca")
-    event = Event(
-        kind=Kind.HANDOFF, at=now, by=conf["agent"], text=note, changes={"owner": receiver}
-    )
-    source = open_store(store, conf)
-    if conf.team is None:
-
-        def in_place(loop: Loop) -> Event:
-            if loop.owner == receiver:
-                raise BadInput(f"#{loop.id} is already {receiver}'s", hint="nothing was changed")
-            return event
-
-        loop = actions.change(source, parse_id(id), in_place)
-        summary = f"#{loop.id} is now {receiver}'s."
+    ctx = context(store, as_json)
+    loop, new_id = give(ctx, parse_id(id), to, note, new_agent=new_agent)
+    if ctx.settings.team is None:
+        summary = f"#{loop.id} is now {to.strip()}'s."
     else:
-        # In a team the loop must move to the receiver's store, whichever way the
-        # giver's own store was named (--store, LOOPCLOSER_STORE or the agent setting).
-        giver = team_member(source.path, conf.team)
-        loop, new_id = team.handoff(
-            conf.team, giver, parse_id(id), receiver, event, new_agent=new_agent
-        )
-        summary = f"#{parse_id(id)} handed off to {receiver}: it is #{new_id} in their store."
-    emit_loop(loop, now, conf, as_json, summary)
-
-
-def team_member(store: Path, folder: Path) -> str:
-    """The agent whose store ``store`` is in the team folder; BadInput for another file."""
-    if store.resolve().parent != folder.resolve() or store.suffix != ".json":
-        raise BadInput(
-            f"{store} is not a store in the team folder {folder}",
-            hint="a handoff in a team moves loops between AGENT.json stores in that folder;"
-            " drop --store (and LOOPCLOSER_STORE)",
-        )
-    return store.stem
+        summary = f"#{parse_id(id)} handed off to {to.strip()}: it is #{new_id} in their store."
+    emit_loop(ctx, loop, summary)
 
 
 @app.command()
@@ -238,22 +182,16 @@ def customer(
 
     Example: loopcloser customer maria.rossi@example.com
     """
-    from loopcloser.render.tables import customer_json, print_customer, printable, to_json
-    from loopcloser.services.customers import customer_loops, timeline
-    from loopcloser.storage import team
+    from loopcloser.core.text import printable
+    from loopcloser.render.tables import customer_json, print_customer, to_json
+    from loopcloser.services.customers import customer_loops, sources, timeline
 
-    conf = settings()
-    now = now_moment()
-    if conf.team is not None and store is None:
-        team.recover(conf.team)
-        sources = [(agent, open_store(path)) for agent, path in team.team_stores(conf.team)]
-    else:
-        sources = [(conf["agent"], open_store(store, conf))]
-    found = customer_loops(sources, name)
-    rows = [(agent, loop, derive(loop, now, conf.tz, conf.cadence)) for agent, loop in found]
+    ctx = context(store, as_json)
+    found = customer_loops(sources(ctx), name)
+    rows = [(agent, loop, derive(loop, ctx.now, ctx.tz, ctx.cadence)) for agent, loop in found]
     if as_json:
         out().write(to_json(customer_json(name, rows, timeline(found))) + "\n")
     elif found:
-        print_customer(rows, timeline(found), now, conf.tz, out())
+        print_customer(rows, timeline(found), ctx.now, ctx.tz, out())
     else:
         sys.stderr.write(printable(f"No loop for a customer matching '{name}'.") + "\n")

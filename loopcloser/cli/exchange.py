@@ -2,24 +2,20 @@
 import from JSON, JSON Lines or CSV."""
 
 import sys
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loopcloser.cli.options import JsonOption, StoreOption, app, completes
-from loopcloser.cli.program import now_moment, open_store, out, settings, write_output
+from loopcloser.cli.app import app
+from loopcloser.cli.context import context
+from loopcloser.cli.options import JsonOption, StoreOption, completes
+from loopcloser.cli.output import out, write_output
 from loopcloser.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from loopcloser.core.importing import Context, Lookup, Parsed, Plan
-    from loopcloser.core.model import Flags, Loop
-    from loopcloser.core.settings import Settings
-    from loopcloser.storage.store import Transaction
-
-FORMATS = ("json", "jsonl", "csv", "ics")
+    from loopcloser.core.importing import Context as ImportContext
+    from loopcloser.core.importing import Lookup, Parsed, Plan
 
 
 @app.command()
@@ -49,49 +45,17 @@ def export(
     Example: loopcloser export --format csv --all -o loops.csv
     """
     from loopcloser.core.model import ACTIVE, State
-    from loopcloser.services import loops as actions
+    from loopcloser.render.export import FORMATS, serialise
+    from loopcloser.services.loops import Query, select
 
     kind = "ics" if ics else format.strip().lower()
     if kind not in FORMATS:
         raise BadInput(f"cannot export as '{format}'", hint=f"use one of: {', '.join(FORMATS)}")
-    conf = settings()
-    now = now_moment()
+    ctx = context(store)
     states = frozenset(State) if show_all and kind != "ics" else ACTIVE
-    rows = actions.select(
-        open_store(store, conf), actions.Query(states), now, conf.tz, conf.cadence
-    )
-    write_output(
-        serialise(kind, rows, now, conf), output, f"{len(rows)} loop{'s' * (len(rows) != 1)}"
-    )
-
-
-def serialise(
-    kind: str, rows: list[tuple["Loop", "Flags"]], now: datetime, conf: "Settings"
-) -> bytes:
-    """The loops in the chosen format, as bytes."""
-    from loopcloser.render.tables import loop_json, to_json
-
-    loops = [loop_json(loop, flags, with_events=True) for loop, flags in rows]
-    if kind == "json":
-        return (to_json(loops) + "\n").encode("utf-8")
-    if kind == "jsonl":
-        return "".join(to_json(loop, compact=True) + "\n" for loop in loops).encode("utf-8")
-    if kind == "csv":
-        import csv
-        import io
-
-        from loopcloser.core.importing import CSV_COLUMNS
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: a lone \r is quoted
-        writer.writerow(CSV_COLUMNS)
-        for loop in loops:
-            tags = ";".join(loop["tags"])
-            writer.writerow([tags if name == "tags" else loop[name] or "" for name in CSV_COLUMNS])
-        return buffer.getvalue().encode("utf-8")
-    from loopcloser.render.ics import to_ics
-
-    return to_ics([loop for loop, _ in rows], now, conf.rules(), conf.calendar())
+    rows = select(ctx.store(), Query(states), ctx.now, ctx.tz, ctx.cadence)
+    data = serialise(kind, rows, ctx.now, ctx.settings)
+    write_output(data, output, f"{len(rows)} loop{'s' * (len(rows) != 1)}")
 
 
 PROGRESS_FROM = 1000
@@ -134,25 +98,15 @@ def import_loops(
     Example: loopcloser import crm.csv --dry-run
     """
     from loopcloser.core import importing
+    from loopcloser.services.importing import import_rows
 
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
     data, shown = read_input(file)
     text = importing.decode(data, shown)
     kind = importing.choose_format(format, file, text)
     parsed = importing.parse(kind, text, shown)
     source = "standard input" if file == "-" else Path(file).name
-    context = importing.Context(now, conf["agent"], conf.calendar(), source)
-    target = open_store(store, conf)
-    ids: tuple[list[int], list[int]] = ([], [])
-    if dry_run:
-        plan = plan_rows(parsed, stored_loops(target.all_documents()), context)
-    else:
-        with target.transaction() as transaction:
-            # Loops finished long ago are in the archive: a row may name one of them too.
-            plan = plan_rows(parsed, stored_loops(transaction.all_documents()), context)
-            if plan.changes and not (strict and plan.problems):
-                ids = write_plan(transaction, plan, context)
+    plan, ids = import_rows(ctx, parsed, source, dry_run=dry_run, strict=strict, planner=plan_rows)
     show_import(file, kind, plan, ids, dry_run=dry_run, strict=strict, as_json=as_json)
 
 
@@ -174,17 +128,7 @@ def read_input(file: str) -> tuple[bytes, str]:
         raise BadInput(f"cannot read {file}: {error.strerror or error}", hint=hint) from None
 
 
-def stored_loops(documents: Mapping[int, Mapping[str, Any]]) -> "Lookup":
-    """Where an import finds the loop a row names: the store's and the archive's, by uid."""
-    by_uid: dict[str, tuple[int, Mapping[str, Any]]] = {}
-    for loop_id, document in documents.items():
-        uid = document.get("uid")
-        if isinstance(uid, str):
-            by_uid.setdefault(uid, (loop_id, document))
-    return by_uid.get
-
-
-def plan_rows(parsed: "Parsed", find: "Lookup", context: "Context") -> "Plan":
+def plan_rows(parsed: "Parsed", find: "Lookup", context: "ImportContext") -> "Plan":
     """The import's plan, with a progress bar on a terminal when the file is large."""
     from loopcloser.core.importing import plan
 
@@ -200,27 +144,6 @@ def plan_rows(parsed: "Parsed", find: "Lookup", context: "Context") -> "Plan":
         return plan(parsed, find, context, partial(progress.advance, task))
 
 
-def write_plan(
-    transaction: "Transaction", plan: "Plan", context: "Context"
-) -> tuple[list[int], list[int]]:
-    """Add and update the loops in the store's one write, journalled as one change."""
-    from loopcloser.core.model import Kind, to_document
-    from loopcloser.services.loops import journal_entry
-
-    added = transaction.insert_many([to_document(loop) for loop in plan.added])
-    updated = {loop_id: to_document(loop) for loop_id, loop, _ in plan.updated}
-    for loop_id in updated:
-        if transaction.get(loop_id) is None:
-            transaction.bring_back(loop_id)  # changed, so no longer finished long ago
-    transaction.put_many(updated)
-    before: dict[int, dict[str, Any] | None] = dict.fromkeys(added)
-    before.update({loop_id: dict(document) for loop_id, _, document in plan.updated})
-    what = f"import from {context.source}: {len(added):,} added, {len(updated):,} updated"
-    # The journal reads only when and by whom from the event.
-    transaction.log(journal_entry(context.event(Kind.NOTE), what, before))
-    return added, list(updated)
-
-
 def show_import(
     file: str,
     kind: str,
@@ -233,7 +156,8 @@ def show_import(
 ) -> None:
     """The refused rows on stderr and a summary; exit 2 when any row was refused."""
     from loopcloser.core.importing import count
-    from loopcloser.render.tables import printable, to_json
+    from loopcloser.core.text import printable
+    from loopcloser.render.tables import to_json
 
     problems = len(plan.problems)
     if as_json:

@@ -5,18 +5,10 @@ from typing import Annotated, Any
 
 import typer
 
-from loopcloser.cli.options import (
-    JsonOption,
-    StoreOption,
-    app,
-    completes,
-)
-from loopcloser.cli.program import (
-    now_moment,
-    open_store,
-    out,
-    settings,
-)
+from loopcloser.cli.app import app
+from loopcloser.cli.context import context
+from loopcloser.cli.options import JsonOption, StoreOption, completes
+from loopcloser.cli.output import out
 from loopcloser.core.errors import BadInput, StoreError
 
 
@@ -35,16 +27,20 @@ def undo(
     from loopcloser.render.tables import local_time, plain_table, to_json
     from loopcloser.services import undo as journal
 
-    conf = settings()
-    now = now_moment()
-    target = open_store(store, conf)
+    ctx = context(store, as_json)
+    target = ctx.store()
     if show_list:
         changes = journal.pending(target)
         if as_json:
             out().write(to_json([change_json(change) for change in changes]) + "\n")
         elif changes:
-            rows = [
-                [change.what, local_time(change.at, conf.tz, now), change.by, change.blocked or ""]
+            rows: list[list[str]] = [
+                [
+                    change.what,
+                    local_time(change.at, ctx.tz, ctx.now),
+                    change.by,
+                    change.blocked or "",
+                ]
                 for change in changes
             ]
             out().write(plain_table([["CHANGE", "WHEN", "BY", "CANNOT BE UNDONE BECAUSE"], *rows]))
@@ -55,7 +51,7 @@ def undo(
     if as_json:
         out().write(to_json(change_json(reverted)) + "\n")
     else:
-        when = local_time(reverted.at, conf.tz, now)
+        when = local_time(reverted.at, ctx.tz, ctx.now)
         out().write(f"Undid: {reverted.what} (by {reverted.by}, {when}).\n")
 
 
@@ -95,19 +91,16 @@ def forget(
 
     Example: loopcloser forget "maria@example.com" --yes
     """
-    from loopcloser.render.tables import printable, to_json
-    from loopcloser.services.forget import forget as erase
+    from loopcloser.core.text import printable
+    from loopcloser.render.tables import to_json
+    from loopcloser.services.forget import forget_customer
 
     if not yes:
         raise BadInput(
             f"forget erases every trace of '{customer}' and cannot be undone",
             hint="add --yes to confirm",
         )
-    conf = settings()
-    # With a team folder, forget reads its stores itself, under the handoff lock; the
-    # agent's own store is one of them unless --store names another.
-    stores = [] if store is None and conf.team is not None else [open_store(store, conf)]
-    erased = erase(stores, customer, conf.team)
+    erased = forget_customer(context(store, as_json), customer)
     if as_json:
         failed = [{"store": path, "error": message} for path, message in erased.failed]
         data = {
@@ -159,18 +152,17 @@ def archive(
     """
     from loopcloser.core.when import parse_duration
     from loopcloser.render.tables import to_json
-    from loopcloser.services import loops as actions
+    from loopcloser.services.loops import archive as sweep
 
-    conf = settings()
-    now = now_moment()
-    after = conf.archive_after if older_than is None else parse_duration(older_than)
+    ctx = context(store, as_json)
+    after = ctx.settings.archive_after if older_than is None else parse_duration(older_than)
     if after is None:
         raise BadInput(
             "the archive is off (archive_after = off)",
             hint="give --older-than, e.g. 30d, or: loopcloser config set archive_after 30d",
         )
-    target = open_store(store, conf)
-    moved, kept = target.sweep(actions.sweep_terms(now, after, conf.tz))
+    target = ctx.store()
+    moved, kept = sweep(ctx, after)
     if as_json:
         result = {"archived": moved, "kept": kept, "archive": str(target.archive_path)}
         out().write(to_json(result) + "\n")

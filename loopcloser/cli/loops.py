@@ -5,30 +5,12 @@ from typing import Annotated
 
 import typer
 
-from loopcloser.cli.options import (
-    IdArgument,
-    JsonOption,
-    StoreOption,
-    ViaOption,
-    app,
-    completes,
-    emit_loop,
-    print_rows,
-    record,
-)
-from loopcloser.cli.program import (
-    channel,
-    is_terminal,
-    now_moment,
-    open_store,
-    out,
-    parse_due,
-    parse_every,
-    parse_id,
-    require_text,
-    settings,
-    warn,
-)
+from loopcloser.cli.app import app
+from loopcloser.cli.arguments import channel, parse_due, parse_every, parse_id, require_text
+from loopcloser.cli.changes import record
+from loopcloser.cli.context import context
+from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
+from loopcloser.cli.output import emit_loop, is_terminal, out, print_rows, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, State, derive
 
@@ -83,18 +65,18 @@ def add(
 
     from loopcloser.core.model import creation
     from loopcloser.render.tables import local_time
-    from loopcloser.services import loops as actions
+    from loopcloser.services.loops import add as add_loop
 
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
+    conf, now = ctx.settings, ctx.now
     event = creation(
         uid=str(uuid.uuid4()),
         customer=customer,
         promise=promise,
-        owner=owner or conf["agent"],
+        owner=owner or ctx.agent,
         due=parse_due(due, now, conf, allow_past),
         at=now,
-        by=conf["agent"],
+        by=ctx.agent,
         contact=contact,
         prefers=None if prefers is None else channel(prefers, conf),
         via=channel(via, conf),
@@ -103,7 +85,7 @@ def add(
         tags=tag or (),
         ref=ref,
     )
-    loop = actions.add(open_store(store, conf), event)
+    loop = add_loop(ctx.store(), event)
     for moment in loop.remind:
         if moment > loop.due:
             warn(
@@ -114,10 +96,10 @@ def add(
             )
     if as_json or not is_terminal():
         # Scripts get the id alone (``id=$(loopcloser add ...)``) or the loop as JSON.
-        emit_loop(loop, now, conf, as_json, str(loop.id))
+        emit_loop(ctx, loop, str(loop.id))
         return
-    when = local_time(loop.due, conf.tz, now)
-    emit_loop(loop, now, conf, False, f"Added #{loop.id} for {loop.customer}, due {when}.")
+    when = local_time(loop.due, ctx.tz, now)
+    emit_loop(ctx, loop, f"Added #{loop.id} for {loop.customer}, due {when}.")
 
 
 @app.command("list")
@@ -168,13 +150,12 @@ def list_loops(
     Example: loopcloser list --overdue --tag billing
     """
     from loopcloser.core.model import ACTIVE
-    from loopcloser.services import loops as actions
+    from loopcloser.services.loops import Query, select
 
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
     states = frozenset(state) if state else frozenset(State) if show_all else ACTIVE
-    before = None if due_before is None else parse_due(due_before, now, conf, allow_past=True)
-    query = actions.Query(
+    before = None if due_before is None else parse_due(due_before, ctx.now, ctx.settings, True)
+    query = Query(
         states,
         customer,
         tag,
@@ -188,9 +169,9 @@ def list_loops(
         grep,
         untold_reschedule,
     )
-    rows = actions.select(open_store(store, conf), query, now, conf.tz, conf.cadence)
-    filtered = query != actions.Query(states) or state is not None
-    if not print_rows(rows, now, conf, as_json):
+    rows = select(ctx.store(), query, ctx.now, ctx.tz, ctx.cadence)
+    filtered = query != Query(states) or state is not None
+    if not print_rows(ctx, rows):
         empty = "No loops match.\n" if filtered else "No open loops.\n"
         sys.stderr.write(empty)
 
@@ -202,16 +183,15 @@ def show(id: IdArgument, store: StoreOption = None, as_json: JsonOption = False)
     Example: loopcloser show 42
     """
     from loopcloser.render.tables import loop_json, print_show, to_json
-    from loopcloser.services import loops as actions
+    from loopcloser.services.loops import fetch
 
-    conf = settings()
-    now = now_moment()
-    loop = actions.fetch(open_store(store, conf), parse_id(id))
-    flags = derive(loop, now, conf.tz, conf.cadence)
+    ctx = context(store, as_json)
+    loop = fetch(ctx.store(), parse_id(id))
+    flags = derive(loop, ctx.now, ctx.tz, ctx.cadence)
     if as_json:
         out().write(to_json(loop_json(loop, flags, with_events=True)) + "\n")
     else:
-        print_show(loop, flags, now, conf.tz, out(), is_terminal())
+        print_show(loop, flags, ctx.now, ctx.tz, out(), is_terminal())
 
 
 @app.command()
@@ -249,8 +229,8 @@ def edit(
     """
     from loopcloser.core.model import Edit
 
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
+    conf, now = ctx.settings, ctx.now
     reminders = None
     if remind is not None:
         off = [text for text in remind if text.strip().lower() in ("off", "none")]
@@ -274,7 +254,7 @@ def edit(
             "nothing to change", hint="give at least one option, see: loopcloser edit --help"
         )
     summary = "#{loop.id} updated."
-    record(store, id, Kind.EDITED, as_json, summary, wanted.changes, conf=conf, now=now)
+    record(ctx, id, Kind.EDITED, summary, wanted.changes)
 
 
 @app.command()
@@ -288,9 +268,8 @@ def note(
 
     Example: loopcloser note 42 "Finance says the refund was approved"
     """
-    record(
-        store, id, Kind.NOTE, as_json, "Noted on #{loop.id}.", text=require_text(text, "the note")
-    )
+    ctx = context(store, as_json)
+    record(ctx, id, Kind.NOTE, "Noted on #{loop.id}.", text=require_text(text, "the note"))
 
 
 @app.command()
@@ -307,16 +286,14 @@ def contact(
 
     Example: loopcloser contact 42 "told her Finance is on it" --via email
     """
-    conf = settings()
+    ctx = context(store, as_json)
     record(
-        store,
+        ctx,
         id,
         Kind.CONTACT,
-        as_json,
         "Contact logged on #{loop.id}.",
-        conf=conf,
         text=require_text(text, "the message"),
-        via=channel(via, conf),
+        via=channel(via, ctx.settings),
     )
 
 
@@ -335,7 +312,7 @@ def done(
         "#{loop.id} is done but {loop.customer} has not been told:"
         " close it once they know (loopcloser close {loop.id} --via CHANNEL)."
     )
-    record(store, id, Kind.DONE, as_json, summary, text=text)
+    record(context(store, as_json), id, Kind.DONE, summary, text=text)
 
 
 @app.command()
@@ -353,8 +330,8 @@ def close(
     Example: loopcloser close 42 "told her the refund is on its way" --via phone
     """
     summary = "#{loop.id} closed: {loop.customer} has been told ({flags.outcome})."
-    conf = settings()
-    record(store, id, Kind.CLOSED, as_json, summary, conf=conf, text=text, via=channel(via, conf))
+    ctx = context(store, as_json)
+    record(ctx, id, Kind.CLOSED, summary, text=text, via=channel(via, ctx.settings))
 
 
 @app.command()
@@ -369,10 +346,9 @@ def cancel(
     Example: loopcloser cancel 42 --reason "customer withdrew the request"
     """
     record(
-        store,
+        context(store, as_json),
         id,
         Kind.CANCELLED,
-        as_json,
         "#{loop.id} cancelled.",
         text=require_text(reason, "--reason"),
     )
@@ -390,10 +366,9 @@ def reopen(
     Example: loopcloser reopen 42 --reason "refund bounced"
     """
     record(
-        store,
+        context(store, as_json),
         id,
         Kind.REOPENED,
-        as_json,
         "#{loop.id} is open again.",
         text=require_text(reason, "--reason"),
     )

@@ -6,8 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, app, completes, record
-from loopcloser.cli.program import now_moment, open_store, out, parse_due, settings, warn
+from loopcloser.cli.app import app
+from loopcloser.cli.arguments import parse_due
+from loopcloser.cli.changes import record
+from loopcloser.cli.context import config_file, config_home, context, schedule_environment
+from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, completes
+from loopcloser.cli.output import out, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop
 
@@ -24,11 +28,10 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
     Example: PS1='$(loopcloser status) \\$ '
     """
     from loopcloser.render.tables import to_json
-    from loopcloser.services import loops as actions
+    from loopcloser.services.loops import Query, select
 
-    conf = settings()
-    now = now_moment()
-    rows = actions.select(open_store(store, conf), actions.Query(), now, conf.tz, conf.cadence)
+    ctx = context(store, as_json)
+    rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence)
     counts = {name: sum(getattr(flags, name) for _, flags in rows) for name in STATUS_FLAGS}
     if as_json:
         out().write(to_json({"open": len(rows), **counts}) + "\n")
@@ -55,8 +58,8 @@ def snooze(
     from loopcloser.core.model import derive, to_utc_text
     from loopcloser.render.tables import local_time
 
-    conf = settings()
-    now = now_moment()
+    ctx = context(store, as_json)
+    conf, now = ctx.settings, ctx.now
     lifting = until.strip().lower() in ("off", "now", "none")
     moment = None if lifting else parse_due(until, now, conf, allow_past=None)
     changes = {"snoozed_until": None if moment is None else to_utc_text(moment)}
@@ -66,7 +69,7 @@ def snooze(
             return f"#{loop.id} reminds you again."
         return f"#{loop.id} is quiet until {local_time(moment, conf.tz, now)}; its due stays put."
 
-    loop = record(store, id, Kind.SNOOZED, as_json, summary, lambda _: changes, conf=conf, now=now)
+    loop = record(ctx, id, Kind.SNOOZED, summary, lambda _: changes)
     expected = derive(loop, now, conf.tz).expected_due
     if moment is not None and expected < moment:
         warn(
@@ -111,10 +114,11 @@ def remind(
     """
     from loopcloser.delivery.notify import as_dict, deliver
     from loopcloser.render.tables import to_json
-    from loopcloser.services import loops as actions
+    from loopcloser.services.remind import due_reminders, fire_reminders
     from loopcloser.storage.store import Busy
 
-    conf = settings()
+    ctx = context(store, as_json)
+    conf = ctx.settings
     if install is not None:
         if conf["delivery"] == "terminal":
             message = "with delivery = terminal, a scheduled remind writes to a log nobody reads"
@@ -122,15 +126,15 @@ def remind(
             if write:
                 raise BadInput(message, hint=hint)
             warn(message, hint, as_json)
-        install_schedule(install, every, write, open_store(store, conf))
+        install_schedule(install, every, write, ctx.store())
         return
     if write:
         raise BadInput("--write goes with --install", hint="e.g. remind --install cron --write")
-    now = now_moment()
-    target = open_store(store, conf)
+    now = ctx.now
+    target = ctx.store()
     rules, calendar = conf.rules(), conf.calendar()
     if dry_run:
-        fired = actions.due_reminders(target, now, rules, calendar)
+        fired = due_reminders(target, now, rules, calendar)
         if not as_json:
             deliver(fired, "terminal")
     else:
@@ -148,7 +152,7 @@ def remind(
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            fired = actions.fire_reminders(target, now, rules, calendar, conf["agent"], send)
+            fired = fire_reminders(target, now, rules, calendar, ctx.agent, send)
         except Busy:
             sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
             fired = []
@@ -178,22 +182,16 @@ def this_program() -> str:
 
 def install_schedule(kind: str, every: int, write: bool, target: "Store") -> None:
     """Print (and with ``write``, install) what runs ``remind`` every few minutes."""
-    import os
     import shutil
 
-    from loopcloser.core.settings import config_path
     from loopcloser.services import schedule
 
     executable = this_program()
     env = {
         "LOOPCLOSER_STORE": str(target.path.resolve()),
-        "LOOPCLOSER_CONFIG": str(config_path().resolve()),
+        "LOOPCLOSER_CONFIG": str(config_file().resolve()),
+        **schedule_environment(),
     }
-    # cron starts with almost no environment: bring what delivery needs to find its
-    # programs (PATH) and the desktop (the session bus, the display).
-    for name in ("LOOPCLOSER_TEAM", "PATH", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
     if kind == "cron":
         log = str(target.path.resolve().parent / "remind.log")
         line = schedule.cron_line(executable, every, env, log)
@@ -204,7 +202,8 @@ def install_schedule(kind: str, every: int, write: bool, target: "Store") -> Non
     elif kind == "systemd":
         units = schedule.systemd_units(executable, every, env)
         if write:
-            for path in schedule.install_systemd(units):
+            directory = schedule.systemd_user_dir(config_home())
+            for path in schedule.install_systemd(units, directory):
                 sys.stderr.write(f"Wrote {path}\n")
             if not shutil.which("systemctl"):
                 commands = "; ".join(" ".join(command) for command in schedule.ENABLE_COMMANDS)

@@ -1,23 +1,17 @@
-"""Pages to read: the morning digest."""
+"""Pages to read: the agent's morning digest and the lead's team report."""
 
 import sys
-from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from loopcloser.cli.options import JsonOption, StoreOption, app, completes
-from loopcloser.cli.program import (
-    is_terminal,
-    now_moment,
-    open_store,
-    out,
-    parse_due,
-    settings,
-    write_output,
-)
-from loopcloser.core.errors import BadInput
+from loopcloser.cli.app import app
+from loopcloser.cli.arguments import parse_due
+from loopcloser.cli.context import context, own_store
+from loopcloser.cli.options import JsonOption, StoreOption, completes
+from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, warn
+from loopcloser.core.errors import LoopcloserError
 
 SendOption = Annotated[
     str | None,
@@ -58,7 +52,6 @@ def digest(
 
     Example: loopcloser digest --markdown
     """
-    from loopcloser.core.digest import build
     from loopcloser.delivery.sending import send_page
     from loopcloser.render.digest import (
         digest_html,
@@ -69,48 +62,30 @@ def digest(
         print_digest,
     )
     from loopcloser.render.tables import to_json
-    from loopcloser.services import loops as actions
+    from loopcloser.services.pages import digest as build
+    from loopcloser.services.pages import morning
 
-    if sum((markdown, html, as_json)) > 1:
-        raise BadInput("choose one format", hint="one of --json, --markdown or --html")
-    conf = settings()
-    now = now_moment()
+    chosen = chosen_format(json=as_json, markdown=markdown, html=html)
+    ctx = context(store, as_json)
     if day is not None:
-        local = parse_due(day, now, conf, allow_past=True).astimezone(conf.tz).date()
-        now = datetime.combine(local, conf.calendar().work_start, tzinfo=conf.tz)
-    who = agent or conf["agent"]
-    if agent is not None and conf.team is not None and store is None:
-        from loopcloser.storage.team import store_path
-
-        target = open_store(store_path(conf.team, agent), conf)
-    else:
-        target = open_store(store, conf)
-    # Yesterday's closings are the oldest the digest shows: days before need no reading.
-    recent = actions.documents_since(target, now - timedelta(days=3))
-    loops = [
-        actions.load(loop_id, document)
-        for loop_id, document in recent.items()
-        if agent is None or document.get("owner") == agent
-    ]
-    page = build(loops, now, conf.calendar(), conf.cadence)
-    if as_json:
-        text = to_json(digest_json(page, who)) + "\n"
-    elif markdown:
-        text = digest_markdown(page, who)
-    elif html:
-        text = digest_html(page, who)
-    elif output is None and is_terminal():
+        ctx.now = morning(ctx, parse_due(day, ctx.now, ctx.settings, allow_past=True))
+    who = agent or ctx.agent
+    page = build(ctx, agent)
+    if chosen == "text" and output is None and is_terminal():
         print_digest(page, who, out())
-        text = ""
     else:
-        text = digest_text(page, who)
-    if text:
-        write_output(text, output, "the digest")
+        renderings = {
+            "json": lambda: to_json(digest_json(page, who)) + "\n",
+            "markdown": lambda: digest_markdown(page, who),
+            "html": lambda: digest_html(page, who),
+            "text": lambda: digest_text(page, who),
+        }
+        emit_page(renderings, chosen, output, "the digest")
     if send is not None:
         subject = f"loopcloser digest: {heading(page, who)}"
         plain = digest_text(page, who)
         sent_to = send_page(
-            send, conf, subject, plain, digest_html(page, who), digest_markdown(page, who)
+            send, ctx.settings, subject, plain, digest_html(page, who), digest_markdown(page, who)
         )
         sys.stderr.write(f"Sent the digest to {sent_to}\n")
 
@@ -146,9 +121,6 @@ def report(
     Example: loopcloser report --team /srv/loops --since "7 days ago" --html -o report.html
     """
 
-    from loopcloser.cli.program import warn
-    from loopcloser.core.errors import LoopcloserError, StoreError
-    from loopcloser.core.metrics import build_report
     from loopcloser.core.model import to_utc_text
     from loopcloser.render.report import (
         report_csv,
@@ -158,75 +130,41 @@ def report(
         report_text,
     )
     from loopcloser.render.tables import local_time, to_json
-    from loopcloser.services import loops as actions
-    from loopcloser.storage.store import Store
+    from loopcloser.services.pages import period_start
+    from loopcloser.services.pages import report as build
 
-    if sum((csv, markdown, html, as_json)) > 1:
-        raise BadInput("choose one format", hint="one of --json, --csv, --markdown or --html")
-    conf = settings()
-    now = now_moment()
+    chosen = chosen_format(json=as_json, csv=csv, markdown=markdown, html=html)
+    ctx = context(own_store(), as_json)
+    first = None if since is None else parse_due(since, ctx.now, ctx.settings, allow_past=True)
     # The period starts at the beginning of a day: "--since mon" means all of Monday.
-    first = (now - timedelta(days=7)) if since is None else parse_due(since, now, conf, True)
-    start = datetime.combine(first.astimezone(conf.tz).date(), time(0), tzinfo=conf.tz)
-    from_team = False
-    if stores:
-        sources = [(path.stem, path.expanduser()) for path in stores]
-    else:
-        folder = team or conf.team
-        if folder is None:
-            import os
+    start = period_start(ctx, first)
 
-            own = os.environ.get("LOOPCLOSER_STORE")
-            sources = [(conf["agent"], open_store(Path(own) if own else None, conf).path)]
-        else:
-            from loopcloser.storage.team import team_stores
+    def skipped(path: Path, error: LoopcloserError) -> None:
+        warn(f"skipped {path}: {error.message}", "the report covers the other stores", as_json)
 
-            sources, from_team = team_stores(folder.expanduser()), True
-    if not sources:
-        raise StoreError("no store to report on", hint="check the team folder or the --store paths")
-    loops = []
-    failed = 0
-    for agent, path in progress(sources, is_terminal()):
-        try:
-            if not path.is_file():
-                raise StoreError(f"no store at {path}", hint="check the path")
-            documents = actions.documents_since(Store(path), start)
-            # Named stores may be shared: count each loop for its owner. A team
-            # folder's AGENT.json is that agent's, whoever owned its loops before.
-            loops += [
-                (agent if from_team else str(doc.get("owner") or agent), actions.load(key, doc))
-                for key, doc in documents.items()
-            ]
-        except LoopcloserError as error:
-            failed += 1
-            warn(f"skipped {path}: {error.message}", "the report covers the other stores", as_json)
-    if failed == len(sources):
-        raise StoreError("no store could be read", hint="check the paths and the warnings above")
-    summary = build_report(loops, now, conf.tz, start, conf.cadence)
-    title = f"Open loops since {local_time(start, conf.tz, now)}"
-    if as_json:
-        text = to_json(report_json(summary, to_utc_text(start))) + "\n"
-    elif csv:
-        text = report_csv(summary)
-    elif markdown:
-        text = report_markdown(summary, title)
-    elif html:
-        text = report_html(summary, title)
-    else:
-        text = report_text(summary, title)
-    write_output(text, output, "the report")
+    watch = progress if is_terminal() else iter
+    summary = build(ctx, start, team, [path.expanduser() for path in stores or ()], skipped, watch)
+    title = f"Open loops since {local_time(start, ctx.tz, ctx.now)}"
+    renderings = {
+        "json": lambda: to_json(report_json(summary, to_utc_text(start))) + "\n",
+        "csv": lambda: report_csv(summary),
+        "markdown": lambda: report_markdown(summary, title),
+        "html": lambda: report_html(summary, title),
+        "text": lambda: report_text(summary, title),
+    }
+    emit_page(renderings, chosen, output, "the report")
     if send is not None:
         from loopcloser.delivery.sending import send_page
 
         plain, page = report_text(summary, title), report_html(summary, title)
-        sent_to = send_page(send, conf, f"loopcloser report: {title}", plain, page,
+        sent_to = send_page(send, ctx.settings, f"loopcloser report: {title}", plain, page,
                             report_markdown(summary, title))  # fmt: skip
         sys.stderr.write(f"Sent the report to {sent_to}\n")
 
 
-def progress(sources: list[tuple[str, Path]], terminal: bool) -> Any:
-    """The stores to read, with a progress bar on a terminal when there are many."""
-    if not terminal or len(sources) < 5:
+def progress(sources: list[tuple[str, Any]]) -> Any:
+    """The stores to read, with a progress bar (on a terminal) when there are many."""
+    if len(sources) < 5:
         return sources
     from rich.progress import track
 

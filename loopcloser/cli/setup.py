@@ -6,22 +6,10 @@ from typing import Annotated
 
 import typer
 
-from loopcloser.cli.options import (
-    JsonOption,
-    StoreOption,
-    app,
-    completes,
-    config_app,
-    help_when_bare,
-    print_rows,
-)
-from loopcloser.cli.program import (
-    now_moment,
-    open_store,
-    out,
-    program_name,
-    settings,
-)
+from loopcloser.cli.app import app, config_app, help_when_bare
+from loopcloser.cli.context import config_file, context, settings
+from loopcloser.cli.options import JsonOption, StoreOption, completes
+from loopcloser.cli.output import out, print_rows, program_name
 from loopcloser.core.errors import BadInput
 
 
@@ -41,21 +29,17 @@ def demo(
 
     Example: loopcloser demo
     """
-    from loopcloser.services import loops as actions
     from loopcloser.services.demo import build
 
-    conf = settings()
-    now = now_moment()
     if store is None:
         import tempfile
 
         store = Path(tempfile.mkdtemp(prefix="loopcloser-demo-")) / "loops.json"
-    target = open_store(store)
-    if target.documents():
+    ctx = context(store, as_json)
+    if ctx.store().documents():
         raise BadInput(f"{store} already holds loops", hint="give --store a new file for the demo")
-    build(target, now, conf)
-    rows = actions.select(target, actions.Query(), now, conf.tz)
-    print_rows(rows, now, conf, as_json)
+    rows = build(ctx)
+    print_rows(ctx, rows)
     example = f"{program_name()} show {rows[0][0].id} --store {store}"
     sys.stderr.write(f"\nDemo store: {store}\nTry: {example}\n")
 
@@ -95,9 +79,9 @@ def config_set(
 
     Example: loopcloser config set timezone Europe/Rome
     """
-    from loopcloser.core.settings import save
+    from loopcloser.storage.config_file import save
 
-    stored = save(key, value)
+    stored = save(key, value, config_file())
     print_setting(key, stored, as_json, f"{key} = {stored}")
 
 
@@ -114,7 +98,7 @@ def config_list(as_json: JsonOption = False) -> None:
 
     Example: loopcloser config list
     """
-    from loopcloser.core.settings import KEYS, config_path
+    from loopcloser.core.settings import KEYS
     from loopcloser.render.tables import plain_table, to_json
 
     values = settings().values
@@ -123,7 +107,7 @@ def config_list(as_json: JsonOption = False) -> None:
         return
     rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
     out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
-    sys.stderr.write(f"config file: {config_path()}\n")
+    sys.stderr.write(f"config file: {config_file()}\n")
 
 
 secret_app = typer.Typer(help="Store secrets (the SMTP password, a webhook URL) in the OS keyring.")
@@ -175,19 +159,19 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
     Example: loopcloser doctor
     """
     from loopcloser.core.errors import LoopcloserError
-    from loopcloser.core.settings import config_path, load
-    from loopcloser.render.tables import plain_table, printable, to_json
+    from loopcloser.core.text import printable
+    from loopcloser.render.tables import plain_table, to_json
     from loopcloser.services.doctor import Check, check_store, exit_code, run_checks
 
     try:
-        conf = load()
+        conf = settings()
     except LoopcloserError as error:
         # Broken settings are the finding; the store can still be looked at by path.
-        checks = [Check("config", False, f"{config_path()}: {error.message}", error.hint)]
+        checks = [Check("config", False, f"{config_file()}: {error.message}", error.hint)]
         if store is not None:
             checks += check_store(store)
     else:
-        checks = run_checks(open_store(store, conf).path, conf)
+        checks = run_checks(context(store, as_json, conf).store().path, conf)
     if as_json:
         out().write(to_json([check.__dict__ for check in checks]) + "\n")
     else:

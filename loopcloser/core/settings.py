@@ -1,35 +1,27 @@
-"""Settings: the agent's name, time zone, working time and date order, in a TOML file."""
+"""Settings: what each one means, how its value is checked, and the values in force.
+
+Pure: the config file is read and written by ``storage.config_file``, and what
+depends on the machine (the login name, the system's time zone, LOOPCLOSER_TEAM)
+is handed in by whoever builds :class:`Settings`.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import time, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.errors import BadInput
 from loopcloser.core.when import Calendar
 
 if TYPE_CHECKING:
     from loopcloser.core.reminders import Rules
 
-APP = "loopcloser"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHANNELS = ("phone", "email", "chat", "social", "in-person", "video", "sms", "letter")
-
-
-def default_agent() -> str:
-    """The login name, as a sensible owner until the agent sets one."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "me"
 
 
 def check_agent(value: str) -> str:
@@ -192,7 +184,8 @@ class Key:
 
 
 KEYS: dict[str, Key] = {
-    "agent": Key(default_agent, check_agent, "your name, the owner of the loops you add"),
+    # The login name stands in until the agent sets one: the loader knows it.
+    "agent": Key(lambda: "me", check_agent, "your name, the owner of the loops you add"),
     "timezone": Key(lambda: "", check_timezone, "IANA time zone, e.g. Europe/Rome (empty: system)"),
     "work_start": Key(lambda: "09:00", check_clock, "start of the working day, HH:MM"),
     "work_end": Key(lambda: "17:30", check_clock, "end of the working day (eod), HH:MM"),
@@ -239,74 +232,32 @@ KEYS: dict[str, Key] = {
 }
 
 
-def config_path() -> Path:
-    """LOOPCLOSER_CONFIG, else config.toml in the platform's user config directory."""
-    override = os.environ.get("LOOPCLOSER_CONFIG")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_config_path
-
-    return user_config_path(APP) / "config.toml"
-
-
-def read_file(path: Path) -> dict[str, str]:
-    """The raw settings in the file; missing file means none."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except OSError as error:
-        raise StoreError(
-            f"cannot read config {path}: {error.strerror or error}",
-            hint="check the file's permissions, or point LOOPCLOSER_CONFIG elsewhere",
-        ) from None
-    except UnicodeDecodeError:
-        raise BadInput(f"config {path} is not UTF-8 text", hint=FIX_FILE) from None
-    try:
-        data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as error:
-        raise BadInput(f"config {path} is not valid TOML: {error}", hint=FIX_FILE) from None
-    unknown = sorted(set(data) - set(KEYS))
-    if unknown:
-        raise BadInput(
-            f"config {path} has unknown setting {', '.join(unknown)}",
-            hint=f"known settings: {', '.join(KEYS)}",
-        )
-    for name, value in data.items():
-        # A port is naturally written as a number in TOML: take it as text.
-        if name == "smtp_port" and type(value) is int:
-            data[name] = str(value)
-            continue
-        if not isinstance(value, str):
-            raise BadInput(
-                f"config {path}: {name} must be text in quotes",
-                hint=f'e.g. {name} = "{KEYS[name].default()}"',
-            )
-    return data
-
-
-FIX_FILE = "fix the file, or remove it to start again from the defaults"
-
-
 @dataclass(frozen=True)
 class Settings:
-    """The effective settings: file values over defaults."""
+    """The effective settings: file values over defaults.
+
+    ``system_zone`` is the machine's zone, used when ``timezone`` is empty;
+    ``team_override`` a team folder given for this run (LOOPCLOSER_TEAM).
+    """
 
     values: dict[str, str]
+    system_zone: tzinfo = field(default=UTC, compare=False)
+    team_override: str = ""
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]
 
     @property
     def team(self) -> Path | None:
-        """The team folder: LOOPCLOSER_TEAM, else the ``team`` setting, else None."""
-        folder = os.environ.get("LOOPCLOSER_TEAM") or self.values["team"]
+        """The team folder: the one given for this run, else the ``team`` setting, else None."""
+        folder = self.team_override or self.values["team"]
         return Path(folder).expanduser() if folder else None
 
     @property
     def tz(self) -> tzinfo:
         """The time zone in which dates are read and shown."""
-        return zone_of(self.values["timezone"])
+        name = self.values["timezone"]
+        return zone_of(name) if name else self.system_zone
 
     @property
     def cadence(self) -> timedelta | None:
@@ -356,21 +307,6 @@ class Settings:
         )
 
 
-def load(path: Path | None = None) -> Settings:
-    """Settings from the config file, each checked, defaults for the rest."""
-    path = path or config_path()
-    stored = read_file(path)
-    values = {}
-    for name, key in KEYS.items():
-        try:
-            values[name] = key.check(stored[name]) if name in stored else key.default()
-        except BadInput as error:
-            hint = f"fix it with: loopcloser config set {name} VALUE"
-            raise BadInput(f"config {path}: {error.message}", hint=hint) from None
-    check_working_day(values, path)
-    return Settings(values)
-
-
 def check_working_day(values: dict[str, str], path: Path) -> None:
     """The working day must start before it ends, or eod would come before 9 o'clock."""
     if values["work_start"] >= values["work_end"]:
@@ -382,11 +318,8 @@ def check_working_day(values: dict[str, str], path: Path) -> None:
 
 
 def zone_of(name: str) -> tzinfo:
-    """The tzinfo for an IANA name, or the system's zone for an empty name."""
+    """The tzinfo for an IANA name."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    if not name:
-        return local_zone()
 
     try:
         return ZoneInfo(name)
@@ -396,47 +329,8 @@ def zone_of(name: str) -> tzinfo:
         ) from None
 
 
-def local_zone() -> tzinfo:
-    """The system's time zone, with its daylight-saving rules (not a fixed offset)."""
-    from zoneinfo import ZoneInfo
-
-    # zoneinfo reads TZ and /etc/localtime in ~0.1 ms; dateutil's tzlocal costs ~8 ms
-    # to import, so it is only the fallback where neither exists (Windows).
-    name = os.environ.get("TZ", "").lstrip(":")
-    try:
-        if name:
-            return ZoneInfo(name)
-        with open("/etc/localtime", "rb") as localtime:
-            return ZoneInfo.from_file(localtime, key="localtime")
-    except (OSError, ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        from dateutil.tz import tzlocal
-
-        return tzlocal()
-
-
 def known(name: str) -> Key:
     """The setting called ``name``, or BadInput listing the known ones."""
     if name not in KEYS:
         raise BadInput(f"unknown setting '{name}'", hint=f"known settings: {', '.join(KEYS)}")
     return KEYS[name]
-
-
-def save(name: str, value: str, path: Path | None = None) -> str:
-    """Check and store one setting; returns the value as stored."""
-    import tomli_w
-
-    from loopcloser.storage.atomic import write_atomically
-    from loopcloser.storage.store import exclusive
-
-    checked = known(name).check(value)
-    target = path or config_path()
-    # Read and rewritten under a lock: two settings saved at once both stay.
-    with exclusive(target.with_name(f"{target.name}.lock"), 10.0, target):
-        stored = read_file(target)
-        stored[name] = checked
-        defaults = {
-            key: stored.get(key) or KEYS[key].default() for key in ("work_start", "work_end")
-        }
-        check_working_day(defaults, target)
-        write_atomically(target, tomli_w.dumps(stored).encode("utf-8"))
-    return checked

@@ -23,7 +23,7 @@ from typing import Protocol, TextIO
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
 from loopcloser.core.model import to_utc_text
 from loopcloser.core.settings import DELIVERIES
-from loopcloser.render.tables import printable
+from loopcloser.core.text import printable
 
 TITLE = "loopcloser"
 TIMEOUT_SECONDS = 30

@@ -33,6 +33,11 @@ def env_var(name: str) -> str:
         ) from None
 
 
+def in_environment(name: str) -> bool:
+    """Whether the secret ``name`` is given by its environment variable."""
+    return bool(os.environ.get(env_var(name)))
+
+
 def get_secret(name: str) -> str | None:
     """Return the secret from its environment variable, else the keyring, else None."""
     variable = env_var(name)

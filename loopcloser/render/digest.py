@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
-from loopcloser.render.tables import loop_json, one_line, plain_table, printable
+from loopcloser.core.text import one_line, printable
+from loopcloser.render.tables import loop_json, plain_table
 
 if TYPE_CHECKING:
     from loopcloser.core.digest import Digest, Section

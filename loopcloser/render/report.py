@@ -7,7 +7,8 @@ import io
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.render.tables import one_line, plain_table, printable
+from loopcloser.core.text import one_line, printable
+from loopcloser.render.tables import plain_table
 
 if TYPE_CHECKING:
     from loopcloser.core.metrics import AgentStats, Report

@@ -5,15 +5,29 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from loopcloser.core.documents import load
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Event, Loop
-from loopcloser.services import loops as actions
 
 if TYPE_CHECKING:
+    from loopcloser.services.context import Context
     from loopcloser.storage.store import Store
 
 # Text that is all digits, spaces and phone punctuation is a phone number.
 PHONE = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
+
+
+def sources(ctx: Context) -> list[tuple[str, Store]]:
+    """The stores a customer is looked up in: every agent's in a team, else the agent's own.
+
+    A store given for this run (``--store``) is read alone, even in a team.
+    """
+    team = ctx.settings.team
+    if team is not None and ctx.store_path is None:
+        from loopcloser.storage.location import open_team
+
+        return open_team(team)
+    return [(ctx.agent, ctx.store())]
 
 
 def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[str, Loop]]:
@@ -29,7 +43,7 @@ def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[
     for label, store in sources:
         for loop_id, document in store.all_documents().items():
             if _mentions(document, wanted, digits):
-                loop = actions.load(loop_id, document)
+                loop = load(loop_id, document)
                 found.setdefault(loop.uid, (label, loop))
     return sorted(found.values(), key=lambda pair: (pair[1].created, pair[0], pair[1].id))
 

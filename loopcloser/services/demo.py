@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from loopcloser.core.model import Event, Kind, creation
+from loopcloser.core.model import Event, Flags, Kind, Loop, creation
 from loopcloser.core.when import parse_when
 from loopcloser.services import loops as actions
 
 if TYPE_CHECKING:
-    from loopcloser.core.settings import Settings
-    from loopcloser.storage.store import Store
+    from loopcloser.services.context import Context
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -93,10 +92,12 @@ HAPPENINGS: dict[str, list[tuple[Kind, timedelta, str | None, str | None, dict[s
 }
 
 
-def build(store: Store, now: datetime, conf: Settings) -> None:
-    """Fill ``store`` with the sample promises, each through the real verbs."""
-    agent = conf["agent"]
-    calendar = conf.calendar()
+def build(ctx: Context) -> list[tuple[Loop, Flags]]:
+    """Fill the run's store with the sample promises, each through the real verbs.
+
+    Returns today's view of it, most urgent first.
+    """
+    store, now, agent, calendar = ctx.store(), ctx.now, ctx.agent, ctx.calendar()
     for sample in PROMISES:
         due = sample.due
         created = creation(
@@ -117,3 +118,4 @@ def build(store: Store, now: datetime, conf: Settings) -> None:
         for kind, offset, text, channel, changes in HAPPENINGS.get(sample.customer, []):
             event = Event(kind, now + offset, agent, text=text, via=channel, changes=changes)
             actions.change(store, loop.id, event)
+    return actions.select(store, actions.Query(), now, ctx.tz)

@@ -113,7 +113,7 @@ def check_settings(conf: Settings) -> list[Check]:
         Check("config", True, f"agent {conf['agent']}, time zone {conf['timezone'] or 'system'}")
     ]
     if conf.team is not None:
-        from loopcloser.cli.program import is_folder
+        from loopcloser.storage.location import is_folder
 
         exists = is_folder(conf.team)
         checks.append(
@@ -128,9 +128,9 @@ def check_keyring(conf: Settings | None = None) -> Check:
     Without one, only a mail login with no password in the environment is a problem:
     a webhook or a password may come from the environment at the moment of sending.
     """
-    from loopcloser.delivery.secrets import NAMES
+    from loopcloser.delivery.secrets import NAMES, in_environment
 
-    if all(os.environ.get(variable) for variable in NAMES.values()):
+    if all(in_environment(name) for name in NAMES):
         return Check("keyring", True, "secrets come from the environment")
     try:
         import keyring
@@ -141,8 +141,7 @@ def check_keyring(conf: Settings | None = None) -> Check:
         return Check("keyring", False, f"keyring cannot load ({type(error).__name__})")
     if isinstance(backend, fail.Keyring) or "null" in type(backend).__module__:
         variables = " and ".join(NAMES.values())
-        password = NAMES["smtp_password"]
-        needed = conf is not None and conf["smtp_user"] and not os.environ.get(password)
+        needed = conf is not None and conf["smtp_user"] and not in_environment("smtp_password")
         if not needed:
             detail = f"no keyring backend: secrets can come from {variables}"
             return Check("keyring", True, detail)

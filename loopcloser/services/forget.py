@@ -23,6 +23,7 @@ from loopcloser.core.model import Kind
 from loopcloser.storage.store import drop_index
 
 if TYPE_CHECKING:
+    from loopcloser.services.context import Context
     from loopcloser.storage.store import Store
 
 FORGOTTEN = "(forgotten)"
@@ -141,6 +142,17 @@ def redact(document: Mapping[str, Any], pattern: re.Pattern[str]) -> dict[str, A
     return {key: _redacted(key, value, pattern) for key, value in document.items()}
 
 
+def forget_customer(ctx: Context, who: str) -> Erased:
+    """Erase customer ``who`` from the agent's store, or from every store of their team.
+
+    With a team folder, forget reads its stores itself, under the handoff lock; the
+    agent's own store is one of them unless the run names another (``--store``).
+    """
+    team = ctx.settings.team
+    stores = [] if ctx.store_path is None and team is not None else [ctx.store()]
+    return forget(stores, who, team)
+
+
 def forget(stores: list[Store], who: str, team: Path | None = None) -> Erased:
     """Scrub customer ``who``'s loops and redact every mention of them in every loop.
 
@@ -155,16 +167,11 @@ def forget(stores: list[Store], who: str, team: Path | None = None) -> Erased:
         raise BadInput("give the customer's name or contact to forget", hint='e.g. "Maria Rossi"')
     if team is None:
         return _Erasure(who, _unique(stores), []).run()
-    from loopcloser.storage import team as folder
-    from loopcloser.storage.store import Store
+    from loopcloser.storage.team import settled
 
-    with folder.handoff_lock(team):
-        # Under the lock already held, so not through recover(), which takes it again.
-        # An intent that cannot be completed (a store unreadable) is scrubbed in place.
-        with suppress(LoopcloserError):
-            folder._settle_pending(team)
-        everyone = [*stores, *(Store(path) for _, path in folder.team_stores(team))]
-        pending = sorted(team.glob(f"{folder.INTENT_PREFIX}*{folder.INTENT_SUFFIX}"))
+    # An intent that cannot be completed (a store unreadable) is scrubbed in place.
+    with settled(team) as (members, pending):
+        everyone = [*stores, *(store for _, store in members)]
         return _Erasure(who, _unique(everyone), pending).run()
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.core.errors import NotFound, StoreError
+from loopcloser.core.documents import finished_before, is_open, journal_entry, load, sweep_terms
+from loopcloser.core.errors import NotFound
 from loopcloser.core.model import (
     ACTIVE,
     Event,
@@ -20,29 +21,14 @@ from loopcloser.core.model import (
     State,
     apply,
     derive,
-    from_document,
     to_document,
     to_utc_text,
     urgency,
 )
 
 if TYPE_CHECKING:
-    from loopcloser.core.reminders import Reminder, Rules
-    from loopcloser.core.when import Calendar
-    from loopcloser.storage.store import Store, Sweep
-
-ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
-FINISHED_NAMES = frozenset(str(state) for state in State) - ACTIVE_NAMES
-
-
-def is_open(document: dict[str, Any]) -> bool:
-    """Whether a stored loop is still ours to close: the store indexes these for speed.
-
-    A state of the wrong type counts as open, so that load() reports it rather than
-    the loop vanishing from every list.
-    """
-    state = document.get("state")
-    return not isinstance(state, str) or state in ACTIVE_NAMES
+    from loopcloser.services.context import Context
+    from loopcloser.storage.store import Store
 
 
 def open_documents(store: Store) -> dict[int, dict[str, Any]]:
@@ -51,27 +37,6 @@ def open_documents(store: Store) -> dict[int, dict[str, Any]]:
         return store.hot_documents()
     except ValueError:  # a Store opened without the index
         return {key: doc for key, doc in store.documents().items() if is_open(doc)}
-
-
-def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
-    """Whether a stored loop was closed or cancelled before ``cutoff``: it may be archived.
-
-    Its last event tells when; a document edited out of shape stays where it is.
-    """
-    limit = to_utc_text(cutoff)[:19]
-
-    def finished(document: dict[str, Any]) -> bool:
-        if document.get("state") not in FINISHED_NAMES:
-            return False
-        events = document.get("events")
-        if not isinstance(events, list) or not events:
-            return False
-        moments = [event.get("at") if isinstance(event, dict) else None for event in events]
-        # Written by to_utc_text: "YYYY-MM-DDTHH:MM:SS..." in UTC sorts as text.
-        texts = [at[:19] for at in moments if isinstance(at, str) and at.endswith("Z")]
-        return len(texts) == len(moments) and max(texts) < limit
-
-    return finished
 
 
 def documents_since(store: Store, since: datetime) -> dict[int, dict[str, Any]]:
@@ -87,18 +52,6 @@ def documents_since(store: Store, since: datetime) -> dict[int, dict[str, Any]]:
     return {key: doc for key, doc in documents.items() if not finished(doc)}
 
 
-def sweep_terms(now: datetime, after: timedelta, tz: tzinfo) -> Sweep:
-    """What the daily sweep moves to the archive: loops finished over ``after`` ago."""
-    from loopcloser.storage.store import Sweep
-
-    cutoff = now - after
-    return Sweep(
-        retire=finished_before(cutoff),
-        cutoff=to_utc_text(cutoff),
-        mark=now.astimezone(tz).date().isoformat(),
-    )
-
-
 def add(store: Store, created: Event) -> Loop:
     """Store a new loop from its creation event; returns it with its id."""
     loop = apply(None, created)
@@ -106,18 +59,6 @@ def add(store: Store, created: Event) -> Loop:
         loop_id = transaction.insert(to_document(loop))
         transaction.log(journal_entry(created, f"added #{loop_id}", {loop_id: None}))
     return replace(loop, id=loop_id)
-
-
-def journal_entry(
-    event: Event, what: str, before: dict[int, dict[str, Any] | None]
-) -> dict[str, Any]:
-    """What ``undo`` needs to revert a change: the loops as they were before it."""
-    return {
-        "at": to_utc_text(event.at),
-        "by": event.by,
-        "what": what,
-        "before": {str(loop_id): document for loop_id, document in before.items()},
-    }
 
 
 def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -> Loop:
@@ -150,17 +91,6 @@ def fetch(store: Store, loop_id: int) -> Loop:
     if document is None:
         raise not_found(loop_id)
     return load(loop_id, document)
-
-
-def load(loop_id: int, document: dict[str, Any]) -> Loop:
-    """A loop from its stored document; a document edited out of shape is a store error."""
-    try:
-        return from_document(loop_id, document)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise StoreError(
-            f"loop #{loop_id} in the store is malformed ({type(error).__name__}: {error})",
-            hint="the file was left untouched; restore it from a backup or fix that loop by hand",
-        ) from None
 
 
 def not_found(loop_id: int) -> NotFound:
@@ -245,91 +175,6 @@ def matches_customer(document: dict[str, object], needle: str) -> bool:
     )
 
 
-def fire_reminders(
-    store: Store,
-    now: datetime,
-    rules: Rules,
-    calendar: Calendar,
-    by: str,
-    deliver: Callable[[Reminder], object],
-) -> list[Reminder]:
-    """Deliver the reminders due now, most urgent first, each once ever.
-
-    A lock beside the store keeps two runs apart (the second raises Busy at once),
-    while the store's own lock is held only for two short writes, so the agent's
-    commands never wait on a slow delivery. Each reminder is recorded as fired
-    before it is delivered; if delivery fails or is interrupted, those not yet
-    delivered are unrecorded and fire on the next run.
-    """
-    with store.side_lock("remind"):
-        due = due_reminders(store, now, rules, calendar)
-        if not due:
-            return []
-        # Only what could be recorded is delivered: a loop closed or handed off
-        # since it was read reminds nobody.
-        due = record_fired(store, due, now, by)
-        delivered: list[Reminder] = []
-        try:
-            for reminder in due:
-                if reminder.shown:
-                    deliver(reminder)
-                delivered.append(reminder)
-        except BaseException:
-            unrecord_fired(store, [reminder for reminder in due if reminder not in delivered])
-            raise
-    return [reminder for reminder in delivered if reminder.shown]
-
-
-def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str) -> list[Reminder]:
-    """Add a reminded event for each reminder to its loop, in one write; returns those."""
-    from loopcloser.core.reminders import fired_keys, reminded
-
-    recorded = []
-    with store.transaction() as transaction:
-        loops: dict[int, Loop] = {}
-        for reminder in reminders:
-            if reminder.loop_id not in loops:
-                document = transaction.get(reminder.loop_id)
-                if document is None:
-                    continue  # removed meanwhile (handed off): nothing to remind of here
-                loops[reminder.loop_id] = load(reminder.loop_id, document)
-            loop = loops[reminder.loop_id]
-            if loop.state not in ACTIVE or reminder.key in fired_keys(loop):
-                continue  # closed meanwhile, or fired by a run that read a newer store
-            loops[reminder.loop_id] = apply(loop, reminded(reminder, now, by))
-            recorded.append(reminder)
-        for loop_id, loop in loops.items():
-            transaction.put(loop_id, to_document(loop))
-    return recorded
-
-
-def unrecord_fired(store: Store, reminders: list[Reminder]) -> None:
-    """Take back the reminded events of reminders that were never delivered."""
-    keys = {(reminder.loop_id, reminder.key) for reminder in reminders}
-    if not keys:
-        return
-    with store.transaction() as transaction:
-        for loop_id in {loop_id for loop_id, _ in keys}:
-            document = transaction.get(loop_id)
-            if document is None:
-                continue
-            # A reminded event changes no field, so dropping it keeps replay exact.
-            events = [
-                event
-                for event in document.get("events", [])
-                if not (event.get("kind") == "reminded" and (loop_id, event.get("key")) in keys)
-            ]
-            transaction.put(loop_id, {**document, "events": events})
-
-
-def due_reminders(store: Store, now: datetime, rules: Rules, calendar: Calendar) -> list[Reminder]:
-    """The reminders that would fire now, without firing them."""
-    from loopcloser.core.reminders import pending
-
-    loops = [load(loop_id, document) for loop_id, document in open_documents(store).items()]
-    return pending(loops, now, rules, calendar)
-
-
-def shown(reminders: list[Reminder]) -> list[Reminder]:
-    """The reminders to say out loud (a superseded one is recorded, not said)."""
-    return [reminder for reminder in reminders if reminder.shown]
+def archive(ctx: Context, after: timedelta) -> tuple[int, int]:
+    """Move the loops finished over ``after`` ago to the archive: (moved, kept)."""
+    return ctx.store().sweep(sweep_terms(ctx.now, after, ctx.tz))

@@ -182,18 +182,18 @@ def install_cron(line: str) -> str:
     return updated
 
 
-def systemd_user_dir() -> Path:
-    """Where systemd looks for the user's own units."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+def systemd_user_dir(config_home: str | None) -> Path:
+    """Where systemd looks for the user's own units, given XDG_CONFIG_HOME."""
+    base = config_home or str(Path.home() / ".config")
     return Path(base) / "systemd" / "user"
 
 
-def install_systemd(units: Mapping[str, str], directory: Path | None = None) -> list[Path]:
+def install_systemd(units: Mapping[str, str], directory: Path) -> list[Path]:
     """Write the units, then enable the timer if systemctl exists; return the paths written.
 
     Without systemctl the caller shows ENABLE_COMMANDS for the user to run.
     """
-    target = directory if directory is not None else systemd_user_dir()
+    target = directory
     paths: list[Path] = []
     for name, text in units.items():
         if Path(name).name != name or not name:

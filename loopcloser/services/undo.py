@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from loopcloser.core.documents import load
 from loopcloser.core.errors import BadInput, InvalidTransition, StoreError
 from loopcloser.core.model import from_utc_text
-from loopcloser.services.loops import load
 
 if TYPE_CHECKING:
     from loopcloser.storage.store import Store

@@ -8,9 +8,8 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from loopcloser.core.documents import Hot, Sweep
 from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.storage.atomic import ensure_private_dir, remove_leftovers, write_atomically
 
@@ -91,26 +91,6 @@ class AtomicJSONStorage(Storage):
         meta = self.read().get(META, {}).get(str(META_ID), {})
         value = meta.get("generation")
         return value if isinstance(value, str) else None
-
-
-Hot = Callable[[dict[str, Any]], bool]
-"""Which documents the fast index beside the store holds (the open loops)."""
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """Which documents leave the store for its archive, and when that is looked at.
-
-    ``retire`` picks the documents (loops closed long enough ago); ``cutoff`` is the
-    moment they were finished before, as UTC text, kept in the archive so a reader
-    knows which periods it covers; the sweep runs at the first write whose ``mark``
-    (the local date) differs from the one the store last swept on, so one write a
-    day pays for it.
-    """
-
-    retire: Callable[[dict[str, Any]], bool]
-    cutoff: str
-    mark: str
 
 
 def archive_path(store: Path) -> Path:

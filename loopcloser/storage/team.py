@@ -20,7 +20,8 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from loopcloser.core.errors import BadInput, NotFound, StoreError
+from loopcloser.core.documents import journal_entry, load
+from loopcloser.core.errors import BadInput, LoopcloserError, NotFound, StoreError
 from loopcloser.core.model import (
     Event,
     Kind,
@@ -30,7 +31,6 @@ from loopcloser.core.model import (
     from_document,
     to_document,
 )
-from loopcloser.services import loops as actions
 from loopcloser.storage.atomic import write_atomically
 from loopcloser.storage.store import Store, Transaction
 
@@ -224,7 +224,7 @@ def _move(
                     f"no loop #{loop_id} in {source_agent}'s store",
                     hint="see the ids with: loopcloser list --all",
                 )
-            moved = apply(actions.load(loop_id, document), event)
+            moved = apply(load(loop_id, document), event)
             with target.transaction() as incoming:
                 _refuse_copy(incoming, moved.uid, to_agent)
                 intent = Intent(
@@ -257,6 +257,21 @@ def _roll_back(intent: Intent, error: BaseException) -> None:
     except Exception:
         # The intent stays: the next handoff or recover() finishes the move from it.
         error.add_note(f"the handoff is completed by the next handoff or recovery: {intent.path}")
+
+
+@contextmanager
+def settled(team: Path) -> Iterator[tuple[list[tuple[str, Store]], list[Path]]]:
+    """Hold the team's handoff lock with every interrupted handoff finished that can be.
+
+    Yields every agent's store and the handoff intents that could not be finished (a
+    store unreadable), for a caller that must treat the loops in them too: erasure
+    scrubs them in place. No handoff moves a loop meanwhile.
+    """
+    with handoff_lock(team):
+        with suppress(LoopcloserError):
+            _settle_pending(team)
+        stores = [(agent, Store(path)) for agent, path in team_stores(team)]
+        yield stores, _intent_paths(team)
 
 
 def _settle_pending(team: Path) -> int:
@@ -340,7 +355,7 @@ def _arrival_what(loop_id: int, source_agent: str) -> str:
 
 def _arrival_entry(event: Event, loop_id: int, source_agent: str) -> dict[str, Any]:
     """The receiver's journal entry; undoing it would leave the loop in no store."""
-    entry = actions.journal_entry(event, _arrival_what(loop_id, source_agent), {loop_id: None})
+    entry = journal_entry(event, _arrival_what(loop_id, source_agent), {loop_id: None})
     entry["blocked"] = (
         f"loop #{loop_id} was handed over by {source_agent}; hand it back instead of undoing"
     )
@@ -351,9 +366,7 @@ def _departure_entry(
     event: Event, loop_id: int, document: dict[str, Any], to_agent: str
 ) -> dict[str, Any]:
     """The source's journal entry; undoing it would leave the loop in two stores."""
-    entry = actions.journal_entry(
-        event, f"handed off #{loop_id} to {to_agent}", {loop_id: document}
-    )
+    entry = journal_entry(event, f"handed off #{loop_id} to {to_agent}", {loop_id: document})
     entry["blocked"] = f"loop #{loop_id} was handed off to {to_agent}; ask them to hand it back"
     return entry
 

@@ -1,0 +1,118 @@
+"""The typer app, and the program around every command: a failure is one line and a code.
+
+Only this module and main.py know that loopcloser runs as a process.
+"""
+
+# No ``from __future__ import annotations`` in the command modules: typer would then
+# evaluate every command's string annotations at each start (~7 ms).
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from loopcloser import __version__
+from loopcloser.cli.output import report
+from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
+
+
+class LoopGroup(TyperGroup):
+    """Runs a command and turns every failure into one line on stderr and an exit code."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        # "--json" after "--" is text (a note, say), not the option.
+        options = argv[: argv.index("--")] if "--" in argv else argv
+        as_json = "--json" in options
+        try:
+            check_encoding(argv)
+            extra["standalone_mode"] = False
+            result = super().main(argv, *rest, **extra)
+            code = result if isinstance(result, int) else ExitCode.OK
+        except LoopcloserError as error:
+            code = report(error.message, error.hint, error.kind, error.exit_code, as_json)
+        except typer.Abort:
+            code = report("aborted", None, "aborted", ExitCode.BAD_INPUT, as_json)
+        except typer.TyperException as error:
+            context = getattr(error, "ctx", None)
+            hint = f"see: {context.command_path if context else 'loopcloser'} --help"
+            code = report(error.format_message(), hint, "bad_input", ExitCode.BAD_INPUT, as_json)
+        except BrokenPipeError:
+            # The reader went away (``loopcloser list | head``): stop quietly.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            code = ExitCode.OK
+        except OSError as error:
+            # Store and config errors arrive as StoreError: a bare OSError is the output.
+            message = f"cannot write the output: {error.strerror or error}"
+            hint = "any change was saved; check with: loopcloser list"
+            code = report(message, hint, "output", ExitCode.INTERNAL, as_json)
+        except Exception as error:
+            if os.environ.get("LOOPCLOSER_DEBUG"):
+                raise
+            message = f"unexpected {type(error).__name__}: {error}"
+            hint = "this is a bug; rerun with LOOPCLOSER_DEBUG=1 and report the traceback"
+            code = report(message, hint, "internal", ExitCode.INTERNAL, as_json)
+        sys.exit(int(code))
+
+
+def check_encoding(argv: Sequence[str]) -> None:
+    """Refuse arguments that are not text: bytes that were not UTF-8 arrive as surrogates."""
+    for argument in argv:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            raise BadInput(
+                f"argument '{shown}' is not valid UTF-8 text",
+                hint="check the encoding of the terminal or script that sent it",
+            ) from None
+
+
+app = typer.Typer(
+    cls=LoopGroup,
+    name="loopcloser",
+    help="Track the promises you make to customers until the customer has been told.",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+config_app = typer.Typer(help="Read and change your settings (name, time zone, working hours).")
+app.add_typer(config_app, name="config")
+
+
+def show_version(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        sys.stdout.write(f"loopcloser {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    context: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Track the promises you make to customers until the customer has been told.
+
+    A loop is closed only when the customer has been told.
+    """
+    help_when_bare(context)
+
+
+def help_when_bare(context: typer.Context) -> None:
+    """A group typed with no command shows its help, like ``--help``."""
+    if context.invoked_subcommand is None:
+        sys.stdout.write(context.get_help() + "\n")
+
+
+@config_app.callback(invoke_without_command=True)
+def config_root(context: typer.Context) -> None:
+    """Read and change your settings (name, time zone, working hours)."""
+    help_when_bare(context)

@@ -1,0 +1,144 @@
+"""Where a command's results and errors go: stdout for data, stderr for the rest.
+
+Colours and tables only on a terminal; JSON under ``--json``; one line per error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.model import derive
+
+if TYPE_CHECKING:
+    from loopcloser.core.model import Flags, Loop
+    from loopcloser.services.context import Context
+
+
+def report(message: str, hint: str | None, kind: str, code: int, as_json: bool) -> int:
+    """Print an error on stderr, one line (JSON under --json), and return its exit code."""
+    from loopcloser.core.text import printable
+    from loopcloser.render.tables import to_json
+
+    if as_json:
+        error = {"error": kind, "message": message, "hint": hint, "exit_code": int(code)}
+        sys.stderr.write(to_json(error, compact=True) + "\n")
+    else:
+        tail = f"; {hint}" if hint else ""
+        sys.stderr.write(printable(f"loopcloser: {message.rstrip('.')}{tail}") + "\n")
+    return code
+
+
+def warn(message: str, hint: str, as_json: bool) -> None:
+    """A warning on stderr: the command went ahead, but something needs a person's eye."""
+    from loopcloser.core.text import printable
+    from loopcloser.render.tables import to_json
+
+    if as_json:
+        sys.stderr.write(to_json({"warning": message, "hint": hint}, compact=True) + "\n")
+    else:
+        sys.stderr.write(printable(f"loopcloser: warning: {message}; {hint}") + "\n")
+
+
+def out() -> TextIO:
+    """Standard output, looked up at call time so test runners can capture it."""
+    # A script may close stdout (``>&-``); the command still does its work.
+    return sys.stdout if sys.stdout is not None else open(os.devnull, "w")
+
+
+def write_output(data: str | bytes, output: Path | None, what: str) -> None:
+    """Print a page or an export, or write it to ``output`` atomically and say so on stderr."""
+    if output is None:
+        if isinstance(data, bytes):
+            out().buffer.write(data)
+        else:
+            out().write(data)
+        return
+    import stat
+
+    from loopcloser.storage.atomic import write_atomically
+
+    raw = data if isinstance(data, bytes) else data.encode()
+    # Through a symlink to the file it names; a device or a pipe (-o /dev/stdout) is
+    # written into, never replaced by a file of the same name.
+    target = Path(os.path.realpath(output.expanduser()))
+    try:
+        mode: int | None = target.stat().st_mode
+    except OSError:
+        mode = None  # missing: write_atomically creates it or says why it cannot
+    if mode is None or stat.S_ISREG(mode):
+        write_atomically(target, raw)
+    elif stat.S_ISDIR(mode):
+        raise BadInput(f"{output} is a folder", hint="give a file name to write to")
+    else:
+        try:
+            with open(target, "wb") as device:
+                device.write(raw)
+        except OSError as error:
+            raise StoreError(
+                f"cannot write {output}: {error.strerror or error}", hint="check the path"
+            ) from None
+    sys.stderr.write(f"Wrote {what} to {output}\n")
+
+
+def is_terminal() -> bool:
+    """Whether a person is reading: colours and tables only then."""
+    return sys.stdout is not None and sys.stdout.isatty()
+
+
+def program_name() -> str:
+    """How the user ran loopcloser (``.venv/bin/loopcloser``), for commands we suggest."""
+    invoked = sys.argv[0] if sys.argv else ""
+    if Path(invoked).name != "loopcloser":
+        return "loopcloser"
+    import shutil
+
+    on_path = shutil.which("loopcloser")
+    same = on_path is not None and os.path.realpath(on_path) == os.path.realpath(invoked)
+    return "loopcloser" if same else invoked
+
+
+def emit_loop(ctx: Context, loop: Loop, summary: str) -> None:
+    """After a change: the loop as JSON, or one line saying what happened."""
+    if ctx.as_json:
+        from loopcloser.render.tables import loop_json, to_json
+
+        flags = derive(loop, ctx.now, ctx.tz, ctx.cadence)
+        out().write(to_json(loop_json(loop, flags)) + "\n")
+    else:
+        out().write(summary + "\n")
+
+
+def print_rows(ctx: Context, rows: list[tuple[Loop, Flags]]) -> bool:
+    """Loops as a JSON array or a table; False when there was nothing to show a person."""
+    from loopcloser.render.tables import loop_json, print_list, to_json
+
+    if ctx.as_json:
+        out().write(to_json([loop_json(loop, flags) for loop, flags in rows]) + "\n")
+        return True
+    if rows:
+        print_list(rows, ctx.now, ctx.tz, out(), is_terminal())
+    return bool(rows)
+
+
+def chosen_format(**flags: bool) -> str:
+    """The one output format whose flag is set (``text`` when none is); two are an error."""
+    chosen = [name for name, wanted in flags.items() if wanted]
+    if len(chosen) > 1:
+        *others, last = (f"--{name}" for name in flags)
+        raise BadInput("choose one format", hint=f"one of {', '.join(others)} or {last}")
+    return chosen[0] if chosen else "text"
+
+
+def emit_page(
+    renderings: Mapping[str, Callable[[], str]], chosen: str, output: Path | None, what: str
+) -> None:
+    """One result, in the format chosen, on stdout or into ``output``.
+
+    Every format renders the same result: a command names each rendering once here.
+    """
+    write_output(renderings[chosen](), output, what)

@@ -1,0 +1,105 @@
+"""Loops as the store keeps them: JSON documents, open or finished, swept, journalled.
+
+Pure rules on plain dicts, shared by the storage layer (which indexes the open
+ones and sweeps the finished ones to the archive) and the use cases (which turn
+documents back into loops and journal what they change for ``undo``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from loopcloser.core.errors import StoreError
+from loopcloser.core.model import ACTIVE, Event, Loop, State, from_document, to_utc_text
+
+ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
+
+
+FINISHED_NAMES = frozenset(str(state) for state in State) - ACTIVE_NAMES
+
+
+def is_open(document: dict[str, Any]) -> bool:
+    """Whether a stored loop is still ours to close: the store indexes these for speed.
+
+    A state of the wrong type counts as open, so that load() reports it rather than
+    the loop vanishing from every list.
+    """
+    state = document.get("state")
+    return not isinstance(state, str) or state in ACTIVE_NAMES
+
+
+def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
+    """Whether a stored loop was closed or cancelled before ``cutoff``: it may be archived.
+
+    Its last event tells when; a document edited out of shape stays where it is.
+    """
+    limit = to_utc_text(cutoff)[:19]
+
+    def finished(document: dict[str, Any]) -> bool:
+        if document.get("state") not in FINISHED_NAMES:
+            return False
+        events = document.get("events")
+        if not isinstance(events, list) or not events:
+            return False
+        moments = [event.get("at") if isinstance(event, dict) else None for event in events]
+        # Written by to_utc_text: "YYYY-MM-DDTHH:MM:SS..." in UTC sorts as text.
+        texts = [at[:19] for at in moments if isinstance(at, str) and at.endswith("Z")]
+        return len(texts) == len(moments) and max(texts) < limit
+
+    return finished
+
+
+def sweep_terms(now: datetime, after: timedelta, tz: tzinfo) -> Sweep:
+    """What the daily sweep moves to the archive: loops finished over ``after`` ago."""
+    cutoff = now - after
+    return Sweep(
+        retire=finished_before(cutoff),
+        cutoff=to_utc_text(cutoff),
+        mark=now.astimezone(tz).date().isoformat(),
+    )
+
+
+def journal_entry(
+    event: Event, what: str, before: dict[int, dict[str, Any] | None]
+) -> dict[str, Any]:
+    """What ``undo`` needs to revert a change: the loops as they were before it."""
+    return {
+        "at": to_utc_text(event.at),
+        "by": event.by,
+        "what": what,
+        "before": {str(loop_id): document for loop_id, document in before.items()},
+    }
+
+
+def load(loop_id: int, document: dict[str, Any]) -> Loop:
+    """A loop from its stored document; a document edited out of shape is a store error."""
+    try:
+        return from_document(loop_id, document)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise StoreError(
+            f"loop #{loop_id} in the store is malformed ({type(error).__name__}: {error})",
+            hint="the file was left untouched; restore it from a backup or fix that loop by hand",
+        ) from None
+
+
+Hot = Callable[[dict[str, Any]], bool]
+"""Which documents the fast index beside the store holds (the open loops)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Which documents leave the store for its archive, and when that is looked at.
+
+    ``retire`` picks the documents (loops closed long enough ago); ``cutoff`` is the
+    moment they were finished before, as UTC text, kept in the archive so a reader
+    knows which periods it covers; the sweep runs at the first write whose ``mark``
+    (the local date) differs from the one the store last swept on, so one write a
+    day pays for it.
+    """
+
+    retire: Callable[[dict[str, Any]], bool]
+    cutoff: str
+    mark: str

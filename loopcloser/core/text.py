@@ -1,0 +1,27 @@
+"""Text shown to a person, made safe: no control characters, one line, a bounded width."""
+
+from __future__ import annotations
+
+# C0 and C1 control characters and DEL: printed raw, they could recolour the terminal,
+# retitle it or move the cursor. They are shown as escapes instead, never obeyed.
+ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
+ESCAPES.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+# Direction overrides and isolates, and the Unicode line breaks: printed raw, a customer's
+# name could make a row read backwards or break a table's line.
+ESCAPES.update(
+    {
+        code: f"\\u{code:04x}"
+        for code in [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    }
+)
+
+
+def printable(text: str) -> str:
+    """Text safe to show on a terminal: control characters become visible escapes."""
+    return text.translate(ESCAPES)
+
+
+def one_line(text: str, width: int = 60) -> str:
+    """Text squeezed onto one line of a table, cut with an ellipsis if long."""
+    flat = printable(" ".join(text.split()))
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -1,0 +1,56 @@
+"""One run's context: the settings, now, where the store is and how output is wanted.
+
+Built once at the edge (the command line reads the environment and the clock)
+and passed to every use case, so nothing below the edge reads either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loopcloser.core.settings import Settings
+
+if TYPE_CHECKING:
+    from loopcloser.core.when import Calendar
+    from loopcloser.storage.store import Store
+
+
+@dataclass
+class Context:
+    """Settings, now and the store of one run; the store is opened at first use."""
+
+    settings: Settings
+    now: datetime
+    store_path: Path | None = None
+    as_json: bool = False
+    _store: Store | None = field(default=None, init=False, repr=False)
+
+    def store(self) -> Store:
+        """The agent's store: ``store_path``, else their own in the team folder, else theirs."""
+        if self._store is None:
+            from loopcloser.storage.location import open_store
+
+            self._store = open_store(self.store_path, self.settings, self.now)
+        return self._store
+
+    @property
+    def agent(self) -> str:
+        """Who is acting: the owner of new loops and the author of every event."""
+        return self.settings["agent"]
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone dates are read and shown in."""
+        return self.settings.tz
+
+    @property
+    def cadence(self) -> timedelta | None:
+        """The default update cadence of loops without their own."""
+        return self.settings.cadence
+
+    def calendar(self) -> Calendar:
+        """The working calendar that date words are read against."""
+        return self.settings.calendar()

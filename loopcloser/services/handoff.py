@@ -1,0 +1,56 @@
+"""Handing a loop to a colleague: in place, or into their store in a team folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loopcloser.core.errors import BadInput
+from loopcloser.core.model import Event, Kind, Loop, require_words
+from loopcloser.services.context import Context
+
+
+def handoff(
+    ctx: Context, loop_id: int, receiver: str, note: str, *, new_agent: bool = False
+) -> tuple[Loop, int]:
+    """Give loop ``loop_id`` to ``receiver`` with ``note``; returns it and its id now.
+
+    Without a team folder only the owner changes. In a team the loop moves into the
+    receiver's store, history and all, and the giver keeps no copy.
+    """
+    from loopcloser.services.loops import change
+
+    receiver = receiver.strip()
+    require_words("receiver", receiver)
+    if "\n" in receiver or len(receiver) > 100:
+        raise BadInput("the receiver must be an agent's name", hint="e.g. --to luca")
+    event = Event(
+        kind=Kind.HANDOFF, at=ctx.now, by=ctx.agent, text=note, changes={"owner": receiver}
+    )
+    source = ctx.store()
+    team = ctx.settings.team
+    if team is None:
+
+        def in_place(loop: Loop) -> Event:
+            if loop.owner == receiver:
+                raise BadInput(f"#{loop.id} is already {receiver}'s", hint="nothing was changed")
+            return event
+
+        loop = change(source, loop_id, in_place)
+        return loop, loop.id
+    from loopcloser.storage.team import handoff as move
+
+    # In a team the loop must move to the receiver's store, whichever way the
+    # giver's own store was named (--store, LOOPCLOSER_STORE or the agent setting).
+    giver = team_member(source.path, team)
+    return move(team, giver, loop_id, receiver, event, new_agent=new_agent)
+
+
+def team_member(store: Path, folder: Path) -> str:
+    """The agent whose store ``store`` is in the team folder; BadInput for another file."""
+    if store.resolve().parent != folder.resolve() or store.suffix != ".json":
+        raise BadInput(
+            f"{store} is not a store in the team folder {folder}",
+            hint="a handoff in a team moves loops between AGENT.json stores in that folder;"
+            " drop --store (and LOOPCLOSER_STORE)",
+        )
+    return store.stem

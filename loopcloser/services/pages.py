@@ -1,0 +1,128 @@
+"""The pages people read: the agent's morning digest and the lead's team report.
+
+Each use case gathers the loops its page is about; ``core.digest`` and
+``core.metrics`` make the page's facts, and ``render`` shows them in every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loopcloser.core.digest import Digest, build
+from loopcloser.core.documents import load
+from loopcloser.core.errors import LoopcloserError, StoreError
+from loopcloser.core.metrics import Report, build_report
+from loopcloser.core.model import Loop
+from loopcloser.services.context import Context
+from loopcloser.services.loops import documents_since
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from loopcloser.storage.store import Store
+
+# Yesterday's closings are the oldest the digest shows: days before need no reading.
+DIGEST_REACH = timedelta(days=3)
+
+
+def digest(ctx: Context, agent: str | None = None) -> Digest:
+    """The morning digest at ``ctx.now`` of the agent's own loops, or of ``agent``'s.
+
+    In a team folder, another agent's digest reads that agent's store.
+    """
+    team = ctx.settings.team
+    if agent is not None and team is not None and ctx.store_path is None:
+        from loopcloser.storage.location import open_store
+        from loopcloser.storage.team import store_path
+
+        target = open_store(store_path(team, agent), ctx.settings, ctx.now)
+    else:
+        target = ctx.store()
+    recent = documents_since(target, ctx.now - DIGEST_REACH)
+    loops = [
+        load(loop_id, document)
+        for loop_id, document in recent.items()
+        if agent is None or document.get("owner") == agent
+    ]
+    return build(loops, ctx.now, ctx.calendar(), ctx.cadence)
+
+
+def morning(ctx: Context, day: datetime) -> datetime:
+    """The start of the working day of ``day``, in the agent's time zone."""
+    local = day.astimezone(ctx.tz).date()
+    return datetime.combine(local, ctx.calendar().work_start, tzinfo=ctx.tz)
+
+
+def period_start(ctx: Context, first: datetime | None) -> datetime:
+    """The first moment of a report's period: the start of ``first``'s day, or 7 days ago."""
+    first = ctx.now - timedelta(days=7) if first is None else first
+    return datetime.combine(first.astimezone(ctx.tz).date(), time(0), tzinfo=ctx.tz)
+
+
+def report(
+    ctx: Context,
+    start: datetime,
+    team: Path | None,
+    stores: list[Path],
+    skipped: Callable[[Path, LoopcloserError], None],
+    watch: Callable[[list[tuple[str, Store]]], Iterable[tuple[str, Store]]] = iter,
+) -> Report:
+    """The team's report since ``start``: over the ``stores`` named, else a team folder.
+
+    The folder is ``team``, else the team setting; without either, the agent's own
+    store. A store that cannot be read is passed to ``skipped`` and the report covers
+    the others; when none can be read, StoreError. ``watch`` sees the stores go by
+    (a progress bar).
+    """
+    sources, from_team = report_sources(ctx, team, stores)
+    if not sources:
+        raise StoreError("no store to report on", hint="check the team folder or the --store paths")
+    loops: list[tuple[str, Loop]] = []
+    failed = 0
+    for agent, store in watch(sources):
+        try:
+            loops += owned_loops(agent, store, start, from_team)
+        except LoopcloserError as error:
+            failed += 1
+            skipped(store.path, error)
+    if failed == len(sources):
+        raise StoreError("no store could be read", hint="check the paths and the warnings above")
+    return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence)
+
+
+def report_sources(
+    ctx: Context, team: Path | None, stores: list[Path]
+) -> tuple[list[tuple[str, Store]], bool]:
+    """The stores a report reads, each with its agent, and whether they are a team folder's.
+
+    Every store is opened through the storage layer, which first finishes a handoff
+    a crash interrupted: a loop half moved is never counted twice.
+    """
+    from loopcloser.storage.location import open_at, open_team
+
+    if stores:
+        return [(path.stem, open_at(path)) for path in stores], False
+    folder = team or ctx.settings.team
+    if folder is None:
+        return [(ctx.agent, ctx.store())], False
+    return open_team(folder.expanduser()), True
+
+
+def owned_loops(
+    agent: str, store: Store, start: datetime, from_team: bool
+) -> Iterable[tuple[str, Loop]]:
+    """The loops of ``store`` open or finished since ``start``, each with who it counts for.
+
+    Named stores may be shared: each loop counts for its owner. A team folder's
+    AGENT.json is that agent's, whoever owned its loops before.
+    """
+    if not store.path.is_file():
+        raise StoreError(f"no store at {store.path}", hint="check the path")
+    documents = documents_since(store, start)
+    return [
+        (agent if from_team else str(doc.get("owner") or agent), load(key, doc))
+        for key, doc in documents.items()
+    ]

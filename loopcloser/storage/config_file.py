@@ -1,0 +1,136 @@
+"""The settings file: a TOML file of the agent's settings, read and saved under a lock.
+
+What each setting means and how it is checked is ``core.settings``; this module
+reads the file, fills in what the machine says (the login name, the system's
+time zone) and saves one setting at a time without losing another's.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import tzinfo
+from pathlib import Path
+
+from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.settings import KEYS, Settings, check_working_day, known
+
+APP = "loopcloser"
+
+
+def default_agent() -> str:
+    """The login name, as a sensible owner until the agent sets one."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+
+
+def config_path(override: str | None = None) -> Path:
+    """``override`` (LOOPCLOSER_CONFIG), else config.toml in the user config directory."""
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP) / "config.toml"
+
+
+def read_file(path: Path) -> dict[str, str]:
+    """The raw settings in the file; missing file means none."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise StoreError(
+            f"cannot read config {path}: {error.strerror or error}",
+            hint="check the file's permissions, or point LOOPCLOSER_CONFIG elsewhere",
+        ) from None
+    except UnicodeDecodeError:
+        raise BadInput(f"config {path} is not UTF-8 text", hint=FIX_FILE) from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as error:
+        raise BadInput(f"config {path} is not valid TOML: {error}", hint=FIX_FILE) from None
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise BadInput(
+            f"config {path} has unknown setting {', '.join(unknown)}",
+            hint=f"known settings: {', '.join(KEYS)}",
+        )
+    for name, value in data.items():
+        # A port is naturally written as a number in TOML: take it as text.
+        if name == "smtp_port" and type(value) is int:
+            data[name] = str(value)
+            continue
+        if not isinstance(value, str):
+            raise BadInput(
+                f"config {path}: {name} must be text in quotes",
+                hint=f'e.g. {name} = "{KEYS[name].default()}"',
+            )
+    return data
+
+
+FIX_FILE = "fix the file, or remove it to start again from the defaults"
+
+
+def load(path: Path, team_override: str = "") -> Settings:
+    """Settings from the config file, each checked, defaults for the rest.
+
+    ``team_override`` is a team folder given for this run (LOOPCLOSER_TEAM).
+    """
+    stored = read_file(path)
+    machine = {"agent": default_agent()}
+    values = {}
+    for name, key in KEYS.items():
+        try:
+            if name in stored:
+                values[name] = key.check(stored[name])
+            else:
+                values[name] = machine.get(name) or key.default()
+        except BadInput as error:
+            hint = f"fix it with: loopcloser config set {name} VALUE"
+            raise BadInput(f"config {path}: {error.message}", hint=hint) from None
+    check_working_day(values, path)
+    return Settings(values, system_zone=local_zone(), team_override=team_override)
+
+
+def local_zone() -> tzinfo:
+    """The system's time zone, with its daylight-saving rules (not a fixed offset)."""
+    from zoneinfo import ZoneInfo
+
+    # zoneinfo reads TZ and /etc/localtime in ~0.1 ms; dateutil's tzlocal costs ~8 ms
+    # to import, so it is only the fallback where neither exists (Windows).
+    name = os.environ.get("TZ", "").lstrip(":")
+    try:
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as localtime:
+            return ZoneInfo.from_file(localtime, key="localtime")
+    except (OSError, ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        from dateutil.tz import tzlocal
+
+        return tzlocal()
+
+
+def save(name: str, value: str, path: Path) -> str:
+    """Check and store one setting; returns the value as stored."""
+    import tomli_w
+
+    from loopcloser.storage.atomic import write_atomically
+    from loopcloser.storage.store import exclusive
+
+    checked = known(name).check(value)
+    target = path
+    # Read and rewritten under a lock: two settings saved at once both stay.
+    with exclusive(target.with_name(f"{target.name}.lock"), 10.0, target):
+        stored = read_file(target)
+        stored[name] = checked
+        defaults = {
+            key: stored.get(key) or KEYS[key].default() for key in ("work_start", "work_end")
+        }
+        check_working_day(defaults, target)
+        write_atomically(target, tomli_w.dumps(stored).encode("utf-8"))
+    return checked

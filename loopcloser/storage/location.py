@@ -1,0 +1,88 @@
+"""Where an agent's store lives, and the one way to open it.
+
+Opening a store first finishes any handoff that a crash interrupted in its
+folder (a team folder, or a store of one opened without the team setting), so
+no reader ever sees a loop half moved between two agents, whatever command
+asks. Every other layer opens stores through here, never with ``Store(path)``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from loopcloser.core.documents import is_open, sweep_terms
+from loopcloser.core.errors import StoreError
+from loopcloser.core.settings import Settings
+from loopcloser.storage.store import Store
+
+
+def default_store_path() -> Path:
+    """The user's own store in the platform's user data directory."""
+    from platformdirs import user_data_path
+
+    return user_data_path("loopcloser") / "loops.json"
+
+
+def open_store(path: Path | None, conf: Settings, now: datetime) -> Store:
+    """The store at ``path``; else the agent's own in the team folder; else the user's own.
+
+    Loops finished over ``archive_after`` ago move to the archive at the first
+    write of a day (``now`` tells which day it is).
+    """
+    if conf.team is not None:
+        from loopcloser.storage.team import store_path
+
+        if not is_folder(conf.team):
+            raise StoreError(
+                f"the team folder {conf.team} does not exist",
+                hint="create it, or fix the team setting (or LOOPCLOSER_TEAM)",
+            )
+        path = path or store_path(conf.team, conf["agent"])
+    path = (path or default_store_path()).expanduser()
+    if conf.team is not None:
+        recover_handoffs(conf.team)
+    recover_handoffs(path.parent)
+    after = conf.archive_after
+    sweep = None if after is None else sweep_terms(now, after, conf.tz)
+    return Store(path, hot=is_open, sweep=sweep)
+
+
+def open_team(team: Path) -> list[tuple[str, Store]]:
+    """Every agent's store in a team folder, after finishing an interrupted handoff."""
+    from loopcloser.storage.team import team_stores
+
+    recover_handoffs(team)
+    return [(agent, Store(path, hot=is_open)) for agent, path in team_stores(team)]
+
+
+def open_at(path: Path) -> Store:
+    """The store at ``path`` as it is, for reading: a killed handoff beside it is finished."""
+    path = path.expanduser()
+    recover_handoffs(path.parent)
+    return Store(path, hot=is_open)
+
+
+def recover_handoffs(folder: Path) -> None:
+    """Finish or roll back a handoff a crash interrupted in ``folder`` (cheap when none)."""
+    if interrupted_handoffs(folder):
+        from loopcloser.storage.team import recover
+
+        recover(folder)
+
+
+def is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder; a name the file system refuses (too long) is not one."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def interrupted_handoffs(folder: Path) -> bool:
+    """Whether ``folder`` holds the intent of a handoff that did not finish."""
+    try:
+        return any(name.startswith(".handoff-") for name in os.listdir(folder))
+    except OSError:
+        return False  # a missing folder holds nothing; the store reports the rest
