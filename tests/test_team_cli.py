@@ -150,3 +150,30 @@ def test_customer_finds_a_phone_written_another_way(run: Run, home: Path, team: 
     run("add", "Maria", "call back", "--due", "tomorrow", "--contact", "+39 055 123 4567")
     found = run("customer", "055-123-4567", "--json").json()
     assert [loop["customer"] for loop in found["loops"]] == ["Maria"]
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["team-folder", "stores-named"])
+def test_a_report_after_a_killed_handoff_counts_the_loop_once(
+    run: Run, home: Path, team: Path, named: bool
+) -> None:
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    crashed = subprocess.run(
+        [sys.executable, str(WORKER), "crash-after-receiver", str(team), "anna", "luca", "1"],
+        capture_output=True,
+        check=False,
+    )
+    assert crashed.returncode == 9
+    maria = uids_in(team / "luca.json")[-1]
+    assert maria in uids_in(team / "anna.json"), "the crash hit between the two writes"
+
+    stores = ["--store", str(team / "anna.json"), "--store", str(team / "luca.json")]
+    result = run("report", "--json", *(stores if named else ["--team", str(team)]))
+
+    assert result.code == 0, result.err
+    report = result.json()
+    agents = {row["agent"]: row for row in report["agents"]}
+    assert report["total"]["open"] == 2
+    assert agents["luca"]["open"] == 2
+    assert agents.get("anna", {"open": 0})["open"] == 0
+    assert not list(team.glob(".handoff-*"))
