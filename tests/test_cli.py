@@ -137,7 +137,10 @@ def test_closing_a_cancelled_loop_is_refused_with_what_to_do(run: Run, add: Add)
 def test_marking_done_twice_is_refused(run: Run, add: Add) -> None:
     loop_id = add()
     assert run("done", str(loop_id)).code == 0
-    assert run("done", str(loop_id)).code == 4
+    refused = run("done", str(loop_id), "--json")
+    assert refused.code == 4
+    error = json.loads(refused.err)
+    assert error["hint"] == f"tell the customer, then: loopcloser close {loop_id} --via CHANNEL"
 
 
 def test_cancel_and_reopen_need_a_reason(run: Run, add: Add) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopcloser.core.errors import BadInput, InvalidTransition
+from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
 from loopcloser.core.model import (
     ALLOWED_FROM,
     Event,
@@ -113,6 +113,25 @@ def test_closing_a_cancelled_loop_says_to_reopen_it_first() -> None:
     with pytest.raises(InvalidTransition) as refused:
         step(loop_in(State.CANCELLED), Kind.CLOSED, T0 + 2 * HOUR)
     assert "reopen" in (refused.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "verb"),
+    [
+        (State.CLOSED, Kind.DONE, "reopen"),
+        (State.DONE, Kind.DONE, "close"),
+        (State.OPEN, Kind.RESUMED, "show"),
+    ],
+)
+def test_a_refusal_names_the_next_step_without_command_line_words(
+    state: State, kind: Kind, verb: str
+) -> None:
+    loop = loop_in(state)
+    with pytest.raises(InvalidTransition) as refused:
+        step(loop, kind, T0 + 2 * HOUR)
+    assert refused.value.next_step == NextStep(verb, loop.id)
+    words = f"{refused.value.message} {refused.value.hint}"
+    assert "loopcloser" not in words and "--" not in words
 
 
 @pytest.mark.parametrize("state", list(State))

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from loopcloser import __version__
-from loopcloser.cli.output import report
+from loopcloser.cli.output import hint_for, report
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
 
 
@@ -33,7 +33,7 @@ class LoopGroup(TyperGroup):
             result = super().main(argv, *rest, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
         except LoopcloserError as error:
-            code = report(error.message, error.hint, error.kind, error.exit_code, as_json)
+            code = report(error.message, hint_for(error), error.kind, error.exit_code, as_json)
         except typer.Abort:
             code = report("aborted", None, "aborted", ExitCode.BAD_INPUT, as_json)
         except typer.TyperException as error:

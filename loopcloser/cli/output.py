@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
 from loopcloser.core.model import derive
 
 if TYPE_CHECKING:
@@ -31,6 +31,22 @@ def report(message: str, hint: str | None, kind: str, code: int, as_json: bool) 
         tail = f"; {hint}" if hint else ""
         sys.stderr.write(printable(f"loopcloser: {message.rstrip('.')}{tail}") + "\n")
     return code
+
+
+# The command that does each next step a lower layer suggests, as the user types it.
+NEXT_STEPS = {
+    "reopen": "reopen it first: {program} reopen {id} --reason TEXT",
+    "close": "tell the customer, then: {program} close {id} --via CHANNEL",
+    "show": "see its history: {program} show {id}",
+}
+
+
+def hint_for(error: LoopcloserError) -> str | None:
+    """The error's hint, with the command to type when it names a next step."""
+    step = error.next_step
+    if step is None or step.verb not in NEXT_STEPS:
+        return error.hint
+    return NEXT_STEPS[step.verb].format(program="loopcloser", id=step.loop_id)
 
 
 def warn(message: str, hint: str, as_json: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -17,16 +18,31 @@ class ExitCode(IntEnum):
     DELIVERY = 6
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """What the user can do next to a loop, as a verb: a front end words it its own way.
+
+    The core says *what* to do ("reopen it first"); the command line adds the
+    command to type, which the core does not know.
+    """
+
+    verb: str
+    loop_id: int
+
+
 class LoopcloserError(Exception):
     """Base of every error shown to the user as one line, never a traceback."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
     kind: str = "internal"
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, *, next_step: NextStep | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.next_step = next_step
 
 
 class BadInput(LoopcloserError):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from loopcloser.core.errors import BadInput, InvalidTransition
+from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
 
 
 class State(StrEnum):
@@ -322,7 +322,7 @@ def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
         raise InvalidTransition(f"a {event.kind} event needs an existing loop")
     allowed = ALLOWED_FROM.get(event.kind)
     if allowed is not None and loop.state not in allowed:
-        raise InvalidTransition(*refusal(loop, event.kind))
+        raise refusal(loop, event.kind)
     if event.kind is Kind.EDITED and not set(event.changes) <= EDITABLE:
         unknown = ", ".join(sorted(set(event.changes) - EDITABLE))
         raise BadInput(f"cannot edit {unknown}", hint=f"editable: {', '.join(sorted(EDITABLE))}")
@@ -361,18 +361,18 @@ VERBS = {
 }
 
 
-def refusal(loop: Loop, kind: Kind) -> tuple[str, str]:
+def refusal(loop: Loop, kind: Kind) -> InvalidTransition:
     """Why ``kind`` cannot happen to ``loop`` now, and what to do instead."""
     message = f"loop #{loop.id} is {loop.state}: it cannot be {VERBS.get(kind, str(kind))}"
     if loop.state in (State.CLOSED, State.CANCELLED):
-        hint = f"reopen it first: loopcloser reopen {loop.id} --reason TEXT"
+        hint, verb = "reopen it first", "reopen"
     elif kind is Kind.REOPENED:
-        hint = "only done, closed or cancelled loops can be reopened"
+        return InvalidTransition(message, "only done, closed or cancelled loops can be reopened")
     elif kind is Kind.DONE and loop.state is State.DONE:
-        hint = f"tell the customer, then: loopcloser close {loop.id} --via CHANNEL"
+        hint, verb = "tell the customer, then close it", "close"
     else:
-        hint = f"see its history: loopcloser show {loop.id}"
-    return message, hint
+        hint, verb = "see its history", "show"
+    return InvalidTransition(message, hint, next_step=NextStep(verb, loop.id))
 
 
 # --- what a loop means now ----------------------------------------------------
@@ -510,7 +510,7 @@ def creation(
         require_words(name, text)
     check_tags(tags)
     if update_every is not None and update_every <= timedelta(0):
-        raise BadInput("the update cadence must be positive", hint="for example --every 2d")
+        raise BadInput("the update cadence must be positive", hint="for example 2d, two days")
     values: dict[str, Any] = {
         "uid": uid,
         "customer": customer,
@@ -538,7 +538,7 @@ def require_words(name: str, text: str) -> None:
 def check_tags(tags: Iterable[str]) -> None:
     """Refuse an empty tag: it could never be listed or removed by name."""
     if any(not tag.strip() for tag in tags):
-        raise BadInput("a tag cannot be empty", hint="give each --tag a word, e.g. --tag billing")
+        raise BadInput("a tag cannot be empty", hint="give each tag a word, e.g. billing")
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ class Calendar:
         if not self.work_days or not self.work_days <= set(range(7)):
             raise BadInput(
                 "working days must be one or more of 0 (Monday) to 6 (Sunday)",
-                hint="e.g. loopcloser config set work_days mon-fri",
+                hint="for example Monday to Friday: 0, 1, 2, 3, 4",
             )
 
 
