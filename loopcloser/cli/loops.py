@@ -1,7 +1,7 @@
 """A promise from start to close: add, list, show, edit, note, contact, done, close..."""
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +12,10 @@ from loopcloser.cli.context import context
 from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
 from loopcloser.cli.output import emit_loop, is_terminal, out, print_rows, warn
 from loopcloser.core.errors import BadInput
-from loopcloser.core.model import Kind, State, derive
+from loopcloser.core.model import Kind, Loop, State, derive
+
+if TYPE_CHECKING:
+    from loopcloser.services.context import Context
 
 
 @app.command()
@@ -86,20 +89,27 @@ def add(
         ref=ref,
     )
     loop = add_loop(ctx.store(), event)
-    for moment in loop.remind:
-        if moment > loop.due:
-            warn(
-                f"the reminder {local_time(moment, conf.tz, now)} comes after the due"
-                f" {local_time(loop.due, conf.tz, now)}",
-                f"change it if that is not what you meant: loopcloser edit {loop.id} --remind WHEN",
-                as_json,
-            )
+    warn_of_late_reminders(ctx, loop)
     if as_json or not is_terminal():
         # Scripts get the id alone (``id=$(loopcloser add ...)``) or the loop as JSON.
         emit_loop(ctx, loop, str(loop.id))
         return
     when = local_time(loop.due, ctx.tz, now)
     emit_loop(ctx, loop, f"Added #{loop.id} for {loop.customer}, due {when}.")
+
+
+def warn_of_late_reminders(ctx: "Context", loop: Loop) -> None:
+    """A reminder after the due is allowed, but rarely meant: say so, and how to change it."""
+    from loopcloser.render.tables import local_time
+
+    for moment in loop.remind:
+        if moment > loop.due:
+            warn(
+                f"the reminder {local_time(moment, ctx.tz, ctx.now)} comes after the due"
+                f" {local_time(loop.due, ctx.tz, ctx.now)}",
+                f"change it if that is not what you meant: loopcloser edit {loop.id} --remind WHEN",
+                ctx.as_json,
+            )
 
 
 @app.command("list")

@@ -11,9 +11,8 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loopcloser.core.settings import Settings
-
 if TYPE_CHECKING:
+    from loopcloser.core.settings import Settings
     from loopcloser.core.when import Calendar
     from loopcloser.storage.store import Store
 

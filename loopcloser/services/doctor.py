@@ -28,12 +28,12 @@ class Check:
 
 def check_store(path: Path) -> list[Check]:
     """The store opens, carries a schema we read, and is private to its owner."""
-    from loopcloser.storage.store import Store
+    from loopcloser.storage.location import open_at
 
     if not path.exists():
         return [Check("store", True, f"{path} does not exist yet; the first add creates it")]
     try:
-        count = len(Store(path).documents())
+        count = len(open_at(path).documents())
     except LoopcloserError as error:
         return [Check("store", False, error.message, error.hint)]
     checks = [Check("store", True, f"{path} holds {count} loop{'s' * (count != 1)}")]

@@ -228,11 +228,9 @@ class _Erasure:
 
     def _gather(self) -> None:
         """Read every store first, without locks, to know every identity before changing any."""
-        from loopcloser.storage.store import Store
-
         for store in self.stores:
             with suppress(LoopcloserError):  # reported when the store is erased
-                self._learn(Store(store.path, store.lock_timeout).all_documents().values())
+                self._learn(store.reopened().all_documents().values())
         for path in self.intents:
             loop = _intent_loop(_read_intent(path))
             if loop is not None:

@@ -312,6 +312,10 @@ class Store:
         self._snapshot: TinyDB | None = None
         self._archive = Archive(archive_path(self._real), archive_path(path))
 
+    def reopened(self) -> Store:
+        """The same store, read afresh from the file at its first use."""
+        return Store(self.path, self.lock_timeout, self._hot, self._sweep)
+
     @property
     def archive_path(self) -> Path:
         """Where this store's archive of finished documents lives."""
