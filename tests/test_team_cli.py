@@ -30,6 +30,21 @@ def uids_in(path: Path) -> list[str]:
     return [document["uid"] for document in data["loops"].values()]
 
 
+def handoff_killed_between_the_writes(run: Run, home: Path, team: Path) -> str:
+    """Anna hands Maria's loop to luca and dies with it in both stores; returns its uid."""
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    crashed = subprocess.run(
+        [sys.executable, str(WORKER), "crash-after-receiver", str(team), "anna", "luca", "1"],
+        capture_output=True,
+        check=False,
+    )
+    assert crashed.returncode == 9
+    maria = uids_in(team / "luca.json")[-1]
+    assert maria in uids_in(team / "anna.json"), "the crash hit between the two writes"
+    return maria
+
+
 def test_a_handoff_moves_the_loop_and_its_history_to_the_colleague(
     run: Run, home: Path, team: Path
 ) -> None:
@@ -83,16 +98,7 @@ def test_customer_finds_a_colleagues_loop_by_email(run: Run, home: Path, team: P
 def test_a_command_finishes_a_handoff_that_a_crash_interrupted(
     run: Run, home: Path, team: Path
 ) -> None:
-    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
-    run("add", "Maria", "call back", "--due", "tomorrow")
-    crashed = subprocess.run(
-        [sys.executable, str(WORKER), "crash-after-receiver", str(team), "anna", "luca", "1"],
-        capture_output=True,
-        check=False,
-    )
-    assert crashed.returncode == 9
-    maria = uids_in(team / "luca.json")[-1]
-    assert maria in uids_in(team / "anna.json"), "the crash hit between the two writes"
+    maria = handoff_killed_between_the_writes(run, home, team)
     assert run("list", "--json").json() == []
     assert maria not in uids_in(team / "anna.json")
     assert uids_in(team / "luca.json").count(maria) == 1
@@ -156,16 +162,7 @@ def test_customer_finds_a_phone_written_another_way(run: Run, home: Path, team: 
 def test_a_report_after_a_killed_handoff_counts_the_loop_once(
     run: Run, home: Path, team: Path, named: bool
 ) -> None:
-    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
-    run("add", "Maria", "call back", "--due", "tomorrow")
-    crashed = subprocess.run(
-        [sys.executable, str(WORKER), "crash-after-receiver", str(team), "anna", "luca", "1"],
-        capture_output=True,
-        check=False,
-    )
-    assert crashed.returncode == 9
-    maria = uids_in(team / "luca.json")[-1]
-    assert maria in uids_in(team / "anna.json"), "the crash hit between the two writes"
+    handoff_killed_between_the_writes(run, home, team)
 
     stores = ["--store", str(team / "anna.json"), "--store", str(team / "luca.json")]
     result = run("report", "--json", *(stores if named else ["--team", str(team)]))
