@@ -16,8 +16,8 @@ test: $(BIN)/loopcloser  ## lint, types and the whole test suite
 stress: $(BIN)/loopcloser  ## the long variants: hundreds of kills, thousands of loops at once
 	$(BIN)/python -m pytest -m slow
 
-lint: $(BIN)/loopcloser  ## ruff and mypy only
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+lint: $(BIN)/loopcloser  ## ruff, mypy and the layer contracts (docs/architecture.md)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports
 
 bench: $(BIN)/loopcloser  ## timings at 1k, 10k, 100k loops beside Taskwarrior: bench/RESULTS.md
 	$(BIN)/python bench/run.py
