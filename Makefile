@@ -26,4 +26,4 @@ docs: $(BIN)/loopcloser  ## rewrite docs/cli.md from the commands' --help
 	LOOPCLOSER_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_reference.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
