@@ -10,7 +10,7 @@ from loopcloser.cli.arguments import channel, parse_due, parse_id, require_text
 from loopcloser.cli.changes import record
 from loopcloser.cli.context import context
 from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
-from loopcloser.cli.output import emit_loop, out, program_name, warn
+from loopcloser.cli.output import emit, emit_loop, out, program_name, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop, derive
 
@@ -183,15 +183,17 @@ def customer(
     Example: loopcloser customer maria.rossi@example.com
     """
     from loopcloser.core.text import printable
-    from loopcloser.render.tables import customer_json, print_customer, to_json
+    from loopcloser.render.tables import customer_json, print_customer
     from loopcloser.services.customers import customer_loops, sources, timeline
 
     ctx = context(store, as_json)
     found = customer_loops(sources(ctx), name)
     rows = [(agent, loop, derive(loop, ctx.now, ctx.tz, ctx.cadence)) for agent, loop in found]
-    if as_json:
-        out().write(to_json(customer_json(name, rows, timeline(found))) + "\n")
-    elif found:
-        print_customer(rows, timeline(found), ctx.now, ctx.tz, out())
-    else:
-        sys.stderr.write(printable(f"No loop for a customer matching '{name}'.") + "\n")
+
+    def show() -> None:
+        if found:
+            print_customer(rows, timeline(found), ctx.now, ctx.tz, out())
+        else:
+            sys.stderr.write(printable(f"No loop for a customer matching '{name}'.") + "\n")
+
+    emit(as_json, lambda: customer_json(name, rows, timeline(found)), show)

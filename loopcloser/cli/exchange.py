@@ -10,7 +10,7 @@ import typer
 from loopcloser.cli.app import app
 from loopcloser.cli.context import context
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import out, write_output
+from loopcloser.cli.output import emit, out, write_output
 from loopcloser.core.errors import BadInput
 
 if TYPE_CHECKING:
@@ -157,32 +157,32 @@ def show_import(
     """The refused rows on stderr and a summary; exit 2 when any row was refused."""
     from loopcloser.core.importing import count
     from loopcloser.core.text import printable
-    from loopcloser.render.tables import to_json
 
     problems = len(plan.problems)
-    if as_json:
-        data = {
-            "file": file,
-            "format": kind,
-            "dry_run": dry_run,
-            "strict": strict,
-            "written": bool(ids[0] or ids[1]),
-            "rows": len(plan.added) + len(plan.updated) + plan.unchanged + problems,
-            "added": len(plan.added),
-            "updated": len(plan.updated),
-            "unchanged": plan.unchanged,
-            "errors": [
-                {"line": problem.where.line, "item": problem.where.item, "reason": problem.reason}
-                for problem in plan.problems
-            ],
-            "added_ids": ids[0],
-            "updated_ids": ids[1],
-        }
-        out().write(to_json(data) + "\n")
-    else:
+    data = {
+        "file": file,
+        "format": kind,
+        "dry_run": dry_run,
+        "strict": strict,
+        "written": bool(ids[0] or ids[1]),
+        "rows": len(plan.added) + len(plan.updated) + plan.unchanged + problems,
+        "added": len(plan.added),
+        "updated": len(plan.updated),
+        "unchanged": plan.unchanged,
+        "errors": [
+            {"line": problem.where.line, "item": problem.where.item, "reason": problem.reason}
+            for problem in plan.problems
+        ],
+        "added_ids": ids[0],
+        "updated_ids": ids[1],
+    }
+
+    def show() -> None:
         for problem in plan.problems:
             sys.stderr.write(printable(f"loopcloser: {problem.where}: {problem.reason}") + "\n")
         out().write(summary(plan, dry_run=dry_run, strict=strict) + "\n")
+
+    emit(as_json, lambda: data, show)
     if not problems:
         return
     rows = count(problems, "row")

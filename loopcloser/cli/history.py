@@ -1,15 +1,18 @@
 """Changing the past: undo, forget (the right to erasure), and archive."""
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from loopcloser.cli.app import app
 from loopcloser.cli.context import context
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import out
+from loopcloser.cli.output import emit, out, said
 from loopcloser.core.errors import BadInput, StoreError
+
+if TYPE_CHECKING:
+    from loopcloser.services.forget import Erased
 
 
 @app.command()
@@ -48,11 +51,12 @@ def undo(
             sys.stderr.write("Nothing to undo.\n")
         return
     reverted = journal.undo(target)
-    if as_json:
-        out().write(to_json(change_json(reverted)) + "\n")
-    else:
-        when = local_time(reverted.at, ctx.tz, ctx.now)
-        out().write(f"Undid: {reverted.what} (by {reverted.by}, {when}).\n")
+    when = local_time(reverted.at, ctx.tz, ctx.now)
+    emit(
+        as_json,
+        lambda: change_json(reverted),
+        said(f"Undid: {reverted.what} (by {reverted.by}, {when})."),
+    )
 
 
 def change_json(change: Any) -> dict[str, Any]:
@@ -92,7 +96,6 @@ def forget(
     Example: loopcloser forget "maria@example.com" --yes
     """
     from loopcloser.core.text import printable
-    from loopcloser.render.tables import to_json
     from loopcloser.services.forget import forget_customer
 
     if not yes:
@@ -101,23 +104,13 @@ def forget(
             hint="add --yes to confirm",
         )
     erased = forget_customer(context(store, as_json), customer)
-    if as_json:
-        failed = [{"store": path, "error": message} for path, message in erased.failed]
-        data = {
-            "customer": customer,
-            "scrubbed": erased.loops,
-            "mentions": erased.mentions,
-            "failed": failed,
-        }
-        out().write(to_json(data) + "\n")
-    elif erased.loops or erased.mentions or erased.failed:
-        counts = f"{erased.loops} loop{'s' * (erased.loops != 1)} scrubbed"
-        if erased.mentions:
-            plural = "s" * (erased.mentions != 1)
-            counts += f", mentions redacted in {erased.mentions} other loop{plural}"
-        out().write(f"Forgot {customer}: {counts}.\n")
-    else:
-        out().write(f"No loop belongs to '{customer}' (the name or contact must match exactly).\n")
+    data = {
+        "customer": customer,
+        "scrubbed": erased.loops,
+        "mentions": erased.mentions,
+        "failed": [{"store": path, "error": message} for path, message in erased.failed],
+    }
+    emit(as_json, lambda: data, said(forgotten(customer, erased)))
     for path, message in erased.failed:
         sys.stderr.write(printable(f"loopcloser: warning: could not erase in {path}: {message}"))
         sys.stderr.write("\n")
@@ -128,6 +121,17 @@ def forget(
             f" which may still hold '{customer}'",
             hint="fix it (e.g. restore it from a backup), then run forget again to finish",
         )
+
+
+def forgotten(customer: str, erased: "Erased") -> str:
+    """What forget did, in one line."""
+    if not (erased.loops or erased.mentions or erased.failed):
+        return f"No loop belongs to '{customer}' (the name or contact must match exactly)."
+    counts = f"{erased.loops} loop{'s' * (erased.loops != 1)} scrubbed"
+    if erased.mentions:
+        plural = "s" * (erased.mentions != 1)
+        counts += f", mentions redacted in {erased.mentions} other loop{plural}"
+    return f"Forgot {customer}: {counts}."
 
 
 @app.command()
@@ -151,7 +155,6 @@ def archive(
     Example: loopcloser archive --older-than 90d
     """
     from loopcloser.core.when import parse_duration
-    from loopcloser.render.tables import to_json
     from loopcloser.services.loops import archive as sweep
 
     ctx = context(store, as_json)
@@ -163,9 +166,7 @@ def archive(
         )
     target = ctx.store()
     moved, kept = sweep(ctx, after)
-    if as_json:
-        result = {"archived": moved, "kept": kept, "archive": str(target.archive_path)}
-        out().write(to_json(result) + "\n")
-    else:
-        loops = f"{moved:,} loop{'s' * (moved != 1)}"
-        out().write(f"Archived {loops} to {target.archive_path}; {kept:,} stay in the store.\n")
+    result = {"archived": moved, "kept": kept, "archive": str(target.archive_path)}
+    loops = f"{moved:,} loop{'s' * (moved != 1)}"
+    summary = f"Archived {loops} to {target.archive_path}; {kept:,} stay in the store."
+    emit(as_json, lambda: result, said(summary))

@@ -10,7 +10,7 @@ from loopcloser.cli.arguments import channel, parse_due, parse_every, parse_id, 
 from loopcloser.cli.changes import record
 from loopcloser.cli.context import context
 from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
-from loopcloser.cli.output import emit_loop, is_terminal, out, print_rows, warn
+from loopcloser.cli.output import emit, emit_loop, is_terminal, out, print_rows, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop, State, derive
 
@@ -192,16 +192,17 @@ def show(id: IdArgument, store: StoreOption = None, as_json: JsonOption = False)
 
     Example: loopcloser show 42
     """
-    from loopcloser.render.tables import loop_json, print_show, to_json
+    from loopcloser.render.tables import loop_json, print_show
     from loopcloser.services.loops import fetch
 
     ctx = context(store, as_json)
     loop = fetch(ctx.store(), parse_id(id))
     flags = derive(loop, ctx.now, ctx.tz, ctx.cadence)
-    if as_json:
-        out().write(to_json(loop_json(loop, flags, with_events=True)) + "\n")
-    else:
-        print_show(loop, flags, ctx.now, ctx.tz, out(), is_terminal())
+    emit(
+        as_json,
+        lambda: loop_json(loop, flags, with_events=True),
+        lambda: print_show(loop, flags, ctx.now, ctx.tz, out(), is_terminal()),
+    )
 
 
 @app.command()

@@ -120,13 +120,13 @@ def program_name() -> str:
 
 def emit_loop(ctx: Context, loop: Loop, summary: str) -> None:
     """After a change: the loop as JSON, or one line saying what happened."""
-    if ctx.as_json:
-        from loopcloser.render.tables import loop_json, to_json
+    from loopcloser.render.tables import loop_json
 
-        flags = derive(loop, ctx.now, ctx.tz, ctx.cadence)
-        out().write(to_json(loop_json(loop, flags)) + "\n")
-    else:
-        out().write(summary + "\n")
+    emit(
+        ctx.as_json,
+        lambda: loop_json(loop, derive(loop, ctx.now, ctx.tz, ctx.cadence)),
+        said(summary),
+    )
 
 
 def print_rows(ctx: Context, rows: list[tuple[Loop, Flags]]) -> bool:
@@ -139,6 +139,25 @@ def print_rows(ctx: Context, rows: list[tuple[Loop, Flags]]) -> bool:
     if rows:
         print_list(rows, ctx.now, ctx.tz, out(), is_terminal())
     return bool(rows)
+
+
+def emit(as_json: bool, data: Callable[[], object], show: Callable[[], object]) -> None:
+    """A command's result: ``data()`` as JSON for scripts under --json, else ``show()``.
+
+    ``show`` writes the person's view itself (a line, a table); each side is worked
+    out only when it is the one asked for.
+    """
+    if as_json:
+        from loopcloser.render.tables import to_json
+
+        out().write(to_json(data()) + "\n")
+    else:
+        show()
+
+
+def said(text: str) -> Callable[[], object]:
+    """A person's view that is one line (or a few) of text on stdout."""
+    return lambda: out().write(text + "\n")
 
 
 def chosen_format(**flags: bool) -> str:

@@ -9,7 +9,7 @@ import typer
 from loopcloser.cli.app import app, config_app, help_when_bare
 from loopcloser.cli.context import config_file, context, settings
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import out, print_rows, program_name
+from loopcloser.cli.output import emit, out, print_rows, program_name
 from loopcloser.core.errors import BadInput
 
 
@@ -99,15 +99,16 @@ def config_list(as_json: JsonOption = False) -> None:
     Example: loopcloser config list
     """
     from loopcloser.core.settings import KEYS
-    from loopcloser.render.tables import plain_table, to_json
+    from loopcloser.render.tables import plain_table
 
     values = settings().values
-    if as_json:
-        out().write(to_json(values) + "\n")
-        return
-    rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
-    out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
-    sys.stderr.write(f"config file: {config_file()}\n")
+
+    def show() -> None:
+        rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
+        out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
+        sys.stderr.write(f"config file: {config_file()}\n")
+
+    emit(as_json, lambda: values, show)
 
 
 secret_app = typer.Typer(help="Store secrets (the SMTP password, a webhook URL) in the OS keyring.")
@@ -160,7 +161,7 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
     """
     from loopcloser.core.errors import LoopcloserError
     from loopcloser.core.text import printable
-    from loopcloser.render.tables import plain_table, to_json
+    from loopcloser.render.tables import plain_table
     from loopcloser.services.doctor import Check, check_store, exit_code, run_checks
 
     try:
@@ -172,12 +173,13 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
             checks += check_store(store)
     else:
         checks = run_checks(context(store, as_json, conf).store().path, conf)
-    if as_json:
-        out().write(to_json([check.__dict__ for check in checks]) + "\n")
-    else:
-        rows = [
-            [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
-            for check in checks
-        ]
-        out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows]))
+    rows = [
+        [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
+        for check in checks
+    ]
+    emit(
+        as_json,
+        lambda: [check.__dict__ for check in checks],
+        lambda: out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows])),
+    )
     raise typer.Exit(exit_code(checks))
