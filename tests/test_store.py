@@ -268,13 +268,26 @@ def test_new_store_and_lock_files_are_private_and_new_directory_is_0700(tmp_path
 
 
 def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
-    target = tmp_path / "synced" / "loops.json"
-    target.parent.mkdir()
+    target = tmp_path / "loops-2026.json"
+    insert(target, {"n": 0})
     link = tmp_path / "loops.json"
-    link.symlink_to(target)
+    link.symlink_to(target.name)
     insert(link, {"n": 1})
     assert link.is_symlink()
-    assert Store(target).get(1) == {"n": 1}
+    assert Store(target).get(2) == {"n": 1}
+
+
+def test_a_symlink_out_of_the_store_folder_is_never_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "synced" / "loops.json"
+    target.parent.mkdir()
+    insert(target, {"n": 0})
+    before = target.read_bytes()
+    link = tmp_path / "loops.json"
+    link.symlink_to(target)
+    with pytest.raises(StoreError, match="outside its folder"):
+        insert(link, {"n": 1})
+    assert target.read_bytes() == before
+    assert not (tmp_path / "loops.json.lock").exists()
 
 
 # Files that cannot be read are reported and left alone

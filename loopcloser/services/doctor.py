@@ -76,7 +76,7 @@ def check_lock(lock: Path) -> Check:
     note is believed.
     """
     try:
-        fd = os.open(lock, os.O_RDONLY)
+        fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return Check("lock", True, "free")
     except OSError as error:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import sys
 import time
 import uuid
@@ -219,7 +221,11 @@ def write_index(store: Path, made_from: dict[str, Any], hot: dict[str, Any]) -> 
     try:
         data = orjson.dumps({**made_from, "loops": hot})
         # No fsync: after a crash a stale or missing index only costs one full read.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A new file, never through a link: a leftover of that name (a dead process's,
+        # or planted) is removed first, and unlinking a link leaves its target alone.
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(data)
         os.replace(temp, target)
@@ -305,7 +311,8 @@ class Store:
         self.path = path
         self.lock_timeout = _lock_timeout(lock_timeout)
         # Follow a symlinked store so a write replaces the target, not the link, and so
-        # every name for one file shares one lock.
+        # every name for one file shares one lock; but only a link within its own folder
+        # (see check_link): the link is refused at the first read or write.
         self._real = Path(os.path.realpath(path))
         self._hot = hot
         self._sweep = sweep
@@ -353,6 +360,7 @@ class Store:
         """
         if self._hot is None:
             raise ValueError("this Store was opened without a hot test")
+        check_link(self.path, self._real)
         if self._snapshot is not None:
             return {key: doc for key, doc in self.documents().items() if self._hot(doc)}
         indexed = read_index(self._real)
@@ -396,11 +404,19 @@ class Store:
         sweep retires to the archive: the archive is written first, so a crash between
         the two writes leaves a document in both files, never in neither.
         """
-        with self._locked():
+        check_link(self.path, self._real)
+        check_owner(self._real, self.path)
+        with self._locked() as lock:
             db = self._open()
             storage = db.storage
             assert isinstance(storage, AtomicJSONStorage)
-            storage.read()  # a bad file fails here, before the caller changes anything
+            try:
+                storage.read()  # a bad file fails here, before the caller changes anything
+            except StoreError:
+                # A file that is no store (a text file named by mistake) keeps no lock
+                # file of ours beside it.
+                lock.drop_if_new()
+                raise
             # A reader of its own: what this Store read earlier, unlocked, may be stale.
             archive = Archive(self._archive.path, self._archive.shown)
             transaction = Transaction(db, archive)
@@ -419,6 +435,7 @@ class Store:
             self._archive = archive
 
     def _open(self) -> TinyDB:
+        check_link(self.path, self._real)
         return TinyDB(self._real, self.path, self._hot, storage=AtomicJSONStorage)
 
     def _snapshot_loops(self) -> Table:
@@ -426,29 +443,118 @@ class Store:
             self._snapshot = self._open()
         return self._snapshot.table(LOOPS)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> AbstractContextManager[Lock]:
         # The lock is on a sibling file: each write replaces the store file itself, so a
         # lock on it would guard a file that nobody opens any more.
-        with exclusive(Path(f"{self._real}.lock"), self.lock_timeout, self.path):
-            yield
+        return exclusive(Path(f"{self._real}.lock"), self.lock_timeout, self.path)
 
-    def side_lock(self, purpose: str) -> AbstractContextManager[None]:
+    def side_lock(self, purpose: str) -> AbstractContextManager[Lock]:
         """A lock beside the store for a longer job (``remind``), apart from its writes.
 
         It never waits: a second job finds it taken and raises Busy at once.
         """
+        check_link(self.path, self._real)
         return exclusive(Path(f"{self._real}.{purpose}.lock"), 0.0, self.path)
 
 
+def check_link(path: Path, real: Path) -> None:
+    """Refuse a store path that is a link out of its own folder, or to nothing.
+
+    A link beside the store is followed (a renamed store); one elsewhere could make a
+    write land in any file its planter chose, and a dangling one would make the first
+    write create the target and its folders.
+    """
+    try:
+        if not path.is_symlink():
+            return
+    except OSError:
+        return  # a name the file system refuses: reading or writing it says so
+    if real.parent != Path(os.path.realpath(path.parent)):
+        raise StoreError(
+            f"store {path} is a link to {real}, outside its folder: it was not opened",
+            hint=f"name the file itself (--store {real}), or replace the link with the file",
+        )
+    if not real.exists():
+        raise StoreError(
+            f"store {path} is a link to {real}, which does not exist: nothing was created",
+            hint=f"remove the link (rm {path}) or restore {real}",
+        )
+
+
+def check_owner(real: Path, shown: Path) -> None:
+    """Refuse to rewrite a store of another user: a write would hand them a file of ours."""
+    uid = _effective_uid()
+    try:
+        owner = os.stat(real).st_uid
+    except OSError:
+        return  # missing: the write creates it; unreadable: the read says so
+    if uid is not None and owner != uid:
+        raise StoreError(
+            f"store {shown} belongs to another user (uid {owner}): it was not changed",
+            hint="run loopcloser as that user, or work on a copy of the file",
+        )
+
+
+def _effective_uid() -> int | None:
+    geteuid = getattr(os, "geteuid", None)  # not on Windows
+    return geteuid() if geteuid is not None else None
+
+
+class Lock:
+    """A lock file held open: dropped again when it was made for a file that is no store."""
+
+    def __init__(self, path: Path, fd: int, created: bool) -> None:
+        self.path, self.fd, self.created = path, fd, created
+
+    def drop_if_new(self) -> None:
+        """Remove the lock file if this lock created it."""
+        if self.created:
+            with suppress(OSError):
+                os.unlink(self.path)
+            self.created = False
+
+
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_lock(lock: Path, shown: Path) -> Lock:
+    """Open (or make) the lock file ``lock``, never through a link nor another user's file.
+
+    Locks are truncated to hold a note: followed through a link planted in a shared
+    folder, that would empty whatever file the link names.
+    """
+    try:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
+            created = True
+        except FileExistsError:
+            fd = os.open(lock, os.O_RDWR | NOFOLLOW)
+            created = False
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise StoreError(
+                f"lock file {lock} is a link: it was not opened, and {shown} not changed",
+                hint=f"remove it (rm {lock}): loopcloser makes its own",
+            ) from None
+        raise _os_error(shown, "locked", error) from None
+    status = os.fstat(fd)
+    uid = _effective_uid()
+    if not stat.S_ISREG(status.st_mode) or (uid is not None and status.st_uid != uid):
+        os.close(fd)
+        what = "is not a file" if not stat.S_ISREG(status.st_mode) else "belongs to another user"
+        raise StoreError(
+            f"lock file {lock} {what}: it was not used, and {shown} not changed",
+            hint=f"remove it (rm {lock}) if you may, or ask its owner",
+        )
+    return Lock(lock, fd, created)
+
+
 @contextmanager
-def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[None]:
+def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[Lock]:
     """Hold an exclusive lock on the file ``lock``, waiting up to ``timeout`` seconds."""
     ensure_private_dir(lock.parent)
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as error:
-        raise _os_error(shown, "locked", error) from None
+    held = open_lock(lock, shown)
+    fd = held.fd
     try:
         deadline = time.monotonic() + timeout
         while not _try_lock(fd, shown):
@@ -461,7 +567,7 @@ def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[None]:
         since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         _write_lock_note(fd, f"pid {os.getpid()} since {since}")
         try:
-            yield
+            yield held
         finally:
             _write_lock_note(fd, "")  # so a lock file left behind names nobody
     finally:
