@@ -1,6 +1,7 @@
 """A separate process for tests/test_team.py: `MODE TEAM SOURCE TARGET ID[,ID...]`.
 
-Modes: `move` hands the loops off one by one once "go" arrives on stdin;
+Modes: `move` hands the loops off one by one once "go" arrives on stdin; `slow-move`
+does the same, pausing between the receiver's write and the giver's as a busy disk would;
 `crash-after-intent` and `crash-after-receiver` die (exit 9) at that point of the
 first handoff, as a killed process would: no cleanup, no exception handlers.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +32,9 @@ def main() -> None:
         team._after_intent_written = die
     elif mode == "crash-after-receiver":
         team._after_receiver_written = die
-    elif mode == "move":
+    elif mode in ("move", "slow-move"):
+        if mode == "slow-move":
+            team._after_receiver_written = lambda: time.sleep(0.05)
         sys.stdin.readline()  # wait for "go", so both workers really run at once
     else:
         raise SystemExit(f"unknown mode {mode}")

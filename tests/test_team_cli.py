@@ -174,3 +174,29 @@ def test_a_report_after_a_killed_handoff_counts_the_loop_once(
     assert agents["luca"]["open"] == 2
     assert agents.get("anna", {"open": 0})["open"] == 0
     assert not list(team.glob(".handoff-*"))
+
+
+def test_reports_taken_during_handoffs_count_every_loop_once(
+    run: Run, home: Path, team: Path
+) -> None:
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    count = 25
+    for number in range(count):
+        run("add", f"Customer {number}", "call back", "--due", "tomorrow")
+    mover = subprocess.Popen(
+        [sys.executable, str(WORKER), "slow-move", str(team), "anna", "luca",
+         ",".join(str(number) for number in range(1, count + 1))],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert mover.stdin is not None
+    mover.stdin.write(b"go\n")
+    mover.stdin.close()
+    totals = []
+    while mover.poll() is None:
+        report = run("report", "--team", str(team), "--json")
+        assert report.code == 0, report.err
+        totals.append(report.json()["total"]["open"])
+    assert mover.wait() == 0, mover.stderr.read() if mover.stderr else ""
+    assert len(totals) >= 3, "the reports ran while the handoffs did"
+    assert set(totals) == {count + 1}
+    assert len(uids_in(team / "luca.json")) == count + 1

@@ -6,7 +6,8 @@ Each use case gathers the loops its page is about; ``core.digest`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,38 +78,47 @@ def report(
     the others; when none can be read, StoreError. ``watch`` sees the stores go by
     (a progress bar).
     """
-    sources, from_team = report_sources(ctx, team, stores)
-    if not sources:
-        raise StoreError("no store to report on", hint="check the team folder or the --store paths")
-    loops: list[tuple[str, Loop]] = []
-    failed = 0
-    for agent, store in watch(sources):
-        try:
-            loops += owned_loops(agent, store, start, from_team)
-        except LoopcloserError as error:
-            failed += 1
-            skipped(store.path, error)
+    with report_sources(ctx, team, stores) as (sources, from_team):
+        if not sources:
+            raise StoreError(
+                "no store to report on", hint="check the team folder or the --store paths"
+            )
+        loops: list[tuple[str, Loop]] = []
+        failed = 0
+        for agent, store in watch(sources):
+            try:
+                loops += owned_loops(agent, store, start, from_team)
+            except LoopcloserError as error:
+                failed += 1
+                skipped(store.path, error)
     if failed == len(sources):
         raise StoreError("no store could be read", hint="check the paths and the warnings above")
     return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence)
 
 
+@contextmanager
 def report_sources(
     ctx: Context, team: Path | None, stores: list[Path]
-) -> tuple[list[tuple[str, Store]], bool]:
+) -> Iterator[tuple[list[tuple[str, Store]], bool]]:
     """The stores a report reads, each with its agent, and whether they are a team folder's.
 
-    Every store is opened through the storage layer, which first finishes a handoff
-    a crash interrupted: a loop half moved is never counted twice.
+    Every store is opened through the storage layer, which first finishes a handoff a
+    crash interrupted: a loop half moved is never counted twice. A team folder is read
+    under its handoff lock, so a handoff running meanwhile is counted before or after,
+    never in both stores or in neither.
     """
-    from loopcloser.storage.location import open_at, open_team
+    from loopcloser.storage.location import open_at
+    from loopcloser.storage.team import settled
 
     if stores:
-        return [(path.stem, open_at(path)) for path in stores], False
+        yield [(path.stem, open_at(path)) for path in stores], False
+        return
     folder = team or ctx.settings.team
     if folder is None:
-        return [(ctx.agent, ctx.store())], False
-    return open_team(folder.expanduser()), True
+        yield [(ctx.agent, ctx.store())], False
+        return
+    with settled(folder.expanduser()) as (members, _):
+        yield members, True
 
 
 def owned_loops(
