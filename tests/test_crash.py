@@ -530,3 +530,68 @@ def test_an_archive_cut_short_leaves_no_copy_of_a_forgotten_customer(
     kept = [path.name for path in tmp_path.rglob("*") if path.is_file()
             and b"Maria Rossi" in path.read_bytes()]  # fmt: skip
     assert kept == []
+
+
+# --- erasure after kills -------------------------------------------------------
+
+MARIA = ("Maria Rossi", "maria.rossi@example.com", "refund the double charge on 4 Nov")
+
+
+def erase_after_a_kill(desk: Desk, number: int) -> None:
+    """Maria's loops in every state and place, a command killed at random, then forget.
+
+    Afterwards no file under the folder may hold her name, contact or promise.
+    """
+    customer, contact, promise = MARIA
+    long_ago = "2026-09-01T09:00:00Z"
+    steps = [
+        (["add", customer, promise, "--due", "tomorrow", "--contact", contact], long_ago),
+        (["close", "1", "told her", "--via", "phone"], long_ago),
+        (["add", customer, f"{promise}, again", "--due", "fri 12:00"], NOW),
+        (["add", "Bob", "send the form", "--due", "fri 12:00"], NOW),
+        (["note", "3", f"Bob knows {customer}"], NOW),
+    ]
+    for args, now in steps:
+        trial = Trial(number, args[0], "anna", {}, args, None, now=now)
+        assert launch(desk, trial) >= 0 and trial.finished, (args, desk.log)
+    verb = ["add", "archive", "close", "archive", "done", "archive"][number % 6]
+    args = {
+        "archive": ["archive", "--older-than", "1h"],
+        "add": ["add", customer, "one more", "--due", "fri 12:00", "--contact", contact],
+        "close": ["close", "2", "told her", "--via", "email"],
+        "done": ["done", "2", "refund issued"],
+    }[verb]
+    killed = Trial(number, verb, "anna", {}, args, 5.0, desk.rng.uniform(0.0, 0.003))
+    launch(desk, killed)
+    desk.log.append(f"#{number}: {' '.join(args)} -> {killed.code}")
+    forget = Trial(number, "forget", "anna", {}, ["forget", customer, "--yes"], None)
+    launch(desk, forget)
+    assert forget.finished, desk.log
+    needles = [text.encode() for text in MARIA]
+    kept = [
+        path.relative_to(desk.root)
+        for path in desk.root.rglob("*")
+        if path.is_file() and path.suffix != ".toml"
+        and any(needle in path.read_bytes() for needle in needles)
+    ]  # fmt: skip
+    assert kept == [], f"{kept} still hold her\n" + "\n".join(desk.log)
+
+
+@pytest.mark.parametrize(
+    "trials", [pytest.param(8, id="short"), pytest.param(80, id="long", marks=pytest.mark.slow)]
+)
+def test_forget_after_a_kill_at_any_moment_leaves_nothing_behind(
+    tmp_path: Path, clean_env: None, trials: int
+) -> None:
+    seed = random.SystemRandom().getrandbits(32)
+    rng = random.Random(seed)
+    for number in range(trials):
+        root = tmp_path / f"trial-{number}"
+        root.mkdir()
+        desk = Desk(root, ["anna"], None, rng)
+        desk.log.append(f"seed {seed}")
+        if number % 2:
+            # No daily sweep: an archive killed mid-write is the only copy in the archive.
+            settings = 'agent = "anna"\ntimezone = "Europe/Rome"\narchive_after = "off"\n'
+            (root / "anna.toml").write_text(settings, encoding="utf-8")
+        erase_after_a_kill(desk, number)

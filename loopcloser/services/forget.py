@@ -216,10 +216,13 @@ class _Erasure:
                         self._erase_intent(path)
                     except LoopcloserError as error:
                         self.failed[str(path)] = error.message
-        # The index of open loops beside each store is a copy: drop it whatever happened
-        # (the next read rebuilds it from the scrubbed store).
+        # The index of open loops beside each store is a copy, and so is every temporary
+        # file a killed write left: drop them whatever happened (the next read rebuilds
+        # the index from the scrubbed store).
         for store in self.stores:
             drop_index(store.path)
+            with suppress(LoopcloserError):
+                store.remove_copies()
         return Erased(
             loops=len(self.scrubbed),
             mentions=len(self.mentioned - self.scrubbed),

@@ -319,6 +319,17 @@ class Store:
         self._snapshot: TinyDB | None = None
         self._archive = Archive(archive_path(self._real), archive_path(path))
 
+    def remove_copies(self) -> None:
+        """Delete, under the lock, every copy a killed write left beside the store.
+
+        Temporary copies of the store and of its archive, and the index of open loops:
+        each holds customer details that erasure must not leave behind.
+        """
+        with self._locked():
+            remove_leftovers(self._real)
+            remove_leftovers(self._archive.path)
+            drop_index(self._real)
+
     def reopened(self) -> Store:
         """The same store, read afresh from the file at its first use."""
         return Store(self.path, self.lock_timeout, self._hot, self._sweep)
