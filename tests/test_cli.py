@@ -14,8 +14,8 @@ import typer
 
 from loopcloser import __version__
 from loopcloser.cli.main import app
-from loopcloser.core.model import from_document, replay
-from loopcloser.render.tables import print_list
+from loopcloser.core.model import Flag, from_document, replay
+from loopcloser.render.tables import STYLES, print_list
 from loopcloser.services import loops as actions
 from loopcloser.storage.store import Store
 from tests.conftest import Run
@@ -576,6 +576,12 @@ def test_colour_only_on_a_terminal(run: Run, add: Add, home: Path) -> None:
     assert "\x1b[1;31m" in terminal.getvalue(), "overdue is bold red"
     assert "[bold]call back[/bold]" in terminal.getvalue(), "customer text is not markup"
     assert "\x1b[" not in pipe.getvalue()
+
+
+def test_every_flag_has_a_list_style_and_due_today_alone_leaves_a_row_plain() -> None:
+    assert set(STYLES) == set(Flag)
+    assert STYLES[Flag.DUE_TODAY] is None
+    assert next(iter(STYLES)) is Flag.OVERDUE, "a late promise outshouts every other flag"
 
 
 def test_replaying_every_loop_of_a_used_store_gives_back_its_fields(run: Run, home: Path) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loopcloser.core.digest import Digest, Section, build
-from loopcloser.core.model import Kind, Loop, to_utc_text
+from loopcloser.core.model import Flag, Kind, Loop, State, to_utc_text
 from loopcloser.core.when import Calendar
 from tests.factories import made_loop, step
 
@@ -194,3 +195,23 @@ def test_summary_when_open_loops_need_nothing_today() -> None:
     digest = build([new_loop(1, LATER)], NOW, CAL)
     assert digest.sections == ()
     assert digest.summary == "Nothing urgent: nothing due in the next 2 working days."
+
+
+def test_untold_dates_from_the_last_done_after_a_reopen() -> None:
+    first = step(new_loop(1, LATER), Kind.DONE, rome(23, 9))
+    again = step(step(first, Kind.REOPENED, rome(23, 10)), Kind.DONE, rome(25, 7))
+    digest = build([again], NOW, CAL)
+    assert details(digest, "untold") == ["done 2h ago"]
+
+
+def test_a_loop_stored_as_done_without_its_event_is_untold_since_its_last_event() -> None:
+    noted = step(new_loop(1, LATER), Kind.NOTE, rome(24, 9), text="refund issued")
+    digest = build([replace(noted, state=State.DONE)], NOW, CAL)
+    assert details(digest, "untold") == ["done 1d ago"]
+
+
+def test_sections_about_a_flag_are_keyed_by_its_name_in_plain_text() -> None:
+    digest = build(busy(), NOW, CAL)
+    flagged = [s.key for s in digest.sections if s.key in set(Flag)]
+    assert flagged == ["overdue", "due_today", "untold", "silent"]
+    assert all(type(s.key) is str for s in digest.sections)

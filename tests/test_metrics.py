@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loopcloser.core.metrics import AgentStats, Report, bucket, build_report
+from loopcloser.core.metrics import STAT_NAMES, AgentStats, Report, bucket, build_report
 from loopcloser.core.model import Kind, Loop, to_utc_text
 from tests.factories import made_loop, step
 
@@ -145,3 +145,17 @@ def test_nothing_open_reports_zeros(agents: list[tuple[str, Loop]]) -> None:
     result = build_report(agents, NOW, ROME, SINCE)
     assert result.total.open == 0 and result.total.kept_rate is None
     assert result.longest_waiting == () and set(result.ageing.values()) == {0}
+
+
+def test_a_loop_reopened_and_closed_again_counts_when_it_was_last_closed() -> None:
+    loop = closed(new(1, rome(20, 9), rome(23, 12)), rome(23, 11))
+    loop = closed(step(loop, Kind.REOPENED, rome(24, 9), text="again"), rome(25, 9))
+    line = build_report([("anna", loop)], NOW, ROME, since=rome(25, 0)).total
+    assert (line.closed, line.late) == (1, 1)
+    assert line.median_days_late == 1.9
+
+
+def test_the_report_columns_are_every_number_of_an_agent_named_first() -> None:
+    line = report().total
+    assert STAT_NAMES[0] == "agent"
+    assert sorted(STAT_NAMES) == sorted(vars(line))

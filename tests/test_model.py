@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,18 +13,30 @@ from hypothesis import strategies as st
 from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
 from loopcloser.core.model import (
     ALLOWED_FROM,
+    DERIVED_FIELDS,
+    FLAG_ORDER,
+    STATUS_ORDER,
     Event,
+    Flag,
+    Flags,
     Kind,
     Loop,
     Outcome,
     State,
     apply,
+    closed_at,
     creation,
     derive,
+    done_at,
+    flags_to_document,
     from_document,
+    in_words,
+    recorded_at,
     replay,
     to_document,
+    update_cadence,
     urgency,
+    wait_until,
 )
 
 ROME = ZoneInfo("Europe/Rome")
@@ -235,6 +248,93 @@ def test_urgency_puts_overdue_then_untold_then_soonest_due() -> None:
         [later, soon, untold, overdue], key=lambda loop: urgency(loop, derive(loop, now, ROME))
     )
     assert ordered == [overdue, untold, soon, later]
+
+
+def test_done_at_is_the_last_done_event_even_after_a_reopen() -> None:
+    first = step(new_loop(), Kind.DONE, T0 + HOUR)
+    again = step(step(first, Kind.REOPENED, T0 + 2 * HOUR), Kind.DONE, T0 + 3 * HOUR)
+    later = step(again, Kind.NOTE, T0 + 4 * HOUR, text="internal")
+    assert done_at(first) == T0 + HOUR
+    assert done_at(later) == T0 + 3 * HOUR
+
+
+def test_closed_at_is_when_the_customer_was_last_told() -> None:
+    closed = step(new_loop(), Kind.CLOSED, T0 + HOUR, via="phone")
+    reclosed = step(step(closed, Kind.REOPENED, T0 + 2 * HOUR), Kind.CLOSED, T0 + 5 * HOUR)
+    assert closed_at(closed) == T0 + HOUR
+    assert closed_at(reclosed) == T0 + 5 * HOUR
+
+
+def test_a_hand_edited_state_without_its_event_dates_from_the_last_event() -> None:
+    edited = replace(step(new_loop(), Kind.NOTE, T0 + 2 * HOUR, text="x"), state=State.CLOSED)
+    assert recorded_at(edited, Kind.CLOSED) is None
+    assert closed_at(edited) == T0 + 2 * HOUR
+    assert done_at(replace(edited, events=())) == edited.created
+
+
+def test_recorded_at_says_when_the_history_last_holds_that_kind() -> None:
+    loop = step(step(new_loop(), Kind.DONE, T0 + HOUR), Kind.REOPENED, T0 + 2 * HOUR)
+    assert recorded_at(loop, Kind.DONE) == T0 + HOUR
+    assert recorded_at(loop, Kind.CLOSED) is None
+
+
+def test_wait_until_is_the_answer_date_of_the_party_waited_on() -> None:
+    until = "2026-11-30T16:00:00Z"
+    waiting = step(
+        new_loop(), Kind.WAITING, T0 + HOUR, changes={"waiting_on": {"party": "IT", "until": until}}
+    )
+    open_ended = step(
+        new_loop(), Kind.WAITING, T0 + HOUR, changes={"waiting_on": {"party": "IT", "until": None}}
+    )
+    assert wait_until(waiting) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    assert wait_until(open_ended) is None
+    assert wait_until(new_loop()) is None
+
+
+def test_a_loops_own_update_cadence_wins_over_the_teams() -> None:
+    assert update_cadence(new_loop(every=DAY), 3 * DAY) == DAY
+    assert update_cadence(new_loop(), 3 * DAY) == 3 * DAY
+    assert update_cadence(new_loop(), None) is None
+
+
+def test_every_flag_is_a_yes_or_no_field_of_flags() -> None:
+    flags = derive(new_loop(), T0, ROME)
+    assert {str(flag) for flag in Flag} <= set(DERIVED_FIELDS)
+    assert all(isinstance(getattr(flags, flag), bool) for flag in Flag)
+
+
+def test_the_list_and_the_status_line_each_name_every_flag_once() -> None:
+    for order in (FLAG_ORDER, STATUS_ORDER):
+        assert sorted(order) == sorted(Flag)
+        assert len(set(order)) == len(order)
+    assert FLAG_ORDER != STATUS_ORDER, "one order would do: drop the other"
+
+
+def test_raised_flags_follow_the_order_asked_for() -> None:
+    flags = Flags(
+        overdue=False, due_today=True, untold=True, silent=True, outcome=None,
+        last_contact=T0, expected_due=T0, untold_reschedule=False, stale_wait=False,
+    )  # fmt: skip
+    assert flags.raised() == [Flag.DUE_TODAY, Flag.UNTOLD, Flag.SILENT]
+    assert flags.raised(STATUS_ORDER) == [Flag.UNTOLD, Flag.DUE_TODAY, Flag.SILENT]
+    assert flags.is_set(Flag.SILENT) and not flags.is_set(Flag.OVERDUE)
+
+
+def test_flags_in_json_hold_every_derived_field_as_scripts_read_it() -> None:
+    closed = step(new_loop(due=T0 + DAY), Kind.CLOSED, T0 + HOUR, via="phone")
+    document = flags_to_document(derive(closed, T0 + 2 * HOUR, ROME))
+    assert sorted(document) == sorted(DERIVED_FIELDS)
+    assert all(type(key) is str for key in document)
+    assert document["outcome"] == "kept"
+    assert document["last_contact"] == "2026-11-23T10:00:00Z"
+    assert document["expected_due"] == "2026-11-24T09:00:00Z"
+    assert document["due_today"] is False
+
+
+def test_a_flag_reads_in_words_without_underscores() -> None:
+    assert in_words(Flag.DUE_TODAY) == "due today"
+    assert in_words(Flag.UNTOLD_RESCHEDULE) == "untold reschedule"
+    assert in_words("kept_rate") == "kept rate"
 
 
 def test_empty_customer_is_refused() -> None:

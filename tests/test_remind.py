@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loopcloser.core.model import Event, Kind, Loop, apply, creation, to_utc_text
-from loopcloser.core.reminders import Reminder, Rules, due_reminders, fired_keys, pending, reminded
+from loopcloser.core.model import (
+    Event,
+    Flag,
+    Kind,
+    Loop,
+    State,
+    apply,
+    creation,
+    derive,
+    to_utc_text,
+)
+from loopcloser.core.reminders import (
+    URGENCY,
+    Reminder,
+    Rules,
+    due_reminders,
+    fired_keys,
+    pending,
+    reminded,
+)
 from loopcloser.core.when import Calendar
 
 ROME = ZoneInfo("Europe/Rome")
@@ -276,3 +295,30 @@ def test_rules_can_turn_off_the_due_and_overdue_reminders() -> None:
     rules = Rules(before_due=(), at_due=False, overdue_morning=None)
     loop = new_loop(due=rome(23, 17))
     assert due_reminders(loop, rome(27, 12), rules, CAL) == []
+
+
+def test_untold_counts_from_the_last_done_after_a_reopen() -> None:
+    loops = [step(new_loop(due=rome(27, 17)), Kind.DONE, rome(24, 9))]
+    loops[0] = step(step(loops[0], Kind.REOPENED, rome(24, 10)), Kind.DONE, rome(24, 12))
+    fired = run(loops, hourly(rome(24, 12), rome(24, 17)))
+    assert [(now, r.kind) for now, r in fired] == [(rome(24, 17), "untold")]
+    assert fired[0][1].key == f"untold:{to_utc_text(rome(24, 12))}:1"
+
+
+def test_a_loop_stored_as_done_without_its_event_has_no_untold_clock() -> None:
+    hand_edited = replace(new_loop(due=rome(27, 17)), state=State.DONE)
+    assert run([hand_edited], hourly(MONDAY_9, rome(24, 18))) == []
+
+
+def test_silence_reminders_come_exactly_while_the_loop_is_silent() -> None:
+    loop = new_loop(due=rome(30, 17), update_every=DAY)
+    for now in hourly(MONDAY_9, rome(26, 18)):
+        silent = derive(loop, now, ROME).silent
+        assert silent == ("silent" in kinds(due_reminders(loop, now, RULES, CAL))), now
+
+
+def test_a_reminder_about_a_flag_is_named_for_it_in_plain_text() -> None:
+    about_flags = {kind for kind in URGENCY if kind in set(Flag)}
+    assert about_flags == {"overdue", "untold", "silent", "stale_wait"}
+    loops = [step(new_loop(due=rome(23, 17)), Kind.DONE, rome(23, 10))]
+    assert all(type(r.kind) is str for r in pending(loops, rome(25, 10), RULES, CAL))

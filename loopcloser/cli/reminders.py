@@ -18,8 +18,6 @@ from loopcloser.core.model import Kind, Loop
 if TYPE_CHECKING:
     from loopcloser.storage.store import Store
 
-STATUS_FLAGS = ("overdue", "untold", "untold_reschedule", "due_today", "silent", "stale_wait")
-
 
 @app.command()
 def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
@@ -27,16 +25,17 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 
     Example: PS1='$(loopcloser status) \\$ '
     """
+    from loopcloser.core.model import STATUS_ORDER, in_words
     from loopcloser.render.tables import to_json
     from loopcloser.services.loops import Query, select
 
     ctx = context(store, as_json)
     rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence)
-    counts = {name: sum(getattr(flags, name) for _, flags in rows) for name in STATUS_FLAGS}
+    counts = {str(flag): sum(flags.is_set(flag) for _, flags in rows) for flag in STATUS_ORDER}
     if as_json:
         out().write(to_json({"open": len(rows), **counts}) + "\n")
         return
-    parts = [f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count]
+    parts = [f"{count} {in_words(name)}" for name, count in counts.items() if count]
     if parts:
         out().write(" · ".join(parts) + "\n")
 

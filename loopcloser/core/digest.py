@@ -10,17 +10,27 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from loopcloser.core.model import ACTIVE, Flags, Kind, Loop, Outcome, State, derive, last_event_at
+from loopcloser.core.model import (
+    ACTIVE,
+    Flag,
+    Flags,
+    Loop,
+    Outcome,
+    State,
+    closed_at,
+    derive,
+    done_at,
+    in_words,
+    wait_until,
+)
 from loopcloser.core.when import Calendar, describe_due
 
 # Our own names, so the digest reads the same whatever the process locale says.
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LATEST = datetime.max.replace(tzinfo=UTC)  # sorts waits with no answer date last
-COUNTED = {
-    "overdue": "overdue", "due_today": "due today", "due_soon": "due soon",
-    "untold": "untold", "silent": "silent", "waiting": "waiting",
-}  # fmt: skip
+COUNTED = (Flag.OVERDUE, Flag.DUE_TODAY, "due_soon", Flag.UNTOLD, Flag.SILENT, "waiting")
+"""The sections the summary line counts, in its order."""
 NOTHING_OPEN = "Nothing open: every promise is closed."
 
 
@@ -71,21 +81,22 @@ def build(
     ]
 
     def section(
-        key: str,
+        key: Flag | str,
         title: str,
         chosen: Iterable[tuple[Loop, Flags]],
         order: Callable[[tuple[Loop, Flags]], Any],
         detail: Callable[[Loop, Flags], str],
     ) -> Section:
         ranked = sorted(chosen, key=lambda pair: (order(pair), pair[0].id))
-        return Section(key, title, tuple(Item(lp, fl, detail(lp, fl)) for lp, fl in ranked))
+        # Plain text: the key goes to scripts as JSON.
+        return Section(str(key), title, tuple(Item(lp, fl, detail(lp, fl)) for lp, fl in ranked))
 
     def local_day(moment: datetime) -> date:
         return moment.astimezone(cal.tz).date()
 
     sections = (
         section(
-            "overdue",
+            Flag.OVERDUE,
             "Overdue",
             [p for p in active if p[1].overdue],
             lambda p: p[1].expected_due,
@@ -95,7 +106,7 @@ def build(
             ),
         ),
         section(
-            "due_today",
+            Flag.DUE_TODAY,
             "Due today",
             # Work already done waits only on telling the customer: "Done but not told".
             [p for p in active if p[1].due_today and not p[1].overdue and not p[1].untold],
@@ -114,14 +125,14 @@ def build(
             lambda lp, fl: moment_text(fl.expected_due, cal.tz),
         ),
         section(
-            "untold",
+            Flag.UNTOLD,
             "Done but not told",
-            [p for p in active if p[0].state is State.DONE],
+            [p for p in active if p[1].untold],
             lambda p: done_at(p[0]),
             lambda lp, fl: f"done {span(now - done_at(lp))} ago",
         ),
         section(
-            "silent",
+            Flag.SILENT,
             "Silent",
             [p for p in active if p[1].silent],
             lambda p: p[1].last_contact,
@@ -153,7 +164,7 @@ def build(
 def summary(sections: tuple[Section, ...], any_active: bool, soon_days: int) -> str:
     """One line counting each section, closed yesterday split by outcome."""
     counts = {s.key: len(s.items) for s in sections}
-    head = " · ".join(f"{counts[k]} {label}" for k, label in COUNTED.items() if k in counts)
+    head = " · ".join(f"{counts[key]} {in_words(key)}" for key in COUNTED if key in counts)
     if not head:
         # An open loop due next month is in no section, yet "every promise is closed" is false.
         head = (
@@ -178,21 +189,6 @@ def next_work_days(today: date, count: int, cal: Calendar) -> frozenset[date]:
         if day.weekday() in cal.work_days:
             days.append(day)
     return frozenset(days)
-
-
-def closed_at(loop: Loop) -> datetime:
-    """When the customer was told: the last closing event."""
-    return last_event_at(loop, Kind.CLOSED)
-
-
-def done_at(loop: Loop) -> datetime:
-    """When the work was last marked done."""
-    return last_event_at(loop, Kind.DONE)
-
-
-def wait_until(loop: Loop) -> datetime | None:
-    """When the party we wait on promised to answer, if they did."""
-    return loop.waiting_on.until if loop.waiting_on else None
 
 
 def waiting_text(loop: Loop, flags: Flags, tz: tzinfo) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 from loopcloser.core.errors import BadInput, LoopcloserError
 from loopcloser.core.model import (
+    DERIVED_FIELDS,
     STORED_FIELDS,
     Event,
     Kind,
@@ -65,10 +66,7 @@ REQUIRED_COLUMNS = ("customer", "promise", "due")
 FLAT_EXTRAS = ("prefers", "via", "update_every", "remind", "waiting_on")
 # Fields of a loop as JSON that an import does not read: flags are derived, the
 # history of a row without one starts at the import, and a snooze is a passing thing.
-IGNORED = frozenset(
-    {"created", "snoozed_until", "overdue", "due_today", "untold", "silent", "outcome",
-     "last_contact", "expected_due", "untold_reschedule", "stale_wait", "agent", "detail"}
-)  # fmt: skip
+IGNORED = frozenset({"created", "snoozed_until", *DERIVED_FIELDS, "agent", "detail"})
 LOOP_KEYS = frozenset({"id", "events", *STORED_FIELDS, *IGNORED})
 
 UNKNOWN_PARTY = "unknown"

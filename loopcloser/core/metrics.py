@@ -7,20 +7,19 @@ Cancelled loops count in no metric. Definitions for people are in docs/metrics.m
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from statistics import median
 
 from loopcloser.core.model import (
     ACTIVE,
     Flags,
-    Kind,
     Loop,
     Outcome,
     State,
     apply,
+    closed_at,
     derive,
-    last_event_at,
     terms,
 )
 
@@ -51,6 +50,10 @@ class AgentStats:
     """(kept + renegotiated) / closed in the period; None when none closed."""
     median_days_late: float | None
     """Median days past the agreed due of loops closed late in the period, 1 decimal."""
+
+
+STAT_NAMES = tuple(item.name for item in fields(AgentStats))
+"""The names of an agent's numbers, in the order the report's columns show them."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +127,6 @@ def agent_stats(agent: str, seen: Sequence[Seen], now: datetime, since: datetime
         kept_rate=(kept + renegotiated) / len(closed) if closed else None,
         median_days_late=round(median(days_late(loop) for loop in late), 1) if late else None,
     )
-
-
-def closed_at(loop: Loop) -> datetime:
-    """When the loop was last closed (its last event's moment if the store lost the event)."""
-    return last_event_at(loop, Kind.CLOSED)
 
 
 def days_late(loop: Loop) -> float:

@@ -7,8 +7,8 @@ rebuilds its stored fields exactly. Nothing here reads the clock or a file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -139,6 +139,47 @@ class Loop:
     events: tuple[Event, ...] = ()
 
 
+class Flag(StrEnum):
+    """A yes-or-no fact a loop's history means now: a field of :class:`Flags`, a JSON key."""
+
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    UNTOLD = "untold"
+    UNTOLD_RESCHEDULE = "untold_reschedule"
+    SILENT = "silent"
+    STALE_WAIT = "stale_wait"
+
+
+# The flags are shown in two orders, each one people already read every day. The FLAGS
+# column of list and show says when first (late, due today), then what the customer has
+# not been told, then the silences. The prompt's status line leads with what lets a
+# customer down already or needs only a call (late, untold, a new due not told), as
+# urgency() ranks loops, and only then with what is merely coming up.
+FLAG_ORDER = (
+    Flag.OVERDUE,
+    Flag.DUE_TODAY,
+    Flag.UNTOLD,
+    Flag.UNTOLD_RESCHEDULE,
+    Flag.SILENT,
+    Flag.STALE_WAIT,
+)
+"""The order of the FLAGS column in list and show."""
+STATUS_ORDER = (
+    Flag.OVERDUE,
+    Flag.UNTOLD,
+    Flag.UNTOLD_RESCHEDULE,
+    Flag.DUE_TODAY,
+    Flag.SILENT,
+    Flag.STALE_WAIT,
+)
+"""The order of the counts on the status line for a shell prompt."""
+
+
+def in_words(name: str) -> str:
+    """A flag's (or a count's) name as people read it: ``due_today`` is "due today"."""
+    return name.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class Flags:
     """What a loop's fields and history mean at a given moment; never stored."""
@@ -152,6 +193,27 @@ class Flags:
     expected_due: datetime
     untold_reschedule: bool
     stale_wait: bool
+
+    def is_set(self, flag: Flag) -> bool:
+        """Whether ``flag`` holds for the loop."""
+        return bool(getattr(self, flag))
+
+    def raised(self, order: Sequence[Flag] = FLAG_ORDER) -> list[Flag]:
+        """The flags that hold, in ``order``."""
+        return [flag for flag in order if self.is_set(flag)]
+
+
+DERIVED_FIELDS = tuple(item.name for item in fields(Flags))
+"""The fields of a loop's JSON that are derived from its history, never stored."""
+
+
+def flags_to_document(flags: Flags) -> dict[str, Any]:
+    """The flags as the loop's JSON gives them: moments as UTC text, the outcome by name."""
+    document: dict[str, Any] = {str(flag): flags.is_set(flag) for flag in Flag}
+    document["outcome"] = None if flags.outcome is None else str(flags.outcome)
+    document["last_contact"] = to_utc_text(flags.last_contact)
+    document["expected_due"] = to_utc_text(flags.expected_due)
+    return document
 
 
 # --- stored form -----------------------------------------------------------
@@ -430,14 +492,41 @@ def terms(loop: Loop) -> Terms:
     return Terms(expected, agreed, untold_reschedule=pending is not None)
 
 
+def recorded_at(loop: Loop, kind: Kind) -> datetime | None:
+    """When the last ``kind`` event happened; None when the history holds none."""
+    return next((event.at for event in reversed(loop.events) if event.kind is kind), None)
+
+
 def last_event_at(loop: Loop, kind: Kind) -> datetime:
     """When the last ``kind`` event happened.
 
     A hand-edited store may say closed or done without the event: then the
     loop's last moment stands in for it.
     """
-    last = loop.events[-1].at if loop.events else loop.created
-    return next((event.at for event in reversed(loop.events) if event.kind is kind), last)
+    moment = recorded_at(loop, kind)
+    if moment is not None:
+        return moment
+    return loop.events[-1].at if loop.events else loop.created
+
+
+def done_at(loop: Loop) -> datetime:
+    """When the work was last marked done (a reopen and a new done move it)."""
+    return last_event_at(loop, Kind.DONE)
+
+
+def closed_at(loop: Loop) -> datetime:
+    """When the customer was told: the last closing event."""
+    return last_event_at(loop, Kind.CLOSED)
+
+
+def wait_until(loop: Loop) -> datetime | None:
+    """When the party we wait on promised to answer, if they did."""
+    return loop.waiting_on.until if loop.waiting_on else None
+
+
+def update_cadence(loop: Loop, default: timedelta | None) -> timedelta | None:
+    """How often the customer should hear from us: the loop's own cadence, else the team's."""
+    return loop.update_every or default
 
 
 def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
@@ -449,10 +538,10 @@ def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     """
     if loop.state is not State.CLOSED:
         return None
-    closed_at = last_event_at(loop, Kind.CLOSED)
-    if closed_at <= original_due(loop):
+    told_at = closed_at(loop)
+    if told_at <= original_due(loop):
         return Outcome.KEPT
-    if closed_at <= (agreed_due or terms(loop).agreed_due):
+    if told_at <= (agreed_due or terms(loop).agreed_due):
         return Outcome.RENEGOTIATED
     return Outcome.LATE
 
@@ -465,9 +554,9 @@ def derive(loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None = No
     active = loop.state in ACTIVE
     contacted = last_contact(loop)
     known = terms(loop)
-    every = loop.update_every or cadence
+    every = update_cadence(loop, cadence)
     silent = active and every is not None and now - contacted > every
-    until = loop.waiting_on.until if loop.waiting_on else None
+    until = wait_until(loop)
     return Flags(
         # Late is measured against what the customer was told, not our own plans.
         overdue=active and now > known.expected_due,

@@ -11,16 +11,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from loopcloser.core.model import ACTIVE, Event, Kind, Loop, State, derive, to_utc_text
+from loopcloser.core.model import (
+    ACTIVE,
+    Event,
+    Flag,
+    Kind,
+    Loop,
+    derive,
+    recorded_at,
+    to_utc_text,
+    update_cadence,
+)
 from loopcloser.core.when import Calendar, describe_due, working_time_before
 
-# Lower is more urgent: a broken promise first, a note-to-self last.
-URGENCY = {
-    "overdue": 0,
+# The kinds of reminder and their rank; lower is more urgent: a broken promise first, a
+# note-to-self last. A reminder about a flag is named for it.
+URGENCY: dict[str, int] = {
+    Flag.OVERDUE: 0,
     "due": 1,
-    "untold": 2,
-    "silent": 3,
-    "stale_wait": 4,
+    Flag.UNTOLD: 2,
+    Flag.SILENT: 3,
+    Flag.STALE_WAIT: 4,
     "before_due": 5,
     "remind": 6,
 }
@@ -50,7 +61,7 @@ class Reminder:
     key: str
     """Its identity: the same reminder always has the same key, so it fires once."""
     kind: str
-    """remind, before_due, due, overdue, silent, stale_wait or untold."""
+    """One of URGENCY's keys: remind, before_due, due, overdue, silent, stale_wait or untold."""
     message: str
     """One line for a person, starting "#ID CUSTOMER: " so it reads on its own."""
     at: datetime
@@ -74,7 +85,8 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
     found: list[Reminder] = []
 
     def add(kind: str, key: str, at: datetime, text: str) -> None:
-        found.append(Reminder(loop.id, key, kind, head + text, at, URGENCY[kind]))
+        # Plain text, not a Flag: the kind goes out to scripts and delivery commands.
+        found.append(Reminder(loop.id, key, str(kind), head + text, at, URGENCY[kind]))
 
     for moment in loop.remind:
         if moment <= now:
@@ -104,19 +116,19 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
         add("due", f"due:{to_utc_text(due)}", due, f"{due_words(due, now)}: {loop.promise}")
     if morning is not None:
         add(
-            "overdue",
+            Flag.OVERDUE,
             f"overdue:{morning.date().isoformat()}",
             morning,
             f"{describe_due(due, now)}: {loop.promise}",
         )
-    cadence = loop.update_every or rules.update_every
-    if cadence is not None and now - flags.last_contact > cadence:
+    cadence = update_cadence(loop, rules.update_every)
+    if flags.silent and cadence is not None:
         # Once per cadence of silence: a customer left a week on a two-day cadence hears
         # from us (through the agent) again, not just once.
         periods = repeats(flags.last_contact, now, cadence)
         preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
         add(
-            "silent",
+            Flag.SILENT,
             f"silent:{to_utc_text(flags.last_contact)}:{periods}",
             flags.last_contact + periods * cadence,
             f"no update to {loop.customer} for {since(flags.last_contact, now)}{preference}",
@@ -124,26 +136,23 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
     if flags.stale_wait and loop.waiting_on is not None and loop.waiting_on.until is not None:
         until = loop.waiting_on.until
         add(
-            "stale_wait",
+            Flag.STALE_WAIT,
             f"stale:{to_utc_text(until)}",
             until,
             f"{loop.waiting_on.party} has not answered since "
             f"{until.astimezone(cal.tz):%a %d %b %H:%M}; chase them",
         )
-    if loop.state is State.DONE:
-        done_at = next(
-            (event.at for event in reversed(loop.events) if event.kind is Kind.DONE), None
+    # A hand-edited store can say done without the event; then there is no clock to run.
+    done = recorded_at(loop, Kind.DONE) if flags.untold else None
+    if done is not None and rules.untold_after and now - done > rules.untold_after:
+        periods = repeats(done, now, rules.untold_after)
+        add(
+            Flag.UNTOLD,
+            f"untold:{to_utc_text(done)}:{periods}",
+            done + periods * rules.untold_after,
+            f"done {since(done, now)} ago but {loop.customer} has not been told;"
+            " close it once they know",
         )
-        # A hand-edited store can say done without the event; then there is no clock to run.
-        if done_at is not None and rules.untold_after and now - done_at > rules.untold_after:
-            periods = repeats(done_at, now, rules.untold_after)
-            add(
-                "untold",
-                f"untold:{to_utc_text(done_at)}:{periods}",
-                done_at + periods * rules.untold_after,
-                f"done {since(done_at, now)} ago but {loop.customer} has not been told;"
-                " close it once they know",
-            )
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
+from loopcloser.core.model import Flag
 from loopcloser.core.text import one_line, printable
 from loopcloser.render.tables import loop_json, plain_table
 
@@ -48,11 +49,12 @@ def print_digest(digest: Digest, agent: str, out: TextIO) -> None:
         console.print(Text(section_table(section)))
 
 
-TERMINAL_COLOURS = {
-    "overdue": "red",
-    "due_today": "yellow",
-    "untold": "yellow",
-    "silent": "magenta",
+# Keyed by section; a section about a flag is keyed by the flag's name.
+TERMINAL_COLOURS: dict[str, str] = {
+    Flag.OVERDUE: "red",
+    Flag.DUE_TODAY: "yellow",
+    Flag.UNTOLD: "yellow",
+    Flag.SILENT: "magenta",
 }
 
 
@@ -97,11 +99,11 @@ def digest_markdown(digest: Digest, agent: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTION_COLOURS = {
-    "overdue": "#b42318",
-    "due_today": "#b54708",
-    "untold": "#b54708",
-    "silent": "#6941c6",
+SECTION_COLOURS: dict[str, str] = {
+    Flag.OVERDUE: "#b42318",
+    Flag.DUE_TODAY: "#b54708",
+    Flag.UNTOLD: "#b54708",
+    Flag.SILENT: "#6941c6",
     "waiting": "#475467",
 }
 

@@ -7,16 +7,14 @@ import io
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from loopcloser.core.metrics import STAT_NAMES
+from loopcloser.core.model import in_words
 from loopcloser.core.text import one_line, printable
 from loopcloser.render.tables import plain_table
 
 if TYPE_CHECKING:
     from loopcloser.core.metrics import AgentStats, Report
 
-COLUMNS = (
-    "agent", "open", "overdue", "untold", "silent", "waiting", "closed", "kept",
-    "renegotiated", "late", "kept_rate", "median_days_late",
-)  # fmt: skip
 BARS = " ▁▂▃▄▅▆▇█"
 
 
@@ -32,7 +30,7 @@ def days(value: float | None) -> str:
 
 def stats_row(stats: AgentStats) -> list[str]:
     """One agent's numbers as table cells."""
-    values = [getattr(stats, name) for name in COLUMNS[1:10]]
+    values = [getattr(stats, name) for name in STAT_NAMES[1:10]]
     return [one_line(stats.agent, 24), *map(str, values), rate(stats.kept_rate),
             days(stats.median_days_late)]  # fmt: skip
 
@@ -66,7 +64,7 @@ def report_text(report: Report, title: str) -> str:
 
 def stats_json(stats: AgentStats) -> dict[str, Any]:
     """One agent's numbers for scripts."""
-    return {name: getattr(stats, name) for name in COLUMNS}
+    return {name: getattr(stats, name) for name in STAT_NAMES}
 
 
 def report_json(report: Report, since: str) -> dict[str, Any]:
@@ -97,10 +95,10 @@ def report_csv(report: Report) -> str:
     """One row per agent and a total row, with a header a spreadsheet reads."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(STAT_NAMES)
     for stats in [*report.agents, report.total]:
         writer.writerow(
-            [stats.agent, *(getattr(stats, name) for name in COLUMNS[1:10]),
+            [stats.agent, *(getattr(stats, name) for name in STAT_NAMES[1:10]),
              "" if stats.kept_rate is None else f"{stats.kept_rate:.4f}",
              "" if stats.median_days_late is None else f"{stats.median_days_late:.1f}"]
         )  # fmt: skip
@@ -109,8 +107,8 @@ def report_csv(report: Report) -> str:
 
 def report_markdown(report: Report, title: str) -> str:
     """The report as Markdown tables."""
-    names = [*COLUMNS[:10], "kept %", "median days late"]
-    header = "| " + " | ".join(name.replace("_", " ") for name in names) + " |"
+    names = [*STAT_NAMES[:10], "kept %", "median days late"]
+    header = "| " + " | ".join(in_words(name) for name in names) + " |"
     lines = [f"# {printable(title)}", "", header, "|" + "---|" * len(names)]
     for stats in [*report.agents, report.total]:
         cells = stats_row(stats)
@@ -153,7 +151,7 @@ def trend_svg(report: Report, width: int = 560, height: int = 140) -> str:
 def report_html(report: Report, title: str) -> str:
     """The report as one self-contained page: tables and the trend as inline SVG."""
     cell = 'style="padding:4px 8px;border-bottom:1px solid #eaecf0;"'
-    header = "".join(f"<th {cell}>{escape(name.replace('_', ' '))}</th>" for name in COLUMNS)
+    header = "".join(f"<th {cell}>{escape(in_words(name))}</th>" for name in STAT_NAMES)
     rows = "".join(
         "<tr>"
         + "".join(f"<td {cell}>{escape(printable(value))}</td>" for value in stats_row(stats))

@@ -15,11 +15,14 @@ from loopcloser.core.model import (
     ACTIVE,
     STORED_FIELDS,
     Event,
+    Flag,
     Flags,
     Kind,
     Loop,
     encode_field,
     event_to_document,
+    flags_to_document,
+    in_words,
 )
 from loopcloser.core.text import one_line, printable
 from loopcloser.core.when import describe_due, format_duration
@@ -29,17 +32,7 @@ def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[st
     """A loop as the JSON contract promises it: stored fields plus derived flags."""
     data: dict[str, Any] = {"id": loop.id}
     data.update({name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS})
-    data.update(
-        overdue=flags.overdue,
-        due_today=flags.due_today,
-        untold=flags.untold,
-        silent=flags.silent,
-        outcome=None if flags.outcome is None else str(flags.outcome),
-        last_contact=encode_field("due", flags.last_contact),
-        expected_due=encode_field("due", flags.expected_due),
-        untold_reschedule=flags.untold_reschedule,
-        stale_wait=flags.stale_wait,
-    )
+    data.update(flags_to_document(flags))
     if with_events:
         data["events"] = [event_to_document(event) for event in loop.events]
     return data
@@ -74,15 +67,12 @@ def local_time(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str
     return local.strftime("%a %d %b %Y %H:%M")
 
 
-FLAG_NAMES = ("overdue", "due_today", "untold", "untold_reschedule", "silent", "stale_wait")
-
-
 def flag_words(flags: Flags) -> list[str]:
-    """The flags that are set, as words."""
-    words = [name for name in FLAG_NAMES if getattr(flags, name)]
+    """The flags that are set, as words, then a closed loop's outcome."""
+    words = [in_words(flag) for flag in flags.raised()]
     if flags.outcome is not None:
         words.append(str(flags.outcome))
-    return [word.replace("_", " ") for word in words]
+    return words
 
 
 def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo) -> list[list[str]]:
@@ -110,12 +100,15 @@ def short_date(moment: datetime, tz: tzinfo) -> str:
 
 
 LIST_HEADER = ["ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
-STYLES = {
-    "overdue": "bold red",
-    "untold": "yellow",
-    "untold_reschedule": "yellow",
-    "silent": "magenta",
-    "stale_wait": "magenta",
+# Every flag has its entry; the first one set, in this order, colours a list row.
+# Due today is no warning: alone it leaves the row plain.
+STYLES: dict[Flag, str | None] = {
+    Flag.OVERDUE: "bold red",
+    Flag.UNTOLD: "yellow",
+    Flag.UNTOLD_RESCHEDULE: "yellow",
+    Flag.SILENT: "magenta",
+    Flag.STALE_WAIT: "magenta",
+    Flag.DUE_TODAY: None,
 }
 
 
@@ -135,7 +128,7 @@ def print_list(
     for name in LIST_HEADER:
         table.add_column(name, no_wrap=name in ("ID", "DUE", "STATE"))
     for (_, flags), row in zip(rows, cells, strict=True):
-        style = next((STYLES[word] for word in STYLES if getattr(flags, word)), None)
+        style = next((STYLES[flag] for flag in STYLES if flags.is_set(flag)), None)
         # Text, not str: rich would read "[bold]" in a customer's name as markup.
         table.add_row(*(Text(cell) for cell in row), style=style)
     Console(file=out, highlight=False, force_terminal=True).print(table)
@@ -257,9 +250,9 @@ def print_show(
     console.print(Text(lines[0], style="bold"))
     for line in lines[1:]:
         style = next(
-            (STYLES[word] for word in STYLES if line.startswith("state") and word in line), ""
+            (STYLES[flag] for flag in STYLES if line.startswith("state") and flag in line), None
         )
-        console.print(Text(line, style=style))
+        console.print(Text(line, style=style or ""))
 
 
 def customer_json(
