@@ -97,6 +97,7 @@ def test_every_command_with_json_output_is_checked_against_a_schema() -> None:
 
     checked = {" ".join(args[:2] if args[0] == "config" else args[:1]) for _, args in CASES}
     checked.add("remind")  # test_reminders_keep_to_their_schema
+    checked.add("restore")  # test_restore_keeps_to_its_schemas
     checked.add(
         "import"
     )  # test_import_cli.test_json_output_lists_the_errors_and_keeps_to_its_schema
@@ -142,3 +143,15 @@ def test_every_schema_is_a_valid_schema_with_a_version() -> None:
         schema = json.loads(path.read_text())
         Draft202012Validator.check_schema(schema)
         assert "/schema/1/" in schema["$id"] and "schema version 1" in schema["title"]
+
+
+def test_restore_keeps_to_its_schemas(run: Run, busy: None) -> None:
+    # The next day's first change keeps a copy of the store as the day found it.
+    assert run("note", "1", "next day", now="2026-11-26T09:00:00Z").code == 0
+    listed = run("restore", "--list", "--json")
+    valid("copies", listed.json())
+    assert listed.json(), "a copy was kept"
+    restored = run("restore", "2026-11-26", "--json", now="2026-11-26T10:00:00Z")
+    assert restored.code == 0, restored.err
+    valid("restore", restored.json())
+    valid("copies", run("restore", "--list", "--json").json())

@@ -1,4 +1,4 @@
-"""Changing the past: undo, forget (the right to erasure), and archive."""
+"""Changing the past: undo, restore, forget (the right to erasure), and archive."""
 
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +13,7 @@ from loopcloser.core.errors import BadInput, StoreError
 
 if TYPE_CHECKING:
     from loopcloser.services.forget import Erased
+    from loopcloser.services.restore import Kept
 
 
 @app.command()
@@ -57,6 +58,73 @@ def undo(
         lambda: change_json(reverted),
         said(f"Undid: {reverted.what} (by {reverted.by}, {when})."),
     )
+
+
+@app.command()
+def restore(
+    key: Annotated[
+        str | None,
+        typer.Argument(
+            help="The copy to bring back: its day (e.g. 2026-11-24) or a key from --list.",
+            metavar="DATE",
+            show_default=False,
+        ),
+    ] = None,
+    show_list: Annotated[
+        bool, typer.Option("--list", help="Show the copies kept, newest first.")
+    ] = False,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring back the store as it was on an earlier day; the current one is kept first.
+
+    The first change of each day keeps a copy of the store as the day found it, in
+    .backups beside the store; the last 7 days stay. Restoring keeps the store as it
+    was as one more copy (before-restore-...), so a restore can be undone too.
+
+    Example: loopcloser restore --list
+    """
+    from loopcloser.render.tables import plain_table
+    from loopcloser.services.restore import copies
+    from loopcloser.services.restore import restore as bring_back
+
+    ctx = context(store, as_json)
+    if show_list == (key is not None):
+        raise BadInput("give a day to restore, or --list", hint="see: loopcloser restore --list")
+    if show_list:
+        kept = copies(ctx)
+
+        def show() -> None:
+            if not kept:
+                sys.stderr.write("No copy yet: the first change of a day keeps one.\n")
+                return
+            rows = [
+                [copy.key, "daily" if copy.daily else "before a restore", counted(copy.loops)]
+                for copy in kept
+            ]
+            out().write(plain_table([["COPY", "KIND", "LOOPS"], *rows]))
+
+        emit(as_json, lambda: [copy_json(copy) for copy in kept], show)
+        return
+    assert key is not None
+    restored, before = bring_back(ctx, key)
+    kept_as = f"; the store as it was is kept as {before.key}" if before else ""
+    data = {
+        "restored": restored.key,
+        "kept": None if before is None else before.key,
+        "store": str(ctx.store().path),
+    }
+    emit(as_json, lambda: data, said(f"Restored the copy of {restored.key}{kept_as}."))
+
+
+def counted(loops: int | None) -> str:
+    """How many loops a copy holds, or why that is not known."""
+    return "unreadable" if loops is None else f"{loops:,}"
+
+
+def copy_json(copy: "Kept") -> dict[str, Any]:
+    """A kept copy of the store, for scripts."""
+    return {"key": copy.key, "daily": copy.daily, "loops": copy.loops, "path": str(copy.path)}
 
 
 def change_json(change: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 import sys
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,9 +33,14 @@ def check_store(path: Path) -> list[Check]:
 
     if not path.exists():
         return [Check("store", True, f"{path} does not exist yet; the first add creates it")]
+    store = open_at(path)
     try:
-        count = len(open_at(path).documents())
+        count = len(store.documents())
     except LoopcloserError as error:
+        with suppress(LoopcloserError):
+            if store.copies():
+                fix = "bring back an earlier day: loopcloser restore --list, then restore DATE"
+                return [Check("store", False, error.message, fix)]
         return [Check("store", False, error.message, error.hint)]
     checks = [Check("store", True, f"{path} holds {count} loop{'s' * (count != 1)}")]
     mode = stat.S_IMODE(path.stat().st_mode)

@@ -223,6 +223,11 @@ class _Erasure:
             drop_index(store.path)
             with suppress(LoopcloserError):
                 store.remove_copies()
+            for backup in store.copies():
+                try:
+                    self._erase_copy(backup.path)
+                except LoopcloserError as error:
+                    self.failed[str(backup.path)] = error.message
         return Erased(
             loops=len(self.scrubbed),
             mentions=len(self.mentioned - self.scrubbed),
@@ -282,6 +287,30 @@ class _Erasure:
             if changed or held:
                 transaction.forget_entries()
         self._count(changed)  # only once the store is written
+
+    def _erase_copy(self, path: Path) -> None:
+        """Scrub a backup copy of a store, and drop its journal if it holds the customer.
+
+        A copy is rewritten whole into a new file, never changed in place: a daily copy
+        may still share its file with a store not yet written since.
+        """
+        from loopcloser.storage.store import read_tables, write_tables
+
+        tables = read_tables(path)
+        loops = tables.get("loops", {})
+        changed = False
+        for key, document in loops.items():
+            clean, _ = self._clean(document)
+            if clean != document:
+                loops[key] = clean
+                changed = True
+        pattern = self.pattern
+        journal = tables.get("journal", {})
+        if pattern is not None and any(_mentioned(entry, pattern) for entry in journal.values()):
+            tables["journal"] = {}
+            changed = True
+        if changed:
+            write_tables(path, tables)
 
     def _erase_intent(self, path: Path) -> None:
         """Scrub the copy of a loop in a handoff's intent file that could not be completed."""

@@ -46,7 +46,8 @@ def open_store(path: Path | None, conf: Settings, now: datetime) -> Store:
     recover_handoffs(path.parent)
     after = conf.archive_after
     sweep = None if after is None else sweep_terms(now, after, conf.tz)
-    return Store(path, hot=is_open, sweep=sweep)
+    day = now.astimezone(conf.tz).date().isoformat()
+    return Store(path, hot=is_open, sweep=sweep, backup_day=day)
 
 
 def open_team(team: Path) -> list[tuple[str, Store]]:

@@ -21,6 +21,7 @@ from tinydb.table import Document, Table
 
 from loopcloser.core.documents import Hot, Sweep
 from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.storage import backups
 from loopcloser.storage.atomic import ensure_private_dir, remove_leftovers, write_atomically
 
 if sys.platform == "win32":
@@ -44,10 +45,13 @@ class Busy(StoreError):
 class AtomicJSONStorage(Storage):
     """TinyDB storage that reads its file once and writes it only on flush(), atomically."""
 
-    def __init__(self, path: Path, shown: Path, hot: Hot | None = None) -> None:
+    def __init__(
+        self, path: Path, shown: Path, hot: Hot | None = None, backup_day: str | None = None
+    ) -> None:
         self._path = path  # symlinks resolved: the file really read and replaced
         self._shown = shown  # the path as the user gave it, for messages
         self._hot = hot
+        self._backup_day = backup_day
         self._data: Tables | None = None
         self.dirty = False
 
@@ -72,6 +76,8 @@ class AtomicJSONStorage(Storage):
         # The meta table is written first in the file (see serialise), so a reader finds
         # the generation in the first bytes.
         self._data[META][str(META_ID)]["generation"] = generation
+        if self._backup_day is not None:
+            backups.take(self._path, self._backup_day)  # the store as the day found it
         write_atomically(self._path, serialise(self._data))
         remove_leftovers(self._path)  # under the lock: any other temporary copy is a crash's
         self.dirty = False
@@ -178,6 +184,16 @@ class Archive:
         write_atomically(self.path, serialise(ordered))
         remove_leftovers(self.path)  # under the store's lock: any other copy is a crash's
         self._data = None
+
+
+def read_tables(path: Path) -> Tables:
+    """A file in the store's format (a backup copy), whole and checked, or StoreError."""
+    return _checked(_parse(path, path), path)
+
+
+def write_tables(path: Path, tables: Tables) -> None:
+    """Replace a file in the store's format (a backup copy) with ``tables``, atomically."""
+    write_atomically(path, serialise(tables))
 
 
 def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
@@ -307,6 +323,7 @@ class Store:
         lock_timeout: float | None = None,
         hot: Hot | None = None,
         sweep: Sweep | None = None,
+        backup_day: str | None = None,
     ) -> None:
         self.path = path
         self.lock_timeout = _lock_timeout(lock_timeout)
@@ -316,6 +333,7 @@ class Store:
         self._real = Path(os.path.realpath(path))
         self._hot = hot
         self._sweep = sweep
+        self._backup_day = backup_day  # the local date: its first write keeps a copy
         self._snapshot: TinyDB | None = None
         self._archive = Archive(archive_path(self._real), archive_path(path))
 
@@ -330,9 +348,33 @@ class Store:
             remove_leftovers(self._archive.path)
             drop_index(self._real)
 
+    def copies(self) -> list[backups.Copy]:
+        """The daily copies of this store, and those restores kept, newest first."""
+        check_link(self.path, self._real)
+        return backups.copies(self._real)
+
+    def restore(self, key: str, stamp: str) -> tuple[backups.Copy, backups.Copy | None]:
+        """Put the copy ``key`` back as the store, keeping the store as it was first.
+
+        Returns the copy restored and the one kept (named ``before-restore-STAMP``).
+        A copy that is not a whole store is refused, and nothing changes.
+        """
+        check_link(self.path, self._real)
+        check_owner(self._real, self.path)
+        with self._locked():
+            chosen = backups.find(self._real, key)
+            raw = chosen.path.read_bytes()
+            _checked(_parse(chosen.path, chosen.path), chosen.path)  # a whole store, or refused
+            kept = backups.keep_before_restore(self._real, stamp)
+            write_atomically(self._real, raw)
+            remove_leftovers(self._real)
+            drop_index(self._real)
+        self._snapshot = None
+        return chosen, kept
+
     def reopened(self) -> Store:
         """The same store, read afresh from the file at its first use."""
-        return Store(self.path, self.lock_timeout, self._hot, self._sweep)
+        return Store(self.path, self.lock_timeout, self._hot, self._sweep, self._backup_day)
 
     @property
     def archive_path(self) -> Path:
@@ -447,7 +489,7 @@ class Store:
 
     def _open(self) -> TinyDB:
         check_link(self.path, self._real)
-        return TinyDB(self._real, self.path, self._hot, storage=AtomicJSONStorage)
+        return TinyDB(self._real, self.path, self._hot, self._backup_day, storage=AtomicJSONStorage)
 
     def _snapshot_loops(self) -> Table:
         if self._snapshot is None:

@@ -1,0 +1,108 @@
+"""Daily copies of a store beside it, so an agent can go back to an earlier day.
+
+The first write of each day keeps the store as it was before that write, in the
+folder ``.backups`` beside it (``.backups/loops.json.2026-11-25``), private to its
+owner; the newest seven stay. A copy costs nothing to take: the store file is
+never changed in place (each write replaces it whole), so the copy is a second
+name for the file being replaced, a hard link, where the file system has them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from loopcloser.core.errors import NotFound, StoreError
+from loopcloser.storage.atomic import ensure_private_dir, write_atomically
+
+KEEP = 7
+"""How many daily copies of a store stay."""
+FOLDER = ".backups"
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+BEFORE_RESTORE = "before-restore-"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of a store: its key (the day, or when a restore replaced the store)."""
+
+    key: str
+    path: Path
+
+    @property
+    def daily(self) -> bool:
+        """Whether this is a daily copy (else the store as a restore found it)."""
+        return DAY.fullmatch(self.key) is not None
+
+
+def folder(store: Path) -> Path:
+    """Where the copies of ``store`` (its real path) are kept."""
+    return store.parent / FOLDER
+
+
+def copies(store: Path) -> list[Copy]:
+    """The copies of ``store``, newest first: daily copies and those restores kept."""
+    prefix = f"{store.name}."
+    try:
+        names = os.listdir(folder(store))
+    except OSError:
+        return []
+    found = [
+        Copy(name.removeprefix(prefix), folder(store) / name)
+        for name in names
+        if name.startswith(prefix) and not name.endswith(".tmp")
+    ]
+    return sorted(found, key=lambda copy: copy.key.removeprefix(BEFORE_RESTORE), reverse=True)
+
+
+def take(store: Path, day: str) -> None:
+    """Keep ``store`` as it is now as the copy of ``day``, unless that day has one.
+
+    Called under the store's lock, just before the first write of the day replaces
+    the file. A copy that cannot be taken never stops the write: it is a safety net.
+    """
+    target = folder(store) / f"{store.name}.{day}"
+    if target.exists() or not store.exists():
+        return
+    with suppress(OSError, StoreError):
+        ensure_private_dir(target.parent)
+        try:
+            os.link(store, target)
+        except OSError:
+            shutil.copyfile(store, target)
+            os.chmod(target, 0o600)
+        prune(store)
+
+
+def prune(store: Path) -> None:
+    """Remove the daily copies of ``store`` past the newest KEEP."""
+    daily = [copy for copy in copies(store) if copy.daily]
+    for old in daily[KEEP:]:
+        with suppress(OSError):
+            os.unlink(old.path)
+
+
+def find(store: Path, key: str) -> Copy:
+    """The copy of ``store`` named ``key``, or NotFound listing what there is."""
+    every = copies(store)
+    for copy in every:
+        if copy.key == key.strip():
+            return copy
+    known = ", ".join(copy.key for copy in every) or "none yet"
+    raise NotFound(
+        f"no copy of {store.name} for '{key}' (copies: {known})",
+        hint="see them with: loopcloser restore --list",
+    )
+
+
+def keep_before_restore(store: Path, stamp: str) -> Copy | None:
+    """Keep the store as a restore finds it, so the restore itself can be undone."""
+    if not store.exists():
+        return None
+    target = folder(store) / f"{store.name}.{BEFORE_RESTORE}{stamp}"
+    write_atomically(target, store.read_bytes())
+    return Copy(target.name.removeprefix(f"{store.name}."), target)
