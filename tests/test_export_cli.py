@@ -73,3 +73,32 @@ def test_output_through_a_symlink_writes_the_file_it_names(
     assert link.is_symlink() and "Maria Rossi" in real.read_text()
     folder = run("export", "--format", "csv", "-o", str(home))
     assert folder.code == 2 and "is a folder" in folder.err
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+39 055 123", "-1+2", "@SUM(A1)",
+            "\tindented", "'=already quoted", "plain", "'apostrophe"]  # fmt: skip
+
+
+def test_csv_cells_never_run_as_formulas_and_import_takes_them_back(run: Run, home: Path) -> None:
+    for text in FORMULAS:
+        added = run("add", "--due", "fri 12:00", f"--contact={text}", "--", text, f"do {text}")
+        assert added.code == 0, added.err
+    sheet = home / "loops.csv"
+    assert run("export", "--format", "csv", "-o", str(sheet)).code == 0
+    rows = list(csv.DictReader(io.StringIO(sheet.read_bytes().decode("utf-8"), newline="")))
+    cells = [row[name] for row in rows for name in ("customer", "contact", "promise")]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert rows[0]["customer"] == "'" + FORMULAS[0]
+    assert rows[6]["customer"] == "plain" and rows[7]["customer"] == "'apostrophe"
+
+    fresh = home / "fresh.json"
+    assert run("import", str(sheet), "--store", str(fresh)).code == 0
+    back = run("list", "--json", "--store", str(fresh)).json()
+    assert [loop["customer"] for loop in back] == FORMULAS
+    assert [loop["contact"] for loop in back] == FORMULAS
+
+
+def test_raw_csv_keeps_cells_as_they_are(run: Run, add: Add) -> None:
+    add("=1+1", "call back", "--due", "fri 12:00")
+    (row,) = csv.DictReader(io.StringIO(run("export", "--format", "csv", "--raw").out))
+    assert row["customer"] == "=1+1"

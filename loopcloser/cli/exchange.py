@@ -37,6 +37,12 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw", help="CSV cells as they are, even those a spreadsheet would run as formulas."
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Export loops: JSON or JSON Lines with every field and the history, CSV for a
@@ -54,7 +60,7 @@ def export(
     ctx = context(store)
     states = frozenset(State) if show_all and kind != "ics" else ACTIVE
     rows = select(ctx.store(), Query(states), ctx.now, ctx.tz, ctx.cadence)
-    data = serialise(kind, rows, ctx.now, ctx.settings)
+    data = serialise(kind, rows, ctx.now, ctx.settings, raw=raw)
     write_output(data, output, f"{len(rows)} loop{'s' * (len(rows) != 1)}")
 
 

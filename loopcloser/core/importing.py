@@ -43,6 +43,7 @@ from loopcloser.core.model import (
     from_document,
     to_document,
 )
+from loopcloser.core.text import cell_value
 from loopcloser.core.when import Calendar, parse_when
 
 FORMATS = ("json", "jsonl", "csv")
@@ -334,7 +335,10 @@ def rows_of_csv(found: Iterator[tuple[int, list[str] | csv.Error]], name: str) -
                 Problem(where, f"has {len(cells)} cells; the header names {len(columns)}")
             )
             continue
-        values = {column: cell for column, cell in zip(columns, cells, strict=False) if column}
+        # Cells exported as inert text ("'=...") read back as they were.
+        values = {
+            column: cell_value(cell) for column, cell in zip(columns, cells, strict=False) if column
+        }
         rows.append(Row(where, values))
     return Parsed("csv", rows, problems)
 

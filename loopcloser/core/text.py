@@ -25,3 +25,25 @@ def one_line(text: str, width: int = 60) -> str:
     """Text squeezed onto one line of a table, cut with an ellipsis if long."""
     flat = printable(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP's list for
+# CSV injection): a customer named "=HYPERLINK(...)" must stay text when a lead opens
+# the export. Such a cell gets a leading apostrophe, which spreadsheets hide.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula; :func:`cell_value` takes it back.
+
+    Apostrophes already in front of a formula start are escaped the same way, so that
+    every cell reads back exactly.
+    """
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def cell_value(cell: str) -> str:
+    """The text of a cell written by :func:`inert_cell`."""
+    if cell.startswith("'") and cell[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from loopcloser.core.text import inert_cell
+
 if TYPE_CHECKING:
     from loopcloser.core.model import Flags, Loop
     from loopcloser.core.settings import Settings
@@ -13,8 +15,14 @@ if TYPE_CHECKING:
 FORMATS = ("json", "jsonl", "csv", "ics")
 
 
-def serialise(kind: str, rows: list[tuple[Loop, Flags]], now: datetime, conf: Settings) -> bytes:
-    """The loops in the chosen format, as bytes."""
+def serialise(
+    kind: str, rows: list[tuple[Loop, Flags]], now: datetime, conf: Settings, raw: bool = False
+) -> bytes:
+    """The loops in the chosen format, as bytes.
+
+    CSV cells that a spreadsheet would run as formulas are written as inert text
+    (``'=...``), unless ``raw``; import reads them back as they were.
+    """
     from loopcloser.render.tables import loop_json, to_json
 
     loops = [loop_json(loop, flags, with_events=True) for loop, flags in rows]
@@ -31,9 +39,11 @@ def serialise(kind: str, rows: list[tuple[Loop, Flags]], now: datetime, conf: Se
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: a lone \r is quoted
         writer.writerow(CSV_COLUMNS)
+        cell = str if raw else inert_cell
         for loop in loops:
             tags = ";".join(loop["tags"])
-            writer.writerow([tags if name == "tags" else loop[name] or "" for name in CSV_COLUMNS])
+            values = [tags if name == "tags" else loop[name] or "" for name in CSV_COLUMNS]
+            writer.writerow([cell(str(value)) for value in values])
         return buffer.getvalue().encode("utf-8")
     from loopcloser.render.ics import to_ics
 

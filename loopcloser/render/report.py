@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.metrics import STAT_NAMES
 from loopcloser.core.model import in_words
-from loopcloser.core.text import one_line, printable
+from loopcloser.core.text import inert_cell, one_line, printable
 from loopcloser.render.tables import plain_table
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def report_csv(report: Report) -> str:
     writer.writerow(STAT_NAMES)
     for stats in [*report.agents, report.total]:
         writer.writerow(
-            [stats.agent, *(getattr(stats, name) for name in STAT_NAMES[1:10]),
+            [inert_cell(stats.agent), *(getattr(stats, name) for name in STAT_NAMES[1:10]),
              "" if stats.kept_rate is None else f"{stats.kept_rate:.4f}",
              "" if stats.median_days_late is None else f"{stats.median_days_late:.1f}"]
         )  # fmt: skip
