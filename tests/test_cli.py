@@ -661,3 +661,12 @@ def test_two_settings_saved_at_once_both_stay(
 
     saved = real_read(path)
     assert saved == {"agent": "anna", "work_start": "08:00", "default_channel": "email"}
+
+
+def test_control_characters_typed_in_a_name_are_echoed_escaped(run: Run) -> None:
+    added = run("add", "--due", "tomorrow", "--", "Maria\x1b[2J\x1b]0;pwned\x07", "call back")
+    assert added.code == 0, added.err
+    closed = run("close", "1", "--via", "phone")
+    assert "\x1b" not in closed.out and "Maria\\x1b[2J" in closed.out
+    forgot = run("forget", "Maria\x1b[2J\x1b]0;pwned\x07", "--yes")
+    assert "\x1b" not in forgot.out and "\x07" not in forgot.out

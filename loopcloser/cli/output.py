@@ -156,8 +156,14 @@ def emit(as_json: bool, data: Callable[[], object], show: Callable[[], object]) 
 
 
 def said(text: str) -> Callable[[], object]:
-    """A person's view that is one line (or a few) of text on stdout."""
-    return lambda: out().write(text + "\n")
+    """A person's view that is one line of text on stdout, control characters escaped.
+
+    It often echoes what was typed (a customer's name): an escape sequence in it is
+    shown, never obeyed by the terminal.
+    """
+    from loopcloser.core.text import printable
+
+    return lambda: out().write(printable(text) + "\n")
 
 
 def chosen_format(**flags: bool) -> str:
