@@ -670,3 +670,25 @@ def test_control_characters_typed_in_a_name_are_echoed_escaped(run: Run) -> None
     assert "\x1b" not in closed.out and "Maria\\x1b[2J" in closed.out
     forgot = run("forget", "Maria\x1b[2J\x1b]0;pwned\x07", "--yes")
     assert "\x1b" not in forgot.out and "\x07" not in forgot.out
+
+
+@pytest.mark.parametrize(
+    ("args", "limit"),
+    [
+        (["--every", "10m"], "between 15 minutes and a year"),
+        (["--every", "53w"], "between 15 minutes and a year"),
+        (["--due", "2037-01-01"], "more than 10 years away"),
+        (["--remind", "2040-06-01 09:00"], "more than 10 years away"),
+    ],
+)
+def test_limits_are_named_in_the_error(run: Run, args: list[str], limit: str) -> None:
+    wanted = ["--due", "tomorrow", *args] if "--due" not in args else args
+    refused = run("add", "Maria", "call back", *wanted)
+    assert refused.code == 2 and limit in refused.err
+
+
+def test_a_cadence_at_the_limits_is_kept(run: Run) -> None:
+    for every in ("15m", "52w"):
+        assert run("add", "Maria", "call back", "--due", "tomorrow", "--every", every).code == 0
+    assert run("edit", "1", "--every", "5m").code == 2
+    assert run("reschedule", "1", "2040-01-01", "--not-told").code == 2

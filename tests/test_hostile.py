@@ -33,6 +33,7 @@ from typer.testing import CliRunner
 from loopcloser.cli.arguments import parse_due, parse_every, parse_id
 from loopcloser.cli.main import app
 from loopcloser.core.errors import BadInput
+from loopcloser.core.model import check_cadence
 from loopcloser.core.settings import KEYS, Settings
 from loopcloser.core.text import FORMULA_STARTS, cell_value
 from loopcloser.core.when import HORIZON, Calendar, parse_duration, parse_when
@@ -232,7 +233,7 @@ def test_any_cadence_given_to_add_is_kept_or_bad_input(every: str) -> None:
     with desk() as run:
         added = run("add", "Maria", "call back", "--due", "tomorrow", "--every", every, "--json")
         try:
-            expected = parse_duration(every)
+            expected = check_cadence(parse_duration(every))
         except BadInput:
             assert refused(added), added
             return

@@ -30,10 +30,11 @@ def parse_due(
 
     ``allow_past`` None means the command has no --allow-past to suggest.
     """
+    from loopcloser.core.model import check_ahead
     from loopcloser.core.when import parse_when
     from loopcloser.render.tables import local_time
 
-    due = parse_when(text, now, conf.calendar())
+    due = check_ahead(parse_when(text, now, conf.calendar()), now, f"'{text}'")
     if due < now and not allow_past:
         hint = "give a later time (with the year, for a date next year)"
         if allow_past is not None:

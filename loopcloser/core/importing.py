@@ -34,6 +34,8 @@ from loopcloser.core.model import (
     State,
     Waiting,
     apply,
+    check_ahead,
+    check_cadence,
     check_document,
     creation,
     decode_field,
@@ -701,7 +703,7 @@ def read_due(value: Any, context: Context) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise Refused("the due is empty" if value in (None, "") else "the due is not text")
     try:
-        return parse_when(value, context.now, context.calendar)
+        return check_ahead(parse_when(value, context.now, context.calendar), context.now, "it")
     except BadInput as error:
         raise Refused(f"due: {error.message} (e.g. 2026-11-30 17:00, in your time zone)") from None
 
@@ -735,9 +737,11 @@ def read_extras(fields: Mapping[str, Any]) -> dict[str, Any]:
         if every is not None:
             if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
                 raise ValueError("not a positive whole number")
-            values["update_every"] = timedelta(seconds=every)
+            values["update_every"] = check_cadence(timedelta(seconds=every))
     except (ValueError, OverflowError):
         raise Refused("update_every is not a positive number of seconds") from None
+    except BadInput as error:
+        raise Refused(f"update_every: {error.message}") from None
     try:
         if fields.get("remind") is not None:
             values["remind"] = tuple(sorted(decode_field("remind", fields["remind"])))

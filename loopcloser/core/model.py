@@ -598,8 +598,11 @@ def creation(
     for name, text in (("customer", customer), ("promise", promise), ("owner", owner)):
         require_words(name, text)
     check_tags(tags)
-    if update_every is not None and update_every <= timedelta(0):
-        raise BadInput("the update cadence must be positive", hint="for example 2d, two days")
+    if update_every is not None:
+        check_cadence(update_every)
+    check_ahead(due, at, "the due")
+    for moment in remind:
+        check_ahead(moment, at, "a reminder")
     values: dict[str, Any] = {
         "uid": uid,
         "customer": customer,
@@ -616,6 +619,30 @@ def creation(
     }
     changes = {name: encode_field(name, value) for name, value in values.items()}
     return Event(kind=Kind.CREATED, at=at, by=by or owner, via=via, changes=changes)
+
+
+# An update cadence is a promise to the customer: more often than every quarter of an
+# hour is noise, less often than once a year is no cadence. A due or reminder more
+# than ten years ahead is a typo of the year, not a promise.
+SHORTEST_CADENCE, LONGEST_CADENCE = timedelta(minutes=15), timedelta(days=365)
+FURTHEST_AHEAD = timedelta(days=3653)
+
+
+def check_cadence(every: timedelta) -> timedelta:
+    """An update cadence within the limits, or BadInput naming them."""
+    if not SHORTEST_CADENCE <= every <= LONGEST_CADENCE:
+        raise BadInput(
+            "the update cadence must be between 15 minutes and a year",
+            hint="for example 2d, two days",
+        )
+    return every
+
+
+def check_ahead(moment: datetime, now: datetime, what: str) -> datetime:
+    """A moment at most ten years after ``now``, or BadInput naming the limit."""
+    if moment - now > FURTHEST_AHEAD:
+        raise BadInput(f"{what} is more than 10 years away", hint="check the year")
+    return moment
 
 
 def require_words(name: str, text: str) -> None:
@@ -665,7 +692,9 @@ class Edit:
             tags = dict.fromkeys([*loop.tags, *self.add_tags])
             wanted["tags"] = tuple(tag for tag in tags if tag not in self.remove_tags)
         if self.update_every is not None or self.clear_update_every:
-            wanted["update_every"] = self.update_every
+            wanted["update_every"] = (
+                None if self.update_every is None else check_cadence(self.update_every)
+            )
         if self.remind is not None:
             wanted["remind"] = tuple(sorted(self.remind))
         changed = {
