@@ -15,7 +15,8 @@ import typer
 from typer.core import TyperGroup
 
 from loopcloser import __version__
-from loopcloser.cli.output import hint_for, report
+from loopcloser.cli.context import RUNS
+from loopcloser.cli.output import hint_for, report, warn_of_bad_records
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
 
 
@@ -27,10 +28,14 @@ class LoopGroup(TyperGroup):
         # "--json" after "--" is text (a note, say), not the option.
         options = argv[: argv.index("--")] if "--" in argv else argv
         as_json = "--json" in options
+        RUNS.clear()
         try:
             check_encoding(argv)
             extra["standalone_mode"] = False
-            result = super().main(argv, *rest, **extra)
+            try:
+                result = super().main(argv, *rest, **extra)
+            finally:
+                warn_of_bad_records(RUNS, as_json)
             code = result if isinstance(result, int) else ExitCode.OK
         except LoopcloserError as error:
             code = report(error.message, hint_for(error), error.kind, error.exit_code, as_json)

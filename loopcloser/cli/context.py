@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 EARLIEST = 1900
 LATEST = 9000
 
+RUNS: list[Context] = []
+"""The contexts built during this run, so the program can say what they left out."""
+
 
 def context(
     store: Path | None = None, as_json: bool = False, conf: Settings | None = None
@@ -30,7 +33,9 @@ def context(
     A command that had to read the settings first (to report them broken) passes them.
     """
     conf = conf or settings()
-    return Context(settings=conf, now=now_moment(), store_path=store, as_json=as_json)
+    built = Context(settings=conf, now=now_moment(), store_path=store, as_json=as_json)
+    RUNS.append(built)
+    return built
 
 
 def own_store() -> Path | None:

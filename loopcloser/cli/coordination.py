@@ -187,7 +187,7 @@ def customer(
     from loopcloser.services.customers import customer_loops, sources, timeline
 
     ctx = context(store, as_json)
-    found = customer_loops(sources(ctx), name)
+    found = customer_loops(sources(ctx), name, ctx.bad)
     rows = [(agent, loop, derive(loop, ctx.now, ctx.tz, ctx.cadence)) for agent, loop in found]
 
     def show() -> None:

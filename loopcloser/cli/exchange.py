@@ -59,7 +59,7 @@ def export(
         raise BadInput(f"cannot export as '{format}'", hint=f"use one of: {', '.join(FORMATS)}")
     ctx = context(store)
     states = frozenset(State) if show_all and kind != "ics" else ACTIVE
-    rows = select(ctx.store(), Query(states), ctx.now, ctx.tz, ctx.cadence)
+    rows = select(ctx.store(), Query(states), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
     data = serialise(kind, rows, ctx.now, ctx.settings, raw=raw)
     write_output(data, output, f"{len(rows)} loop{'s' * (len(rows) != 1)}")
 

@@ -179,7 +179,7 @@ def list_loops(
         grep,
         untold_reschedule,
     )
-    rows = select(ctx.store(), query, ctx.now, ctx.tz, ctx.cadence)
+    rows = select(ctx.store(), query, ctx.now, ctx.tz, ctx.cadence, ctx.bad)
     filtered = query != Query(states) or state is not None
     if not print_rows(ctx, rows):
         empty = "No loops match.\n" if filtered else "No open loops.\n"

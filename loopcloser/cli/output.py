@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -47,6 +47,20 @@ def hint_for(error: LoopcloserError) -> str | None:
     if step is None or step.verb not in NEXT_STEPS:
         return error.hint
     return NEXT_STEPS[step.verb].format(program="loopcloser", id=step.loop_id)
+
+
+def warn_of_bad_records(runs: Sequence[Context], as_json: bool) -> None:
+    """Name every malformed loop a read passed over, once, after the command's output."""
+    said: set[str] = set()
+    for ctx in runs:
+        for message in ctx.bad.found.values():
+            if message not in said:
+                said.add(message)
+                warn(
+                    f"{message}: it was left out",
+                    "it is kept as it is in the file; see loopcloser doctor for the fix",
+                    as_json,
+                )
 
 
 def warn(message: str, hint: str, as_json: bool) -> None:

@@ -30,7 +30,7 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
     from loopcloser.services.loops import Query, select
 
     ctx = context(store, as_json)
-    rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence)
+    rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
     counts = {str(flag): sum(flags.is_set(flag) for _, flags in rows) for flag in STATUS_ORDER}
     if as_json:
         out().write(to_json({"open": len(rows), **counts}) + "\n")

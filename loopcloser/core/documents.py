@@ -8,7 +8,7 @@ documents back into loops and journal what they change for ``undo``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -83,6 +83,36 @@ def load(loop_id: int, document: dict[str, Any]) -> Loop:
             f"loop #{loop_id} in the store is malformed ({type(error).__name__}: {error})",
             hint="the file was left untouched; restore it from a backup or fix that loop by hand",
         ) from None
+
+
+@dataclass
+class BadRecords:
+    """The loops a read passed over because their documents are out of shape.
+
+    One malformed loop (a hand edit, a newer loopcloser) must not hide every other:
+    a read that collects them here shows the rest, and the front end names these.
+    """
+
+    found: dict[str, str] = field(default_factory=dict)  # which loop -> what is wrong
+
+    def load(self, loop_id: int, document: dict[str, Any], where: str = "") -> Loop | None:
+        """The loop, or None when its document is malformed (then noted here).
+
+        ``where`` names the store when a read covers several.
+        """
+        try:
+            return load(loop_id, document)
+        except StoreError as error:
+            place = f" of {where}" if where else ""
+            self.found[f"{where}#{loop_id}"] = error.message.replace(
+                f"loop #{loop_id} in the store", f"loop #{loop_id}{place}"
+            )
+            return None
+
+
+def loader(bad: BadRecords | None) -> Callable[[int, dict[str, Any]], Loop | None]:
+    """How a read turns documents into loops: passing over bad ones, or refusing them."""
+    return load if bad is None else bad.load
 
 
 Hot = Callable[[dict[str, Any]], bool]

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loopcloser.core.documents import BadRecords
+
 if TYPE_CHECKING:
     from loopcloser.core.settings import Settings
     from loopcloser.core.when import Calendar
@@ -25,6 +27,7 @@ class Context:
     now: datetime
     store_path: Path | None = None
     as_json: bool = False
+    bad: BadRecords = field(default_factory=BadRecords)
     _store: Store | None = field(default=None, init=False, repr=False)
 
     def store(self) -> Store:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.core.documents import load
+from loopcloser.core.documents import BadRecords, load
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Event, Loop
 
@@ -30,11 +30,15 @@ def sources(ctx: Context) -> list[tuple[str, Store]]:
     return [(ctx.agent, ctx.store())]
 
 
-def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[str, Loop]]:
+def customer_loops(
+    sources: list[tuple[str, Store]], needle: str, bad: BadRecords | None = None
+) -> list[tuple[str, Loop]]:
     """Every loop, in any state, whose customer or contact mentions ``needle``, oldest first.
 
-    A loop met twice (read in two stores while a handoff moved it) is listed once.
+    A loop met twice (read in two stores while a handoff moved it) is listed once; a
+    malformed one is noted in ``bad`` and left out.
     """
+
     wanted = _compact(needle)
     if not wanted:
         raise BadInput("say which customer to look for", hint="give part of a name, email or phone")
@@ -43,8 +47,13 @@ def customer_loops(sources: list[tuple[str, Store]], needle: str) -> list[tuple[
     for label, store in sources:
         for loop_id, document in store.all_documents().items():
             if _mentions(document, wanted, digits):
-                loop = load(loop_id, document)
-                found.setdefault(loop.uid, (label, loop))
+                loop = (
+                    load(loop_id, document)
+                    if bad is None
+                    else bad.load(loop_id, document, str(store.path))
+                )
+                if loop is not None:
+                    found.setdefault(loop.uid, (label, loop))
     return sorted(found.values(), key=lambda pair: (pair[1].created, pair[0], pair[1].id))
 
 

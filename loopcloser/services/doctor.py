@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loopcloser.core.documents import BadRecords
 from loopcloser.core.errors import LoopcloserError
 
 if TYPE_CHECKING:
     from loopcloser.core.settings import Settings
+    from loopcloser.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ def check_store(path: Path) -> list[Check]:
                 return [Check("store", False, error.message, fix)]
         return [Check("store", False, error.message, error.hint)]
     checks = [Check("store", True, f"{path} holds {count} loop{'s' * (count != 1)}")]
+    checks.append(check_loops(store))
     mode = stat.S_IMODE(path.stat().st_mode)
     private = not mode & 0o077
     checks.append(
@@ -56,6 +59,23 @@ def check_store(path: Path) -> list[Check]:
     checks.append(check_folder(Path(os.path.realpath(path)).parent))
     checks.append(check_lock(Path(f"{os.path.realpath(path)}.lock")))
     return checks
+
+
+def check_loops(store: Store) -> Check:
+    """Every loop in the store and its archive reads: name the first malformed one."""
+    bad = BadRecords()
+    try:
+        documents = store.all_documents()
+    except LoopcloserError as error:
+        return Check("archive", False, error.message, "restore it from a copy, or move it aside")
+    for loop_id, document in documents.items():
+        bad.load(loop_id, document)
+    if not bad.found:
+        return Check("loops", True, f"all {len(documents)} read")
+    first, *others = bad.found.values()
+    more = f" (and {len(others)} more)" if others else ""
+    fix = f"fix it by hand in {store.path}, or bring back an earlier day: loopcloser restore --list"
+    return Check("loops", False, f"{first}{more}", fix)
 
 
 def check_folder(folder: Path) -> Check:
@@ -175,7 +195,9 @@ def check_delivery(conf: Settings) -> Check:
 
 
 # The exit code of doctor: that of the first problem found, as the command would meet it.
-PROBLEM_EXIT = {"store": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2}
+PROBLEM_EXIT = {
+    "store": 5, "loops": 5, "archive": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2
+}  # fmt: skip
 
 
 def exit_code(checks: list[Check]) -> int:

@@ -11,7 +11,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.core.documents import finished_before, is_open, journal_entry, load, sweep_terms
+from loopcloser.core.documents import (
+    BadRecords,
+    finished_before,
+    is_open,
+    journal_entry,
+    load,
+    loader,
+    sweep_terms,
+)
 from loopcloser.core.errors import NotFound
 from loopcloser.core.model import (
     ACTIVE,
@@ -139,9 +147,18 @@ def mentions(loop: Loop, needle: str) -> bool:
 
 
 def select(
-    store: Store, query: Query, now: datetime, tz: tzinfo, cadence: timedelta | None = None
+    store: Store,
+    query: Query,
+    now: datetime,
+    tz: tzinfo,
+    cadence: timedelta | None = None,
+    bad: BadRecords | None = None,
 ) -> list[tuple[Loop, Flags]]:
-    """The loops matching ``query`` with their flags, most urgent first."""
+    """The loops matching ``query`` with their flags, most urgent first.
+
+    A malformed loop is noted in ``bad`` and left out; without ``bad``, it is an error.
+    """
+    read = loader(bad)
     wanted_states = {str(state) for state in query.states}
     customer = query.customer.casefold() if query.customer is not None else None
     rows = []
@@ -159,7 +176,9 @@ def select(
             continue
         if customer is not None and not matches_customer(document, customer):
             continue
-        loop = load(loop_id, document)
+        loop = read(loop_id, document)
+        if loop is None:
+            continue
         flags = derive(loop, now, tz, cadence)
         if query.wants(loop, flags):
             rows.append((loop, flags))

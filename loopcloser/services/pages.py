@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopcloser.core.digest import Digest, build
-from loopcloser.core.documents import load
+from loopcloser.core.documents import BadRecords
 from loopcloser.core.errors import LoopcloserError, StoreError
 from loopcloser.core.metrics import Report, build_report
 from loopcloser.core.model import Loop
@@ -43,10 +43,12 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
     else:
         target = ctx.store()
     recent = documents_since(target, ctx.now - DIGEST_REACH)
+    read = ctx.bad.load
     loops = [
-        load(loop_id, document)
+        loop
         for loop_id, document in recent.items()
         if agent is None or document.get("owner") == agent
+        if (loop := read(loop_id, document)) is not None
     ]
     return build(loops, ctx.now, ctx.calendar(), ctx.cadence)
 
@@ -87,7 +89,7 @@ def report(
         failed = 0
         for agent, store in watch(sources):
             try:
-                loops += owned_loops(agent, store, start, from_team)
+                loops += owned_loops(agent, store, start, from_team, ctx.bad)
             except LoopcloserError as error:
                 failed += 1
                 skipped(store.path, error)
@@ -122,7 +124,7 @@ def report_sources(
 
 
 def owned_loops(
-    agent: str, store: Store, start: datetime, from_team: bool
+    agent: str, store: Store, start: datetime, from_team: bool, bad: BadRecords
 ) -> Iterable[tuple[str, Loop]]:
     """The loops of ``store`` open or finished since ``start``, each with who it counts for.
 
@@ -133,6 +135,7 @@ def owned_loops(
         raise StoreError(f"no store at {store.path}", hint="check the path")
     documents = documents_since(store, start)
     return [
-        (agent if from_team else str(doc.get("owner") or agent), load(key, doc))
+        (agent if from_team else str(doc.get("owner") or agent), loop)
         for key, doc in documents.items()
+        if (loop := bad.load(key, doc, str(store.path))) is not None
     ]
