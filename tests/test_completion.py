@@ -298,7 +298,7 @@ def test_options_offer_the_values_they_take(
 
 def test_settings_are_described_by_what_they_mean(env: dict[str, str]) -> None:
     assert offered(env, "zsh", "loopcloser config set deliv") == [
-        ("delivery", "where reminders go: terminal, desktop or command"),
+        ("delivery", "reminders go by terminal, desktop, command, email or webhook"),
         ("delivery_command", "with delivery = command: a program given each reminder as J…"),
     ]
 
