@@ -10,6 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 
+from loopcloser.core.ways_out import Cargo, names
 from tests.conftest import Run, WebhookServe, mail_settings
 from tests.test_mail import Collector, free_port
 from tests.test_secrets import MemoryKeyring
@@ -52,6 +53,16 @@ def test_the_report_goes_to_a_webhook_from_the_environment(
     assert "secret" not in result.err, "the webhook URL is a secret"
     (request,) = received.requests
     assert "Open loops since" in json.loads(request["body"])["text"]
+
+
+def test_a_way_out_that_cannot_carry_a_page_is_refused_before_the_page(run: Run, add: Add) -> None:
+    add("Maria Rossi", "call back", "--due", "today 11:00")
+    result = run("digest", "--send", "desktop")
+    assert result.code == 2
+    assert result.out == "", "refused before the digest is printed"
+    assert f"use one of: {', '.join(names(Cargo.PAGES))}" in result.err
+    assert "email" in result.err and "webhook" in result.err
+    assert run("report", "--send", "terminal").code == 2
 
 
 def test_secret_set_stores_in_the_keyring_and_never_prints_it(

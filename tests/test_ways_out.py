@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from loopcloser.cli.reports import SendOption
 from loopcloser.core.errors import BadInput
 from loopcloser.core.settings import KEYS, check_delivery
 from loopcloser.core.ways_out import (
@@ -58,6 +59,18 @@ def test_the_delivery_setting_takes_exactly_the_ways_that_carry_reminders() -> N
     assert KEYS["delivery"].help.endswith(in_words(names(Cargo.REMINDERS)))
 
 
+def test_send_takes_exactly_the_ways_that_carry_pages() -> None:
+    option = SendOption.__metadata__[0]
+    assert option.metavar == "|".join(names(Cargo.PAGES))
+    assert in_words(names(Cargo.PAGES)) in option.help
+    for way in WAYS_OUT:
+        if Cargo.PAGES in way.carries:
+            assert option.callback(way.name) == way.name
+        else:
+            with pytest.raises(BadInput):
+                option.callback(way.name)
+
+
 def test_a_way_that_cannot_carry_it_is_refused_with_those_that_can() -> None:
     with pytest.raises(BadInput) as caught:
         check_way("desktop", Cargo.PAGES)
@@ -105,6 +118,7 @@ def test_chat_text_shows_markup_and_control_characters_as_typed() -> None:
     assert chat_text("<!here> A&B\nnext\x1b[31m") == "&lt;!here&gt; A&amp;B next\\x1b[31m"
 
 
-def test_config_list_names_the_ways_from_the_registry(run: Run) -> None:
+def test_help_and_config_list_name_the_ways_from_the_registry(run: Run) -> None:
+    assert "|".join(names(Cargo.PAGES)) in run("digest", "--help").out
     listed = run("config", "list").out
     assert in_words(names(Cargo.REMINDERS)) in listed

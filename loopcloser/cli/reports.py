@@ -13,17 +13,25 @@ from loopcloser.cli.context import context, own_store
 from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, warn
 from loopcloser.core.errors import LoopcloserError
+from loopcloser.core.ways_out import Cargo, check_way, in_words, names
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
+
+
+def page_way(value: str | None) -> str | None:
+    """--send's way out, checked before a page is built: one that can carry pages."""
+    return None if value is None else check_way(value, Cargo.PAGES)
+
 
 SendOption = Annotated[
     str | None,
     typer.Option(
         "--send",
-        help="Also send it: email (SMTP settings) or webhook.",
-        metavar="email|webhook",
+        help=f"Also send it by {in_words(names(Cargo.PAGES))}.",
+        metavar="|".join(names(Cargo.PAGES)),
         autocompletion=completes("senders"),
+        callback=page_way,
     ),
 ]
 
