@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 if TYPE_CHECKING:
+    from tests.test_mail import Collector
     from tests.test_secrets import MemoryKeyring
 
 from loopcloser.cli.main import app
@@ -111,3 +116,96 @@ def agent_env(home: Path, agent: str) -> dict[str, str]:
     config = home / f"{agent}.toml"
     config.write_text(f'agent = "{agent}"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
     return {"LOOPCLOSER_CONFIG": str(config)}
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Collector, int]]:
+    """A real SMTP server on 127.0.0.1 that keeps every mail: its collector and port."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_mail import Collector, free_port
+
+    collector = Collector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield collector, port
+    controller.stop()
+
+
+def mail_settings(run: Run, port: int) -> None:
+    """Point the mail settings at the SMTP server on 127.0.0.1:port, no login."""
+    for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", str(port)),
+                       ("smtp_security", "none"), ("mail_from", "desk@example.com"),
+                       ("mail_to", "lead@example.com, anna@example.com")):  # fmt: skip
+        assert run("config", "set", key, value).code == 0
+
+
+@pytest.fixture
+def mailbox(run: Run, smtp: tuple[Collector, int]) -> Collector:
+    """The mail settings pointed at the local SMTP server: what it receives."""
+    collector, port = smtp
+    mail_settings(run, port)
+    return collector
+
+
+class Received:
+    """What the test webhook server saw, and the status it answers with."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.delay = 0.0
+        self.requests: list[dict[str, Any]] = []
+
+
+WebhookServe = Callable[[], tuple[Received, str]]
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep urllib from sending 127.0.0.1 through a proxy set in the environment."""
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+
+
+@pytest.fixture
+def webhook_server(no_proxy: None) -> Iterator[WebhookServe]:
+    """Start HTTP servers on 127.0.0.1 that take webhook posts; stop them after the test."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start() -> tuple[Received, str]:
+        received = Received()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                received.requests.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        "body": self.rfile.read(length),
+                    }
+                )
+                time.sleep(received.delay)
+                body = b"ok" if received.status < 300 else b"invalid_payload"
+                with contextlib.suppress(OSError):  # the client may have given up
+                    self.send_response(received.status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return received, f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from loopcloser.core.model import Event, Kind, Loop, apply, creation
+from loopcloser.core.settings import KEYS, Settings
 
 
 def made_loop(
@@ -32,3 +33,8 @@ def made_loop(
 def step(loop: Loop, kind: Kind, at: datetime, **fields: object) -> Loop:
     """The loop after one more event, recorded by anna."""
     return apply(loop, Event(kind=kind, at=at, by="anna", **fields))  # type: ignore[arg-type]
+
+
+def settings(**values: str) -> Settings:
+    """Settings at their defaults, with ``values`` over them (unchecked, as a test may need)."""
+    return Settings({**{name: key.default() for name, key in KEYS.items()}, **values})

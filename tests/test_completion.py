@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from loopcloser.core.ways_out import Cargo, carrying
+
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"
 SHELLS = ("bash", "zsh", "fish")
 APOSTROPHE = "O'Brien & Sons"
@@ -298,9 +300,16 @@ def test_options_offer_the_values_they_take(
 
 def test_settings_are_described_by_what_they_mean(env: dict[str, str]) -> None:
     assert offered(env, "zsh", "loopcloser config set deliv") == [
-        ("delivery", "where reminders go: terminal, desktop or command"),
+        ("delivery", "reminders go by terminal, desktop, command, email or webhook"),
         ("delivery_command", "with delivery = command: a program given each reminder as J…"),
     ]
+
+
+def test_send_offers_the_ways_out_that_carry_pages_as_the_registry_describes_them(
+    env: dict[str, str],
+) -> None:
+    expected = [(way.name, way.description) for way in carrying(Cargo.PAGES)]
+    assert offered(env, "fish", "loopcloser report --send ") == expected
 
 
 @pytest.mark.parametrize("shell", SHELLS)

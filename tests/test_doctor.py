@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run
+from tests.conftest import Run, mail_settings
 
 Add = Callable[..., int]
 
@@ -80,3 +80,32 @@ def test_no_keyring_is_a_problem_only_when_a_mail_login_needs_one(
         assert findings(run)["keyring"]["ok"] is True
     finally:
         keyring.set_keyring(previous)
+
+
+def test_email_delivery_is_checked_for_the_mail_settings(run: Run, add: Add) -> None:
+    add()
+    run("config", "set", "delivery", "email")
+    lacking = findings(run)["delivery"]
+    assert lacking["ok"] is False
+    assert "not set: smtp_host, mail_from, mail_to" in str(lacking["detail"])
+    assert "loopcloser config set smtp_host" in str(lacking["fix"])
+    mail_settings(run, 2525)
+    ready = findings(run)["delivery"]
+    assert ready["ok"] is True, ready
+    assert ready["detail"] == "email to lead@example.com, anna@example.com via 127.0.0.1:2525"
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_webhook_delivery_is_checked_for_the_url_which_stays_secret(
+    run: Run, add: Add, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add()
+    monkeypatch.delenv("LOOPCLOSER_WEBHOOK_URL", raising=False)
+    run("config", "set", "delivery", "webhook")
+    lacking = findings(run)["delivery"]
+    assert lacking["ok"] is False
+    assert "loopcloser secret set webhook_url" in str(lacking["fix"])
+    monkeypatch.setenv("LOOPCLOSER_WEBHOOK_URL", "https://hooks.example.com/T0/secret-token")
+    ready = findings(run)["delivery"]
+    assert (ready["ok"], ready["detail"]) == (True, "webhook at https://hooks.example.com")
+    assert "secret-token" not in run("doctor").out

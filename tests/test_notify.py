@@ -1,4 +1,4 @@
-"""Delivering reminders: terminal, desktop and the user's command, never through a shell."""
+"""Delivering reminders on this machine: terminal, desktop and the user's command, never a shell."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from loopcloser.core.errors import BadInput, ExitCode
-from loopcloser.delivery.notify import DeliveryFailed, deliver
+from loopcloser.core.ways_out import Cargo, names
+from loopcloser.delivery.notify import DeliveryFailed, ReminderLike, deliver_each, write_reminders
+from loopcloser.delivery.ways_out import reminder_sender
+from tests.factories import settings
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -49,22 +52,27 @@ if seen >= 1:
 """
 
 
+def deliver(reminders: list[FakeReminder], method: str, command: str = "") -> list[ReminderLike]:
+    """Deliver as ``remind`` does with these delivery settings."""
+    conf = settings(delivery=method, delivery_command=command)
+    return deliver_each(reminders, reminder_sender(conf))
+
+
 def script_command(tmp_path: Path, source: str, *args: str) -> str:
     script = tmp_path / "script.py"
     script.write_text(source, encoding="utf-8")
     return shlex.join([sys.executable, str(script), *args])
 
 
-def test_terminal_prints_one_line_per_reminder() -> None:
-    out = io.StringIO()
-    delivered = deliver([reminder(1), reminder(2, "Tell Bianchi")], "terminal", out=out)
-    assert out.getvalue() == "Call Rossi back\nTell Bianchi\n"
+def test_terminal_prints_one_line_per_reminder(capsys: pytest.CaptureFixture[str]) -> None:
+    delivered = deliver([reminder(1), reminder(2, "Tell Bianchi")], "terminal")
+    assert capsys.readouterr().out == "Call Rossi back\nTell Bianchi\n"
     assert len(delivered) == 2
 
 
 def test_terminal_escapes_control_characters() -> None:
     out = io.StringIO()
-    deliver([reminder(1, "Evil\x1b[31mRed\nsecond\x07")], "terminal", out=out)
+    write_reminders([reminder(1, "Evil\x1b[31mRed\nsecond\x07")], out)
     assert out.getvalue() == "Evil\\x1b[31mRed\\nsecond\\x07\n"
 
 
@@ -109,7 +117,7 @@ def test_hostile_text_in_a_reminder_runs_nothing(
         reminder(3, "`touch pwned3` | touch pwned4 && touch pwned5"),
     ]
     deliver(hostile, "command", command=command)
-    deliver(hostile, "terminal", out=io.StringIO())
+    write_reminders(hostile, io.StringIO())
     assert [json.loads(line)["message"] for line in received.read_text().splitlines()] == [
         "$(touch pwned)",
         "; touch pwned2",
@@ -163,7 +171,7 @@ def test_desktop_without_notify_send_says_how_to_fix(
     monkeypatch.setenv("PATH", str(empty))
     with pytest.raises(DeliveryFailed, match="notify-send is not installed") as caught:
         deliver([reminder(1)], "desktop")
-    assert caught.value.hint == "install libnotify-bin, or set delivery to terminal or command"
+    assert caught.value.hint and "config set delivery terminal" in caught.value.hint
     assert caught.value.delivered == []
 
 
@@ -191,13 +199,14 @@ def test_desktop_passes_the_message_as_one_argument_after_the_options(
     assert not (tmp_path / "pwned").exists()
 
 
-def test_unknown_method_lists_the_methods() -> None:
+def test_unknown_method_lists_every_way_that_carries_reminders() -> None:
     with pytest.raises(BadInput) as caught:
         deliver([reminder(1)], "pigeon")
-    assert caught.value.hint == "use one of: terminal, desktop, command"
+    assert caught.value.hint == f"use one of: {', '.join(names(Cargo.REMINDERS))}"
+    assert "email" in caught.value.hint and "webhook" in caught.value.hint
 
 
 def test_nothing_to_deliver_needs_no_program(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "")
     assert deliver([], "desktop") == []
-    assert deliver([], "terminal", out=io.StringIO()) == []
+    assert deliver([], "terminal") == []

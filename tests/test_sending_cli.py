@@ -3,51 +3,27 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import keyring
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.conftest import Run
+from loopcloser.core.ways_out import Cargo, names
+from tests.conftest import Run, WebhookServe, mail_settings
 from tests.test_mail import Collector, free_port
 from tests.test_secrets import MemoryKeyring
 
 Add = Callable[..., int]
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Collector, int]]:
-    collector = Collector()
-    port = free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield collector, port
-    controller.stop()
-
-
-def mail_settings(run: Run, port: int) -> None:
-    for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", str(port)),
-                       ("smtp_security", "none"), ("mail_from", "desk@example.com"),
-                       ("mail_to", "lead@example.com, anna@example.com")):  # fmt: skip
-        assert run("config", "set", key, value).code == 0
-
-
-def test_the_digest_goes_by_mail_with_text_and_html(
-    run: Run, add: Add, smtp: tuple[Collector, int]
-) -> None:
-    collector, port = smtp
-    mail_settings(run, port)
+def test_the_digest_goes_by_mail_with_text_and_html(run: Run, add: Add, mailbox: Collector) -> None:
     add("Maria Rossi", "call back", "--due", "today 11:00")
     result = run("digest", "--send", "email", now="2026-11-25T12:00:00Z")
     assert result.code == 0, result.err
     assert "Overdue" in result.out, "still printed"
-    (envelope,) = collector.envelopes
+    (envelope,) = mailbox.envelopes
     assert envelope.rcpt_tos == ["lead@example.com", "anna@example.com"]
     message = message_from_bytes(envelope.content)
     assert message["From"] == "desk@example.com"
@@ -66,34 +42,27 @@ def test_a_failed_mail_keeps_the_digest_and_exits_6(run: Run, add: Add, home: Pa
     assert target.read_text(encoding="utf-8").startswith("# Wednesday")
 
 
-class Hook(BaseHTTPRequestHandler):
-    bodies: ClassVar[list[bytes]] = []
-
-    def do_POST(self) -> None:
-        Hook.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_the_report_goes_to_a_webhook_from_the_environment(
-    run: Run, add: Add, monkeypatch: pytest.MonkeyPatch
+    run: Run, add: Add, webhook_server: WebhookServe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("LOOPCLOSER_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/T0/secret")
-    monkeypatch.delenv("HTTP_PROXY", raising=False)
-    monkeypatch.setenv("NO_PROXY", "*")
-    Hook.bodies = []
+    received, base = webhook_server()
+    monkeypatch.setenv("LOOPCLOSER_WEBHOOK_URL", f"{base}/T0/secret")
     add("Maria Rossi", "call back", "--due", "today 11:00")
     result = run("report", "--send", "webhook")
-    server.shutdown()
     assert result.code == 0, result.err
     assert "secret" not in result.err, "the webhook URL is a secret"
-    (body,) = Hook.bodies
-    assert "Open loops since" in json.loads(body)["text"]
+    (request,) = received.requests
+    assert "Open loops since" in json.loads(request["body"])["text"]
+
+
+def test_a_way_out_that_cannot_carry_a_page_is_refused_before_the_page(run: Run, add: Add) -> None:
+    add("Maria Rossi", "call back", "--due", "today 11:00")
+    result = run("digest", "--send", "desktop")
+    assert result.code == 2
+    assert result.out == "", "refused before the digest is printed"
+    assert f"use one of: {', '.join(names(Cargo.PAGES))}" in result.err
+    assert "email" in result.err and "webhook" in result.err
+    assert run("report", "--send", "terminal").code == 2
 
 
 def test_secret_set_stores_in_the_keyring_and_never_prints_it(

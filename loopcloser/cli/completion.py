@@ -122,11 +122,10 @@ def schedulers(context: typer.Context, incomplete: str) -> list[Candidate]:
 
 
 def senders(context: typer.Context, incomplete: str) -> list[Candidate]:
-    """Where ``--send`` can send a page."""
-    return offer(
-        [("email", "the smtp_* and mail_* settings"), ("webhook", "the webhook_url secret")],
-        incomplete,
-    )
+    """The ways out ``--send`` can send a page by, each with what it is."""
+    from loopcloser.core.ways_out import Cargo, carrying
+
+    return offer([(way.name, way.description) for way in carrying(Cargo.PAGES)], incomplete)
 
 
 def setting_names(context: typer.Context, incomplete: str) -> list[Candidate]:

@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -106,14 +106,14 @@ def remind(
 
     Run it every few minutes from cron or a systemd timer (see --install): a
     reminder whose moment passed while the machine was off fires once on the
-    next run. Where reminders go is the delivery setting: terminal, desktop
-    or command.
+    next run. Where reminders go is the delivery setting, and loopcloser
+    config list names the ways it takes.
 
     Example: loopcloser remind --dry-run
     """
-    from loopcloser.delivery.notify import as_dict, deliver
+    from loopcloser.delivery.notify import as_dict, write_reminders
     from loopcloser.render.tables import to_json
-    from loopcloser.services.remind import due_reminders, fire_reminders
+    from loopcloser.services.remind import delivery, due_reminders, fire_reminders
     from loopcloser.storage.store import Busy
 
     ctx = context(store, as_json)
@@ -121,7 +121,7 @@ def remind(
     if install is not None:
         if conf["delivery"] == "terminal":
             message = "with delivery = terminal, a scheduled remind writes to a log nobody reads"
-            hint = "first: loopcloser config set delivery desktop (or command)"
+            hint = f"first: loopcloser config set delivery {elsewhere()}"
             if write:
                 raise BadInput(message, hint=hint)
             warn(message, hint, as_json)
@@ -135,28 +135,28 @@ def remind(
     if dry_run:
         fired = due_reminders(target, now, rules, calendar)
         if not as_json:
-            deliver(fired, "terminal")
+            write_reminders(fired)
     else:
-        method = conf["delivery"]
-        # Under --json the terminal gets JSON instead of lines; the other deliveries go ahead.
-        quiet = as_json and method == "terminal"
-
-        def send(reminder: Any) -> None:
-            if not quiet:
-                deliver([reminder], method, conf["delivery_command"])
-
         # systemd and kill stop a run with SIGTERM: turn it into an exception, so that the
         # reminders not yet delivered are taken back and fire on the next run.
         import signal
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            fired = fire_reminders(target, now, rules, calendar, ctx.agent, send)
+            fired = fire_reminders(target, now, rules, calendar, ctx.agent, delivery(ctx))
         except Busy:
             sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
             fired = []
     if as_json:
         out().write(to_json([as_dict(reminder) for reminder in fired]) + "\n")
+
+
+def elsewhere() -> str:
+    """The ways out beyond the terminal that carry reminders: "desktop (or command, ...)"."""
+    from loopcloser.core.ways_out import Cargo, in_words, names
+
+    first, *others = (name for name in names(Cargo.REMINDERS) if name != "terminal")
+    return f"{first} (or {in_words(others)})" if others else first
 
 
 def stop(signal_number: int, frame: object) -> None:

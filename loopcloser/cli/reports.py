@@ -1,8 +1,9 @@
 """Pages to read: the agent's morning digest and the lead's team report."""
 
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,14 +13,25 @@ from loopcloser.cli.context import context, own_store
 from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, warn
 from loopcloser.core.errors import LoopcloserError
+from loopcloser.core.ways_out import Cargo, check_way, in_words, names
+
+if TYPE_CHECKING:
+    from loopcloser.services.context import Context
+
+
+def page_way(value: str | None) -> str | None:
+    """--send's way out, checked before a page is built: one that can carry pages."""
+    return None if value is None else check_way(value, Cargo.PAGES)
+
 
 SendOption = Annotated[
     str | None,
     typer.Option(
         "--send",
-        help="Also send it: email (SMTP settings) or webhook.",
-        metavar="email|webhook",
+        help=f"Also send it by {in_words(names(Cargo.PAGES))}.",
+        metavar="|".join(names(Cargo.PAGES)),
         autocompletion=completes("senders"),
+        callback=page_way,
     ),
 ]
 
@@ -52,7 +64,6 @@ def digest(
 
     Example: loopcloser digest --markdown
     """
-    from loopcloser.delivery.sending import send_page
     from loopcloser.render.digest import (
         digest_html,
         digest_json,
@@ -71,23 +82,18 @@ def digest(
         ctx.now = morning(ctx, parse_due(day, ctx.now, ctx.settings, allow_past=True))
     who = agent or ctx.agent
     page = build(ctx, agent)
+    renderings = {
+        "json": lambda: to_json(digest_json(page, who)) + "\n",
+        "markdown": lambda: digest_markdown(page, who),
+        "html": lambda: digest_html(page, who),
+        "text": lambda: digest_text(page, who),
+    }
     if chosen == "text" and output is None and is_terminal():
         print_digest(page, who, out())
     else:
-        renderings = {
-            "json": lambda: to_json(digest_json(page, who)) + "\n",
-            "markdown": lambda: digest_markdown(page, who),
-            "html": lambda: digest_html(page, who),
-            "text": lambda: digest_text(page, who),
-        }
         emit_page(renderings, chosen, output, "the digest")
     if send is not None:
-        subject = f"loopcloser digest: {heading(page, who)}"
-        plain = digest_text(page, who)
-        sent_to = send_page(
-            send, ctx.settings, subject, plain, digest_html(page, who), digest_markdown(page, who)
-        )
-        sys.stderr.write(f"Sent the digest to {sent_to}\n")
+        send_page(send, ctx, "the digest", f"loopcloser digest: {heading(page, who)}", renderings)
 
 
 @app.command()
@@ -154,12 +160,27 @@ def report(
     }
     emit_page(renderings, chosen, output, "the report")
     if send is not None:
-        from loopcloser.delivery.sending import send_page
+        send_page(send, ctx, "the report", f"loopcloser report: {title}", renderings)
 
-        plain, page = report_text(summary, title), report_html(summary, title)
-        sent_to = send_page(send, ctx.settings, f"loopcloser report: {title}", plain, page,
-                            report_markdown(summary, title))  # fmt: skip
-        sys.stderr.write(f"Sent the report to {sent_to}\n")
+
+def send_page(
+    way: str,
+    ctx: "Context",
+    what: str,
+    subject: str,
+    renderings: Mapping[str, Callable[[], str]],
+) -> None:
+    """Send the page by the way out --send names, rendered as ways out want it; say where."""
+    from loopcloser.delivery.ways_out import Page
+    from loopcloser.delivery.ways_out import send_page as send
+
+    page = Page(
+        subject=subject,
+        text=renderings["text"](),
+        html=renderings["html"](),
+        markdown=renderings["markdown"](),
+    )
+    sys.stderr.write(f"Sent {what} to {send(way, ctx.settings, page)}\n")
 
 
 def progress(sources: list[tuple[str, Any]]) -> Any:

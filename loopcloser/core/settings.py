@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.ways_out import Cargo, check_way, in_words, names
 from loopcloser.core.when import Calendar
 
 if TYPE_CHECKING:
@@ -129,15 +130,9 @@ def check_yes_no(value: str) -> str:
     raise BadInput(f"'{value}' is not yes or no", hint="use yes or no")
 
 
-DELIVERIES = ("terminal", "desktop", "command")
-
-
 def check_delivery(value: str) -> str:
-    """One of DELIVERIES."""
-    value = value.strip().lower()
-    if value not in DELIVERIES:
-        raise BadInput(f"'{value}' is not a delivery", hint=f"use one of: {', '.join(DELIVERIES)}")
-    return value
+    """A way out that can carry reminders (``core.ways_out``)."""
+    return check_way(value, Cargo.REMINDERS)
 
 
 def check_command(value: str) -> str:
@@ -218,7 +213,9 @@ KEYS: dict[str, Key] = {
         "move loops closed or cancelled this long ago to the archive (off: never)",
     ),
     "delivery": Key(
-        lambda: "terminal", check_delivery, "where reminders go: terminal, desktop or command"
+        lambda: "terminal",
+        check_delivery,
+        f"reminders go by {in_words(names(Cargo.REMINDERS))}",
     ),
     "smtp_host": Key(lambda: "", check_text, "SMTP server for digest/report --send email"),
     "smtp_port": Key(lambda: "587", check_port, "SMTP port (587 STARTTLS, 465 TLS, 25 none)"),

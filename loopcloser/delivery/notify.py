@@ -1,4 +1,4 @@
-"""Deliver reminders: to the terminal, the desktop, or a command the user chose.
+"""Reminders on this machine: on the terminal, on the desktop, or to a command the user chose.
 
 Nothing here ever runs a shell: programs get an argv list, and for the user's
 command the reminder travels as JSON on stdin, so a customer called
@@ -22,7 +22,6 @@ from typing import Protocol, TextIO
 
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
 from loopcloser.core.model import to_utc_text
-from loopcloser.core.settings import DELIVERIES
 from loopcloser.core.text import printable
 
 TITLE = "loopcloser"
@@ -62,30 +61,12 @@ class DeliveryFailed(LoopcloserError):
         self.delivered: list[ReminderLike] = list(delivered)
 
 
-def deliver(
-    reminders: Sequence[ReminderLike],
-    method: str,
-    command: str = "",
-    out: TextIO | None = None,
-) -> list[ReminderLike]:
-    """Deliver each reminder in order; return those delivered, or raise DeliveryFailed."""
-    if method == "terminal":
-        stream = out if out is not None else sys.stdout
-        for reminder in reminders:
-            stream.write(printable(reminder.message) + "\n")
-        stream.flush()
-        return list(reminders)
-    if method == "desktop":
-        if not reminders:
-            return []
-        program = desktop_sender()
-        return deliver_each(reminders, lambda reminder: send_desktop(program, reminder))
-    if method == "command":
-        argv = command_argv(command)
-        return deliver_each(reminders, lambda reminder: run_command(argv, reminder))
-    raise BadInput(
-        f"'{method}' is not a delivery method", hint=f"use one of: {', '.join(DELIVERIES)}"
-    )
+def write_reminders(reminders: Sequence[ReminderLike], out: TextIO | None = None) -> None:
+    """Write each reminder as one line, control characters shown as escapes."""
+    stream = out if out is not None else sys.stdout
+    for reminder in reminders:
+        stream.write(printable(reminder.message) + "\n")
+    stream.flush()
 
 
 def deliver_each(
@@ -125,7 +106,8 @@ def desktop_sender() -> str:
     if found is None:
         raise DeliveryFailed(
             "notify-send is not installed",
-            hint="install libnotify-bin, or set delivery to terminal or command",
+            hint="install libnotify-bin, or choose another delivery:"
+            " loopcloser config set delivery terminal",
         )
     return found
 
@@ -149,6 +131,12 @@ def command_argv(command: str) -> list[str]:
         raise BadInput(
             "delivery is command but delivery_command is empty",
             hint="set it, e.g. loopcloser config set delivery_command 'my-notifier --json'",
+        )
+    # Looked for when the delivery is made ready, so that doctor can tell it is missing.
+    if shutil.which(argv[0]) is None:
+        raise DeliveryFailed(
+            f"{argv[0]} was not found, or is not a program you may run",
+            hint="check delivery_command: loopcloser config set delivery_command 'PROGRAM ...'",
         )
     return argv
 

@@ -1,61 +1,130 @@
-"""Sending a page (the digest, the report) by mail or to a chat webhook, as configured."""
+"""Sending by mail or to a chat webhook, as configured: the account, the URL, a reminder's words.
+
+Pages (the digest, the report) and reminders go out through the same account and
+URL, read once from the settings and the keyring (or the environment).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.text import one_line, printable
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from loopcloser.core.settings import Settings
+    from loopcloser.delivery.notify import ReminderLike
 
-METHODS = ("email", "webhook")
+# What mail needs set, each with an example value for the hint.
+MAIL_SETTINGS = {
+    "smtp_host": "mail.example.com",
+    "mail_from": "desk@example.com",
+    "mail_to": "you@example.com",
+}
+# Long enough for "#ID CUSTOMER: due in 2h: " and the start of the promise; the body has it all.
+SUBJECT_WIDTH = 120
 
 
-def send_page(
-    method: str, conf: Settings, subject: str, text: str, html: str, markdown: str
-) -> str:
-    """Send one page; returns where it went. Secrets come from the keyring or the environment."""
-    from loopcloser.delivery.secrets import env_var, get_secret
+@dataclass(frozen=True)
+class MailAccount:
+    """The SMTP server and addresses the settings name; the password never shows in a repr."""
 
-    if method == "email":
+    host: str
+    port: int
+    security: str
+    user: str | None
+    password: str | None = field(repr=False)
+    sender: str
+    recipients: tuple[str, ...]
+
+    @property
+    def to(self) -> str:
+        """The recipients, as a mail's To line shows them."""
+        return ", ".join(self.recipients)
+
+    def send(self, subject: str, text: str, html: str | None) -> None:
+        """Send one mail to every recipient, or raise DeliveryFailed."""
         from loopcloser.delivery.mail import send_mail
 
-        if not conf["smtp_host"] or not conf["mail_from"] or not conf["mail_to"]:
-            raise BadInput(
-                "mail needs smtp_host, mail_from and mail_to",
-                hint="set them with: loopcloser config set smtp_host mail.example.com (and so on)",
-            )
-        user = conf["smtp_user"] or None
-        password = get_secret("smtp_password") if user else None
-        if user and not password:
-            raise BadInput(
-                "no SMTP password is stored",
-                hint=f"loopcloser secret set smtp_password, or set {env_var('smtp_password')}",
-            )
-        recipients = [address.strip() for address in conf["mail_to"].split(",") if address.strip()]
         send_mail(
-            host=conf["smtp_host"],
-            port=int(conf["smtp_port"]),
-            security=conf["smtp_security"],
-            user=user,
-            password=password,
-            sender=conf["mail_from"],
-            recipients=recipients,
+            host=self.host,
+            port=self.port,
+            security=self.security,
+            user=self.user,
+            password=self.password,
+            sender=self.sender,
+            recipients=list(self.recipients),
             subject=subject,
             text=text,
             html=html,
         )
-        return ", ".join(recipients)
-    if method == "webhook":
-        from loopcloser.delivery.webhook import post_webhook, public_part
 
-        url = get_secret("webhook_url")
-        if not url:
-            raise BadInput(
-                "no webhook URL is stored",
-                hint=f"loopcloser secret set webhook_url, or set {env_var('webhook_url')}",
-            )
-        post_webhook(url, subject, markdown)
-        return public_part(url)
-    raise BadInput(f"cannot send by '{method}'", hint=f"use --send {' or --send '.join(METHODS)}")
+
+def mail_account(conf: Settings) -> MailAccount:
+    """The mail account the settings describe, with its password; BadInput says what is missing."""
+    from loopcloser.delivery.secrets import env_var, get_secret
+
+    missing = [name for name in MAIL_SETTINGS if not conf[name]]
+    if missing:
+        first = missing[0]
+        raise BadInput(
+            f"mail needs smtp_host, mail_from and mail_to; not set: {', '.join(missing)}",
+            hint=f"set {'each' if missing[1:] else 'it'}, e.g. loopcloser config set {first}"
+            f" {MAIL_SETTINGS[first]}",
+        )
+    user = conf["smtp_user"] or None
+    password = get_secret("smtp_password") if user else None
+    if user and not password:
+        raise BadInput(
+            "no SMTP password is stored",
+            hint=f"loopcloser secret set smtp_password, or set {env_var('smtp_password')}",
+        )
+    recipients = tuple(address.strip() for address in conf["mail_to"].split(",") if address.strip())
+    return MailAccount(
+        host=conf["smtp_host"],
+        port=int(conf["smtp_port"]),
+        security=conf["smtp_security"],
+        user=user,
+        password=password,
+        sender=conf["mail_from"],
+        recipients=recipients,
+    )
+
+
+def webhook_url(conf: Settings) -> str:
+    """The webhook URL from the keyring or the environment; BadInput when none or not a URL."""
+    from loopcloser.delivery.secrets import env_var, get_secret
+    from loopcloser.delivery.webhook import check_url
+
+    url = get_secret("webhook_url")
+    if not url:
+        raise BadInput(
+            "no webhook URL is stored",
+            hint=f"loopcloser secret set webhook_url, or set {env_var('webhook_url')}",
+        )
+    return check_url(url)
+
+
+def reminder_subject(reminder: ReminderLike) -> str:
+    """A reminder's mail subject: its one line, which names the customer and what is due."""
+    return f"loopcloser: {one_line(reminder.message, SUBJECT_WIDTH)}"
+
+
+def reminder_mail(reminder: ReminderLike, agent: str, tz: tzinfo) -> str:
+    """A reminder's mail body, plain text: the reminder, when it came due, where to see it."""
+    came = reminder.at.astimezone(tz).strftime("%a %d %b %Y %H:%M")
+    return (
+        f"{printable(reminder.message)}\n\n"
+        f"See the loop with: loopcloser show {reminder.loop_id}\n\n"
+        f"A reminder for {printable(agent)} from loopcloser remind; it came due {came}.\n"
+    )
+
+
+def reminder_title(agent: str) -> str:
+    """The bold first line of a reminder posted to a chat: whose reminder it is."""
+    from loopcloser.delivery.webhook import chat_text
+
+    return f"Reminder for {chat_text(agent)}"

@@ -12,6 +12,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.text import printable
 from loopcloser.delivery.notify import DeliveryFailed
 
 SCHEMES = ("http", "https")
@@ -35,8 +36,8 @@ def public_part(url: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
-def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
-    """POST the message to the webhook, or raise DeliveryFailed."""
+def check_url(url: str) -> str:
+    """Return the URL if it is one a webhook can have, else BadInput (never quoting it)."""
     try:
         parts = urlsplit(url)
         valid = parts.scheme in SCHEMES and bool(parts.hostname) and parts.port != 0
@@ -47,6 +48,22 @@ def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
             "the webhook URL is not an http or https URL",
             hint="set the webhook URL your chat tool gave you (it starts with https://)",
         )
+    return url
+
+
+def chat_text(text: str) -> str:
+    """Plain text as a chat shows it as typed: one line, no control characters, no markup.
+
+    Slack reads <...> as a link or a mention: a customer called "<!channel>" must not
+    page the whole channel. &, < and > are the three characters it asks to escape.
+    """
+    flat = printable(" ".join(text.split()))
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
+    """POST the message to the webhook, or raise DeliveryFailed."""
+    check_url(url)
     where = public_part(url)
     request = urllib.request.Request(
         url,

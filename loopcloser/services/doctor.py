@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
 from contextlib import suppress
@@ -177,21 +176,20 @@ def check_keyring(conf: Settings | None = None) -> Check:
 
 
 def check_delivery(conf: Settings) -> Check:
-    """Reminders can reach the agent the way the settings say."""
-    import shlex
+    """Reminders can reach the agent the way the delivery setting says.
 
-    method = conf["delivery"]
-    if method == "desktop":
-        found = shutil.which("notify-send")
-        fix = None if found else "install libnotify-bin, or set delivery to terminal"
-        return Check("delivery", found is not None, f"desktop via {found or 'notify-send?'}", fix)
-    if method == "command":
-        words = shlex.split(conf["delivery_command"])
-        program = shutil.which(words[0]) if words else None
-        named = words[0] if words else "(none set)"
-        fix = None if program else "loopcloser config set delivery_command 'PROGRAM ...'"
-        return Check("delivery", program is not None, f"command {named}", fix)
-    return Check("delivery", True, "terminal")
+    The way is made ready as ``remind`` would make it (notify-send found, the command
+    found, the mail settings and password or the webhook URL read), and nothing is sent.
+    """
+    from loopcloser.core.ways_out import Cargo
+    from loopcloser.delivery.ways_out import ready
+
+    name = conf["delivery"]
+    try:
+        way = ready(name, Cargo.REMINDERS, conf)
+    except LoopcloserError as error:
+        return Check("delivery", False, f"{name}: {error.message}", error.hint)
+    return Check("delivery", True, way.detail)
 
 
 # The exit code of doctor: that of the first problem found, as the command would meet it.

@@ -18,6 +18,7 @@ from loopcloser.services.loops import open_documents
 if TYPE_CHECKING:
     from loopcloser.core.reminders import Reminder, Rules
     from loopcloser.core.when import Calendar
+    from loopcloser.services.context import Context
     from loopcloser.storage.store import Store
 
 
@@ -109,3 +110,16 @@ def due_reminders(store: Store, now: datetime, rules: Rules, calendar: Calendar)
 def shown(reminders: list[Reminder]) -> list[Reminder]:
     """The reminders to say out loud (a superseded one is recorded, not said)."""
     return [reminder for reminder in reminders if reminder.shown]
+
+
+def delivery(ctx: Context) -> Callable[[Reminder], None]:
+    """What hands each reminder to the way out the ``delivery`` setting names.
+
+    Under --json the terminal's lines give way to the JSON of what fired; every
+    other way (a notification, a mail, a webhook) still delivers.
+    """
+    if ctx.as_json and ctx.settings["delivery"] == "terminal":
+        return lambda reminder: None
+    from loopcloser.delivery.ways_out import reminder_sender
+
+    return reminder_sender(ctx.settings)

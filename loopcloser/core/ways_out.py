@@ -1,0 +1,76 @@
+"""The ways out: every way a message can leave loopcloser, and what each can carry.
+
+One list, read wherever a way is named: the ``delivery`` setting accepts the ways
+that carry reminders, ``--send`` those that carry pages, and completion and doctor
+offer and check the same. What sends by each way is ``delivery.ways_out``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from loopcloser.core.errors import BadInput
+
+
+class Cargo(StrEnum):
+    """What a way out can carry."""
+
+    REMINDERS = "reminders"
+    PAGES = "pages"
+
+    @property
+    def words(self) -> str:
+        """The cargo as a person would name it in a sentence."""
+        return "pages (the digest, the report)" if self is Cargo.PAGES else "reminders"
+
+
+@dataclass(frozen=True)
+class WayOut:
+    """One way out: its name, what it carries, and one line on what it is and needs."""
+
+    name: str
+    carries: frozenset[Cargo]
+    description: str
+
+
+REMINDERS_ONLY = frozenset({Cargo.REMINDERS})
+EVERYTHING = frozenset(Cargo)
+
+# The order is the order every list shows: the default first, then from the nearest
+# (this machine) to the farthest (someone else's server).
+WAYS_OUT: tuple[WayOut, ...] = (
+    WayOut("terminal", REMINDERS_ONLY, "one line each on standard output"),
+    WayOut("desktop", REMINDERS_ONLY, "a desktop notification through notify-send"),
+    WayOut("command", REMINDERS_ONLY, "your delivery_command, given each reminder as JSON"),
+    WayOut("email", EVERYTHING, "mail through the smtp_* and mail_* settings"),
+    WayOut("webhook", EVERYTHING, "a Slack or Teams webhook: the webhook_url secret"),
+)
+
+
+def carrying(cargo: Cargo) -> tuple[WayOut, ...]:
+    """The ways out that can carry ``cargo``, in the registry's order."""
+    return tuple(way for way in WAYS_OUT if cargo in way.carries)
+
+
+def names(cargo: Cargo) -> tuple[str, ...]:
+    """The names of the ways out that can carry ``cargo``."""
+    return tuple(way.name for way in carrying(cargo))
+
+
+def check_way(value: str, cargo: Cargo) -> str:
+    """``value`` as the name of a way out that can carry ``cargo``, else BadInput listing them."""
+    name = value.strip().lower()
+    able = names(cargo)
+    if name not in able:
+        raise BadInput(
+            f"'{value}' is not a way to send {cargo.words}", hint=f"use one of: {', '.join(able)}"
+        )
+    return name
+
+
+def in_words(items: Iterable[str]) -> str:
+    """Items as a sentence lists them: "a, b or c"."""
+    *rest, last = items
+    return f"{', '.join(rest)} or {last}" if rest else last
