@@ -59,23 +59,36 @@ def copies(store: Path) -> list[Copy]:
     return sorted(found, key=lambda copy: copy.key.removeprefix(BEFORE_RESTORE), reverse=True)
 
 
-def take(store: Path, day: str) -> None:
+def take(store: Path, day: str) -> Path | None:
     """Keep ``store`` as it is now as the copy of ``day``, unless that day has one.
 
     Called under the store's lock, just before the first write of the day replaces
-    the file. A copy that cannot be taken never stops the write: it is a safety net.
+    the file; returns the copy made, for the caller to drop if the write fails (or to
+    prune the oldest once it succeeds). A copy that cannot be taken never stops the
+    write: it is a safety net.
     """
     target = folder(store) / f"{store.name}.{day}"
     if target.exists() or not store.exists():
-        return
-    with suppress(OSError, StoreError):
+        return None
+    try:
         ensure_private_dir(target.parent)
         try:
             os.link(store, target)
         except OSError:
             shutil.copyfile(store, target)
             os.chmod(target, 0o600)
-        prune(store)
+    except (OSError, StoreError):
+        with suppress(OSError):
+            os.unlink(target)  # a half copy is no copy
+        return None
+    return target
+
+
+def drop(copy: Path | None) -> None:
+    """Remove a copy taken for a write that then failed: the next write takes it again."""
+    if copy is not None:
+        with suppress(OSError):
+            os.unlink(copy)
 
 
 def prune(store: Path) -> None:

@@ -76,9 +76,15 @@ class AtomicJSONStorage(Storage):
         # The meta table is written first in the file (see serialise), so a reader finds
         # the generation in the first bytes.
         self._data[META][str(META_ID)]["generation"] = generation
-        if self._backup_day is not None:
-            backups.take(self._path, self._backup_day)  # the store as the day found it
-        write_atomically(self._path, serialise(self._data))
+        # The store as the day found it; a write that fails keeps no copy of its own.
+        copy = None if self._backup_day is None else backups.take(self._path, self._backup_day)
+        try:
+            write_atomically(self._path, serialise(self._data))
+        except BaseException:
+            backups.drop(copy)
+            raise
+        if copy is not None:
+            backups.prune(self._path)
         remove_leftovers(self._path)  # under the lock: any other temporary copy is a crash's
         self.dirty = False
         try:
