@@ -383,17 +383,19 @@ def test_demo_json_is_the_list_of_open_loops(run: Run, home: Path) -> None:
     assert loops and all(loop["state"] in ("open", "waiting", "done") for loop in loops)
 
 
-def test_a_loop_edited_out_of_shape_is_a_store_error(run: Run, add: Add, home: Path) -> None:
+def test_a_loop_edited_out_of_shape_is_refused_alone_and_named_in_lists(run: Run, add: Add, home: Path) -> None:
     add()
     store = home / "loops.json"
     data = json.loads(store.read_text(encoding="utf-8"))
     data["loops"]["1"]["due"] = "next week sometime"
     store.write_text(json.dumps(data), encoding="utf-8")
     before = store.read_bytes()
-    for args in (["show", "1"], ["list"], ["close", "1"]):
+    for args in (["show", "1"], ["close", "1"]):
         result = run(*args)
         assert result.code == 5, (args, result.err)
         assert "loop #1 in the store is malformed" in result.err
+    listed = run("list")
+    assert listed.code == 0 and "loop #1 is malformed" in listed.err and "left out" in listed.err
     assert store.read_bytes() == before
 
 
@@ -458,7 +460,7 @@ def test_text_with_line_breaks_still_gives_a_one_line_error(run: Run) -> None:
     ("field", "value"),
     [("state", ["open"]), ("tags", 5), ("customer", None), ("update_every", 1e300)],
 )
-def test_a_field_of_the_wrong_type_is_a_store_error(
+def test_a_field_of_the_wrong_type_is_named_and_never_rewritten(
     run: Run, add: Add, home: Path, field: str, value: object
 ) -> None:
     add("Maria", "call back", "--tag", "x")
@@ -467,7 +469,10 @@ def test_a_field_of_the_wrong_type_is_a_store_error(
     data["loops"]["1"][field] = value
     store.write_text(json.dumps(data), encoding="utf-8")
     before = store.read_bytes()
-    for args in (["list"], ["list", "--tag", "x"], ["show", "1"], ["close", "1"]):
+    for args in (["list"], ["list", "--tag", "x"]):
+        result = run(*args)
+        assert result.code == 0 and "loop #1 is malformed" in result.err, (args, result.err)
+    for args in (["show", "1"], ["close", "1"]):
         result = run(*args)
         assert result.code == 5, (args, result.err)
     assert store.read_bytes() == before
