@@ -383,7 +383,9 @@ def test_demo_json_is_the_list_of_open_loops(run: Run, home: Path) -> None:
     assert loops and all(loop["state"] in ("open", "waiting", "done") for loop in loops)
 
 
-def test_a_loop_edited_out_of_shape_is_refused_alone_and_named_in_lists(run: Run, add: Add, home: Path) -> None:
+def test_a_loop_edited_out_of_shape_is_refused_alone_and_named_in_lists(
+    run: Run, add: Add, home: Path
+) -> None:
     add()
     store = home / "loops.json"
     data = json.loads(store.read_text(encoding="utf-8"))
@@ -697,3 +699,14 @@ def test_a_cadence_at_the_limits_is_kept(run: Run) -> None:
         assert run("add", "Maria", "call back", "--due", "tomorrow", "--every", every).code == 0
     assert run("edit", "1", "--every", "5m").code == 2
     assert run("reschedule", "1", "2040-01-01", "--not-told").code == 2
+
+
+@pytest.mark.parametrize("name", ["anna\u2028luca", "an\u2029na", "a" * 101, "an\x85na"])
+def test_an_agent_name_that_breaks_a_line_is_refused_naming_the_limit(
+    run: Run, name: str
+) -> None:
+    refused = run("config", "set", "agent", name)
+    assert refused.code == 2
+    assert "1 to 100 characters" in refused.err and "line and paragraph separators" in refused.err
+    handed = run("handoff", "1", "--to", name, "--note", "over to you")
+    assert handed.code in (2, 3)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.text import MAX_NAME, one_line_name
 from loopcloser.core.ways_out import Cargo, check_way, in_words, names
 from loopcloser.core.when import Calendar
 
@@ -26,11 +27,12 @@ CHANNELS = ("phone", "email", "chat", "social", "in-person", "video", "sms", "le
 
 
 def check_agent(value: str) -> str:
-    """An agent name: any non-empty text without control characters."""
+    """An agent name: one line of text, without control characters or line separators."""
     value = value.strip()
-    if not value or any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
+    if not one_line_name(value):
         raise BadInput(
-            "the agent name must be one non-empty line without control characters",
+            f"the agent name must be one line of 1 to {MAX_NAME} characters, without"
+            " control characters or line and paragraph separators",
             hint="e.g. anna",
         )
     return value

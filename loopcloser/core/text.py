@@ -16,6 +16,18 @@ ESCAPES.update(
 )
 
 
+# What may never be inside a name that is one line: the control characters, and the
+# line and paragraph separators a terminal or a file would break a line at.
+LINE_BREAKERS = frozenset(chr(code) for code in [*range(32), *range(127, 160), 0x2028, 0x2029])
+MAX_NAME = 100
+"""The longest agent name: it names a file in a team folder, and a column in reports."""
+
+
+def one_line_name(text: str) -> bool:
+    """Whether ``text`` is a non-empty name of one line, within MAX_NAME characters."""
+    return bool(text.strip()) and len(text) <= MAX_NAME and not LINE_BREAKERS & set(text)
+
+
 def printable(text: str) -> str:
     """Text safe to show on a terminal: control characters become visible escapes."""
     return text.translate(ESCAPES)

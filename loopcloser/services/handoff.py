@@ -6,6 +6,7 @@ from pathlib import Path
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Event, Kind, Loop, require_words
+from loopcloser.core.text import one_line_name
 from loopcloser.services.context import Context
 
 
@@ -21,7 +22,7 @@ def handoff(
 
     receiver = receiver.strip()
     require_words("receiver", receiver)
-    if "\n" in receiver or len(receiver) > 100:
+    if not one_line_name(receiver):
         raise BadInput("the receiver must be an agent's name", hint="e.g. --to luca")
     event = Event(
         kind=Kind.HANDOFF, at=ctx.now, by=ctx.agent, text=note, changes={"owner": receiver}

@@ -31,10 +31,10 @@ from loopcloser.core.model import (
     from_document,
     to_document,
 )
+from loopcloser.core.text import MAX_NAME, one_line_name
 from loopcloser.storage.atomic import write_atomically
 from loopcloser.storage.store import Store, Transaction
 
-MAX_AGENT_NAME = 100
 INTENT_PREFIX, INTENT_SUFFIX = ".handoff-", ".json"
 INTENT_VERSION = 1
 # Never a store (it starts with a dot) and never written: only its sibling
@@ -57,17 +57,15 @@ _after_receiver_written: Callable[[], None] = _carry_on
 def store_path(team: Path, agent: str) -> Path:
     """The store of ``agent`` in the team folder: ``TEAM/AGENT.json``."""
     if (
-        not agent.strip()
-        or len(agent) > MAX_AGENT_NAME
+        not one_line_name(agent)
         or agent.startswith(".")
         or agent.endswith(".archive")  # that is another agent's archive
         or any(char in agent for char in "/\\")
-        or any(ord(char) < 32 or ord(char) == 127 for char in agent)
     ):
         raise BadInput(
             f"{agent!r} cannot name an agent's store in the team folder",
             hint=(
-                f"use a plain name of up to {MAX_AGENT_NAME} characters, without slashes,"
+                f"use a plain name of up to {MAX_NAME} characters, without slashes,"
                 " control characters, a leading dot or a final .archive, e.g. anna"
             ),
         )
