@@ -223,17 +223,25 @@ def test_finished_before_reads_the_last_event_of_a_closed_or_cancelled_loop() ->
     assert not finished({"state": "closed", "events": [{"at": "2026-10-01T11:00:00+02:00"}]})
 
 
-def test_a_malformed_archive_is_a_store_error_and_left_untouched(
+def test_a_malformed_archive_blocks_nothing_and_is_named_with_the_fix(
     run: Run, add: Callable[..., int], home: Path, old_closed: int
 ) -> None:
     archive = home / "loops.archive.json"
     archive.write_bytes(b"{not json")
 
-    result = run("add", "Li Wei", "check the warranty", "--due", "fri")
+    added = run("add", "Li Wei", "check the warranty", "--due", "fri")
 
-    assert result.code == 5 and "loops.archive.json" in result.err
+    assert added.code == 0, added.err
+    assert "the archive" in added.err and f"mv {archive} {archive}.broken" in added.err
     assert archive.read_bytes() == b"{not json"
-    assert str(old_closed) in file_loops(home / "loops.json")
+    assert str(old_closed) in file_loops(home / "loops.json"), "nothing swept into it"
+    listed = run("list", "--all", "--json")
+    assert listed.code == 0 and "the archive" in listed.err
+    assert len(listed.json()) == 2
+    doctor = run("doctor", "--json")
+    assert doctor.code == 5
+    assert [check["name"] for check in doctor.json() if not check["ok"]] == ["archive"]
+    assert run("archive").code == 5, "moving loops into it by name still refuses"
 
 
 def test_a_store_without_archive_reads_as_before(tmp_path: Path) -> None:

@@ -702,9 +702,7 @@ def test_a_cadence_at_the_limits_is_kept(run: Run) -> None:
 
 
 @pytest.mark.parametrize("name", ["anna\u2028luca", "an\u2029na", "a" * 101, "an\x85na"])
-def test_an_agent_name_that_breaks_a_line_is_refused_naming_the_limit(
-    run: Run, name: str
-) -> None:
+def test_an_agent_name_that_breaks_a_line_is_refused_naming_the_limit(run: Run, name: str) -> None:
     refused = run("config", "set", "agent", name)
     assert refused.code == 2
     assert "1 to 100 characters" in refused.err and "line and paragraph separators" in refused.err

@@ -200,3 +200,22 @@ def test_reports_taken_during_handoffs_count_every_loop_once(
     assert len(totals) >= 3, "the reports ran while the handoffs did"
     assert set(totals) == {count + 1}
     assert len(uids_in(team / "luca.json")) == count + 1
+
+
+def test_a_malformed_handoff_file_blocks_no_agent_and_is_named(
+    run: Run, home: Path, team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
+    run("add", "Maria", "call back", "--due", "tomorrow")
+    broken = team / ".handoff-0000.json"
+    broken.write_text('{"uid": "0000"}', encoding="utf-8")
+
+    listed = run("list", "--json")
+    assert listed.code == 0 and [loop["customer"] for loop in listed.json()] == ["Maria"]
+    assert ".handoff-0000.json" in listed.err and "move the file aside" in listed.err
+    assert run("add", "Li Wei", "warranty", "--due", "fri").code == 0
+    assert run("handoff", "1", "--to", "luca", "--note", "over to you").code == 0
+    monkeypatch.delenv("LOOPCLOSER_TEAM")
+    alone = run("list", "--store", str(team / "luca.json"))
+    assert alone.code == 0 and "Maria" in alone.out
+    assert broken.exists(), "left for a person to look at"

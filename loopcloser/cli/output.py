@@ -50,17 +50,10 @@ def hint_for(error: LoopcloserError) -> str | None:
 
 
 def warn_of_bad_records(runs: Sequence[Context], as_json: bool) -> None:
-    """Name every malformed loop a read passed over, once, after the command's output."""
-    said: set[str] = set()
-    for ctx in runs:
-        for message in ctx.bad.found.values():
-            if message not in said:
-                said.add(message)
-                warn(
-                    f"{message}: it was left out",
-                    "it is kept as it is in the file; see loopcloser doctor for the fix",
-                    as_json,
-                )
+    """Name what the reads passed over (a malformed loop, an unreadable archive), once."""
+    problems = [problem for ctx in runs for problem in ctx.problems()]
+    for message, hint in dict.fromkeys(problems):
+        warn(message, hint or "loopcloser doctor says more", as_json)
 
 
 def warn(message: str, hint: str, as_json: bool) -> None:

@@ -29,6 +29,7 @@ class Context:
     as_json: bool = False
     bad: BadRecords = field(default_factory=BadRecords)
     _store: Store | None = field(default=None, init=False, repr=False)
+    _others: list[Store] = field(default_factory=list, init=False, repr=False)
 
     def store(self) -> Store:
         """The agent's store: ``store_path``, else their own in the team folder, else theirs."""
@@ -37,6 +38,22 @@ class Context:
 
             self._store = open_store(self.store_path, self.settings, self.now)
         return self._store
+
+    def reading(self, stores: list[Store]) -> list[Store]:
+        """Note other stores this run reads (a team's), so what they pass over is named."""
+        self._others.extend(stores)
+        return stores
+
+    def problems(self) -> list[tuple[str, str | None]]:
+        """What the run's reads passed over, each with what to do: for a warning."""
+        found: list[tuple[str, str | None]] = [
+            (f"{message}: it was left out", "it is kept as it is; loopcloser doctor says more")
+            for message in self.bad.found.values()
+        ]
+        stores = [] if self._store is None else [self._store]
+        for store in [*stores, *self._others]:
+            found += [(error.message, error.hint) for error in store.problems]
+        return list(dict.fromkeys(found))
 
     @property
     def agent(self) -> str:

@@ -26,7 +26,9 @@ def sources(ctx: Context) -> list[tuple[str, Store]]:
     if team is not None and ctx.store_path is None:
         from loopcloser.storage.location import open_team
 
-        return open_team(team)
+        members = open_team(team)
+        ctx.reading([store for _, store in members])
+        return members
     return [(ctx.agent, ctx.store())]
 
 

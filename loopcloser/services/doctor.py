@@ -64,9 +64,10 @@ def check_loops(store: Store) -> Check:
     """Every loop in the store and its archive reads: name the first malformed one."""
     bad = BadRecords()
     try:
-        documents = store.all_documents()
+        store.check_archive()
     except LoopcloserError as error:
-        return Check("archive", False, error.message, "restore it from a copy, or move it aside")
+        return Check("archive", False, error.message, error.hint)
+    documents = store.all_documents()
     for loop_id, document in documents.items():
         bad.load(loop_id, document)
     if not bad.found:

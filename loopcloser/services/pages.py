@@ -113,13 +113,16 @@ def report_sources(
     from loopcloser.storage.team import settled
 
     if stores:
-        yield [(path.stem, open_at(path)) for path in stores], False
+        named = [(path.stem, open_at(path)) for path in stores]
+        ctx.reading([store for _, store in named])
+        yield named, False
         return
     folder = team or ctx.settings.team
     if folder is None:
         yield [(ctx.agent, ctx.store())], False
         return
     with settled(folder.expanduser()) as (members, _):
+        ctx.reading([store for _, store in members])
         yield members, True
 
 

@@ -41,36 +41,48 @@ def open_store(path: Path | None, conf: Settings, now: datetime) -> Store:
             )
         path = path or store_path(conf.team, conf["agent"])
     path = (path or default_store_path()).expanduser()
-    if conf.team is not None:
-        recover_handoffs(conf.team)
-    recover_handoffs(path.parent)
+    problems = [] if conf.team is None else recover_handoffs(conf.team)
+    if conf.team is None or path.parent.resolve() != conf.team.resolve():
+        problems += recover_handoffs(path.parent)
     after = conf.archive_after
     sweep = None if after is None else sweep_terms(now, after, conf.tz)
     day = now.astimezone(conf.tz).date().isoformat()
-    return Store(path, hot=is_open, sweep=sweep, backup_day=day)
+    store = Store(path, hot=is_open, sweep=sweep, backup_day=day)
+    store.problems.extend(problems)
+    return store
 
 
 def open_team(team: Path) -> list[tuple[str, Store]]:
     """Every agent's store in a team folder, after finishing an interrupted handoff."""
     from loopcloser.storage.team import team_stores
 
-    recover_handoffs(team)
-    return [(agent, Store(path, hot=is_open)) for agent, path in team_stores(team)]
+    problems = recover_handoffs(team)
+    stores = [(agent, Store(path, hot=is_open)) for agent, path in team_stores(team)]
+    if stores:
+        stores[0][1].problems.extend(problems)
+    return stores
 
 
 def open_at(path: Path) -> Store:
     """The store at ``path`` as it is, for reading: a killed handoff beside it is finished."""
     path = path.expanduser()
-    recover_handoffs(path.parent)
-    return Store(path, hot=is_open)
+    store = Store(path, hot=is_open)
+    store.problems.extend(recover_handoffs(path.parent))
+    return store
 
 
-def recover_handoffs(folder: Path) -> None:
-    """Finish or roll back a handoff a crash interrupted in ``folder`` (cheap when none)."""
-    if interrupted_handoffs(folder):
-        from loopcloser.storage.team import recover
+def recover_handoffs(folder: Path) -> list[StoreError]:
+    """Finish a handoff a crash interrupted in ``folder`` (cheap when none).
 
-        recover(folder)
+    Returns the unfinished handoffs that cannot be trusted: left for a person, never
+    in the way of a command.
+    """
+    if not interrupted_handoffs(folder):
+        return []
+    from loopcloser.storage.team import recover, unreadable_intents
+
+    recover(folder)
+    return unreadable_intents(folder)
 
 
 def is_folder(path: Path) -> bool:

@@ -126,9 +126,16 @@ class Archive:
         self._data: Tables | None = None
 
     def tables(self) -> Tables:
-        """The archive's tables, read once."""
+        """The archive's tables, read once; StoreError naming the archive if it cannot be."""
         if self._data is None:
-            self._data = _checked(_parse(self.path, self.shown), self.shown)
+            try:
+                self._data = _checked(_parse(self.path, self.shown), self.shown)
+            except StoreError as error:
+                raise StoreError(
+                    f"the archive {error.message.removeprefix('store ')}",
+                    hint=f"move it aside (mv {self.shown} {self.shown}.broken) to go on"
+                    " without it, or put back a copy of it",
+                ) from None
         return self._data
 
     def documents(self) -> dict[int, dict[str, Any]]:
@@ -341,6 +348,9 @@ class Store:
         self._sweep = sweep
         self._backup_day = backup_day  # the local date: its first write keeps a copy
         self._snapshot: TinyDB | None = None
+        # What a read passed over (an archive that cannot be read, a handoff left that
+        # cannot be trusted), for the front end to name: never a reason to stop.
+        self.problems: list[StoreError] = []
         self._archive = Archive(archive_path(self._real), archive_path(path))
 
     def remove_copies(self) -> None:
@@ -388,8 +398,21 @@ class Store:
         return archive_path(self.path)
 
     def archived(self) -> dict[int, dict[str, Any]]:
-        """Every document in the archive (none when there is no archive), read without a lock."""
-        return self._archive.documents()
+        """Every document in the archive (none when there is none), read without a lock.
+
+        An archive that cannot be read counts as empty, and is noted in ``problems``:
+        the loops in the store stay in reach.
+        """
+        try:
+            return self._archive.documents()
+        except StoreError as error:
+            if all(error.message != known.message for known in self.problems):
+                self.problems.append(error)
+            return {}
+
+    def check_archive(self) -> None:
+        """StoreError if the archive exists but cannot be read."""
+        self._archive.documents()
 
     def archived_one(self, loop_id: int) -> dict[str, Any] | None:
         """One document from the archive, or None."""
@@ -492,6 +515,8 @@ class Store:
             # What was just committed is the newest state: later reads need no second load.
             self._snapshot = db
             self._archive = archive
+            if transaction.skipped_sweep is not None:
+                self.problems.append(transaction.skipped_sweep)
 
     def _open(self) -> TinyDB:
         check_link(self.path, self._real)
@@ -646,6 +671,7 @@ class Transaction:
         self._cutoff: str | None = None
         self._brought_back: set[str] = set()
         self.swept = 0
+        self.skipped_sweep: StoreError | None = None  # the archive could not be read
         self.closed = False
 
     def all_documents(self) -> dict[int, dict[str, Any]]:
@@ -681,9 +707,20 @@ class Transaction:
         return _get(self._loops, loop_id)
 
     def retire(self, terms: Sweep, *, forced: bool) -> None:
-        """Move the documents ``terms`` picks to the archive, once a day unless forced."""
+        """Move the documents ``terms`` picks to the archive, once a day unless forced.
+
+        A daily sweep skips an archive that cannot be read (the change being written
+        matters more; doctor names the archive); ``archive`` asked for by name refuses.
+        """
         meta = self._meta.get(doc_id=META_ID)
         if not forced and meta is not None and meta.get("swept") == terms.mark:
+            return
+        try:
+            self._archived_loops()
+        except StoreError as error:
+            if forced:
+                raise
+            self.skipped_sweep = error
             return
         moving = {str(doc.doc_id): dict(doc) for doc in self._loops if terms.retire(doc)}
         if moving:

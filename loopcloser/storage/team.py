@@ -272,16 +272,40 @@ def settled(team: Path) -> Iterator[tuple[list[tuple[str, Store]], list[Path]]]:
         yield stores, _intent_paths(team)
 
 
+def unreadable_intents(team: Path) -> list[StoreError]:
+    """The unfinished handoffs in the folder that cannot be trusted, each as its error.
+
+    They are left where they are for a person to look at; every other handoff and
+    every command goes on without them.
+    """
+    problems = []
+    for path in _intent_paths(team):
+        try:
+            Intent.read(path)
+        except StoreError as error:
+            problems.append(error)
+    return problems
+
+
 def _settle_pending(team: Path) -> int:
-    """Finish every intent in the folder; the caller holds the team's handoff lock."""
-    paths = _intent_paths(team)
-    for path in paths:
-        _settle(Intent.read(path), forward=True)
+    """Finish every intent in the folder that can be trusted; the caller holds the lock.
+
+    One that cannot (a hand edit, a newer version) is left as it is: it must not stop
+    every command of every agent of the team. ``unreadable_intents`` names it.
+    """
+    settled = 0
+    for path in _intent_paths(team):
+        try:
+            intent = Intent.read(path)
+        except StoreError:
+            continue
+        _settle(intent, forward=True)
+        settled += 1
     # A handoff killed while writing its intent left a temporary copy of the loop.
     for leftover in team.glob(f".{INTENT_PREFIX}*{INTENT_SUFFIX}.*.tmp"):
         with suppress(OSError):
             leftover.unlink()
-    return len(paths)
+    return settled
 
 
 def _settle(intent: Intent, *, forward: bool) -> None:
