@@ -69,96 +69,173 @@ def build(
     soon_days: int = 2,
 ) -> Digest:
     """The digest of ``loops`` at ``now``, with "today" and working days from ``cal``."""
-    today = now.astimezone(cal.tz).date()
-    yesterday = today - timedelta(days=1)
-    soon = next_work_days(today, max(soon_days, 0), cal)
-    pairs = [(loop, derive(loop, now, cal.tz, cadence)) for loop in loops]
-    active = [(loop, flags) for loop, flags in pairs if loop.state in ACTIVE]
-    closed = [
-        (loop, flags)
-        for loop, flags in pairs
-        if loop.state is State.CLOSED and closed_at(loop).astimezone(cal.tz).date() == yesterday
+    morning = Morning.of(loops, now, cal, cadence, soon_days)
+    sections = tuple(part(morning) for part in PARTS)
+    kept = tuple(section for section in sections if section.items)
+    return Digest(morning.today, summary(kept, bool(morning.active), soon_days), kept)
+
+
+Pair = tuple[Loop, Flags]
+
+
+@dataclass(frozen=True)
+class Morning:
+    """What every section of a digest looks at: now, the open loops, yesterday's closings."""
+
+    now: datetime
+    tz: tzinfo
+    today: date
+    soon: frozenset[date]  # the next working days
+    soon_days: int
+    active: tuple[Pair, ...]
+    closed_yesterday: tuple[Pair, ...]
+
+    @classmethod
+    def of(
+        cls,
+        loops: Iterable[Loop],
+        now: datetime,
+        cal: Calendar,
+        cadence: timedelta | None,
+        soon_days: int,
+    ) -> Morning:
+        """The morning of ``now`` over ``loops``, with their flags."""
+        today = now.astimezone(cal.tz).date()
+        yesterday = today - timedelta(days=1)
+        pairs = [(loop, derive(loop, now, cal.tz, cadence)) for loop in loops]
+        return cls(
+            now=now,
+            tz=cal.tz,
+            today=today,
+            soon=next_work_days(today, max(soon_days, 0), cal),
+            soon_days=soon_days,
+            active=tuple(pair for pair in pairs if pair[0].state in ACTIVE),
+            closed_yesterday=tuple(
+                (loop, flags)
+                for loop, flags in pairs
+                if loop.state is State.CLOSED
+                and closed_at(loop).astimezone(cal.tz).date() == yesterday
+            ),
+        )
+
+    def local_day(self, moment: datetime) -> date:
+        """The date of ``moment`` where the agent is."""
+        return moment.astimezone(self.tz).date()
+
+
+def section(
+    key: Flag | str,
+    title: str,
+    chosen: Iterable[Pair],
+    order: Callable[[Pair], Any],
+    detail: Callable[[Loop, Flags], str],
+) -> Section:
+    """A section of the loops ``chosen``, in ``order`` (then by id), each with its detail."""
+    ranked = sorted(chosen, key=lambda pair: (order(pair), pair[0].id))
+    # Plain text: the key goes to scripts as JSON.
+    return Section(str(key), title, tuple(Item(lp, fl, detail(lp, fl)) for lp, fl in ranked))
+
+
+def overdue(morning: Morning) -> Section:
+    """Past the due the customer expects, most overdue first."""
+
+    def detail(loop: Loop, flags: Flags) -> str:
+        untold = "; new due not told" if flags.untold_reschedule else ""
+        return describe_due(flags.expected_due, morning.now) + untold
+
+    chosen = [pair for pair in morning.active if pair[1].overdue]
+    return section(Flag.OVERDUE, "Overdue", chosen, lambda pair: pair[1].expected_due, detail)
+
+
+def due_today(morning: Morning) -> Section:
+    """Due later today; work already done waits only on telling ("Done but not told")."""
+    chosen = [
+        pair
+        for pair in morning.active
+        if pair[1].due_today and not pair[1].overdue and not pair[1].untold
     ]
-
-    def section(
-        key: Flag | str,
-        title: str,
-        chosen: Iterable[tuple[Loop, Flags]],
-        order: Callable[[tuple[Loop, Flags]], Any],
-        detail: Callable[[Loop, Flags], str],
-    ) -> Section:
-        ranked = sorted(chosen, key=lambda pair: (order(pair), pair[0].id))
-        # Plain text: the key goes to scripts as JSON.
-        return Section(str(key), title, tuple(Item(lp, fl, detail(lp, fl)) for lp, fl in ranked))
-
-    def local_day(moment: datetime) -> date:
-        return moment.astimezone(cal.tz).date()
-
-    sections = (
-        section(
-            Flag.OVERDUE,
-            "Overdue",
-            [p for p in active if p[1].overdue],
-            lambda p: p[1].expected_due,
-            lambda lp, fl: (
-                describe_due(fl.expected_due, now)
-                + ("; new due not told" if fl.untold_reschedule else "")
-            ),
-        ),
-        section(
-            Flag.DUE_TODAY,
-            "Due today",
-            # Work already done waits only on telling the customer: "Done but not told".
-            [p for p in active if p[1].due_today and not p[1].overdue and not p[1].untold],
-            lambda p: p[1].expected_due,
-            lambda lp, fl: f"{fl.expected_due.astimezone(cal.tz):%H:%M}",
-        ),
-        section(
-            "due_soon",
-            f"Due in the next {soon_days} working day{'' if soon_days == 1 else 's'}",
-            [
-                p
-                for p in active
-                if not p[1].overdue and not p[1].untold and local_day(p[1].expected_due) in soon
-            ],
-            lambda p: p[1].expected_due,
-            lambda lp, fl: moment_text(fl.expected_due, cal.tz),
-        ),
-        section(
-            Flag.UNTOLD,
-            "Done but not told",
-            [p for p in active if p[1].untold],
-            lambda p: done_at(p[0]),
-            lambda lp, fl: f"done {span(now - done_at(lp))} ago",
-        ),
-        section(
-            Flag.SILENT,
-            "Silent",
-            [p for p in active if p[1].silent],
-            lambda p: p[1].last_contact,
-            lambda lp, fl: (
-                f"no word for {span(now - fl.last_contact)}"
-                + (f"; prefers {lp.prefers}" if lp.prefers else "")
-            ),
-        ),
-        section(
-            "waiting",
-            "Waiting on others",
-            [p for p in active if p[0].state is State.WAITING],
-            # Stale waits first: someone has to chase them today.
-            lambda p: (not p[1].stale_wait, wait_until(p[0]) or LATEST),
-            lambda lp, fl: waiting_text(lp, fl, cal.tz),
-        ),
-        section(
-            "closed_yesterday",
-            "Closed yesterday",
-            closed,
-            lambda p: closed_at(p[0]),
-            lambda lp, fl: str(fl.outcome or ""),
-        ),
+    return section(
+        Flag.DUE_TODAY,
+        "Due today",
+        chosen,
+        lambda pair: pair[1].expected_due,
+        lambda loop, flags: f"{flags.expected_due.astimezone(morning.tz):%H:%M}",
     )
-    kept = tuple(s for s in sections if s.items)
-    return Digest(today, summary(kept, bool(active), soon_days), kept)
+
+
+def due_soon(morning: Morning) -> Section:
+    """Due in the next working days."""
+    days = morning.soon_days
+    chosen = [
+        pair
+        for pair in morning.active
+        if not pair[1].overdue
+        and not pair[1].untold
+        and morning.local_day(pair[1].expected_due) in morning.soon
+    ]
+    return section(
+        "due_soon",
+        f"Due in the next {days} working day{'' if days == 1 else 's'}",
+        chosen,
+        lambda pair: pair[1].expected_due,
+        lambda loop, flags: moment_text(flags.expected_due, morning.tz),
+    )
+
+
+def untold(morning: Morning) -> Section:
+    """Done, the customer not yet told: longest waiting first."""
+    return section(
+        Flag.UNTOLD,
+        "Done but not told",
+        [pair for pair in morning.active if pair[1].untold],
+        lambda pair: done_at(pair[0]),
+        lambda loop, flags: f"done {span(morning.now - done_at(loop))} ago",
+    )
+
+
+def silent(morning: Morning) -> Section:
+    """Past the update cadence without a word to the customer."""
+
+    def detail(loop: Loop, flags: Flags) -> str:
+        prefers = f"; prefers {loop.prefers}" if loop.prefers else ""
+        return f"no word for {span(morning.now - flags.last_contact)}{prefers}"
+
+    chosen = [pair for pair in morning.active if pair[1].silent]
+    return section(Flag.SILENT, "Silent", chosen, lambda pair: pair[1].last_contact, detail)
+
+
+def waiting(morning: Morning) -> Section:
+    """Waiting on another party; stale waits first: someone has to chase them today."""
+    return section(
+        "waiting",
+        "Waiting on others",
+        [pair for pair in morning.active if pair[0].state is State.WAITING],
+        lambda pair: (not pair[1].stale_wait, wait_until(pair[0]) or LATEST),
+        lambda loop, flags: waiting_text(loop, flags, morning.tz),
+    )
+
+
+def closed_yesterday(morning: Morning) -> Section:
+    """Closed yesterday, with how each promise ended."""
+    return section(
+        "closed_yesterday",
+        "Closed yesterday",
+        morning.closed_yesterday,
+        lambda pair: closed_at(pair[0]),
+        lambda loop, flags: str(flags.outcome or ""),
+    )
+
+
+PARTS: tuple[Callable[[Morning], Section], ...] = (
+    overdue,
+    due_today,
+    due_soon,
+    untold,
+    silent,
+    waiting,
+    closed_yesterday,
+)
+"""The digest's sections, in the order a morning reads them."""
 
 
 def summary(sections: tuple[Section, ...], any_active: bool, soon_days: int) -> str:

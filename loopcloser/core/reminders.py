@@ -7,7 +7,7 @@ key, so the same reminder never fires twice however often this is asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -15,6 +15,7 @@ from loopcloser.core.model import (
     ACTIVE,
     Event,
     Flag,
+    Flags,
     Kind,
     Loop,
     derive,
@@ -79,81 +80,150 @@ def due_reminders(loop: Loop, now: datetime, rules: Rules, cal: Calendar) -> lis
     # A snooze silences, it does not skip: what came due meanwhile fires when it ends.
     if loop.snoozed_until is not None and loop.snoozed_until > now:
         return []
-    flags = derive(loop, now, cal.tz, rules.update_every)
-    due = flags.expected_due
-    head = f"#{loop.id} {loop.customer}: "
-    found: list[Reminder] = []
+    case = Case(loop, now, rules, cal, derive(loop, now, cal.tz, rules.update_every))
+    return [reminder for kind in KINDS for reminder in kind(case)]
 
-    def add(kind: str, key: str, at: datetime, text: str) -> None:
+
+@dataclass(frozen=True)
+class Case:
+    """One loop at ``now``, as every kind of reminder looks at it."""
+
+    loop: Loop
+    now: datetime
+    rules: Rules
+    cal: Calendar
+    flags: Flags
+
+    @property
+    def due(self) -> datetime:
+        """The due the customer holds."""
+        return self.flags.expected_due
+
+    def reminder(self, kind: str, key: str, at: datetime, text: str) -> Reminder:
+        """A reminder of this loop, its text headed by the loop's id and customer."""
+        head = f"#{self.loop.id} {self.loop.customer}: "
         # Plain text, not a Flag: the kind goes out to scripts and delivery commands.
-        found.append(Reminder(loop.id, key, str(kind), head + text, at, URGENCY[kind]))
+        return Reminder(self.loop.id, key, str(kind), head + text, at, URGENCY[kind])
 
-    for moment in loop.remind:
-        if moment <= now:
-            add(
-                "remind",
-                f"remind:{to_utc_text(moment)}",
-                moment,
-                f"reminder: {loop.promise} ({due_words(due, now)})",
-            )
-    # Keys carry the due the customer holds, so a reschedule they were told of re-arms these;
-    # once the due itself has come, its own reminder says it and "due soon" would be noise.
-    morning = overdue_morning(loop, due, flags.overdue, now, rules, cal)
+
+def own_times(case: Case) -> list[Reminder]:
+    """The times the agent asked to be reminded at (--remind) that have come."""
+    loop, now = case.loop, case.now
+    return [
+        case.reminder(
+            "remind",
+            f"remind:{to_utc_text(moment)}",
+            moment,
+            f"reminder: {loop.promise} ({due_words(case.due, now)})",
+        )
+        for moment in loop.remind
+        if moment <= now
+    ]
+
+
+def around_the_due(case: Case) -> list[Reminder]:
+    """Before the due, at it, and each working morning while it is overdue.
+
+    Keys carry the due the customer holds, so a reschedule they were told of re-arms
+    these; once the due itself has come, its own reminder says it and "due soon" would
+    be noise.
+    """
+    loop, now, due, rules = case.loop, case.now, case.due, case.rules
+    found = []
+    morning = overdue_morning(loop, due, case.flags.overdue, now, rules, case.cal)
     if now < due:
         for offset in rules.before_due:
             # Counted in working time: 2h before a Monday 10:00 due is Friday afternoon.
-            moment = working_time_before(due, offset, cal)
+            moment = working_time_before(due, offset, case.cal)
             if now >= moment:
-                add(
-                    "before_due",
-                    f"before:{int(offset.total_seconds())}:{to_utc_text(due)}",
-                    moment,
-                    f"{due_words(due, now)}: {loop.promise}",
+                found.append(
+                    case.reminder(
+                        "before_due",
+                        f"before:{int(offset.total_seconds())}:{to_utc_text(due)}",
+                        moment,
+                        f"{due_words(due, now)}: {loop.promise}",
+                    )
                 )
     elif rules.at_due and morning is None:
         # Once a morning after the due has come, the morning reminder says it all; a "due"
         # missed while the machine was off would only repeat it.
-        add("due", f"due:{to_utc_text(due)}", due, f"{due_words(due, now)}: {loop.promise}")
+        text = f"{due_words(due, now)}: {loop.promise}"
+        found.append(case.reminder("due", f"due:{to_utc_text(due)}", due, text))
     if morning is not None:
-        add(
-            Flag.OVERDUE,
-            f"overdue:{morning.date().isoformat()}",
-            morning,
-            f"{describe_due(due, now)}: {loop.promise}",
+        found.append(
+            case.reminder(
+                Flag.OVERDUE,
+                f"overdue:{morning.date().isoformat()}",
+                morning,
+                f"{describe_due(due, now)}: {loop.promise}",
+            )
         )
-    cadence = update_cadence(loop, rules.update_every)
-    if flags.silent and cadence is not None:
-        # Once per cadence of silence: a customer left a week on a two-day cadence hears
-        # from us (through the agent) again, not just once.
-        periods = repeats(flags.last_contact, now, cadence)
-        preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
-        add(
+    return found
+
+
+def silence(case: Case) -> list[Reminder]:
+    """Once per cadence of silence: a customer left a week on a two-day cadence hears
+    from us (through the agent) again, not just once."""
+    loop, flags, now = case.loop, case.flags, case.now
+    cadence = update_cadence(loop, case.rules.update_every)
+    if not flags.silent or cadence is None:
+        return []
+    periods = repeats(flags.last_contact, now, cadence)
+    preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
+    return [
+        case.reminder(
             Flag.SILENT,
             f"silent:{to_utc_text(flags.last_contact)}:{periods}",
             flags.last_contact + periods * cadence,
             f"no update to {loop.customer} for {since(flags.last_contact, now)}{preference}",
         )
-    if flags.stale_wait and loop.waiting_on is not None and loop.waiting_on.until is not None:
-        until = loop.waiting_on.until
-        add(
+    ]
+
+
+def stale_wait(case: Case) -> list[Reminder]:
+    """The party waited on is past the date they should have answered by."""
+    waiting = case.loop.waiting_on
+    if not case.flags.stale_wait or waiting is None or waiting.until is None:
+        return []
+    until = waiting.until
+    return [
+        case.reminder(
             Flag.STALE_WAIT,
             f"stale:{to_utc_text(until)}",
             until,
-            f"{loop.waiting_on.party} has not answered since "
-            f"{until.astimezone(cal.tz):%a %d %b %H:%M}; chase them",
+            f"{waiting.party} has not answered since "
+            f"{until.astimezone(case.cal.tz):%a %d %b %H:%M}; chase them",
         )
+    ]
+
+
+def untold(case: Case) -> list[Reminder]:
+    """Done but not told for longer than untold_after, again each such period."""
+    loop, now, after = case.loop, case.now, case.rules.untold_after
     # A hand-edited store can say done without the event; then there is no clock to run.
-    done = recorded_at(loop, Kind.DONE) if flags.untold else None
-    if done is not None and rules.untold_after and now - done > rules.untold_after:
-        periods = repeats(done, now, rules.untold_after)
-        add(
+    done = recorded_at(loop, Kind.DONE) if case.flags.untold else None
+    if done is None or not after or now - done <= after:
+        return []
+    periods = repeats(done, now, after)
+    return [
+        case.reminder(
             Flag.UNTOLD,
             f"untold:{to_utc_text(done)}:{periods}",
-            done + periods * rules.untold_after,
+            done + periods * after,
             f"done {since(done, now)} ago but {loop.customer} has not been told;"
             " close it once they know",
         )
-    return found
+    ]
+
+
+KINDS: tuple[Callable[[Case], list[Reminder]], ...] = (
+    own_times,
+    around_the_due,
+    silence,
+    stale_wait,
+    untold,
+)
+"""Every kind of reminder a loop can have, in the order they are listed."""
 
 
 def overdue_morning(
