@@ -113,3 +113,15 @@ def test_commands_read_the_environment_only_through_the_context() -> None:
         for read in reads_of_the_world(path)
     ]
     assert found == []
+
+
+def test_only_the_storage_layer_builds_a_store() -> None:
+    """Every other layer opens stores through storage.location, which finishes handoffs."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "storage":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Store":
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert found == []

@@ -70,11 +70,9 @@ def customers(context: typer.Context, incomplete: str) -> list[Candidate]:
     conf = settings()
     whole_team = command in ("customer", "forget") and context.params.get("store") is None
     if whole_team and conf.team is not None:
-        from loopcloser.core.documents import is_open
-        from loopcloser.storage.store import Store
-        from loopcloser.storage.team import team_stores
+        from loopcloser.storage.location import open_team
 
-        stores = [Store(path, hot=is_open) for _, path in team_stores(conf.team)]
+        stores = [store for _, store in open_team(conf.team)]
     else:
         stores = [own_store(context, conf)]
     counts: Counter[str] = Counter()
