@@ -30,16 +30,21 @@ def uids_in(path: Path) -> list[str]:
     return [document["uid"] for document in data["loops"].values()]
 
 
-def handoff_killed_between_the_writes(run: Run, home: Path, team: Path) -> str:
-    """Anna hands Maria's loop to luca and dies with it in both stores; returns its uid."""
+def killed_handoff(run: Run, home: Path, team: Path, after: str) -> None:
+    """Luca and anna each have a loop; anna's handoff of #1 to luca dies ``after`` a step."""
     as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
     run("add", "Maria", "call back", "--due", "tomorrow")
     crashed = subprocess.run(
-        [sys.executable, str(WORKER), "crash-after-receiver", str(team), "anna", "luca", "1"],
+        [sys.executable, str(WORKER), f"crash-after-{after}", str(team), "anna", "luca", "1"],
         capture_output=True,
         check=False,
     )
     assert crashed.returncode == 9
+
+
+def handoff_killed_between_the_writes(run: Run, home: Path, team: Path) -> str:
+    """Anna hands Maria's loop to luca and dies with it in both stores; returns its uid."""
+    killed_handoff(run, home, team, "receiver")
     maria = uids_in(team / "luca.json")[-1]
     assert maria in uids_in(team / "anna.json"), "the crash hit between the two writes"
     return maria
@@ -129,14 +134,7 @@ def test_a_handoff_with_the_store_named_still_moves_it(run: Run, home: Path, tea
 def test_a_store_of_a_team_opened_by_path_finishes_a_broken_handoff_first(
     run: Run, home: Path, team: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    as_luca(run, home, "add", "ACME", "invoice", "--due", "tomorrow")
-    run("add", "Maria", "call back", "--due", "tomorrow")
-    crashed = subprocess.run(
-        [sys.executable, str(WORKER), "crash-after-intent", str(team), "anna", "luca", "1"],
-        capture_output=True,
-        check=False,
-    )
-    assert crashed.returncode == 9
+    killed_handoff(run, home, team, "intent")
     monkeypatch.delenv("LOOPCLOSER_TEAM")
     assert run("note", "1", "too late", "--store", str(team / "anna.json")).code == 3
     assert uids_in(team / "anna.json") == []

@@ -356,13 +356,7 @@ def cancel(
 
     Example: loopcloser cancel 42 --reason "customer withdrew the request"
     """
-    record(
-        context(store, as_json),
-        id,
-        Kind.CANCELLED,
-        "#{loop.id} cancelled.",
-        text=require_text(reason, "--reason"),
-    )
+    with_reason(context(store, as_json), id, Kind.CANCELLED, "#{loop.id} cancelled.", reason)
 
 
 @app.command()
@@ -376,10 +370,9 @@ def reopen(
 
     Example: loopcloser reopen 42 --reason "refund bounced"
     """
-    record(
-        context(store, as_json),
-        id,
-        Kind.REOPENED,
-        "#{loop.id} is open again.",
-        text=require_text(reason, "--reason"),
-    )
+    with_reason(context(store, as_json), id, Kind.REOPENED, "#{loop.id} is open again.", reason)
+
+
+def with_reason(ctx: "Context", id: str, kind: Kind, summary: str, reason: str) -> None:
+    """Record a change that must say why (cancel, reopen)."""
+    record(ctx, id, kind, summary, text=require_text(reason, "--reason"))
