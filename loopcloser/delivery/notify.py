@@ -23,6 +23,7 @@ from typing import Protocol, TextIO
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
 from loopcloser.core.model import to_utc_text
 from loopcloser.core.text import printable
+from loopcloser.delivery.secrets import child_environment
 
 TITLE = "loopcloser"
 TIMEOUT_SECONDS = 30
@@ -150,9 +151,11 @@ def run(argv: list[str], stdin: str | None, name: str, hint: str) -> None:
     """Run a program without a shell; any failure becomes DeliveryFailed naming it."""
     try:
         # Its own session, so a timeout ends everything it started, not just itself;
-        # what it prints is not kept (a chatty program must not fill our memory).
+        # what it prints is not kept (a chatty program must not fill our memory); it
+        # gets no secret of ours, since the user's command may log or forward anything.
         process = subprocess.Popen(
             argv,
+            env=child_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

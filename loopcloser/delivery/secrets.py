@@ -1,12 +1,14 @@
 """Secrets (SMTP password, webhook URL) from the environment or the OS keyring, never a file.
 
 keyring is imported lazily: it is slow to import and most commands never need it.
-No secret value ever appears in a message, an exception, a log line or a repr.
+No secret value ever appears in a message, an exception, a log line or a repr, nor in
+the environment of a program loopcloser runs (``child_environment``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
@@ -21,6 +23,12 @@ NAMES = {
     "smtp_password": "LOOPCLOSER_SMTP_PASSWORD",
     "webhook_url": "LOOPCLOSER_WEBHOOK_URL",
 }
+# Every variable known to hold a secret: the ones above, and the hub's password for sync.
+SECRET_VARIABLES = frozenset({*NAMES.values(), "LOOPCLOSER_HUB_PASSWORD"})
+# A loopcloser variable with one of these words in its name is taken for a secret, so that
+# one added later is kept from other programs before anyone remembers to list it.
+PREFIX = "LOOPCLOSER_"
+SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET")
 
 
 def env_var(name: str) -> str:
@@ -31,6 +39,33 @@ def env_var(name: str) -> str:
         raise BadInput(
             f"'{name}' is not a secret loopcloser knows", hint=f"use one of: {', '.join(NAMES)}"
         ) from None
+
+
+def secret_variable(name: str) -> bool:
+    """Whether the environment variable ``name`` may hold a secret no other program should get.
+
+    keyring's own variables count: PYTHON_KEYRING_BACKEND says where the secrets are kept,
+    and KEYRING_* is where keyring and its plug-ins take settings and, for some, the secret
+    itself (KEYRING_CRYPTFILE_PASSWORD unlocks keyrings.cryptfile's file). The session bus
+    address (DBUS_SESSION_BUS_ADDRESS) is not one: it is no secret, any program of the
+    user can find the bus, and notify-send needs it.
+    """
+    upper = name.upper()  # Windows reads names in any case
+    if upper in SECRET_VARIABLES or upper == "PYTHON_KEYRING_BACKEND":
+        return True
+    if upper.startswith("KEYRING_"):
+        return True
+    return upper.startswith(PREFIX) and any(word in upper[len(PREFIX) :] for word in SECRET_WORDS)
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a program loopcloser runs: this one (or ``environ``) without secrets.
+
+    The delivery command, notify-send, crontab and systemctl need PATH, HOME, the locale
+    and the session, never the SMTP password or the webhook URL loopcloser was given.
+    """
+    given = os.environ if environ is None else environ
+    return {name: value for name, value in given.items() if not secret_variable(name)}
 
 
 def in_environment(name: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.delivery.secrets import child_environment
 from loopcloser.storage.atomic import write_atomically
 
 MARKER = "# loopcloser remind"
@@ -130,7 +131,13 @@ def crontab(args: list[str], stdin: str | None = None) -> subprocess.CompletedPr
         raise BadInput("crontab is not installed", hint="use --install systemd, or install cron")
     try:
         return subprocess.run(
-            [program, *args], input=stdin, text=True, capture_output=True, timeout=30, check=False
+            [program, *args],
+            input=stdin,
+            text=True,
+            capture_output=True,
+            timeout=30,
+            check=False,
+            env=child_environment(),
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise StoreError(f"crontab could not be run: {error}") from None
@@ -207,7 +214,12 @@ def install_systemd(units: Mapping[str, str], directory: Path) -> list[Path]:
     for command in ENABLE_COMMANDS:
         try:
             result = subprocess.run(
-                [systemctl, *command[1:]], text=True, capture_output=True, timeout=60, check=False
+                [systemctl, *command[1:]],
+                text=True,
+                capture_output=True,
+                timeout=60,
+                check=False,
+                env=child_environment(),
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise StoreError(f"{' '.join(command)} could not be run: {error}") from None
