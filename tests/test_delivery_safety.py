@@ -1,5 +1,7 @@
 """What loopcloser sends out cannot be turned against its reader, and no secret goes along.
 
+- a webhook that answers with a redirect is not followed, to another host, port or
+  scheme or anywhere else: nothing reaches the other end, and the error says why;
 - every program loopcloser runs (the delivery command, notify-send, crontab,
   systemctl) gets this environment without a secret loopcloser knows of.
 """
@@ -7,14 +9,24 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
+import ipaddress
 import json
 import shlex
+import socket
+import ssl
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from loopcloser.core.errors import ExitCode
+from loopcloser.delivery.notify import DeliveryFailed
+from loopcloser.delivery.webhook import post_webhook
 from loopcloser.services import schedule
 from tests.conftest import Run
 
@@ -23,6 +35,237 @@ Add = Callable[..., int]
 SOURCE = Path(__file__).resolve().parents[1] / "loopcloser"
 # Wednesday 25 November 2026, 11:00 in Rome: a loop due "today 11:00" is due.
 DUE = "2026-11-25T10:00:00Z"
+
+
+# --- no redirect is followed ----------------------------------------------------------
+
+
+class Tripwire:
+    """A TCP port on 127.0.0.1 that records every connection made to it, whatever is said."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.socket.getsockname()[1]
+        self.connections: list[bytes] = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(1)
+                try:
+                    self.connections.append(connection.recv(4096))
+                except OSError:
+                    self.connections.append(b"")
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+class Redirector:
+    """A webhook on 127.0.0.1 that answers every post with a redirect to ``location``."""
+
+    def __init__(self, status: int, location: str | None, context: ssl.SSLContext | None) -> None:
+        self.posts: list[bytes] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                owner.posts.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                self.send_response(status)
+                if location is not None:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        if context is not None:
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        scheme = "https" if context else "http"
+        self.base = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def certificate_for_localhost(folder: Path) -> tuple[Path, Path]:
+    """A certificate authority and a certificate for 127.0.0.1 it signed: the CA, the chain."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loopcloser test CA")])
+
+    def signed(builder: Any, public: Any, ca: bool) -> Any:
+        unused = ("content_commitment", "key_encipherment", "data_encipherment",
+                  "key_agreement", "encipher_only", "decipher_only")  # fmt: skip
+        usage = x509.KeyUsage(
+            digital_signature=not ca, key_cert_sign=ca, crl_sign=ca, **dict.fromkeys(unused, False)
+        )
+        issuer = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
+        return (
+            builder.issuer_name(ca_name)
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+            .add_extension(issuer, critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+
+    authority = signed(x509.CertificateBuilder().subject_name(ca_name), ca_key.public_key(), True)
+    leaf = signed(
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False),
+        key.public_key(),
+        False,
+    )
+    pem = serialization.Encoding.PEM
+    ca_file, chain = folder / "ca.pem", folder / "server.pem"
+    ca_file.write_bytes(authority.public_bytes(pem))
+    chain.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        + leaf.public_bytes(pem)
+    )
+    return ca_file, chain
+
+
+@pytest.fixture
+def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A server context for 127.0.0.1 whose authority this test's clients trust."""
+    ca_file, chain = certificate_for_localhost(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # OpenSSL's own variable
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain)
+    return context
+
+
+Servers = Callable[..., Redirector]
+
+
+@pytest.fixture
+def redirector(no_proxy: None) -> Iterator[Servers]:
+    started: list[Redirector] = []
+
+    def start(
+        status: int, location: str | None, context: ssl.SSLContext | None = None
+    ) -> Redirector:
+        started.append(Redirector(status, location, context))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def tripwire() -> Iterator[Tripwire]:
+    wire = Tripwire()
+    yield wire
+    wire.close()
+
+
+REDIRECTS = [301, 302, 303, 307, 308]
+TOKEN_PATH = "/services/T000/B000/redirectsecret"
+
+
+def refused(post: Callable[[], None], to: str) -> DeliveryFailed:
+    """The failure of a post that was redirected to ``to``, checked for its form."""
+    with pytest.raises(DeliveryFailed) as caught:
+        post()
+    error = caught.value
+    assert error.exit_code == ExitCode.DELIVERY
+    assert "\n" not in error.message and error.hint
+    assert "redirect" in error.message and to in error.message, error.message
+    for shown in (error.message, error.hint):
+        assert "redirectsecret" not in shown and "/services" not in shown
+    assert error.__cause__ is None and error.__context__ is None
+    return error
+
+
+@pytest.mark.parametrize("status", REDIRECTS)
+def test_a_redirect_to_another_port_is_not_followed(
+    status: int, redirector: Servers, tripwire: Tripwire
+) -> None:
+    elsewhere = f"http://127.0.0.1:{tripwire.port}"
+    origin = redirector(status, elsewhere + TOKEN_PATH)
+    refused(lambda: post_webhook(origin.base + TOKEN_PATH, "t", "hello", timeout=5), elsewhere)
+    assert len(origin.posts) == 1
+    assert tripwire.connections == [], "nothing may reach the other port"
+
+
+@pytest.mark.parametrize("status", REDIRECTS)
+def test_a_redirect_from_https_to_http_is_not_followed(
+    status: int, redirector: Servers, tripwire: Tripwire, tls: ssl.SSLContext
+) -> None:
+    elsewhere = f"http://127.0.0.1:{tripwire.port}"
+    origin = redirector(status, elsewhere + TOKEN_PATH, tls)
+    assert origin.base.startswith("https://")
+    refused(lambda: post_webhook(origin.base + TOKEN_PATH, "t", "hello", timeout=5), elsewhere)
+    assert len(origin.posts) == 1, "the post reached the https webhook"
+    assert tripwire.connections == [], "nothing may go out in clear text"
+
+
+@pytest.mark.parametrize("status", REDIRECTS)
+def test_a_redirect_from_http_to_https_is_not_followed(
+    status: int, redirector: Servers, tripwire: Tripwire
+) -> None:
+    elsewhere = f"https://127.0.0.1:{tripwire.port}"
+    origin = redirector(status, elsewhere + TOKEN_PATH)
+    refused(lambda: post_webhook(origin.base + TOKEN_PATH, "t", "hello", timeout=5), elsewhere)
+    assert tripwire.connections == []
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_on_the_same_host_is_refused_too(status: int, redirector: Servers) -> None:
+    # A redirected post either turns into a GET that drops the message (301-303) or re-sends
+    # it to a URL nobody stored (307, 308); chat webhooks never redirect.
+    origin = redirector(status, "/services/T000/B000/moved")
+    refused(lambda: post_webhook(origin.base + TOKEN_PATH, "t", "hello", timeout=5), origin.base)
+    assert len(origin.posts) == 1, "posted once, not again at the new path"
+
+
+@pytest.mark.parametrize("location", [None, "http://[::1/x", "http://127.0.0.1:99999/x"])
+def test_a_redirect_to_no_readable_address_is_refused_all_the_same(
+    location: str | None, redirector: Servers
+) -> None:
+    origin = redirector(301, location)
+    error = refused(lambda: post_webhook(origin.base + TOKEN_PATH, "t", "x", timeout=5), "")
+    assert error.message.endswith("a redirect to elsewhere, and loopcloser follows no redirect")
+
+
+def test_a_redirected_page_exits_6_in_one_line(
+    run: Run, add: Add, redirector: Servers, tripwire: Tripwire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin = redirector(308, f"http://127.0.0.1:{tripwire.port}{TOKEN_PATH}")
+    monkeypatch.setenv("LOOPCLOSER_WEBHOOK_URL", origin.base + TOKEN_PATH)
+    add("Maria Rossi", "refund", "--due", "today 11:00")
+    result = run("digest", "--send", "webhook", now=DUE)
+    assert result.code == 6, result.err
+    [line] = result.err.strip().splitlines()
+    assert "redirect" in line and "redirectsecret" not in result.err
+    assert tripwire.connections == []
 
 
 # --- no secret reaches a program loopcloser runs -----------------------------------------

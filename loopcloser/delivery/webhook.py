@@ -1,6 +1,7 @@
 """Post a message to a Slack or Microsoft Teams incoming webhook with the standard library.
 
 A webhook URL is a secret: messages show only its scheme://host, never the path or query.
+A post follows no redirect.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import http.client
 import json
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
+from typing import IO
+from urllib.parse import urljoin, urlsplit
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import printable
@@ -23,14 +25,14 @@ def payload(title: str, text: str) -> bytes:
     return json.dumps({"text": f"*{title}*\n\n{text}"}, ensure_ascii=False).encode("utf-8")
 
 
-def public_part(url: str) -> str:
-    """Return scheme://host[:port] of a URL, the only part safe to show."""
+def public_part(url: str, unreadable: str = "the webhook") -> str:
+    """Return scheme://host[:port] of a URL, the only part safe to show; else ``unreadable``."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or "?"
         port = parts.port
     except ValueError:
-        return "the webhook"
+        return unreadable
     if ":" in host:
         host = f"[{host}]"
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
@@ -61,6 +63,28 @@ def chat_text(text: str) -> str:
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hands a redirect back as the HTTP error it is, never following it.
+
+    Chat webhooks do not redirect a post. Followed, a 301, 302 or 303 turns the post into
+    a GET without the message (yet counted as sent), and a 307 or 308 sends the message
+    again to a URL nobody stored, maybe on another host or in clear text.
+    """
+
+    def http_error_302(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+    ) -> None:
+        """Follow nothing, not even read the Location: the opener raises the 3xx as an HTTPError."""
+        return None
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
 def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
     """POST the message to the webhook, or raise DeliveryFailed."""
     check_url(url)
@@ -71,11 +95,14 @@ def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
+    location: str | None = None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        opener = urllib.request.build_opener(NoRedirect)
+        with opener.open(request, timeout=timeout) as response:
             status = int(response.status)
     except urllib.error.HTTPError as error:
         status = error.code
+        location = error.headers.get("Location") if error.headers else None
         error.close()
     except TimeoutError:
         raise DeliveryFailed(
@@ -102,11 +129,30 @@ def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
             f"the webhook at {where} failed ({type(error).__name__})",
             hint="check the webhook URL, or retry later",
         ) from None
+    if 300 <= status < 400:
+        raise DeliveryFailed(
+            f"the webhook at {where} answered HTTP {status}, a redirect to"
+            f" {redirect_target(url, location)}, and loopcloser follows no redirect",
+            hint="the webhook may have moved or been replaced:"
+            " store the URL your chat tool gives now (loopcloser secret set webhook_url)",
+        )
     if not 200 <= status < 300:
         raise DeliveryFailed(
             f"the webhook at {where} answered HTTP {status}",
             hint=hint_for(status),
         )
+
+
+def redirect_target(url: str, location: str | None) -> str:
+    """Where a redirect from ``url`` points, as scheme://host; "elsewhere" if it cannot be read."""
+    if not location:
+        return "elsewhere"
+    try:
+        target = urljoin(url, location)
+    except ValueError:  # the server's Location is no URL
+        return "elsewhere"
+    # The server wrote it: a control character in it must not reach the terminal.
+    return printable(public_part(target, unreadable="elsewhere"))
 
 
 def hint_for(status: int) -> str:
