@@ -1,5 +1,7 @@
 """What loopcloser sends out cannot be turned against its reader, and no secret goes along.
 
+- every webhook post escapes Slack's markup (&, <, >), so no customer name pages a
+  workspace (<!channel>, <!here>, <@U...>) or plants a link, and nothing is escaped twice;
 - a webhook that answers with a redirect is not followed, to another host, port or
   scheme or anywhere else: nothing reaches the other end, and the error says why;
 - every program loopcloser runs (the delivery command, notify-send, crontab,
@@ -12,6 +14,7 @@ import ast
 import datetime as dt
 import ipaddress
 import json
+import re
 import shlex
 import socket
 import ssl
@@ -26,15 +29,78 @@ import pytest
 
 from loopcloser.core.errors import ExitCode
 from loopcloser.delivery.notify import DeliveryFailed
-from loopcloser.delivery.webhook import post_webhook
+from loopcloser.delivery.webhook import payload, post_webhook
 from loopcloser.services import schedule
-from tests.conftest import Run
+from tests.conftest import Run, WebhookServe
 
 Add = Callable[..., int]
 
 SOURCE = Path(__file__).resolve().parents[1] / "loopcloser"
 # Wednesday 25 November 2026, 11:00 in Rome: a loop due "today 11:00" is due.
 DUE = "2026-11-25T10:00:00Z"
+# Every form of Slack's markup that acts on its own: mentions, a channel, a link.
+MARKUP = (
+    "<!channel> <!here|here> <!everyone> <@U024BE7LH> <#C024BE7LH|general>"
+    " <https://evil.example|win> & Co"
+)
+# Outside an entity Slack decodes, no &, < or > may reach it.
+RAW_MARKUP = re.compile(r"[<>]|&(?!amp;|lt;|gt;)")
+
+
+def posted_text(received: Any) -> str:
+    (request,) = received.requests
+    return str(json.loads(request["body"])["text"])
+
+
+# --- Slack's markup is escaped in every post ------------------------------------------
+
+
+def test_the_payload_escapes_slacks_markup_in_the_title_and_the_text() -> None:
+    text = json.loads(payload(f"Digest for {MARKUP}", f"line one {MARKUP}\nline two"))["text"]
+    assert RAW_MARKUP.search(text) is None, text
+    assert "&lt;!channel&gt;" in text and "&lt;@U024BE7LH&gt;" in text and "&amp; Co" in text
+    assert text.count("\n") == 3, "the page keeps its lines"
+
+
+AGENT = "<!here> & <@U024BE7LH>"
+# What posts to a webhook, and the text each post must show (as text, not as markup).
+POSTS = {
+    "digest": (
+        ("digest", "--send", "webhook"),
+        # The Markdown page keeps its backslashes, which Slack shows but does not act on.
+        ["&lt;!channel", "&lt;!everyone", "&lt;@U024BE7LH", "&lt;https://evil.example"],
+    ),
+    "report": (("report", "--send", "webhook"), ["&lt;!here&gt; &amp; &lt;@U024BE7LH&gt;"]),
+    "reminder": (
+        ("remind",),
+        [
+            "*Reminder for &lt;!here&gt; &amp; &lt;@U024BE7LH&gt;*\n\n",
+            "&lt;!channel&gt; &lt;!here|",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(("args", "shown"), POSTS.values(), ids=POSTS.keys())
+def test_nothing_posted_to_a_webhook_pages_anyone(
+    args: tuple[str, ...],
+    shown: list[str],
+    run: Run,
+    add: Add,
+    webhook_server: WebhookServe,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    received, base = webhook_server()
+    monkeypatch.setenv("LOOPCLOSER_WEBHOOK_URL", base + "/hook")
+    assert run("config", "set", "agent", AGENT).code == 0
+    assert run("config", "set", "delivery", "webhook").code == 0
+    add(MARKUP, "refund <!everyone>", "--due", "today 11:00")
+    result = run(*args, now=DUE)
+    assert result.code == 0, result.err
+    text = posted_text(received)
+    assert RAW_MARKUP.search(text) is None, text
+    assert "&amp;lt;" not in text and "&amp;amp;" not in text, "escaped once"
+    assert [fragment for fragment in shown if fragment not in text] == [], text
 
 
 # --- no redirect is followed ----------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from loopcloser.core.ways_out import (
 )
 from loopcloser.delivery.sending import MailAccount, reminder_mail, reminder_subject
 from loopcloser.delivery.ways_out import WAYS, Way, ready
-from loopcloser.delivery.webhook import chat_text
+from loopcloser.delivery.webhook import chat_text, payload
 from tests.conftest import Run
 from tests.factories import settings
 from tests.test_notify import FakeReminder
@@ -115,7 +116,10 @@ def test_a_long_or_broken_line_makes_a_one_line_subject() -> None:
 
 
 def test_chat_text_shows_markup_and_control_characters_as_typed() -> None:
-    assert chat_text("<!here> A&B\nnext\x1b[31m") == "&lt;!here&gt; A&amp;B next\\x1b[31m"
+    line = chat_text("<!here> A&B\nnext\x1b[31m")
+    assert line == "<!here> A&B next\\x1b[31m", "escaped once, by the payload"
+    posted = json.loads(payload("t", line))["text"]
+    assert posted == "*t*\n\n&lt;!here&gt; A&amp;B next\\x1b[31m"
 
 
 def test_help_and_config_list_name_the_ways_from_the_registry(run: Run) -> None:

@@ -124,7 +124,8 @@ def reminder_mail(reminder: ReminderLike, agent: str, tz: tzinfo) -> str:
 
 
 def reminder_title(agent: str) -> str:
-    """The bold first line of a reminder posted to a chat: whose reminder it is."""
-    from loopcloser.delivery.webhook import chat_text
+    """The bold first line of a reminder posted to a chat: whose reminder it is.
 
-    return f"Reminder for {chat_text(agent)}"
+    The webhook's payload puts it on one line and escapes its markup, as all it posts.
+    """
+    return f"Reminder for {agent}"

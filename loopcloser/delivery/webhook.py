@@ -1,7 +1,7 @@
 """Post a message to a Slack or Microsoft Teams incoming webhook with the standard library.
 
 A webhook URL is a secret: messages show only its scheme://host, never the path or query.
-A post follows no redirect.
+Every post goes through ``payload``, which escapes Slack's markup, and follows no redirect.
 """
 
 from __future__ import annotations
@@ -21,8 +21,22 @@ SCHEMES = ("http", "https")
 
 
 def payload(title: str, text: str) -> bytes:
-    """Return the JSON body both Slack and Teams incoming webhooks accept."""
-    return json.dumps({"text": f"*{title}*\n\n{text}"}, ensure_ascii=False).encode("utf-8")
+    """Return the JSON body both Slack and Teams incoming webhooks accept, markup escaped.
+
+    The title is put on one line in bold above the text (a page keeps its lines). Slack
+    reads <...> as a mention or a link: a customer called "<!channel>" must not page the
+    whole workspace, so everything posted, page or reminder, is escaped here, once.
+    """
+    message = f"*{chat_text(title)}*\n\n{text}"
+    return json.dumps({"text": slack_escaped(message)}, ensure_ascii=False).encode("utf-8")
+
+
+def slack_escaped(text: str) -> str:
+    """Text with &, < and > as the entities Slack asks for, so it shows them as typed.
+
+    Slack honours no backslash escape: a Markdown "\\<!here>" still pages everyone.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def public_part(url: str, unreadable: str = "the webhook") -> str:
@@ -54,13 +68,11 @@ def check_url(url: str) -> str:
 
 
 def chat_text(text: str) -> str:
-    """Plain text as a chat shows it as typed: one line, no control characters, no markup.
+    """Text on one line of a chat message, control characters shown as escapes.
 
-    Slack reads <...> as a link or a mention: a customer called "<!channel>" must not
-    page the whole channel. &, < and > are the three characters it asks to escape.
+    Its markup is escaped later, with the rest of the message, by ``payload``.
     """
-    flat = printable(" ".join(text.split()))
-    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(" ".join(text.split()))
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
