@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -47,6 +48,18 @@ def send_mail(
     timeout: float = 20,
 ) -> None:
     """Send the message to every recipient, or raise DeliveryFailed."""
+    message = checked_message(security, sender, recipients, subject, text, html)
+    try:
+        transmit(host, port, security, user, password, message, sender, recipients, timeout)
+    except (smtplib.SMTPException, OSError, UnicodeError) as error:
+        attempt = Attempt(f"{host}:{port}", security, user, password, sender, timeout)
+        raise failure(error, attempt) from None
+
+
+def checked_message(
+    security: str, sender: str, recipients: list[str], subject: str, text: str, html: str | None
+) -> EmailMessage:
+    """The message to send, or BadInput when the settings cannot make one."""
     if security not in SECURITIES:
         raise BadInput(
             f"'{security}' is not an SMTP security mode",
@@ -54,65 +67,75 @@ def send_mail(
         )
     if not recipients:
         raise BadInput("the email has no recipients", hint="give at least one recipient address")
-    where = f"{host}:{port}"
     try:
-        message = build_message(sender, recipients, subject, text, html)
+        return build_message(sender, recipients, subject, text, html)
     except (ValueError, TypeError):
         raise BadInput(
             "the mail sender or recipients cannot be written in a mail header",
             hint="check mail_from and mail_to",
         ) from None
-    try:
-        transmit(host, port, security, user, password, message, sender, recipients, timeout)
-    except smtplib.SMTPAuthenticationError:
-        raise DeliveryFailed(
-            f"the mail server {where} refused the login for {user}",
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a failed send tried: enough to say what went wrong, never the password."""
+
+    where: str  # host:port
+    security: str
+    user: str | None
+    password: str | None  # only to scrub it from the server's words
+    sender: str
+    timeout: float
+
+
+def failure(error: BaseException, attempt: Attempt) -> DeliveryFailed:
+    """What went wrong with a send, in one line and a hint; the password never shows."""
+    where, password = attempt.where, attempt.password
+    ports = "check the security mode and port (starttls: 587, tls: 465)"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return DeliveryFailed(
+            f"the mail server {where} refused the login for {attempt.user}",
             hint="check the SMTP user and password (loopcloser keeps the password in the keyring)",
-        ) from None
-    except smtplib.SMTPRecipientsRefused as error:
+        )
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
         refused = ", ".join(sorted(error.recipients))
-        raise DeliveryFailed(
+        return DeliveryFailed(
             f"the mail server {where} refused the recipients: {refused}",
             hint="check the addresses, or ask the server's administrator",
-        ) from None
-    except smtplib.SMTPSenderRefused:
-        raise DeliveryFailed(
-            f"the mail server {where} refused the sender {sender}",
+        )
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return DeliveryFailed(
+            f"the mail server {where} refused the sender {attempt.sender}",
             hint="use a sender address the server lets this user send as",
-        ) from None
-    except smtplib.SMTPNotSupportedError:
-        raise DeliveryFailed(
-            f"the mail server {where} does not support what {security} needs",
-            hint="check the security mode and port (starttls: 587, tls: 465)",
-        ) from None
-    except smtplib.SMTPException as error:
-        raise DeliveryFailed(
+        )
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return DeliveryFailed(
+            f"the mail server {where} does not support what {attempt.security} needs", hint=ports
+        )
+    if isinstance(error, smtplib.SMTPException):
+        return DeliveryFailed(
             f"the mail server {where} failed: {scrub(smtp_reason(error), password)}",
             hint="retry later, or check the server settings",
-        ) from None
-    except ssl.SSLError:
-        raise DeliveryFailed(
-            f"the TLS handshake with {where} failed",
-            hint="check the security mode and port (starttls: 587, tls: 465)",
-        ) from None
-    except TimeoutError:
-        raise DeliveryFailed(
-            f"the mail server {where} did not answer within {timeout:g} s",
+        )
+    if isinstance(error, ssl.SSLError):
+        return DeliveryFailed(f"the TLS handshake with {where} failed", hint=ports)
+    if isinstance(error, TimeoutError):
+        return DeliveryFailed(
+            f"the mail server {where} did not answer within {attempt.timeout:g} s",
             hint="check the host and port, or retry later",
-        ) from None
-    except OSError as error:
-        raise DeliveryFailed(
+        )
+    if isinstance(error, OSError):
+        return DeliveryFailed(
             f"cannot reach the mail server {where}: {scrub(os_reason(error), password)}",
             hint="check the host and port, and that the server is running",
-        ) from None
-    except UnicodeError:
-        # Never the error's own text: it would quote the character and where it sits,
-        # and that may be in the password.
-        raise DeliveryFailed(
-            f"the mail to {where} failed: a host name, login or password has characters"
-            " the mail protocol cannot carry",
-            hint="check smtp_host and smtp_user; an SMTP password must be plain ASCII",
-        ) from None
+        )
+    # A UnicodeError: never the error's own text, which would quote the character and
+    # where it sits, and that may be in the password.
+    return DeliveryFailed(
+        f"the mail to {where} failed: a host name, login or password has characters"
+        " the mail protocol cannot carry",
+        hint="check smtp_host and smtp_user; an SMTP password must be plain ASCII",
+    )
 
 
 def transmit(
