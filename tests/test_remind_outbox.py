@@ -1,33 +1,64 @@
 """Reminders are delivered at least once: a kill may repeat the one in flight, never drop one.
 
-Each behaviour alone: a reminder is recorded only once its delivery returned, what a
-failed or interrupted delivery left fires next run, a loop closed, snoozed or handed
-off after it was queued reminds nobody, a second run steps aside.
+First each behaviour alone: a reminder is recorded only once its delivery returned, what
+a failed or interrupted delivery left fires next run, a loop closed, snoozed or handed
+off after it was queued reminds nobody, a second run steps aside. Then the stress
+trials, which run the installed executable: ``remind`` with ``delivery = command``
+(a shell line that appends each reminder's JSON to a file) on a fresh copy of a store
+with 30 reminders due, of every kind, six of them superseding an older one of their
+loop. Each run is SIGKILLed at a random moment (test_crash's aim: anywhere in its life,
+in its last part, or within 3 ms of a write starting), then one clean run follows.
+Then: every reminder due was delivered, none more than twice and at most one twice
+(the one in flight), every one (said or superseded) is recorded once in its loop, the
+loops changed by nothing but those events, and the store is whole.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import shlex
-from collections.abc import Callable
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from typer.testing import CliRunner
 
+from loopcloser.cli.main import app
 from loopcloser.core.reminders import Reminder, Rules
 from loopcloser.core.when import Calendar
 from loopcloser.services.remind import fire_reminders
 from loopcloser.storage.location import open_at
 from loopcloser.storage.store import exclusive
+from tests import test_crash
 from tests.conftest import Run
+from tests.test_crash import (
+    Desk,
+    Trial,
+    Where,
+    aim,
+    check_files_as_left,
+    cli,
+    launch,
+    replays_exactly,
+)
+
+clean_env = test_crash.clean_env  # the fixture: no LOOPCLOSER_ setting of whoever runs these
 
 LATER = "2026-11-25T10:30:00Z"  # 11:30 in Rome: a loop due today 11:00 is 30m late
 DUE_KEY = "due:2026-11-25T10:00:00Z"  # the reminder at that due
 ROME = ZoneInfo("Europe/Rome")
+REMIND_AT = "2026-11-26T10:30:00Z"  # Thursday 11:30 in Rome, a day after the loops were made
+SHORT_TRIALS = 20  # in the normal suite
+FULL_TRIALS = 240  # under -m slow
 
+Key = tuple[int, str]  # a reminder: its loop's id and its key
 Add = Callable[..., int]
 
 
@@ -223,3 +254,190 @@ def test_a_store_lock_held_too_long_is_a_store_error_and_what_was_said_comes_aga
     again = run("remind", *flags, now=LATER)
     assert again.code == 0 and "Alpha" in again.out
     assert recorded(run, loop_id) == [DUE_KEY]
+
+
+# --- the stress trials: the store every trial starts from ----------------------
+
+
+def make_template(root: Path) -> Path:
+    """A store where 30 reminders of every kind are due at REMIND_AT, 6 superseding another.
+
+    Made on Wednesday 10:00 in Rome (test_crash's NOW); by Thursday 11:30: 8 loops are
+    overdue, 6 have two --remind times passed (the later is said, the earlier recorded
+    with it), 6 heard nothing for a day, 5 are done and untold, 5 wait on Finance past
+    its date.
+    """
+    desk = Desk(root, ["anna"], None, random.Random(0))
+    root.mkdir()
+
+    def add(*args: str) -> int:
+        loop: dict[str, Any] = cli(desk, "anna", "add", *args, "--json")
+        return int(loop["id"])
+
+    for n in range(8):
+        add(f"Overdue {n}", f"call back {n}", "--due", "today 11:00")
+    for n in range(6):
+        add(f"Zoë {n}", f"send the form {n}", "--due", "fri 17:00",
+            "--remind", "today 15:00", "--remind", "tomorrow 9:00")  # fmt: skip
+    for n in range(6):
+        add(f"Quiet {n}", f"refund {n}", "--due", "fri 17:00", "--every", "1d")
+    for n in range(5):
+        cli(desk, "anna", "done", str(add(f"Done {n}", f"fix {n}", "--due", "fri 17:00")), "--json")
+    for n in range(5):
+        loop_id = str(add(f"Waiting {n}", f"credit {n}", "--due", "fri 17:00"))
+        cli(desk, "anna", "wait", loop_id, "--on", "Finance", "--until", "today 15:00", "--json")
+    return desk.store("anna")
+
+
+@dataclass
+class Stage:
+    """The template store, what a clean run of it delivers and records, and the figures."""
+
+    root: Path
+    template: Path
+    rng: random.Random
+    durations: dict[str, list[float]] = field(default_factory=dict)
+    said: set[Key] = field(default_factory=set)  # what one clean run delivers
+    recorded: set[Key] = field(default_factory=set)  # what it records, superseded ones too
+    figures: Counter[str] = field(default_factory=Counter)
+    log: list[str] = field(default_factory=list)
+
+    def desk(self, name: str) -> Desk:
+        """A fresh folder with a copy of the template and the appending delivery."""
+        root = self.root / name
+        root.mkdir()
+        desk = Desk(root, ["anna"], None, self.rng, durations=self.durations)
+        command = appending(inbox(desk))
+        settings = 'agent = "anna"\ntimezone = "Europe/Rome"\ndelivery = "command"\n'
+        settings += f"delivery_command = {json.dumps(command)}\n"
+        (root / "anna.toml").write_text(settings, encoding="utf-8")
+        shutil.copyfile(self.template, desk.store("anna"))
+        return desk
+
+
+def inbox(desk: Desk) -> Path:
+    """Where the delivery command appends; outside the store's folder, out of the kills' aim."""
+    return desk.root.parent / f"{desk.root.name}.inbox.jsonl"
+
+
+def delivered(desk: Desk) -> Counter[Key]:
+    """How often each reminder reached the delivery command."""
+    return Counter((reminder["loop_id"], reminder["key"]) for reminder in in_inbox(inbox(desk)))
+
+
+def stored_loops(desk: Desk) -> dict[int, dict[str, Any]]:
+    """The loops of the desk's store file, read as the file is (a torn one fails here)."""
+    data = json.loads(desk.store("anna").read_bytes())
+    return {int(key): doc for key, doc in data["loops"].items()}
+
+
+def reminded(loops: dict[int, dict[str, Any]]) -> list[Key]:
+    """Every reminded event in the loops, as (loop id, key)."""
+    return [
+        (loop_id, event["key"])
+        for loop_id, doc in loops.items()
+        for event in doc["events"]
+        if event["kind"] == "reminded"
+    ]
+
+
+def remind(desk: Desk, number: int, kill: bool) -> Trial:
+    """Run ``remind`` on the desk: to its end, or killed where test_crash aims."""
+    trial = Trial(number, "remind", "anna", {}, ["remind"], None, now=REMIND_AT)
+    if kill:
+        aim(desk, trial)
+    elapsed = launch(desk, trial)
+    if trial.finished:  # a whole run: it tells how long the next ones last
+        desk.durations.setdefault("remind", []).append(elapsed)
+    return trial
+
+
+@pytest.fixture
+def stage(tmp_path: Path, clean_env: None) -> Iterator[Stage]:
+    """The template, calibrated by three clean runs that deliver and record each reminder once."""
+    seed = random.SystemRandom().getrandbits(32)
+    made = Stage(tmp_path, make_template(tmp_path / "template"), random.Random(seed))
+    made.log.append(f"seed {seed}")
+    for number in range(3):
+        desk = made.desk(f"clean-{number}")
+        assert remind(desk, -1 - number, kill=False).finished
+        counts = delivered(desk)
+        assert set(counts.values()) == {1}, f"a clean run delivered twice: {counts}"
+        kept = reminded(stored_loops(desk))
+        assert len(kept) == len(set(kept)), f"a clean run recorded twice: {kept}"
+        made.said, made.recorded = made.said or set(counts), made.recorded or set(kept)
+        assert (set(counts), set(kept)) == (made.said, made.recorded)
+    assert (len(made.said), len(made.recorded)) == (30, 36)
+    yield made
+
+
+# --- one trial ----------------------------------------------------------------
+
+
+def kill_then_run_clean(stage: Stage, number: int) -> None:
+    """Kill a remind at random, run one to its end, then check what reached the agent."""
+    desk = stage.desk(f"trial-{number}")
+    before = stored_loops(desk)
+    killed = remind(desk, number, kill=True)
+    stage.figures["killed" if killed.code else "finished before the kill"] += 1
+    check_files_as_left(desk)
+    assert remind(desk, number, kill=False).finished, "the run after a kill failed"
+    context = f"trial {number}, {killed}\n" + "\n".join(stage.log)
+
+    counts = delivered(desk)
+    lost = stage.said - set(counts)
+    stage.figures["reminders lost"] += len(lost)
+    stage.figures["trials that lost some"] += bool(lost)
+    stage.figures["delivered once"] += sum(count == 1 for count in counts.values())
+    stage.figures["delivered twice"] += sum(count == 2 for count in counts.values())
+    assert set(counts) <= stage.said, f"a reminder nobody was due\n{context}"
+    assert max(counts.values(), default=0) <= 2, f"delivered over twice: {counts}\n{context}"
+    repeated = sorted(key for key, count in counts.items() if count > 1)
+    assert len(repeated) <= 1, f"more than the one in flight repeated: {repeated}\n{context}"
+    check_store(desk, before, stage.recorded, context)
+
+
+def check_store(desk: Desk, before: dict[int, dict[str, Any]], due: set[Key], context: str) -> None:
+    """Whole, each due reminder recorded once, nothing else changed; nothing left due."""
+    after = stored_loops(desk)
+    assert sorted(reminded(after)) == sorted(due), f"recorded: {reminded(after)}\n{context}"
+    assert after.keys() == before.keys(), context
+    for loop_id, doc in after.items():
+        old = before[loop_id]
+        assert doc["events"][: len(old["events"])] == old["events"], context
+        assert {**doc, "events": old["events"]} == old, f"#{loop_id} changed\n{context}"
+        assert replays_exactly(Where("anna", loop_id, doc)), f"#{loop_id} replays\n{context}"
+    listed = cli(desk, "anna", "list", "--all", "--json")
+    assert sorted(loop["id"] for loop in listed) == sorted(after), context
+    left = cli_at(desk, REMIND_AT, "remind", "--dry-run", "--json")
+    assert left == [], f"still due after a clean run: {left}\n{context}"
+
+
+def cli_at(desk: Desk, now: str, *args: str) -> Any:
+    """A checking command run in-process at ``now``; its JSON output."""
+    env: dict[str, str | None] = {"LOOPCLOSER_TEAM": None, **desk.env("anna")}
+    env["LOOPCLOSER_NOW"] = now
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, f"{args}: {result.stderr}"
+    return json.loads(result.stdout)
+
+
+def kill_at_random(stage: Stage, trials: int) -> Counter[str]:
+    """Run the trials; fail at the end with the figures if any reminder was lost."""
+    for number in range(trials):
+        kill_then_run_clean(stage, number)
+    figures = dict(stage.figures)
+    print(f"\n{trials} trials on stores of {len(stage.said)} reminders due: {figures}")
+    assert stage.figures["reminders lost"] == 0, f"{figures}\n" + "\n".join(stage.log)
+    return stage.figures
+
+
+def test_killing_remind_at_any_moment_loses_no_reminder(stage: Stage) -> None:
+    figures = kill_at_random(stage, SHORT_TRIALS)
+    assert figures["killed"] > 0, figures
+
+
+@pytest.mark.slow
+def test_hundreds_of_kills_of_remind_lose_no_reminder(stage: Stage) -> None:
+    figures = kill_at_random(stage, FULL_TRIALS)
+    assert figures["killed"] > FULL_TRIALS // 2, figures
