@@ -16,6 +16,7 @@ from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop
 
 if TYPE_CHECKING:
+    from loopcloser.core.reminders import Reminder
     from loopcloser.storage.store import Store
 
 
@@ -111,10 +112,8 @@ def remind(
 
     Example: loopcloser remind --dry-run
     """
-    from loopcloser.delivery.notify import as_dict, write_reminders
-    from loopcloser.render.tables import to_json
-    from loopcloser.services.remind import delivery, due_reminders, fire_reminders
-    from loopcloser.storage.store import Busy
+    from loopcloser.delivery.notify import write_reminders
+    from loopcloser.services.remind import AnotherRun, delivery, due_reminders, fire_reminders
 
     ctx = context(store, as_json)
     conf = ctx.settings
@@ -137,18 +136,34 @@ def remind(
         if not as_json:
             write_reminders(fired)
     else:
-        # systemd and kill stop a run with SIGTERM: turn it into an exception, so that the
-        # reminders not yet delivered are taken back and fire on the next run.
+        # systemd and kill stop a run with SIGTERM: turn it into an exception, so that a
+        # delivery under way stops with its program and is not recorded: it fires next run.
         import signal
 
         signal.signal(signal.SIGTERM, stop)
+        # Under --json the terminal's lines give way to the JSON of what fired: printing
+        # it is their delivery, so it comes before they are recorded.
+        printing = as_json and conf["delivery"] == "terminal"
+        deliver = print_json if printing else delivery(ctx)
         try:
-            fired = fire_reminders(target, now, rules, calendar, ctx.agent, delivery(ctx))
-        except Busy:
+            fired = fire_reminders(target, now, rules, calendar, ctx.agent, deliver, printing)
+        except AnotherRun:
             sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
             fired = []
+        if printing and fired:
+            return  # printed already, as their delivery
     if as_json:
-        out().write(to_json([as_dict(reminder) for reminder in fired]) + "\n")
+        print_json(fired)
+
+
+def print_json(reminders: "list[Reminder]") -> None:
+    """Print the reminders as the JSON array scripts read, and see that it is out."""
+    from loopcloser.delivery.notify import as_dict
+    from loopcloser.render.tables import to_json
+
+    stream = out()
+    stream.write(to_json([as_dict(reminder) for reminder in reminders]) + "\n")
+    stream.flush()
 
 
 def elsewhere() -> str:
