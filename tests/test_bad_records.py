@@ -81,3 +81,15 @@ def test_doctor_names_the_bad_loop_and_fails(run: Run, broken: bytes) -> None:
     assert doctor.code == 5
     (check,) = [check for check in doctor.json() if check["name"] == "loops"]
     assert not check["ok"] and "#2" in check["detail"] and check["fix"]
+
+
+def test_remind_still_fires_the_other_loops(run: Run, add: Add, home: Path) -> None:
+    add("Maria Rossi", "call back", "--due", "today 11:30", "--remind", "today 10:30")
+    add("ACME", "invoice", "--due", "today 11:30", "--remind", "today 10:30")
+    break_loop(home, 2, no_due)
+
+    fired = run("remind", "--json", now="2026-11-25T09:45:00Z")
+
+    assert fired.code == 0, fired.err
+    assert {reminder["loop_id"] for reminder in fired.json()} == {1}
+    assert "loop #2 is malformed" in fired.err

@@ -132,7 +132,7 @@ def remind(
     target = ctx.store()
     rules, calendar = conf.rules(), conf.calendar()
     if dry_run:
-        fired = due_reminders(target, now, rules, calendar)
+        fired = due_reminders(target, now, rules, calendar, bad=ctx.bad)
         if not as_json:
             write_reminders(fired)
     else:
@@ -146,7 +146,9 @@ def remind(
         printing = as_json and conf["delivery"] == "terminal"
         deliver = print_json if printing else delivery(ctx)
         try:
-            fired = fire_reminders(target, now, rules, calendar, ctx.agent, deliver, printing)
+            fired = fire_reminders(
+                target, now, rules, calendar, ctx.agent, deliver, printing, ctx.bad
+            )
         except AnotherRun:
             sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
             fired = []

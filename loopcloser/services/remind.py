@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from loopcloser.core.documents import load
+from loopcloser.core.documents import BadRecords, load, loader
 from loopcloser.core.model import ACTIVE, Loop, apply, to_document
 from loopcloser.services.loops import open_documents
 from loopcloser.storage.store import Busy
@@ -69,6 +69,7 @@ def fire_reminders(
     by: str,
     deliver: Deliver,
     together: bool = False,
+    bad: BadRecords | None = None,
 ) -> list[Reminder]:
     """Deliver the reminders due now, most urgent first; record each once it is out.
 
@@ -76,9 +77,10 @@ def fire_reminders(
     them in one hand-over when ``together`` (the run's JSON on standard output).
     A delivery that raises leaves that reminder, and those after it, due for the
     next run; those delivered before it stay recorded. AnotherRun if a run is on.
+    A malformed loop is noted in ``bad`` and the others still fire.
     """
     with one_run_at_a_time(store):
-        queued = queue(due_reminders(store, now, rules, calendar))
+        queued = queue(due_reminders(store, now, rules, calendar, bad=bad))
         delivered: list[Reminder] = []
         for batch in [queued] if together else [[entry] for entry in queued]:
             ready = still_due(store, batch, now, rules, calendar)
@@ -126,7 +128,7 @@ def still_due(
 ) -> list[Queued]:
     """Those of ``batch`` still due as their loops stand now, read afresh."""
     loop_ids = {entry.said.loop_id for entry in batch}
-    fresh = due_reminders(store.reopened(), now, rules, calendar, loop_ids)
+    fresh = due_reminders(store.reopened(), now, rules, calendar, loop_ids, BadRecords())
     due = {(reminder.loop_id, reminder.key) for reminder in fresh}
     return [entry for entry in batch if (entry.said.loop_id, entry.said.key) in due]
 
@@ -161,13 +163,18 @@ def due_reminders(
     rules: Rules,
     calendar: Calendar,
     loop_ids: Collection[int] | None = None,
+    bad: BadRecords | None = None,
 ) -> list[Reminder]:
-    """The reminders that would fire now (of those loops only, if given), without firing them."""
+    """The reminders that would fire now (of those loops only, if given), without firing them.
+
+    A malformed loop is noted in ``bad`` and left out; without ``bad``, it is an error.
+    """
     from loopcloser.core.reminders import pending
 
     documents = open_documents(store)
     wanted = documents.keys() if loop_ids is None else documents.keys() & set(loop_ids)
-    loops = [load(loop_id, documents[loop_id]) for loop_id in wanted]
+    read = loader(bad)
+    loops = [loop for loop_id in wanted if (loop := read(loop_id, documents[loop_id])) is not None]
     return pending(loops, now, rules, calendar)
 
 
