@@ -115,7 +115,7 @@ def import_loops(
 
     ctx = context(store, as_json)
     stream, shown = read_input(file)
-    with stream if file != "-" else nullcontext(stream):
+    with stream if file != "-" else nullcontext(stream):  # standard input stays open
         progress = Progress(stream)
         text = importing.decoded(chunks(stream, shown, progress), shown)
         first, text = importing.opening(text, shown)
@@ -129,8 +129,9 @@ def import_loops(
     show_import(file, kind, plan, ids, dry_run=dry_run, strict=strict, as_json=as_json)
 
 
-CHUNK = 1 << 20
-"""How much of the file is read at a time: the file is never held whole."""
+CHUNK = 1 << 16
+"""How much of the file is read at a time: the file is never held whole, and the
+progress bar (which follows the bytes read) moves in small steps."""
 
 
 def read_input(file: str) -> tuple[BinaryIO, str]:
@@ -141,17 +142,17 @@ def read_input(file: str) -> tuple[BinaryIO, str]:
         return sys.stdin.buffer, "standard input"
     try:
         return Path(file).expanduser().open("rb"), file
-    except FileNotFoundError:
-        hint = "check the path; - reads standard input"
-        raise BadInput(f"cannot read {file}: there is no such file", hint=hint) from None
-    except IsADirectoryError:
-        raise BadInput(f"cannot read {file}: it is a folder", hint="give a file") from None
     except OSError as error:
         raise unreadable(file, error) from None
 
 
 def unreadable(file: str, error: OSError) -> BadInput:
-    """The refusal of a file that cannot be read."""
+    """The refusal of a file that cannot be opened or read, with what to do."""
+    if isinstance(error, FileNotFoundError):
+        hint = "check the path; - reads standard input"
+        return BadInput(f"cannot read {file}: there is no such file", hint=hint)
+    if isinstance(error, IsADirectoryError):
+        return BadInput(f"cannot read {file}: it is a folder", hint="give a file")
     hint = "check the path and its permissions"
     return BadInput(f"cannot read {file}: {error.strerror or error}", hint=hint)
 
@@ -161,8 +162,6 @@ def chunks(stream: BinaryIO, shown: str, progress: "Progress") -> Iterator[bytes
     while True:
         try:
             chunk = stream.read(CHUNK)
-        except IsADirectoryError:
-            raise BadInput(f"cannot read {shown}: it is a folder", hint="give a file") from None
         except OSError as error:
             raise unreadable(shown, error) from None
         if not chunk:
