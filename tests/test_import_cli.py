@@ -312,9 +312,13 @@ def test_ten_thousand_rows_go_in_with_one_read_and_one_write(
     path = write(home, "crm.csv", text)
     reads, writes = [], []
     parse, write_atomically = store_module._parse, store_module.write_atomically
+    write_pieces = store_module.write_pieces  # the new loops are streamed into the write
     monkeypatch.setattr(store_module, "_parse", lambda *a: reads.append(a) or parse(*a))
     monkeypatch.setattr(
         store_module, "write_atomically", lambda *a: writes.append(a) or write_atomically(*a)
+    )
+    monkeypatch.setattr(
+        store_module, "write_pieces", lambda *a: writes.append(a) or write_pieces(*a)
     )
     result = run("import", path)
     assert (len(reads), len(writes)) == (1, 1)

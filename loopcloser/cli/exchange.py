@@ -1,9 +1,14 @@
 """Loops out of the store and into it: export for scripts, spreadsheets and calendars,
 import from JSON, JSON Lines or CSV."""
 
+import io
+import os
+import stat
 import sys
+from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -14,8 +19,10 @@ from loopcloser.cli.output import emit, out, write_output
 from loopcloser.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from loopcloser.core.importing import Context as ImportContext
-    from loopcloser.core.importing import Lookup, Parsed, Plan
+    import rich.progress
+
+    from loopcloser.core.importing import Plan
+    from loopcloser.services.importing import Written
 
 
 @app.command()
@@ -107,54 +114,109 @@ def import_loops(
     from loopcloser.services.importing import import_rows
 
     ctx = context(store, as_json)
-    data, shown = read_input(file)
-    text = importing.decode(data, shown)
-    kind = importing.choose_format(format, file, text)
-    parsed = importing.parse(kind, text, shown)
-    source = "standard input" if file == "-" else Path(file).name
-    plan, ids = import_rows(ctx, parsed, source, dry_run=dry_run, strict=strict, planner=plan_rows)
+    stream, shown = read_input(file)
+    with stream if file != "-" else nullcontext(stream):  # standard input stays open
+        progress = Progress(stream)
+        text = importing.decoded(chunks(stream, shown, progress), shown)
+        first, text = importing.opening(text, shown)
+        kind = importing.choose_format(format, file, first)
+        records = importing.read_rows(kind, text, shown)
+        source = "standard input" if file == "-" else Path(file).name
+        with progress:
+            plan, ids = import_rows(
+                ctx, records, source, dry_run=dry_run, strict=strict, step=progress.step
+            )
     show_import(file, kind, plan, ids, dry_run=dry_run, strict=strict, as_json=as_json)
 
 
-def read_input(file: str) -> tuple[bytes, str]:
-    """The bytes to import, read at once, and how to name where they came from."""
+CHUNK = 1 << 16
+"""How much of the file is read at a time: the file is never held whole, and the
+progress bar (which follows the bytes read) moves in small steps."""
+
+
+def read_input(file: str) -> tuple[BinaryIO, str]:
+    """The file to import, open to read as it goes, and how to name where it came from."""
     if file == "-":
         if sys.stdin is None:
             raise BadInput("there is no standard input to read", hint="give a file name")
-        return sys.stdin.buffer.read(), "standard input"
+        return sys.stdin.buffer, "standard input"
     try:
-        return Path(file).expanduser().read_bytes(), file
-    except FileNotFoundError:
-        hint = "check the path; - reads standard input"
-        raise BadInput(f"cannot read {file}: there is no such file", hint=hint) from None
-    except IsADirectoryError:
-        raise BadInput(f"cannot read {file}: it is a folder", hint="give a file") from None
+        return Path(file).expanduser().open("rb"), file
     except OSError as error:
-        hint = "check the path and its permissions"
-        raise BadInput(f"cannot read {file}: {error.strerror or error}", hint=hint) from None
+        raise unreadable(file, error) from None
 
 
-def plan_rows(parsed: "Parsed", find: "Lookup", context: "ImportContext") -> "Plan":
-    """The import's plan, with a progress bar on a terminal when the file is large."""
-    from loopcloser.core.importing import plan
+def unreadable(file: str, error: OSError) -> BadInput:
+    """The refusal of a file that cannot be opened or read, with what to do."""
+    if isinstance(error, FileNotFoundError):
+        hint = "check the path; - reads standard input"
+        return BadInput(f"cannot read {file}: there is no such file", hint=hint)
+    if isinstance(error, IsADirectoryError):
+        return BadInput(f"cannot read {file}: it is a folder", hint="give a file")
+    hint = "check the path and its permissions"
+    return BadInput(f"cannot read {file}: {error.strerror or error}", hint=hint)
 
-    if len(parsed.rows) <= PROGRESS_FROM or sys.stderr is None or not sys.stderr.isatty():
-        return plan(parsed, find, context)
-    from functools import partial
 
-    from rich.console import Console
-    from rich.progress import Progress
+def chunks(stream: BinaryIO, shown: str, progress: "Progress") -> Iterator[bytes]:
+    """The file's bytes a chunk at a time, counted for the progress bar."""
+    while True:
+        try:
+            chunk = stream.read(CHUNK)
+        except OSError as error:
+            raise unreadable(shown, error) from None
+        if not chunk:
+            return
+        progress.read += len(chunk)
+        yield chunk
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("Reading rows", total=len(parsed.rows))
-        return plan(parsed, find, context, partial(progress.advance, task))
+
+class Progress:
+    """A progress bar on stderr, from the row after PROGRESS_FROM on, on a terminal only.
+
+    The rows are planned as the file is read, so their number is not known ahead:
+    the bar follows the bytes read, out of the file's size (none for a pipe).
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.read = 0
+        self.rows = 0
+        try:
+            status = os.fstat(stream.fileno())
+            self.size: int | None = status.st_size if stat.S_ISREG(status.st_mode) else None
+        except (OSError, ValueError, io.UnsupportedOperation):
+            self.size = None
+        self._bar: rich.progress.Progress | None = None
+        self._task: rich.progress.TaskID | None = None
+        self._shown = sys.stderr is not None and sys.stderr.isatty()
+
+    def step(self) -> None:
+        """One more row planned."""
+        self.rows += 1
+        if not self._shown or self.rows <= PROGRESS_FROM:
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import Progress as Bar
+
+            self._bar = Bar(console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("Reading rows", total=self.size)
+        if self._task is not None and self.rows % 100 == 0:
+            self._bar.update(self._task, completed=self.read)
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def show_import(
     file: str,
     kind: str,
     plan: "Plan",
-    ids: tuple[list[int], list[int]],
+    ids: "Written",
     *,
     dry_run: bool,
     strict: bool,
@@ -171,15 +233,15 @@ def show_import(
         "dry_run": dry_run,
         "strict": strict,
         "written": bool(ids[0] or ids[1]),
-        "rows": len(plan.added) + len(plan.updated) + plan.unchanged + problems,
-        "added": len(plan.added),
+        "rows": plan.new + len(plan.updated) + plan.unchanged + problems,
+        "added": plan.new,
         "updated": len(plan.updated),
         "unchanged": plan.unchanged,
         "errors": [
             {"line": problem.where.line, "item": problem.where.item, "reason": problem.reason}
             for problem in plan.problems
         ],
-        "added_ids": ids[0],
+        "added_ids": list(ids[0]),
         "updated_ids": ids[1],
     }
 
@@ -212,10 +274,8 @@ def summary(plan: "Plan", *, dry_run: bool, strict: bool) -> str:
     """One line: how many loops were (or would be) added, updated and left alone."""
     from loopcloser.core.importing import count
 
-    good = len(plan.added) + len(plan.updated) + plan.unchanged
-    counts = (
-        f"{len(plan.added):,} added, {len(plan.updated):,} updated, {plan.unchanged:,} unchanged"
-    )
+    good = plan.new + len(plan.updated) + plan.unchanged
+    counts = f"{plan.new:,} added, {len(plan.updated):,} updated, {plan.unchanged:,} unchanged"
     rows = count(len(plan.problems), "row")
     if strict and plan.problems:
         return f"Imported nothing: {rows} with errors (--strict); the other {good:,}: {counts}."

@@ -13,12 +13,14 @@ records what the import changed.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
@@ -135,34 +137,83 @@ def decode(data: bytes, name: str) -> str:
 
     BadInput, with what to do, for a file that is not text at all.
     """
-    if data.startswith(b"PK\x03\x04"):
+    return "".join(opening(decoded([data], name), name)[1])
+
+
+def decoded(chunks: Iterable[bytes], name: str) -> Iterator[str]:
+    """The text of a file read in ``chunks``, piece by piece, as UTF-8 with Excel's BOM dropped.
+
+    BadInput, naming the line, at the first byte that is not UTF-8: raised while
+    the file is read, so before the import writes anything.
+    """
+    pieces = iter(chunks)
+    head = b""
+    # The checks for a file that is no text look at its first 4 KiB, whatever the chunks.
+    for chunk in pieces:
+        head += chunk
+        if len(head) >= 4096:
+            break
+    check_head(head, name)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines = 0  # newlines in the bytes decoded before the current chunk
+    for chunk in itertools.chain([head.removeprefix(UTF8_BOM)], pieces):
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            raise not_utf8(name, error, lines) from None
+        lines += chunk.count(b"\n")
+        if text:
+            yield text
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise not_utf8(name, error, lines) from None
+
+
+def check_head(head: bytes, name: str) -> None:
+    """Refuse a file whose first bytes show it is not UTF-8 text."""
+    if head.startswith(b"PK\x03\x04"):
         raise BadInput(
             f"{name} is a spreadsheet workbook or a zip archive, not text",
             hint="save it from the spreadsheet as CSV UTF-8",
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInput(f"{name} is UTF-16 text", hint=SAVE_AS_UTF8)
-    if b"\x00" in data[:4096]:
+    if b"\x00" in head[:4096]:
         raise BadInput(f"{name} holds NUL bytes: it is not a text file", hint=SAVE_AS_UTF8)
-    data = data.removeprefix(UTF8_BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise BadInput(
-            f"{name} is not UTF-8 text: line {line} holds the byte 0x{data[error.start]:02x}",
-            hint=SAVE_AS_UTF8,
-        ) from None
-    if not text.strip():
-        raise BadInput(f"{name} is empty", hint="nothing to import; check the file or the pipe")
-    return text
+
+
+def not_utf8(name: str, error: UnicodeDecodeError, lines: int) -> BadInput:
+    """The refusal of a file with a byte that is not UTF-8, naming its line.
+
+    The decoder's bytes are the chunk, after at most three bytes held back from the
+    one before (the start of a character, never a newline): ``lines`` counts those before.
+    """
+    data = error.object
+    line = lines + data.count(b"\n", 0, error.start) + 1
+    return BadInput(
+        f"{name} is not UTF-8 text: line {line} holds the byte 0x{data[error.start]:02x}",
+        hint=SAVE_AS_UTF8,
+    )
+
+
+def opening(pieces: Iterator[str], name: str) -> tuple[str, Iterator[str]]:
+    """The first character that is not blank, and the whole text again; BadInput if blank."""
+    read: list[str] = []
+    for piece in pieces:
+        read.append(piece)
+        first = piece.lstrip()[:1]
+        if first:
+            return first, itertools.chain(read, pieces)
+    raise BadInput(f"{name} is empty", hint="nothing to import; check the file or the pipe")
 
 
 def choose_format(requested: str | None, file: str, text: str) -> str:
     """The format asked for; else the one the file's extension names; else a guess.
 
     The guess (standard input, or another extension) goes by the first character
-    that is not blank: ``[`` is JSON, ``{`` JSON Lines, anything else CSV.
+    of ``text`` (the file's, or its first that is not blank, see ``opening``) that
+    is not blank: ``[`` is JSON, ``{`` JSON Lines, anything else CSV.
     """
     if requested is not None:
         kind = requested.strip().lower()
@@ -178,11 +229,32 @@ def choose_format(requested: str | None, file: str, text: str) -> str:
 
 def parse(kind: str, text: str, name: str) -> Parsed:
     """The rows of a file in ``kind`` format; BadInput if it is not that format at all."""
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    for record in read_rows(kind, iter([text]), name):
+        if isinstance(record, Row):
+            rows.append(record)
+        else:
+            problems.append(record)
+    return Parsed(kind, rows, problems)
+
+
+Record = Row | Problem
+"""One record of a file as it is read: a row, or a record that was not even a row."""
+
+
+def read_rows(kind: str, pieces: Iterator[str], name: str) -> Iterator[Record]:
+    """The records of a file in ``kind`` format, read from its text as it comes.
+
+    CSV and JSON Lines are read a line at a time, so a file of any size takes
+    the memory of one record; a JSON array is read whole. BadInput, whenever it
+    is found, when the file is not that format at all.
+    """
     if kind == "json":
-        return parse_json(text, name)
+        return json_rows(pieces, name)
     if kind == "jsonl":
-        return parse_jsonl(text, name)
-    return parse_csv(text, name)
+        return jsonl_rows(pieces, name)
+    return csv_rows(pieces, name)
 
 
 def json_kind(value: Any) -> str:
@@ -198,8 +270,9 @@ def json_kind(value: Any) -> str:
     return "true or false" if isinstance(value, bool) else "a number"
 
 
-def parse_json(text: str, name: str) -> Parsed:
+def json_rows(pieces: Iterator[str], name: str) -> Iterator[Record]:
     """A JSON array of loops, each item a row."""
+    text = "".join(pieces)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -214,47 +287,73 @@ def parse_json(text: str, name: str) -> Parsed:
         raise BadInput(
             f"{name} is nested too deeply to hold loops", hint="check the file"
         ) from None
+    del text
     if not isinstance(data, list):
         hint = "put it in [ ] to import it" if isinstance(data, dict) else "check the file"
         raise BadInput(f"{name} holds {json_kind(data)}, not an array of loops", hint=hint)
-    rows, problems = [], []
     for number, item in enumerate(data, 1):
+        data[number - 1] = None  # each item is let go once its row is planned
         where = Where(item=number)
         if isinstance(item, dict):
-            rows.append(Row(where, item))
+            yield Row(where, item)
         else:
-            problems.append(Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)"))
-    return Parsed("json", rows, problems)
+            yield Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)")
 
 
-def parse_jsonl(text: str, name: str) -> Parsed:
+def jsonl_rows(pieces: Iterator[str], name: str) -> Iterator[Record]:
     """One loop a line; blank lines are skipped."""
-    rows, problems = [], []
-    # Split on "\n" alone: JSON text may hold U+2028 and the like, which splitlines() takes.
-    for number, line in enumerate(text.split("\n"), 1):
+    # The text is kept only until a line is a loop: a file with none is refused with a
+    # hint that needs it whole (see jsonl_hint).
+    kept: list[str] = []
+    keeping = True
+
+    def kept_while_no_loop() -> Iterator[str]:
+        for piece in pieces:
+            if keeping:
+                kept.append(piece)
+            yield piece
+
+    found: Problem | None = None
+    for number, line in enumerate(split_lines(kept_while_no_loop()), 1):
         if not line.strip():
             continue
         where = Where(line=number)
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
-            problems.append(
-                Problem(where, f"is not valid JSON (column {error.colno}: {error.msg})")
-            )
-            continue
+            problem = Problem(where, f"is not valid JSON (column {error.colno}: {error.msg})")
         except RecursionError:
-            problems.append(Problem(where, "is nested too deeply to be a loop"))
-            continue
-        if isinstance(item, dict):
-            rows.append(Row(where, item))
+            problem = Problem(where, "is nested too deeply to be a loop")
         else:
-            problems.append(Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)"))
-    if not rows and problems:
+            if isinstance(item, dict):
+                keeping = False
+                kept.clear()
+                yield Row(where, item)
+                continue
+            problem = Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)")
+        found = found or problem
+        yield problem
+    if keeping and found is not None:
         raise BadInput(
-            f"{name} is not JSON Lines: {problems[0].where} {problems[0].reason}",
-            hint=jsonl_hint(text),
+            f"{name} is not JSON Lines: {found.where} {found.reason}",
+            hint=jsonl_hint("".join(kept)),
         )
-    return Parsed("jsonl", rows, problems)
+
+
+def split_lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The text's lines, split on newlines alone, without them.
+
+    Not splitlines(): JSON text may hold U+2028 and the like, which it takes for line ends.
+    """
+    held: list[str] = []
+    for piece in pieces:
+        parts = piece.split("\n")
+        held.append(parts[0])
+        if len(parts) > 1:
+            yield "".join(held)
+            yield from parts[1:-1]
+            held = [parts[-1]]
+    yield "".join(held)
 
 
 def jsonl_hint(text: str) -> str:
@@ -268,9 +367,9 @@ def jsonl_hint(text: str) -> str:
     return "it is one JSON value over several lines: put it in [ ] and use --format json"
 
 
-def parse_csv(text: str, name: str) -> Parsed:
+def csv_rows(pieces: Iterator[str], name: str) -> Iterator[Record]:
     """A header row naming the columns, then one loop a row; line numbers are physical."""
-    lines = io.StringIO(text, newline="")
+    lines = csv_lines(pieces)
     skipped, first = 0, ""
     for line in lines:
         if line.strip():
@@ -279,24 +378,41 @@ def parse_csv(text: str, name: str) -> Parsed:
         skipped += 1
     if first.lower().startswith("sep=") and len(first) == 5:
         # Excel's way to name the separator on a line of its own.
-        delimiter, skipped = first[4], skipped + 1
+        delimiter, skipped, rest = first[4], skipped + 1, lines
     else:
-        delimiter = max(",;\t", key=first.count)
-    lines = io.StringIO(text, newline="")
-    for _ in range(skipped):
-        lines.readline()
+        delimiter, rest = (
+            max(",;\t", key=first.count),
+            itertools.chain([line] if first else [], lines),
+        )
     previous = csv.field_size_limit()
-    # The default limit (128 KiB a cell) fails on a long promise; the text is in memory
-    # already, so no cell can be longer than it anyway.
-    csv.field_size_limit(max(previous, len(text) + 1))
+    # The default limit (128 KiB a cell) fails on a long promise; a cell may be as long
+    # as the file, which was always read whole or as a stream.
+    csv.field_size_limit(CELL_LIMIT)
     try:
-        return rows_of_csv(records(lines, delimiter, skipped), name)
+        yield from rows_of_csv(records(rest, delimiter, skipped), name)
     finally:
         csv.field_size_limit(previous)
 
 
+CELL_LIMIT = 2**31 - 1
+"""The longest CSV cell read: a C long everywhere, so no file is refused for a long cell."""
+
+
+def csv_lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The text's lines as csv reads them (``newline=""``): each with its own end, kept."""
+    held = ""
+    for piece in pieces:
+        lines = io.StringIO(held + piece, newline="").readlines()
+        # A last line without a newline may go on in the next piece (one ending in a
+        # carriage return too: the newline of its pair may come next).
+        held = lines.pop() if lines and not lines[-1].endswith("\n") else ""
+        yield from lines
+    if held:
+        yield held
+
+
 def records(
-    lines: io.StringIO, delimiter: str, skipped: int
+    lines: Iterable[str], delimiter: str, skipped: int
 ) -> Iterator[tuple[int, list[str] | csv.Error]]:
     """Each non-blank record with the physical line it starts on, or the CSV error in it."""
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
@@ -314,7 +430,7 @@ def records(
             yield start, cells
 
 
-def rows_of_csv(found: Iterator[tuple[int, list[str] | csv.Error]], name: str) -> Parsed:
+def rows_of_csv(found: Iterator[tuple[int, list[str] | csv.Error]], name: str) -> Iterator[Record]:
     """The rows under the header; a header that names unknown columns refuses the file."""
     header_line, header = next(found, (1, []))
     if isinstance(header, csv.Error):
@@ -324,25 +440,21 @@ def rows_of_csv(found: Iterator[tuple[int, list[str] | csv.Error]], name: str) -
         )
     columns = [cell.strip().casefold() for cell in header]
     check_header(columns, header_line, name)
-    rows, problems = [], []
     for line, cells in found:
         where = Where(line=line)
         if isinstance(cells, csv.Error):
-            problems.append(Problem(where, csv_reason(cells)))
+            yield Problem(where, csv_reason(cells))
             continue
         # A cell past the header, or under a column without a name, may only be blank.
         stray = any(cell.strip() for cell, column in named(cells, columns) if not column)
         if len(cells) < len(columns) or stray:
-            problems.append(
-                Problem(where, f"has {len(cells)} cells; the header names {len(columns)}")
-            )
+            yield Problem(where, f"has {len(cells)} cells; the header names {len(columns)}")
             continue
         # Cells exported as inert text ("'=...") read back as they were.
         values = {
             column: cell_value(cell) for column, cell in zip(columns, cells, strict=False) if column
         }
-        rows.append(Row(where, values))
-    return Parsed("csv", rows, problems)
+        yield Row(where, values)
 
 
 def named(cells: list[str], columns: list[str]) -> list[tuple[str, str]]:
@@ -416,49 +528,124 @@ Lookup = Callable[[str], Stored | None]
 
 @dataclass
 class Plan:
-    """What an import does: loops to add (in id order) and update, and refused rows."""
+    """What an import does: loops to add and update, and refused rows.
+
+    ``plan`` keeps the new loops in ``added`` (in id order); ``plan_stream`` hands
+    each to the caller as it comes and only counts them, in ``new``.
+    """
 
     added: list[Loop] = field(default_factory=list)
     updated: list[tuple[int, Loop, Mapping[str, Any]]] = field(default_factory=list)
     """The id, the loop as it will be, and its document as it was."""
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    new: int = 0
+    """How many loops the rows add."""
 
     @property
     def changes(self) -> bool:
         """Whether writing the plan would change the store."""
-        return bool(self.added or self.updated)
+        return bool(self.new or self.updated)
+
+
+Keep = Callable[[int, Loop], object]
+"""Takes a new loop with its place in id order (see ``order``)."""
+
+UNNUMBERED = 1 << 60
+"""Where new loops without an id in the file go in id order: after every id a file can
+hold (18 digits at most, see read_id), in the order of the rows."""
+
+
+def order(file_id: int | None, position: int) -> int:
+    """A new loop's place in id order: by the id it had in the file, else by its row.
+
+    So a backup restored into an empty store keeps its numbers when it had no gaps.
+    """
+    return file_id if file_id is not None else UNNUMBERED + position
 
 
 def plan(
     parsed: Parsed, find: Lookup, context: Context, step: Callable[[], object] | None = None
 ) -> Plan:
-    """Decide what each row does to the store; ``step`` is called after each row."""
-    result = Plan(problems=list(parsed.problems))
-    seen: dict[str, Where] = {}
-    numbered: list[tuple[tuple[int, int], Loop]] = []
-    for position, row in enumerate(parsed.rows):
+    """Decide what each row does to the store, keeping the new loops in the plan."""
+    numbered: list[tuple[int, Loop]] = []
+    records: list[Record] = [*parsed.problems, *parsed.rows]
+    result = plan_stream(
+        records, find, context, lambda place, loop: numbered.append((place, loop)), step
+    )
+    numbered.sort(key=lambda pair: pair[0])
+    result.added = [loop for _, loop in numbered]
+    return result
+
+
+def plan_stream(
+    records: Iterable[Record],
+    find: Lookup,
+    context: Context,
+    keep: Keep,
+    step: Callable[[], object] | None = None,
+) -> Plan:
+    """Decide what each record does to the store as it is read; ``step`` after each row.
+
+    Each new loop goes to ``keep`` at once, so the plan holds only the updates (as
+    many as the store has loops at most), the refusals, and the uids already seen.
+    """
+    result = Plan()
+    seen = Seen()
+    position = 0
+    for row in records:
+        if isinstance(row, Problem):
+            result.problems.append(row)
+            continue
         try:
             uid, file_id, change = plan_row(row, find, context, seen)
         except Refused as refusal:
             result.problems.append(Problem(row.where, refusal.reason))
         else:
-            seen[uid] = row.where
+            seen.add(uid, row.where)
             if isinstance(change, Loop):
-                # New loops take ids in the order of the ids the file had, so a backup
-                # restored into an empty store keeps its numbers when it had no gaps.
-                order = (0, file_id) if file_id is not None else (1, position)
-                numbered.append((order, change))
+                keep(order(file_id, position), change)
+                result.new += 1
             elif change is not None:
                 result.updated.append(change)
             else:
                 result.unchanged += 1
+        position += 1
         if step is not None:
             step()
-    numbered.sort(key=lambda pair: pair[0])
-    result.added = [loop for _, loop in numbered]
     result.problems.sort(key=lambda problem: problem.where)
     return result
+
+
+class Seen:
+    """The uids the file's rows named so far, and where: a few dozen bytes a row.
+
+    A file of 260,000 rows would hold 60 MB as uid texts and Where objects; a
+    UUID is kept as its number, and where as one signed number.
+    """
+
+    def __init__(self) -> None:
+        self._where: dict[int | str, int] = {}
+
+    @staticmethod
+    def key(uid: str) -> int | str:
+        """A uid as compact as it can be held; only its canonical text is a number."""
+        try:
+            number = uuid.UUID(uid)
+        except ValueError:
+            return uid
+        return number.int if str(number) == uid else uid
+
+    def add(self, uid: str, where: Where) -> None:
+        """Note that the row at ``where`` names the loop ``uid``."""
+        self._where[self.key(uid)] = where.line if where.line is not None else -(where.item or 0)
+
+    def get(self, uid: str) -> Where | None:
+        """Where a row named ``uid`` before, if one did."""
+        found = self._where.get(self.key(uid))
+        if found is None:
+            return None
+        return Where(line=found) if found >= 0 else Where(item=-found)
 
 
 Change = Loop | tuple[int, Loop, Mapping[str, Any]] | None
@@ -466,7 +653,7 @@ Change = Loop | tuple[int, Loop, Mapping[str, Any]] | None
 
 
 def plan_row(
-    row: Row, find: Lookup, context: Context, seen: Mapping[str, Where]
+    row: Row, find: Lookup, context: Context, seen: Seen
 ) -> tuple[str, int | None, Change]:
     """The row's uid, the id it had in the file, and what it changes; Refused if bad."""
     file_id = read_id(row.fields.get("id"))
@@ -490,11 +677,12 @@ def plan_row(
     return uid, file_id, None if changed is loop else (loop_id, changed, document)
 
 
-def check_new(uid: str, seen: Mapping[str, Where], what: str) -> None:
+def check_new(uid: str, seen: Seen, what: str) -> None:
     """Refuse a second row for the same loop: which of the two should win is a guess."""
-    if uid in seen:
+    before = seen.get(uid)
+    if before is not None:
         hint = "; give each its own uid" if what != "uid" else ""
-        raise Refused(f"has the same {what} as {seen[uid]}{hint}")
+        raise Refused(f"has the same {what} as {before}{hint}")
 
 
 def row_key(customer: str, contact: str | None, promise: str) -> str:

@@ -1,16 +1,32 @@
-"""The store: one TinyDB JSON file of documents, changed under a lock and replaced atomically."""
+"""The store: one TinyDB JSON file of documents, changed under a lock and replaced atomically.
+
+The file is held whole in memory, as TinyDB's tables, and written whole by each
+transaction. One change is too large for that: an import of a few hundred
+thousand loops, whose documents as dicts would take gigabytes. A transaction
+can take such new documents through a ``Spool`` instead: each is checked and
+serialised as it comes into a private file without a name (gone with the
+process, whatever kills it), and the one write of the transaction streams the
+store's tables and the spooled documents into the temporary file that is then
+fsynced and renamed, under the same lock; the index of open loops and the
+journal entry that lets ``undo`` take the documents back are streamed the same
+way. So the write stays one atomic replacement, and memory holds the tables
+that were read plus a few bytes a spooled document.
+"""
 
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import re
 import stat
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator, MutableMapping
+from array import array
+from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -22,7 +38,13 @@ from tinydb.table import Document, Table
 from loopcloser.core.documents import Hot, Sweep
 from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.storage import backups
-from loopcloser.storage.atomic import ensure_private_dir, remove_leftovers, write_atomically
+from loopcloser.storage.atomic import (
+    ensure_private_dir,
+    fsync_directory,
+    refuse_read_only,
+    remove_leftovers,
+    write_atomically,
+)
 
 if sys.platform == "win32":
     import msvcrt
@@ -54,6 +76,11 @@ class AtomicJSONStorage(Storage):
         self._backup_day = backup_day
         self._data: Tables | None = None
         self.dirty = False
+        self.streamed: Streamed | None = None  # spooled documents the next flush adds
+
+    def spool(self) -> Spool:
+        """A new spool for documents too many to hold, in the store's own folder."""
+        return Spool(self._path.parent, self._hot)
 
     def read(self) -> Tables:
         """Return the store's tables, loading the file on the first call only."""
@@ -79,7 +106,10 @@ class AtomicJSONStorage(Storage):
         # The store as the day found it; a write that fails keeps no copy of its own.
         copy = None if self._backup_day is None else backups.take(self._path, self._backup_day)
         try:
-            write_atomically(self._path, serialise(self._data))
+            if self.streamed is None:
+                write_atomically(self._path, serialise(self._data))
+            else:
+                write_pieces(self._path, self.streamed.tables(self._data))
         except BaseException:
             backups.drop(copy)
             raise
@@ -94,7 +124,8 @@ class AtomicJSONStorage(Storage):
         if self._hot is not None and stamp is not None:
             loops = self._data.get(LOOPS, {})
             hot = {key: doc for key, doc in loops.items() if self._hot(doc)}
-            write_index(self._path, {"generation": generation, "stamp": stamp}, hot)
+            spooled = self.streamed.spool.items(self.streamed.ids, True) if self.streamed else ()
+            write_index(self._path, {"generation": generation, "stamp": stamp}, hot, spooled)
         else:
             # A writer that keeps no index drops the old one: it is stale now, and must
             # not hold on to text that was just changed or erased.
@@ -237,18 +268,22 @@ def file_stamp(status: os.stat_result) -> list[int]:
     return [status.st_ino, status.st_size, status.st_mtime_ns]
 
 
-def write_index(store: Path, made_from: dict[str, Any], hot: dict[str, Any]) -> None:
+def write_index(
+    store: Path, made_from: dict[str, Any], hot: dict[str, Any], spooled: Iterable[bytes] = ()
+) -> None:
     """Leave the hot documents beside the store; a cache, so failures are ignored.
 
     ``made_from`` names the store version they were read from: its generation and
-    its file stamp. A failed write removes the old index: stale is worse than none.
+    its file stamp. ``spooled`` are more of them, serialised (``Spool.items``). A
+    failed write removes the old index: stale is worse than none.
     """
     import orjson
 
     target = index_path(store)
     temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        data = orjson.dumps({**made_from, "loops": hot})
+        # "loops" last, so the spooled documents go in before its two closing braces.
+        data = extended(orjson.dumps({**made_from, "loops": hot}), spooled, 2)
         # No fsync: after a crash a stale or missing index only costs one full read.
         # A new file, never through a link: a leftover of that name (a dead process's,
         # or planted) is removed first, and unlinking a link leaves its target alone.
@@ -256,7 +291,7 @@ def write_index(store: Path, made_from: dict[str, Any], hot: dict[str, Any]) -> 
             os.unlink(temp)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            file.writelines(data)
         os.replace(temp, target)
     except (OSError, orjson.JSONEncodeError):
         drop_index(store)
@@ -309,18 +344,178 @@ def serialise(data: Tables) -> bytes:
     for 1,000 loops), and writing is on the path of every change an agent makes;
     reading stays with json, which orjson does not beat on large documents.
     """
-    import orjson
+    return dumps(meta_first(data))
 
-    # Meta first, so a reader finds the generation in the first bytes of the file.
-    ordered = {
+
+def meta_first(data: Tables) -> Tables:
+    """The tables with meta first, so a reader finds the generation in the file's first bytes."""
+    return {
         META: data.get(META, {}),
         **{name: table for name, table in data.items() if name != META},
     }
+
+
+def dumps(value: Any) -> bytes:
+    """A value as compact UTF-8 JSON: orjson, or json for what orjson refuses."""
+    import orjson
+
     try:
-        return orjson.dumps(ordered)
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
         # A lone surrogate read from the file (orjson refuses it): only \u escapes hold it.
-        return json.dumps(ordered, separators=(",", ":"), allow_nan=False).encode()
+        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+
+
+def extended(closed: bytes, items: Iterable[bytes], depth: int = 1) -> Iterator[bytes]:
+    """The JSON ``closed`` with ``items`` (``"key":value`` each) added to an object in it.
+
+    The object is the one closed by the last of the ``depth`` braces that end
+    ``closed``: the last value of the outer objects. Yielded in pieces, for a file.
+    """
+    yield closed[:-depth]
+    empty = closed[-depth - 1 : -depth] == b"{"
+    for item in items:
+        yield item if empty else b"," + item
+        empty = False
+    yield closed[-depth:]
+
+
+def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+    """Replace ``path`` with the bytes ``pieces`` make, as they come: as write_atomically.
+
+    For a file too large to hold whole in memory; the same temporary file beside
+    the target (mkstemp: private, never through a link), flush, fsync, rename,
+    fsync of the folder, and nothing left behind by a failure.
+    """
+    ensure_private_dir(path.parent)
+    refuse_read_only(path)
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise StoreError(
+            f"cannot write {path}: {error.strerror}", hint="check the directory's permissions"
+        ) from None
+    try:
+        with os.fdopen(handle, "wb", buffering=1 << 20) as temp:
+            temp.writelines(pieces)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException as error:
+        with suppress(OSError):
+            os.unlink(temp_name)
+        if not isinstance(error, OSError):
+            raise
+        raise StoreError(
+            f"cannot write {path}: {error.strerror}; the previous file was left as it was",
+            hint="free some disk space or check permissions, then try again",
+        ) from None
+    fsync_directory(path.parent)
+
+
+class Spool:
+    """New documents kept in a private file without a name, serialised, until the write.
+
+    Each is checked as the store checks any document (``_plain``) and held in
+    memory as 17 bytes: its place in id order, where it ends in the file and
+    whether it is hot. The file is made in the store's folder and unlinked at
+    once (or never named), so a killed process leaves nothing behind.
+    """
+
+    def __init__(self, folder: Path, hot: Hot | None) -> None:
+        try:
+            # Held open across the transaction, closed by close().
+            self._file = tempfile.TemporaryFile(dir=folder, prefix=".spool.")  # noqa: SIM115
+        except OSError as error:
+            raise _spool_error(error) from None
+        self._hot = hot
+        self._places = array("q")
+        self._ends = array("q")
+        self._hot_ones = bytearray()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def add(self, place: int, document: dict[str, Any]) -> None:
+        """Keep a new document; ``place`` orders it among the others (ids follow that order)."""
+        data = _checked_json(document, compact=True).encode()
+        try:
+            self._file.write(data)
+        except OSError as error:
+            raise _spool_error(error) from None
+        self._places.append(place)
+        self._ends.append((self._ends[-1] if self._ends else 0) + len(data))
+        self._hot_ones.append(self._hot is not None and self._hot(document))
+
+    def items(self, ids: range, hot_only: bool = False) -> Iterator[bytes]:
+        """Each document as ``"id":document``, the ids given out in order of their places."""
+        self._file.flush()
+        places = self._places
+        in_order = all(a <= b for a, b in itertools.pairwise(places))
+        # A stable sort: rows with one place keep the file's order.
+        order = (
+            range(len(places)) if in_order else sorted(range(len(places)), key=places.__getitem__)
+        )
+        self._file.seek(0)
+        for loop_id, index in zip(ids, order, strict=True):
+            if hot_only and not self._hot_ones[index]:
+                continue
+            start = self._ends[index - 1] if index else 0
+            if not in_order or hot_only:
+                self._file.seek(start)
+            yield b'"%d":' % loop_id + self._file.read(self._ends[index] - start)
+
+    def close(self) -> None:
+        """Drop the spooled documents."""
+        self._file.close()
+
+
+def _spool_error(error: OSError) -> StoreError:
+    return StoreError(
+        f"cannot hold the new documents beside the store: {error.strerror or error}",
+        hint="free some disk space in the store's folder, then try again",
+    )
+
+
+class Streamed:
+    """Spooled documents a transaction adds, their ids, and the journal entry naming them."""
+
+    def __init__(self, spool: Spool, ids: range) -> None:
+        self.spool = spool
+        self.ids = ids
+        self.entry: str | None = None  # the key of the journal entry they were created by
+
+    def tables(self, data: Tables) -> Iterator[bytes]:
+        """The store file, in pieces: the tables, with the spooled documents among the loops.
+
+        The journal entry that created them says each was absent before (``null``),
+        as undo reads it; those ids are written, never held as a dict.
+        """
+        yield b"{"
+        for number, (name, table) in enumerate(meta_first(data).items()):
+            yield b"," * (number > 0) + dumps(name) + b":"
+            if name == LOOPS:
+                yield from extended(dumps(table), self.spool.items(self.ids))
+            elif name == JOURNAL and self.entry in table:
+                yield from self.journal(table, self.entry)
+            else:
+                yield dumps(table)
+        yield b"}"
+
+    def journal(self, table: dict[str, Any], key: str) -> Iterator[bytes]:
+        """The journal table, the entry ``key`` last, its "before" naming the new ids too."""
+        entry = table[key]
+        others = {name: other for name, other in table.items() if name != key}
+        # "before" last, so the ids go in before the entry's two closing braces.
+        body = {name: value for name, value in entry.items() if name != "before"}
+        body["before"] = entry.get("before") or {}
+        created = (b'"%d":null' % loop_id for loop_id in self.ids)
+        yield dumps(others)[:-1]
+        yield b"," * (len(others) > 0) + dumps(key) + b":"
+        yield from extended(dumps(body), created, 2)
+        yield b"}"
 
 
 class Store:
@@ -503,17 +698,21 @@ class Store:
             archive = Archive(self._archive.path, self._archive.shown)
             transaction = Transaction(db, archive)
             try:
-                yield transaction
+                try:
+                    yield transaction
+                finally:
+                    transaction.closed = True
+                terms = sweep or self._sweep
+                if terms is not None:
+                    transaction.retire(terms, forced=sweep is not None)
+                transaction.write_archive()
+                storage.flush()
             finally:
-                transaction.closed = True
-            terms = sweep or self._sweep
-            if terms is not None:
-                transaction.retire(terms, forced=sweep is not None)
-            transaction.write_archive()
-            storage.flush()
+                transaction.discard_spool()
             transaction.release_archived()
-            # What was just committed is the newest state: later reads need no second load.
-            self._snapshot = db
+            # What was just committed is the newest state: later reads need no second
+            # load, unless spooled documents went to the file and not to these tables.
+            self._snapshot = db if storage.streamed is None else None
             self._archive = archive
             if transaction.skipped_sweep is not None:
                 self.problems.append(transaction.skipped_sweep)
@@ -662,6 +861,9 @@ class Transaction:
     """Reads and changes under the store's lock; Store.transaction() writes them once."""
 
     def __init__(self, db: TinyDB, archive: Archive) -> None:
+        assert isinstance(db.storage, AtomicJSONStorage)
+        self._storage = db.storage
+        self._spool: Spool | None = None
         self._loops = db.table(LOOPS)
         self._meta = db.table(META)
         self._journal = db.table(JOURNAL)
@@ -833,10 +1035,47 @@ class Transaction:
         if loop_ids:
             self._loops.remove(doc_ids=loop_ids)
 
-    def log(self, entry: dict[str, Any]) -> None:
-        """Journal one change (a JSON object) for ``undo``; only the newest ones are kept."""
+    def spool(self) -> Spool:
+        """Where new documents too many to hold go, for ``insert_spooled`` to add."""
         self._check_open()
-        self._journal.insert(_plain(entry))
+        if self._spool is None:
+            self._spool = self._storage.spool()
+        return self._spool
+
+    def insert_spooled(self) -> range:
+        """Add the spooled documents under new ids, in order of their places, and return them.
+
+        They are written with the store, but this transaction's reads do not see them.
+        """
+        self._check_open()
+        if self._spool is None or not len(self._spool):
+            return range(0)
+        if self._storage.streamed is not None:
+            raise RuntimeError("the spooled documents were inserted already")
+        # Ids from the meta counter, as insert_many's.
+        first: int = self._meta.get(doc_id=META_ID)["next_id"]  # type: ignore[index]
+        ids = range(first, first + len(self._spool))
+        self._meta.update({"next_id": ids.stop}, doc_ids=[META_ID])
+        self._storage.streamed = Streamed(self._spool, ids)
+        return ids
+
+    def discard_spool(self) -> None:
+        """Drop the spooled documents' file: written, or never to be."""
+        if self._spool is not None:
+            self._spool.close()
+
+    def log(self, entry: dict[str, Any], created: range = range(0)) -> None:
+        """Journal one change (a JSON object) for ``undo``; only the newest ones are kept.
+
+        ``created`` are spooled documents the change added: written into the entry's
+        "before" (as absent) with the store, never held in memory.
+        """
+        self._check_open()
+        key = self._journal.insert(_plain(entry))
+        if created:
+            if self._storage.streamed is None or self._storage.streamed.ids != created:
+                raise ValueError("only the ids insert_spooled() gave can be journalled so")
+            self._storage.streamed.entry = str(key)
         ids = sorted(document.doc_id for document in self._journal)
         if len(ids) > JOURNAL_LIMIT:
             self._journal.remove(doc_ids=ids[: len(ids) - JOURNAL_LIMIT])
@@ -878,24 +1117,30 @@ def _get(table: Table, loop_id: int) -> dict[str, Any] | None:
 
 def _plain(doc: dict[str, Any]) -> dict[str, Any]:
     """Return a private copy of doc exactly as it will read back, or StoreError."""
+    copy = json.loads(_checked_json(doc))
+    if not isinstance(copy, dict):
+        raise TypeError(f"documents are dicts, not {type(doc).__name__}")
+    return copy
+
+
+def _checked_json(doc: dict[str, Any], compact: bool = False) -> str:
+    """``doc`` as JSON text, if the store can hold it and read it back the same; else StoreError."""
     try:
-        text = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+        separators = (",", ":") if compact else None
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=separators)
         text.encode("utf-8")  # refuse lone surrogates (e.g. undecodable argv bytes)
     except (TypeError, ValueError) as error:
         raise StoreError(
             f"document cannot be stored as JSON: {error}", hint="nothing was written"
         ) from None
-    copy = json.loads(text)
-    if not isinstance(copy, dict):
-        raise TypeError(f"documents are dicts, not {type(doc).__name__}")
-    if LONG_DIGITS.search(text) and _huge_integer(copy):
+    if LONG_DIGITS.search(text) and _huge_integer(doc):
         # The store is read with orjson, which turns these into floats; jq and
         # JavaScript lose them too.
         raise StoreError(
             "document cannot be stored as JSON: an integer beyond 64 bits",
             hint="nothing was written; store such a number as text",
         )
-    return copy
+    return text
 
 
 LONG_DIGITS = re.compile(r"[0-9]{19}")
@@ -904,7 +1149,7 @@ LONG_DIGITS = re.compile(r"[0-9]{19}")
 def _huge_integer(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_huge_integer(item) for item in value.values())
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return any(_huge_integer(item) for item in value)
     return type(value) is int and not -(2**63) <= value < 2**64
 
