@@ -7,6 +7,7 @@ import glob
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from loopcloser.core.errors import StoreError
@@ -34,10 +35,17 @@ def ensure_private_dir(directory: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file, flush, fsync, rename, fsync dir.
+    """Replace ``path`` with ``data``: temp file, flush, fsync, rename, fsync dir."""
+    write_pieces(path, [data])
 
-    The temporary file lives beside the target so the rename stays on one
-    file system; mkstemp creates it 0600, so the new file is private too.
+
+def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+    """Replace ``path`` with the bytes ``pieces`` make, as they come, atomically.
+
+    The temporary file lives beside the target so the rename stays on one file
+    system; mkstemp creates it 0600 and never through a link, so the new file is
+    private too. Pieces let a file too large to hold whole in memory be written
+    the same way; a failure leaves the old file and no temporary one.
     """
     ensure_private_dir(path.parent)
     refuse_read_only(path)
@@ -50,8 +58,8 @@ def write_atomically(path: Path, data: bytes) -> None:
             f"cannot write {path}: {error.strerror}", hint="check the directory's permissions"
         ) from None
     try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
+        with os.fdopen(handle, "wb", buffering=1 << 20) as temp:
+            temp.writelines(pieces)
             temp.flush()
             os.fsync(temp.fileno())
         os.replace(temp_name, path)

@@ -40,10 +40,9 @@ from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.storage import backups
 from loopcloser.storage.atomic import (
     ensure_private_dir,
-    fsync_directory,
-    refuse_read_only,
     remove_leftovers,
     write_atomically,
+    write_pieces,
 )
 
 if sys.platform == "win32":
@@ -378,41 +377,6 @@ def extended(closed: bytes, items: Iterable[bytes], depth: int = 1) -> Iterator[
         yield item if empty else b"," + item
         empty = False
     yield closed[-depth:]
-
-
-def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
-    """Replace ``path`` with the bytes ``pieces`` make, as they come: as write_atomically.
-
-    For a file too large to hold whole in memory; the same temporary file beside
-    the target (mkstemp: private, never through a link), flush, fsync, rename,
-    fsync of the folder, and nothing left behind by a failure.
-    """
-    ensure_private_dir(path.parent)
-    refuse_read_only(path)
-    try:
-        handle, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise StoreError(
-            f"cannot write {path}: {error.strerror}", hint="check the directory's permissions"
-        ) from None
-    try:
-        with os.fdopen(handle, "wb", buffering=1 << 20) as temp:
-            temp.writelines(pieces)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException as error:
-        with suppress(OSError):
-            os.unlink(temp_name)
-        if not isinstance(error, OSError):
-            raise
-        raise StoreError(
-            f"cannot write {path}: {error.strerror}; the previous file was left as it was",
-            hint="free some disk space or check permissions, then try again",
-        ) from None
-    fsync_directory(path.parent)
 
 
 class Spool:
