@@ -103,11 +103,12 @@ def remind(
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fire the reminders due now, most urgent first; each fires once, ever.
+    """Fire the reminders due now, most urgent first; each is delivered, then recorded.
 
     Run it every few minutes from cron or a systemd timer (see --install): a
     reminder whose moment passed while the machine was off fires once on the
-    next run. Where reminders go is the delivery setting, and loopcloser
+    next run. A reminder counts as fired only once its delivery returned, so a
+    run cut short repeats at most the one it was delivering. Where reminders go is the delivery setting, and loopcloser
     config list names the ways it takes.
 
     Example: loopcloser remind --dry-run
