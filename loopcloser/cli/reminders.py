@@ -108,8 +108,8 @@ def remind(
     Run it every few minutes from cron or a systemd timer (see --install): a
     reminder whose moment passed while the machine was off fires once on the
     next run. A reminder counts as fired only once its delivery returned, so a
-    run cut short repeats at most the one it was delivering. Where reminders go is the delivery setting, and loopcloser
-    config list names the ways it takes.
+    run cut short repeats at most the one it was delivering. Where reminders go
+    is the delivery setting, and loopcloser config list names the ways it takes.
 
     Example: loopcloser remind --dry-run
     """
