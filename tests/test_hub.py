@@ -1,0 +1,247 @@
+"""The team hub's schema and rights, held by PostgreSQL itself and proved with plain SQL.
+
+Every test here runs against a real PostgreSQL server started for the test session
+(see the ``postgres`` fixture); nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from loopcloser.core.errors import StoreError
+from loopcloser.storage import hub
+from tests.conftest import Run
+
+
+@pytest.fixture
+def admin(hub_database: str) -> Iterator[Any]:
+    """The hub's database, as the role that runs `hub init` (its owner)."""
+    with hub.connect(hub_database) as connection:
+        yield connection
+
+
+@pytest.fixture
+def team(admin: Any, hub_database: str) -> dict[str, str]:
+    """A hub with agents anna and luca and a lead, bruno: each one's URI."""
+    hub.init(admin)
+    suffix = uuid.uuid4().hex[:6]  # roles belong to the whole server
+    uris = {}
+    for name, lead in (("anna", False), ("luca", False), ("bruno", True)):
+        login, _ = hub.add_agent(admin, f"{name}_{suffix}", lead=lead)
+        uris[name] = hub_database.replace("postgres:@", f"{login}:@")
+    return uris
+
+
+def as_agent(uri: str) -> Any:
+    return psycopg.connect(uri, autocommit=True)
+
+
+def created(loop_uid: str, customer: str = "Maria Rossi") -> tuple[str, str, str]:
+    fields = json.dumps({"customer": customer, "state": "open"})
+    return str(uuid.uuid4()), json.dumps({"customer": customer}), fields
+
+
+def write(uri: str, loop_uid: str, kind: str, body: dict[str, Any] | None = None) -> str:
+    with as_agent(uri) as connection:
+        fields = json.dumps({"state": kind})
+        return hub.record(
+            connection, str(uuid.uuid4()), loop_uid, kind, json.dumps(body or {}), fields
+        )
+
+
+def new_loop(uri: str) -> str:
+    loop_uid = str(uuid.uuid4())
+    assert write(uri, loop_uid, "created", {"customer": "Maria Rossi"}) == "stored"
+    return loop_uid
+
+
+def test_init_makes_a_hub_and_run_twice_changes_nothing(admin: Any) -> None:
+    assert hub.schema_version(admin) is None
+    assert hub.init(admin) == (None, hub.latest())
+    epoch = admin.execute("SELECT value FROM loopcloser.hub_meta WHERE key = 'epoch'").fetchone()
+    assert hub.init(admin) == (hub.latest(), hub.latest())
+    again = admin.execute("SELECT value FROM loopcloser.hub_meta WHERE key = 'epoch'").fetchone()
+    assert epoch == again
+
+
+def test_a_hub_of_a_newer_loopcloser_is_refused(admin: Any) -> None:
+    hub.init(admin)
+    admin.execute("UPDATE loopcloser.hub_meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer loopcloser") as refused:
+        hub.init(admin)
+    assert refused.value.hint == "upgrade loopcloser"
+    with pytest.raises(StoreError, match="newer loopcloser"):
+        hub.agents(admin)
+
+
+def test_a_database_that_is_no_hub_is_named(admin: Any) -> None:
+    with pytest.raises(StoreError, match="not a loopcloser hub") as refused:
+        hub.agents(admin)
+    assert "hub init" in (refused.value.hint or "")
+
+
+def test_an_unreachable_hub_fails_within_the_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="cannot reach the hub"):
+        hub.connect("postgresql://nobody@127.0.0.1:9/none", timeout=2)
+    assert time.monotonic() - started < 10
+
+
+def test_agents_are_listed_with_their_loops(team: dict[str, str], admin: Any) -> None:
+    new_loop(team["anna"])
+    new_loop(team["anna"])
+    listed = {agent.name.split("_")[0]: agent for agent in hub.agents(admin)}
+    assert {name: (agent.lead, agent.loops) for name, agent in listed.items()} == {
+        "anna": (False, 2),
+        "bruno": (True, 0),
+        "luca": (False, 0),
+    }
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO loopcloser.loop_events (uid, loop_uid, seq, author, kind, body, position)"
+        " VALUES (gen_random_uuid(), gen_random_uuid(), 1, 'x', 'note', '{}', 999)",
+        "UPDATE loopcloser.loops SET owner = owner",
+        "DELETE FROM loopcloser.loop_events",
+        "UPDATE loopcloser.loop_events SET body = '{}'",
+        "INSERT INTO loopcloser.agents (name, login) VALUES ('eve', 'eve')",
+        "DELETE FROM loopcloser.erasures",
+        "TRUNCATE loopcloser.loop_events",
+    ],
+)
+def test_an_agent_can_rewrite_nothing_with_plain_sql(team: dict[str, str], statement: str) -> None:
+    new_loop(team["anna"])
+    with as_agent(team["luca"]) as luca, pytest.raises(errors.InsufficientPrivilege):
+        luca.execute(statement)
+
+
+def test_an_agent_reads_the_teams_loops(team: dict[str, str]) -> None:
+    new_loop(team["anna"])
+    with as_agent(team["luca"]) as luca:
+        assert luca.execute("SELECT count(*) FROM loopcloser.loops").fetchone() == (1,)
+
+
+def test_agent_b_cannot_write_agent_as_loop(team: dict[str, str]) -> None:
+    loop_uid = new_loop(team["anna"])
+    with pytest.raises(errors.InsufficientPrivilege, match="not luca"):
+        write(team["luca"], loop_uid, "note")
+    assert write(team["anna"], loop_uid, "note") == "stored"
+
+
+def test_a_re_sent_event_is_stored_once(team: dict[str, str]) -> None:
+    loop_uid = new_loop(team["anna"])
+    event = str(uuid.uuid4())
+    with as_agent(team["anna"]) as anna:
+        first = hub.record(anna, event, loop_uid, "note", "{}", '{"state": "open"}')
+        again = hub.record(anna, event, loop_uid, "note", "{}", '{"state": "open"}')
+        count = anna.execute(
+            "SELECT count(*) FROM loopcloser.loop_events WHERE uid = %s", (event,)
+        ).fetchone()
+    assert (first, again, count) == ("stored", "duplicate", (1,))
+
+
+def test_a_handoff_moves_the_loop_and_the_giver_can_no_longer_change_it(
+    team: dict[str, str],
+) -> None:
+    loop_uid = new_loop(team["anna"])
+    luca = team["luca"].split("://")[1].split(":")[0]
+    assert write(team["anna"], loop_uid, "handoff", {"to": luca}) == "stored"
+    assert write(team["luca"], loop_uid, "note") == "stored"
+    # Anna owned it once: a change she made offline is kept, as a late arrival.
+    assert write(team["anna"], loop_uid, "note") == "late"
+
+
+def test_only_a_lead_reassigns(team: dict[str, str]) -> None:
+    loop_uid = new_loop(team["anna"])
+    luca = team["luca"].split("://")[1].split(":")[0]
+    with pytest.raises(errors.InsufficientPrivilege, match="only a lead"):
+        write(team["luca"], loop_uid, "reassigned", {"to": luca})
+    assert write(team["bruno"], loop_uid, "reassigned", {"to": luca}) == "stored"
+    with as_agent(team["luca"]) as connection:
+        owner = connection.execute(
+            "SELECT owner FROM loopcloser.loops WHERE uid = %s", (loop_uid,)
+        ).fetchone()
+    assert owner == (luca,)
+
+
+def test_positions_commit_in_the_order_they_are_taken(team: dict[str, str]) -> None:
+    """A writer holding its transaction open makes the next one wait: no reader past a
+    position can miss a lower one committed later."""
+    first = new_loop(team["anna"])
+    second = new_loop(team["luca"])
+    slow = psycopg.connect(team["anna"])  # not autocommit: its transaction stays open
+    hub.record(slow, str(uuid.uuid4()), first, "note", "{}", "{}")
+    finished = threading.Event()
+
+    def other_writer() -> None:
+        write(team["luca"], second, "note")
+        finished.set()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    assert not finished.wait(0.5), "the second writer took a position before the first committed"
+    slow.commit()
+    slow.close()
+    assert finished.wait(10)
+    thread.join()
+    with as_agent(team["luca"]) as reader:
+        rows = reader.execute(
+            "SELECT loop_uid::text FROM loopcloser.loop_events"
+            " WHERE kind = 'note' ORDER BY position"
+        ).fetchall()
+    assert [row[0] for row in rows] == [first, second]
+
+
+# --- through the command line --------------------------------------------------
+
+
+def test_hub_commands_set_up_a_team_and_keep_to_their_schemas(run: Run, hub_database: str) -> None:
+    from tests.test_schemas import valid
+
+    made = run("hub", "init", hub_database, "--json")
+    assert made.code == 0, made.err
+    valid("hub-init", made.json())
+    assert made.json() == {"schema_before": None, "schema": hub.latest()}
+    assert run("hub", "init", hub_database).out == (
+        f"The hub is up to date (schema {hub.latest()}); nothing changed.\n"
+    )
+    login = f"anna_{uuid.uuid4().hex[:6]}"
+    added = run("hub", "add-agent", login, "--hub", hub_database, "--json")
+    assert added.code == 0, added.err
+    valid("hub-agent", added.json())
+    joined = added.json()
+    assert joined["login"] == login and ":" not in joined["hub"].split("@")[0].split("//")[1]
+    assert joined["hub"].startswith(f"postgresql://{login}@") and joined["password"]
+    shown = run("hub", "add-agent", f"bruno_{uuid.uuid4().hex[:6]}", "--lead", "--hub",
+                hub_database)  # fmt: skip
+    assert shown.code == 0 and "Lead bruno_" in shown.out and "shown once" in shown.out
+    listed = run("hub", "agents", "--hub", hub_database, "--json")
+    valid("hub-agents", listed.json())
+    assert sorted((row["lead"], row["loops"]) for row in listed.json()) == [(False, 0), (True, 0)]
+    table = run("hub", "agents", "--hub", hub_database).out
+    assert "never" in table and login in table
+
+
+def test_hub_commands_fail_in_one_line_when_the_hub_is_down(run: Run) -> None:
+    down = run("hub", "agents", "--hub", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
+    assert down.code == 5
+    assert down.err.startswith("loopcloser: cannot reach the hub") and down.err.count("\n") == 1
+
+
+def test_an_agent_name_already_taken_is_refused(run: Run, hub_database: str) -> None:
+    run("hub", "init", hub_database)
+    login = f"luca_{uuid.uuid4().hex[:6]}"
+    assert run("hub", "add-agent", login, "--hub", hub_database).code == 0
+    again = run("hub", "add-agent", login, "--hub", hub_database)
+    assert again.code == 2 and "exists already" in again.err
