@@ -223,7 +223,12 @@ class _Erasure:
             drop_index(store.path)
             with suppress(LoopcloserError):
                 store.remove_copies()
-            for backup in store.copies():
+            try:
+                kept = store.copies()
+            except LoopcloserError as error:
+                self.failed.setdefault(str(store.path), error.message)
+                kept = []
+            for backup in kept:
                 try:
                     self._erase_copy(backup.path)
                 except LoopcloserError as error:
