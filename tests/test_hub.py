@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -245,3 +246,53 @@ def test_an_agent_name_already_taken_is_refused(run: Run, hub_database: str) -> 
     assert run("hub", "add-agent", login, "--hub", hub_database).code == 0
     again = run("hub", "add-agent", login, "--hub", hub_database)
     assert again.code == 2 and "exists already" in again.err
+
+
+# --- an agent's hub setting ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://anna:s3cret@db.example/loops",
+        "postgresql://anna@db.example/loops?password=s3cret",
+        "host=db.example dbname=loops user=anna password=s3cret",
+    ],
+)
+def test_a_hub_url_with_a_password_is_refused(run: Run, home: Path, url: str) -> None:
+    refused = run("config", "set", "hub", url)
+    assert refused.code == 2 and "password" in refused.err and "hub_password" in refused.err
+    assert "s3cret" not in (home / "config.toml").read_text(encoding="utf-8")
+
+
+def test_the_hub_setting_takes_a_url_or_a_connection_string(run: Run) -> None:
+    for url in ("postgresql://anna@db.example/loops?sslmode=verify-full",
+                "host=db.example dbname=loops user=anna"):  # fmt: skip
+        assert run("config", "set", "hub", url).code == 0
+    assert run("config", "set", "hub", "db.example").code == 2
+
+
+def test_doctor_checks_the_hub_the_schema_and_the_agents_login(
+    run: Run, hub_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("hub", "init", hub_database)
+    login = f"anna_{uuid.uuid4().hex[:6]}"
+    joined = run("hub", "add-agent", login, "--hub", hub_database, "--json").json()
+    monkeypatch.setenv("LOOPCLOSER_HUB_PASSWORD", joined["password"])
+    # The test server listens on a socket: the agent's URL names it as the admin's does.
+    monkeypatch.setenv("LOOPCLOSER_HUB", hub_database.replace("postgres:@", f"{login}:@"))
+
+    healthy = run("doctor", "--json")
+    (check,) = [check for check in healthy.json() if check["name"] == "hub"]
+    assert check["ok"] and check["detail"] == f"schema {hub.latest()}, agent {login}"
+
+    monkeypatch.setenv("LOOPCLOSER_HUB", hub_database)  # the admin: no agent of the hub
+    stranger = run("doctor", "--json")
+    (check,) = [check for check in stranger.json() if check["name"] == "hub"]
+    assert stranger.code == 5 and not check["ok"] and "hub add-agent" in check["fix"]
+
+    monkeypatch.setenv("LOOPCLOSER_HUB", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
+    down = run("doctor", "--json")
+    (check,) = [check for check in down.json() if check["name"] == "hub"]
+    assert down.code == 5 and "cannot reach the hub" in check["detail"]
+    assert run("list").code == 0, "local commands work with the hub down"

@@ -126,7 +126,7 @@ def test_a_refusing_keyring_is_reported_without_the_secret(use_keyring: None) ->
 def test_unknown_names_and_empty_values_are_bad_input(memory: MemoryKeyring) -> None:
     with pytest.raises(BadInput) as unknown:
         get_secret("api_token")
-    assert unknown.value.hint == "use one of: smtp_password, webhook_url"
+    assert unknown.value.hint == "use one of: smtp_password, webhook_url, hub_password"
     with pytest.raises(BadInput):
         set_secret("api_token", SECRET)
     with pytest.raises(BadInput) as empty:

@@ -85,7 +85,11 @@ def settings() -> Settings:
     """The user's settings (config file over defaults; LOOPCLOSER_TEAM over the team setting)."""
     from loopcloser.storage.config_file import load
 
-    return load(config_file(), team_override=os.environ.get("LOOPCLOSER_TEAM", ""))
+    return load(
+        config_file(),
+        team_override=os.environ.get("LOOPCLOSER_TEAM", ""),
+        hub_override=os.environ.get("LOOPCLOSER_HUB", ""),
+    )
 
 
 def open_store(path: Path | None, conf: Settings | None = None) -> Store:

@@ -126,7 +126,7 @@ def secret_set(
     name: Annotated[
         str,
         typer.Argument(
-            help="smtp_password or webhook_url.",
+            help="smtp_password, webhook_url or hub_password.",
             metavar="NAME",
             autocompletion=completes("secret_names"),
         ),

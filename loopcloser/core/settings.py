@@ -155,6 +155,34 @@ def check_text(value: str) -> str:
     return value.strip()
 
 
+def check_hub(value: str) -> str:
+    """A libpq connection string for the team hub, or empty; never one holding a password.
+
+    The settings file is no place for a password: it belongs in the keyring (secret
+    hub_password), LOOPCLOSER_HUB_PASSWORD, or libpq's own ~/.pgpass.
+    """
+    from urllib.parse import urlsplit
+
+    value = check_text(value)
+    hint = "drop it from the URL and keep it in the keyring: loopcloser secret set hub_password"
+    if value.startswith(("postgresql://", "postgres://")):
+        try:
+            password = urlsplit(value).password
+        except ValueError:
+            raise BadInput(
+                f"'{value}' is not a hub URL", hint="e.g. postgresql://anna@db/loops"
+            ) from None
+        if password or "password=" in value.lower():
+            raise BadInput("the hub URL holds a password", hint=hint)
+    elif value and re.search(r"(^|\s)password\s*=", value, re.IGNORECASE):
+        raise BadInput("the hub connection string holds a password", hint=hint)
+    elif value and "=" not in value:
+        raise BadInput(
+            f"'{value}' is not a hub URL", hint="e.g. postgresql://anna@db.example/loops"
+        )
+    return value
+
+
 def check_port(value: str) -> str:
     """A TCP port number."""
     value = value.strip()
@@ -225,6 +253,11 @@ KEYS: dict[str, Key] = {
     "smtp_user": Key(lambda: "", check_text, "SMTP login (its password: loopcloser secret set)"),
     "mail_from": Key(lambda: "", check_text, "sender address of mailed digests and reports"),
     "mail_to": Key(lambda: "", check_text, "recipients, comma-separated"),
+    "hub": Key(
+        lambda: "",
+        check_hub,
+        "the team hub: a libpq URL without password, e.g. postgresql://anna@db/loops",
+    ),
     "delivery_command": Key(
         lambda: "", check_command, "with delivery = command: a program given each reminder as JSON"
     ),
@@ -242,6 +275,7 @@ class Settings:
     values: dict[str, str]
     system_zone: tzinfo = field(default=UTC, compare=False)
     team_override: str = ""
+    hub_override: str = ""
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]
@@ -251,6 +285,11 @@ class Settings:
         """The team folder: the one given for this run, else the ``team`` setting, else None."""
         folder = self.team_override or self.values["team"]
         return Path(folder).expanduser() if folder else None
+
+    @property
+    def hub(self) -> str | None:
+        """The team hub's URL: the one given for this run, else the ``hub`` setting."""
+        return self.hub_override or self.values["hub"] or None
 
     @property
     def tz(self) -> tzinfo:

@@ -22,6 +22,7 @@ SERVICE = "loopcloser"
 NAMES = {
     "smtp_password": "LOOPCLOSER_SMTP_PASSWORD",
     "webhook_url": "LOOPCLOSER_WEBHOOK_URL",
+    "hub_password": "LOOPCLOSER_HUB_PASSWORD",
 }
 # Every variable known to hold a secret: the ones above, and the hub's password for sync.
 SECRET_VARIABLES = frozenset({*NAMES.values(), "LOOPCLOSER_HUB_PASSWORD"})

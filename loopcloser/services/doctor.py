@@ -195,7 +195,8 @@ def check_delivery(conf: Settings) -> Check:
 
 # The exit code of doctor: that of the first problem found, as the command would meet it.
 PROBLEM_EXIT = {
-    "store": 5, "loops": 5, "archive": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2
+    "store": 5, "loops": 5, "archive": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2,
+    "hub": 5
 }  # fmt: skip
 
 
@@ -206,4 +207,31 @@ def exit_code(checks: list[Check]) -> int:
 
 def run_checks(store: Path, conf: Settings) -> list[Check]:
     """Every check, in the order a person would look."""
-    return [*check_store(store), *check_settings(conf), check_keyring(conf), check_delivery(conf)]
+    checks = [*check_store(store), *check_settings(conf), check_keyring(conf)]
+    checks.append(check_delivery(conf))
+    if conf.hub is not None:
+        checks.append(check_hub(conf.hub, conf["agent"]))
+    return checks
+
+
+def check_hub(url: str, agent: str) -> Check:
+    """The hub answers, is a hub this loopcloser reads, and knows the agent's login."""
+    from loopcloser.delivery.secrets import get_secret
+    from loopcloser.storage import hub
+
+    try:
+        password = get_secret("hub_password")
+    except LoopcloserError:
+        password = None  # no keyring: libpq's PGPASSWORD or ~/.pgpass may serve
+    try:
+        with hub.connect(url, password) as connection:
+            version = hub.check_version(hub.schema_version(connection))
+            me = hub.me(connection)
+    except LoopcloserError as error:
+        return Check("hub", False, error.message, error.hint)
+    if me is None:
+        return Check(
+            "hub", False, "the hub does not know this login as an agent",
+            f"ask whoever runs the hub: loopcloser hub add-agent {agent} --hub URL",
+        )  # fmt: skip
+    return Check("hub", True, f"schema {version}, agent {me}")

@@ -13,7 +13,7 @@ from datetime import tzinfo
 from pathlib import Path
 
 from loopcloser.core.errors import BadInput, StoreError
-from loopcloser.core.settings import KEYS, Settings, check_working_day, known
+from loopcloser.core.settings import KEYS, Settings, check_hub, check_working_day, known
 
 APP = "loopcloser"
 
@@ -76,7 +76,7 @@ def read_file(path: Path) -> dict[str, str]:
 FIX_FILE = "fix the file, or remove it to start again from the defaults"
 
 
-def load(path: Path, team_override: str = "") -> Settings:
+def load(path: Path, team_override: str = "", hub_override: str = "") -> Settings:
     """Settings from the config file, each checked, defaults for the rest.
 
     ``team_override`` is a team folder given for this run (LOOPCLOSER_TEAM).
@@ -94,7 +94,11 @@ def load(path: Path, team_override: str = "") -> Settings:
             hint = f"fix it with: loopcloser config set {name} VALUE"
             raise BadInput(f"config {path}: {error.message}", hint=hint) from None
     check_working_day(values, path)
-    return Settings(values, system_zone=local_zone(), team_override=team_override)
+    if hub_override:
+        check_hub(hub_override)
+    return Settings(
+        values, system_zone=local_zone(), team_override=team_override, hub_override=hub_override
+    )
 
 
 def local_zone() -> tzinfo:

@@ -240,6 +240,14 @@ def agents(connection: Any) -> list[Agent]:
     return [Agent(*row) for row in rows]
 
 
+def me(connection: Any) -> str | None:
+    """The agent this connection's login is, or None when the hub does not know it."""
+    row = connection.execute(
+        f"SELECT name FROM {SCHEMA}.agents WHERE login = session_user"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def record(
     connection: Any, event_uid: str, loop_uid: str, kind: str, body: str, fields: str
 ) -> str:
