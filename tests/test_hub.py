@@ -279,12 +279,18 @@ def test_doctor_checks_the_hub_the_schema_and_the_agents_login(
     login = f"anna_{uuid.uuid4().hex[:6]}"
     joined = run("hub", "add-agent", login, "--hub", hub_database, "--json").json()
     monkeypatch.setenv("LOOPCLOSER_HUB_PASSWORD", joined["password"])
+    assert run("config", "set", "agent", login).code == 0
     # The test server listens on a socket: the agent's URL names it as the admin's does.
     monkeypatch.setenv("LOOPCLOSER_HUB", hub_database.replace("postgres:@", f"{login}:@"))
 
     healthy = run("doctor", "--json")
     (check,) = [check for check in healthy.json() if check["name"] == "hub"]
     assert check["ok"] and check["detail"] == f"schema {hub.latest()}, agent {login}"
+
+    run("config", "set", "agent", "bob")
+    mistaken = run("doctor", "--json")
+    (check,) = [check for check in mistaken.json() if check["name"] == "hub"]
+    assert not check["ok"] and f"as agent {login}, and you are bob" in check["detail"]
 
     monkeypatch.setenv("LOOPCLOSER_HUB", hub_database)  # the admin: no agent of the hub
     stranger = run("doctor", "--json")
@@ -296,3 +302,59 @@ def test_doctor_checks_the_hub_the_schema_and_the_agents_login(
     (check,) = [check for check in down.json() if check["name"] == "hub"]
     assert down.code == 5 and "cannot reach the hub" in check["detail"]
     assert run("list").code == 0, "local commands work with the hub down"
+
+
+def test_a_temporary_table_cannot_pose_as_the_hubs_own(team: dict[str, str]) -> None:
+    """hub_record names its tables in full, and no agent may make a temporary table."""
+    loop_uid = new_loop(team["anna"])
+    with as_agent(team["luca"]) as luca, pytest.raises(errors.InsufficientPrivilege):
+        luca.execute(
+            "CREATE TEMP TABLE agents (name text, login text, lead boolean, last_sync timestamptz)"
+        )
+    with pytest.raises(errors.InsufficientPrivilege, match="not luca"):
+        write(team["luca"], loop_uid, "note")
+
+
+def test_an_event_uid_of_another_loop_or_agent_is_refused(team: dict[str, str]) -> None:
+    loop_uid = new_loop(team["anna"])
+    theirs = new_loop(team["luca"])
+    event = str(uuid.uuid4())
+    with as_agent(team["anna"]) as anna:
+        assert hub.record(anna, event, loop_uid, "note", "{}", "{}") == "stored"
+    with as_agent(team["luca"]) as luca, pytest.raises(errors.UniqueViolation):
+        hub.record(luca, event, theirs, "note", "{}", "{}")
+
+
+@pytest.mark.parametrize(
+    ("admin_url", "expected"),
+    [
+        ("postgresql://admin:pw@db.example:5433/loops?sslmode=verify-full&password=x",
+         "postgresql://anna@db.example:5433/loops?sslmode=verify-full"),
+        ("postgresql://admin@h1:5432,h2:5433/loops", "postgresql://anna@h1:5432,h2:5433/loops"),
+        ("host=db.example dbname=loops user=admin password=pw sslmode=verify-full",
+         "dbname=loops host=db.example sslmode=verify-full user=anna"),
+    ],
+)  # fmt: skip
+def test_the_agents_url_names_their_login_and_never_the_admins(
+    admin_url: str, expected: str
+) -> None:
+    from loopcloser.services.hub import url_for
+
+    assert url_for(admin_url, "anna") == expected
+    assert (
+        url_for("postgresql://admin@db/loops", "anna@desk") == "postgresql://anna%40desk@db/loops"
+    )
+
+
+def test_a_name_too_long_for_a_login_is_refused(run: Run, hub_database: str) -> None:
+    run("hub", "init", hub_database)
+    refused = run("hub", "add-agent", "a" * 70, "--hub", hub_database)
+    assert refused.code == 2 and "63 bytes" in refused.err
+
+
+def test_the_password_never_reaches_the_server_in_clear(admin: Any, hub_database: str) -> None:
+    hub.init(admin)
+    login, password = hub.add_agent(admin, f"anna_{uuid.uuid4().hex[:6]}")
+    stored = admin.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (login,))
+    assert str(stored.fetchone()[0]).startswith("SCRAM-SHA-256$")
+    assert password not in str(stored)

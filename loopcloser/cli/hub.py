@@ -99,7 +99,6 @@ def hub_agents(hub: HubOption, as_json: JsonOption = False) -> None:
 
     Example: loopcloser hub agents --hub postgresql://admin@db.example/loops
     """
-    from loopcloser.core.model import to_utc_text
     from loopcloser.render.tables import plain_table
     from loopcloser.services.hub import agents
 
@@ -109,7 +108,7 @@ def hub_agents(hub: HubOption, as_json: JsonOption = False) -> None:
             "agent": agent.name,
             "login": agent.login,
             "lead": agent.lead,
-            "last_sync": None if agent.last_sync is None else to_utc_text(agent.last_sync),
+            "last_sync": None if agent.last_sync is None else synced(agent.last_sync),
             "loops": agent.loops,
         }
         for agent in listed

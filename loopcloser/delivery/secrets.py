@@ -24,8 +24,9 @@ NAMES = {
     "webhook_url": "LOOPCLOSER_WEBHOOK_URL",
     "hub_password": "LOOPCLOSER_HUB_PASSWORD",
 }
-# Every variable known to hold a secret: the ones above, and the hub's password for sync.
-SECRET_VARIABLES = frozenset({*NAMES.values(), "LOOPCLOSER_HUB_PASSWORD"})
+# Every variable known to hold a secret: the ones above, and libpq's own password and
+# password file, which the hub's users may set.
+SECRET_VARIABLES = frozenset({*NAMES.values(), "PGPASSWORD", "PGPASSFILE"})
 # A loopcloser variable with one of these words in its name is taken for a secret, so that
 # one added later is kept from other programs before anyone remembers to list it.
 PREFIX = "LOOPCLOSER_"

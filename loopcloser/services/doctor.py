@@ -223,15 +223,25 @@ def check_hub(url: str, agent: str) -> Check:
         password = get_secret("hub_password")
     except LoopcloserError:
         password = None  # no keyring: libpq's PGPASSWORD or ~/.pgpass may serve
+    import psycopg
+
     try:
         with hub.connect(url, password) as connection:
             version = hub.check_version(hub.schema_version(connection))
             me = hub.me(connection)
     except LoopcloserError as error:
         return Check("hub", False, error.message, error.hint)
+    except psycopg.Error as error:
+        refused = hub.refused(error)
+        return Check("hub", False, refused.message, refused.hint)
     if me is None:
         return Check(
             "hub", False, "the hub does not know this login as an agent",
             f"ask whoever runs the hub: loopcloser hub add-agent {agent} --hub URL",
+        )  # fmt: skip
+    if me != agent:
+        return Check(
+            "hub", False, f"the hub knows this login as agent {me}, and you are {agent}",
+            f"set your name to theirs (loopcloser config set agent {me}), or use your own login",
         )  # fmt: skip
     return Check("hub", True, f"schema {version}, agent {me}")

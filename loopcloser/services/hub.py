@@ -7,17 +7,40 @@ next.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import one_line_name
 from loopcloser.storage import hub
 
+Result = TypeVar("Result")
+NOT_FOR_AGENTS = frozenset({"password", "passfile", "user"})
+
+
+@contextmanager
+def connected(url: str) -> Iterator[Any]:
+    """A connection to the hub; what the database refuses becomes one line, never a trace."""
+    import psycopg
+
+    with hub.connect(url) as connection:
+        try:
+            yield connection
+        except psycopg.Error as error:
+            raise hub.refused(error) from None
+
+
+def using(url: str, work: Callable[[Any], Result]) -> Result:
+    """``work`` done on a connection to the hub at ``url``."""
+    with connected(url) as connection:
+        return work(connection)
+
 
 def init(url: str) -> tuple[int | None, int]:
     """Create the hub in the database at ``url``, or upgrade it: (version before, now)."""
-    with hub.connect(url) as connection:
-        return hub.init(connection)
+    return using(url, hub.init)
 
 
 def add_agent(url: str, name: str, lead: bool = False) -> tuple[str, str, str]:
@@ -32,24 +55,30 @@ def add_agent(url: str, name: str, lead: bool = False) -> tuple[str, str, str]:
             "an agent's name must be one line of 1 to 100 characters",
             hint="use their loopcloser agent name, e.g. anna",
         )
-    with hub.connect(url) as connection:
-        login, password = hub.add_agent(connection, name, lead)
-    return login, password, url_for(url, login)
+    theirs = url_for(url, name)  # before the role exists: a URL that cannot be read stops here
+    login, password = using(url, lambda connection: hub.add_agent(connection, name, lead))
+    return login, password, theirs
 
 
 def agents(url: str) -> list[hub.Agent]:
     """The hub's agents, with their last sync and how many loops each owns."""
-    with hub.connect(url) as connection:
-        return hub.agents(connection)
+    return using(url, hub.agents)
 
 
 def url_for(url: str, login: str) -> str:
-    """The hub's URL as an agent types it: their login, no password, the same server."""
+    """The hub's connection string as an agent types it: their login, the same server and
+    options, and never the administrator's user or password."""
     parts = urlsplit(url)
-    if parts.scheme not in ("postgresql", "postgres"):
-        return url  # a key=value connection string: the agent adds user=LOGIN
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    where = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, f"{login}@{where}", parts.path, parts.query, ""))
+    if parts.scheme in ("postgresql", "postgres"):
+        servers = parts.netloc.rpartition("@")[2]  # every host:port, as given
+        query = [(key, value) for key, value in parse_qsl(parts.query) if key not in NOT_FOR_AGENTS]
+        netloc = f"{quote(login, safe='')}@{servers}"
+        return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), ""))
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        options = conninfo_to_dict(url)
+    except Exception as error:
+        raise BadInput(f"the hub URL cannot be read: {error}", hint="use a libpq URI") from None
+    kept = {key: value for key, value in options.items() if key not in NOT_FOR_AGENTS}
+    return make_conninfo("", **kept, user=login)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,18 +67,18 @@ def take(store: Path, day: str) -> Path | None:
     write: it is a safety net.
     """
     target = folder(store) / f"{store.name}.{day}"
-    if target.exists() or not store.exists():
+    # lexists: a link planted under that name counts as taken, and is never followed.
+    if os.path.lexists(target) or not store.exists():
         return None
     try:
         ensure_private_dir(target.parent)
         try:
             os.link(store, target)
-        except OSError:
-            shutil.copyfile(store, target)
-            os.chmod(target, 0o600)
+        except FileExistsError:
+            return None
+        except OSError:  # a file system without hard links: a whole private copy
+            write_atomically(target, store.read_bytes())
     except (OSError, StoreError):
-        with suppress(OSError):
-            os.unlink(target)  # a half copy is no copy
         return None
     return target
 

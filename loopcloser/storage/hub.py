@@ -150,6 +150,12 @@ def init(connection: Any) -> tuple[int | None, int]:
                 sql.Identifier(SCHEMA), owner
             )
         )
+        # A temporary table named like one of ours would shadow it for a session: no
+        # agent may make one (hub_record also names its tables in full). Revoked by the
+        # role that runs init, which holds the database's own grants.
+        connection.execute(
+            sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
+        )
         connection.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
         connection.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(SCHEMA)))
         for version, script in migrations():
@@ -195,24 +201,38 @@ def lock_down(connection: Any, roles: Roles) -> None:
         connection.execute(statement)
 
 
+MAX_LOGIN = 63
+"""PostgreSQL cuts a role's name at 63 bytes: a longer one could never be matched."""
+
+
 def add_agent(connection: Any, name: str, lead: bool = False) -> tuple[str, str]:
     """Create the login role of agent ``name`` (a lead's, with ``lead``) and list them.
 
     Returns the login and a new password, shown once: the agent keeps it in the keyring.
+    The server is sent the password's SCRAM verifier, never the password itself, so
+    no statement log holds it.
     """
     from psycopg import errors, sql
 
     check_version(schema_version(connection))
     roles = Roles.of(connection.info.dbname)
     login = name
+    if len(login.encode("utf-8")) > MAX_LOGIN:
+        raise BadInput(
+            f"{name!r} is too long for a PostgreSQL login ({MAX_LOGIN} bytes at most)",
+            hint="give the agent a shorter name",
+        )
     password = secrets.token_urlsafe(18)
+    verifier = connection.pgconn.encrypt_password(
+        password.encode(), login.encode("utf-8"), b"scram-sha-256"
+    ).decode()
     groups = [roles.agents, *([roles.leads] if lead else [])]
     try:
         with connection.transaction():
             connection.execute(
                 sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
                     sql.Identifier(login),
-                    sql.Literal(password),
+                    sql.Literal(verifier),
                     sql.SQL(", ").join(sql.Identifier(group) for group in groups),
                 )
             )
@@ -226,7 +246,22 @@ def add_agent(connection: Any, name: str, lead: bool = False) -> tuple[str, str]
             f"a PostgreSQL role {login!r} exists already",
             hint="choose another name, or ask the database's administrator",
         ) from None
+    except errors.ReservedName:
+        raise BadInput(
+            f"{login!r} is a name PostgreSQL keeps for itself", hint="choose another name"
+        ) from None
     return login, password
+
+
+def refused(error: Exception) -> StoreError:
+    """A database error in one line, with what to do: never a traceback."""
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    first = first.removeprefix("loopcloser: ")
+    return StoreError(
+        f"the hub refused: {first}",
+        hint="check that the role in the hub URL may do this (hub init and add-agent need"
+        " the database's owner)",
+    )
 
 
 def agents(connection: Any) -> list[Agent]:

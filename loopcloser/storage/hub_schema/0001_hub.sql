@@ -52,10 +52,10 @@ INSERT INTO hub_meta VALUES ('schema_version', '1'), ('epoch', gen_random_uuid()
 CREATE FUNCTION hub_record(
     event_uid uuid, target uuid, kind text, body jsonb, fields jsonb
 ) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, loopcloser AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, loopcloser, pg_temp AS $$
 DECLARE
-    me agents%ROWTYPE;
-    loop_row loops%ROWTYPE;
+    me loopcloser.agents%ROWTYPE;
+    loop_row loopcloser.loops%ROWTYPE;
     next_seq bigint;
     pos bigint;
     receiver text;
@@ -63,27 +63,32 @@ BEGIN
     -- Positions are taken under one lock per team, so they commit in the order they
     -- are taken: a reader past position P never misses one committed later below it.
     PERFORM pg_advisory_xact_lock(hashtext('loopcloser hub ' || current_database()));
-    IF EXISTS (SELECT 1 FROM loop_events WHERE uid = event_uid) THEN
-        RETURN 'duplicate';  -- a re-sent event (the reply was lost): stored once
-    END IF;
-    SELECT * INTO me FROM agents WHERE login = session_user;
+    SELECT * INTO me FROM loopcloser.agents WHERE login = session_user;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'loopcloser: % is not an agent of this hub', session_user
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF EXISTS (SELECT 1 FROM erasures WHERE loop_uid = target) THEN
+    IF EXISTS (SELECT 1 FROM loopcloser.loop_events WHERE uid = event_uid) THEN
+        IF EXISTS (SELECT 1 FROM loopcloser.loop_events
+                   WHERE uid = event_uid AND loop_uid = target AND author = me.name) THEN
+            RETURN 'duplicate';  -- a re-sent event (the reply was lost): stored once
+        END IF;
+        RAISE EXCEPTION 'loopcloser: event % is another''s', event_uid
+            USING ERRCODE = 'unique_violation', HINT = 'taken';
+    END IF;
+    IF EXISTS (SELECT 1 FROM loopcloser.erasures WHERE loop_uid = target) THEN
         RAISE EXCEPTION 'loopcloser: loop % was erased from the hub', target
             USING ERRCODE = 'no_data_found', HINT = 'erased';
     END IF;
-    SELECT * INTO loop_row FROM loops WHERE uid = target FOR UPDATE;
+    SELECT * INTO loop_row FROM loopcloser.loops WHERE uid = target FOR UPDATE;
     IF NOT FOUND THEN
         IF kind <> 'created' THEN
             RAISE EXCEPTION 'loopcloser: no loop % in the hub', target
                 USING ERRCODE = 'no_data_found', HINT = 'unknown';
         END IF;
-        pos := nextval('hub_positions');
-        INSERT INTO loops VALUES (target, me.name, 1, fields, pos);
-        INSERT INTO loop_events (uid, loop_uid, seq, author, kind, body, position)
+        pos := nextval('loopcloser.hub_positions');
+        INSERT INTO loopcloser.loops VALUES (target, me.name, 1, fields, pos);
+        INSERT INTO loopcloser.loop_events (uid, loop_uid, seq, author, kind, body, position)
             VALUES (event_uid, target, 1, me.name, kind, body, pos);
         PERFORM pg_notify('loopcloser_hub', target::text);
         RETURN 'stored';
@@ -95,28 +100,28 @@ BEGIN
                 USING ERRCODE = 'insufficient_privilege', HINT = 'not_lead';
         END IF;
     ELSIF loop_row.owner <> me.name THEN
-        IF NOT EXISTS (SELECT 1 FROM loop_events WHERE loop_uid = target AND author = me.name) THEN
+        IF NOT EXISTS (SELECT 1 FROM loopcloser.loop_events WHERE loop_uid = target AND author = me.name) THEN
             RAISE EXCEPTION 'loopcloser: loop % is %''s, not %''s', target, loop_row.owner, me.name
                 USING ERRCODE = 'insufficient_privilege', HINT = 'not_owner';
         END IF;
         -- Made offline by an owner it was taken from: kept in the history as a late
         -- arrival, never dropped, and changing nothing of the loop.
-        pos := nextval('hub_positions');
-        INSERT INTO loop_events (uid, loop_uid, seq, author, kind, body, late, position)
+        pos := nextval('loopcloser.hub_positions');
+        INSERT INTO loopcloser.loop_events (uid, loop_uid, seq, author, kind, body, late, position)
             VALUES (event_uid, target, next_seq, me.name, kind, body, true, pos);
-        UPDATE loops SET seq = next_seq, position = pos WHERE uid = target;
+        UPDATE loopcloser.loops SET seq = next_seq, position = pos WHERE uid = target;
         PERFORM pg_notify('loopcloser_hub', target::text);
         RETURN 'late';
     END IF;
     receiver := CASE WHEN kind IN ('handoff', 'reassigned') THEN body->>'to' END;
-    IF receiver IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agents WHERE name = receiver) THEN
+    IF receiver IS NOT NULL AND NOT EXISTS (SELECT 1 FROM loopcloser.agents WHERE name = receiver) THEN
         RAISE EXCEPTION 'loopcloser: % is not an agent of this hub', receiver
             USING ERRCODE = 'no_data_found', HINT = 'unknown_agent';
     END IF;
-    pos := nextval('hub_positions');
-    INSERT INTO loop_events (uid, loop_uid, seq, author, kind, body, position)
+    pos := nextval('loopcloser.hub_positions');
+    INSERT INTO loopcloser.loop_events (uid, loop_uid, seq, author, kind, body, position)
         VALUES (event_uid, target, next_seq, me.name, kind, body, pos);
-    UPDATE loops
+    UPDATE loopcloser.loops
         SET seq = next_seq, fields = hub_record.fields, position = pos,
             owner = coalesce(receiver, owner)
         WHERE uid = target;
