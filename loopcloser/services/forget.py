@@ -220,9 +220,10 @@ class _Erasure:
         # file a killed write left: drop them whatever happened (the next read rebuilds
         # the index from the scrubbed store).
         for store in self.stores:
-            drop_index(store.path)
-            with suppress(LoopcloserError):
-                store.remove_copies()
+            try:
+                store.remove_copies()  # under the store's lock
+            except LoopcloserError:
+                drop_index(store.path)  # the lock could not be had: the index goes anyway
             try:
                 kept = store.copies()
             except LoopcloserError as error:

@@ -7,8 +7,7 @@ next.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -20,22 +19,16 @@ Result = TypeVar("Result")
 NOT_FOR_AGENTS = frozenset({"password", "passfile", "user"})
 
 
-@contextmanager
-def connected(url: str) -> Iterator[Any]:
-    """A connection to the hub; what the database refuses becomes one line, never a trace."""
+def using(url: str, work: Callable[[Any], Result]) -> Result:
+    """``work`` done on a connection to the hub at ``url``; what the database refuses
+    becomes one line, never a traceback."""
     import psycopg
 
     with hub.connect(url) as connection:
         try:
-            yield connection
+            return work(connection)
         except psycopg.Error as error:
             raise hub.refused(error) from None
-
-
-def using(url: str, work: Callable[[Any], Result]) -> Result:
-    """``work`` done on a connection to the hub at ``url``."""
-    with connected(url) as connection:
-        return work(connection)
 
 
 def init(url: str) -> tuple[int | None, int]:
