@@ -233,8 +233,24 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("CI"):
             raise
         pytest.skip("a PostgreSQL server could not be started here")
+    require_passwords(folder, server.get_uri())
     yield server.get_uri()
     server.cleanup()
+
+
+def require_passwords(folder: Path, uri: str) -> None:
+    """Make the server ask every role but its superuser for a password (SCRAM), as a
+    real hub does: agents' logins are then tested with the passwords they are given."""
+    import psycopg
+
+    (folder / "pg_hba.conf").write_text(
+        "local all postgres trust\n"
+        "local all all scram-sha-256\n"
+        "host all all 127.0.0.1/32 scram-sha-256\n",
+        encoding="utf-8",
+    )
+    with psycopg.connect(uri, autocommit=True) as admin:
+        admin.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture
@@ -248,3 +264,56 @@ def hub_database(postgres: str) -> Iterator[str]:
     with psycopg.connect(postgres, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield postgres.replace("/postgres?", f"/{name}?")
+
+
+@dataclass
+class HubTeam:
+    """A hub with agents anna and luca and a lead, bruno, each with their own machine(s).
+
+    Agent names carry a suffix (roles belong to the whole server). ``env`` gives what a
+    command needs to run as an agent on one of their machines: their settings, store,
+    hub URL (no password in it) and password (LOOPCLOSER_HUB_PASSWORD).
+    """
+
+    home: Path
+    admin: str
+    names: dict[str, str]
+    passwords: dict[str, str]
+    urls: dict[str, str]
+
+    def env(self, who: str, machine: str = "desk", **extra: str) -> dict[str, str]:
+        name = self.names[who]
+        folder = self.home / f"{who}-{machine}"
+        folder.mkdir(exist_ok=True)
+        config = folder / "config.toml"
+        if not config.exists():
+            config.write_text(f'agent = "{name}"\ntimezone = "Europe/Rome"\n', encoding="utf-8")
+        return {
+            "LOOPCLOSER_CONFIG": str(config),
+            "LOOPCLOSER_STORE": str(folder / "loops.json"),
+            "LOOPCLOSER_HUB": self.urls[who],
+            "LOOPCLOSER_HUB_PASSWORD": self.passwords[who],
+            **extra,
+        }
+
+    def sql(self, who: str) -> Any:
+        """A plain PostgreSQL connection as that agent's login, for proving rights."""
+        import psycopg
+
+        return psycopg.connect(self.urls[who], password=self.passwords[who], autocommit=True)
+
+
+@pytest.fixture
+def hub_team(home: Path, hub_database: str) -> HubTeam:
+    """A hub made with loopcloser's own commands, and three people to use it."""
+    import uuid
+
+    from loopcloser.services.hub import add_agent, init
+
+    init(hub_database)
+    suffix = uuid.uuid4().hex[:6]
+    names, passwords, urls = {}, {}, {}
+    for who, lead in (("anna", False), ("luca", False), ("bruno", True)):
+        login, password, url = add_agent(hub_database, f"{who}_{suffix}", lead)
+        names[who], passwords[who], urls[who] = login, password, url
+    return HubTeam(home, hub_database, names, passwords, urls)

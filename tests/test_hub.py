@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from loopcloser.core.errors import StoreError
+from loopcloser.core.errors import HubError
 from loopcloser.storage import hub
 from tests.conftest import Run
 
@@ -37,8 +37,8 @@ def team(admin: Any, hub_database: str) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:6]  # roles belong to the whole server
     uris = {}
     for name, lead in (("anna", False), ("luca", False), ("bruno", True)):
-        login, _ = hub.add_agent(admin, f"{name}_{suffix}", lead=lead)
-        uris[name] = hub_database.replace("postgres:@", f"{login}:@")
+        login, password = hub.add_agent(admin, f"{name}_{suffix}", lead=lead)
+        uris[name] = hub_database.replace("postgres:@", f"{login}:{password}@")
     return uris
 
 
@@ -46,22 +46,20 @@ def as_agent(uri: str) -> Any:
     return psycopg.connect(uri, autocommit=True)
 
 
-def created(loop_uid: str, customer: str = "Maria Rossi") -> tuple[str, str, str]:
-    fields = json.dumps({"customer": customer, "state": "open"})
-    return str(uuid.uuid4()), json.dumps({"customer": customer}), fields
+def event(kind: str, **extra: Any) -> str:
+    return json.dumps({"kind": kind, "at": "2026-11-25T09:00:00Z", "by": "x", **extra})
 
 
-def write(uri: str, loop_uid: str, kind: str, body: dict[str, Any] | None = None) -> str:
+def write(uri: str, loop_uid: str, kind: str, owner: str | None = None) -> str:
+    """One event through hub_record, as an agent; a handoff or reassignment to ``owner``."""
+    changes = {} if owner is None else {"changes": {"owner": owner}}
     with as_agent(uri) as connection:
-        fields = json.dumps({"state": kind})
-        return hub.record(
-            connection, str(uuid.uuid4()), loop_uid, kind, json.dumps(body or {}), fields
-        )
+        return hub.record(connection, str(uuid.uuid4()), loop_uid, event(kind, **changes))[0]
 
 
 def new_loop(uri: str) -> str:
     loop_uid = str(uuid.uuid4())
-    assert write(uri, loop_uid, "created", {"customer": "Maria Rossi"}) == "stored"
+    assert write(uri, loop_uid, "created") == "stored"
     return loop_uid
 
 
@@ -77,22 +75,22 @@ def test_init_makes_a_hub_and_run_twice_changes_nothing(admin: Any) -> None:
 def test_a_hub_of_a_newer_loopcloser_is_refused(admin: Any) -> None:
     hub.init(admin)
     admin.execute("UPDATE loopcloser.hub_meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match="newer loopcloser") as refused:
+    with pytest.raises(HubError, match="newer loopcloser") as refused:
         hub.init(admin)
     assert refused.value.hint == "upgrade loopcloser"
-    with pytest.raises(StoreError, match="newer loopcloser"):
+    with pytest.raises(HubError, match="newer loopcloser"):
         hub.agents(admin)
 
 
 def test_a_database_that_is_no_hub_is_named(admin: Any) -> None:
-    with pytest.raises(StoreError, match="not a loopcloser hub") as refused:
+    with pytest.raises(HubError, match="not a loopcloser hub") as refused:
         hub.agents(admin)
     assert "hub init" in (refused.value.hint or "")
 
 
 def test_an_unreachable_hub_fails_within_the_timeout() -> None:
     started = time.monotonic()
-    with pytest.raises(StoreError, match="cannot reach the hub"):
+    with pytest.raises(HubError, match="cannot reach the hub"):
         hub.connect("postgresql://nobody@127.0.0.1:9/none", timeout=2)
     assert time.monotonic() - started < 10
 
@@ -142,12 +140,12 @@ def test_agent_b_cannot_write_agent_as_loop(team: dict[str, str]) -> None:
 
 def test_a_re_sent_event_is_stored_once(team: dict[str, str]) -> None:
     loop_uid = new_loop(team["anna"])
-    event = str(uuid.uuid4())
+    event_uid = str(uuid.uuid4())
     with as_agent(team["anna"]) as anna:
-        first = hub.record(anna, event, loop_uid, "note", "{}", '{"state": "open"}')
-        again = hub.record(anna, event, loop_uid, "note", "{}", '{"state": "open"}')
+        first = hub.record(anna, event_uid, loop_uid, event("note"))[0]
+        again = hub.record(anna, event_uid, loop_uid, event("note"))[0]
         count = anna.execute(
-            "SELECT count(*) FROM loopcloser.loop_events WHERE uid = %s", (event,)
+            "SELECT count(*) FROM loopcloser.loop_events WHERE uid = %s", (event_uid,)
         ).fetchone()
     assert (first, again, count) == ("stored", "duplicate", (1,))
 
@@ -157,7 +155,7 @@ def test_a_handoff_moves_the_loop_and_the_giver_can_no_longer_change_it(
 ) -> None:
     loop_uid = new_loop(team["anna"])
     luca = team["luca"].split("://")[1].split(":")[0]
-    assert write(team["anna"], loop_uid, "handoff", {"to": luca}) == "stored"
+    assert write(team["anna"], loop_uid, "handoff", luca) == "stored"
     assert write(team["luca"], loop_uid, "note") == "stored"
     # Anna owned it once: a change she made offline is kept, as a late arrival.
     assert write(team["anna"], loop_uid, "note") == "late"
@@ -167,8 +165,8 @@ def test_only_a_lead_reassigns(team: dict[str, str]) -> None:
     loop_uid = new_loop(team["anna"])
     luca = team["luca"].split("://")[1].split(":")[0]
     with pytest.raises(errors.InsufficientPrivilege, match="only a lead"):
-        write(team["luca"], loop_uid, "reassigned", {"to": luca})
-    assert write(team["bruno"], loop_uid, "reassigned", {"to": luca}) == "stored"
+        write(team["luca"], loop_uid, "reassigned", luca)
+    assert write(team["bruno"], loop_uid, "reassigned", luca) == "stored"
     with as_agent(team["luca"]) as connection:
         owner = connection.execute(
             "SELECT owner FROM loopcloser.loops WHERE uid = %s", (loop_uid,)
@@ -182,7 +180,7 @@ def test_positions_commit_in_the_order_they_are_taken(team: dict[str, str]) -> N
     first = new_loop(team["anna"])
     second = new_loop(team["luca"])
     slow = psycopg.connect(team["anna"])  # not autocommit: its transaction stays open
-    hub.record(slow, str(uuid.uuid4()), first, "note", "{}", "{}")
+    hub.record(slow, str(uuid.uuid4()), first, event("note"))
     finished = threading.Event()
 
     def other_writer() -> None:
@@ -236,7 +234,7 @@ def test_hub_commands_set_up_a_team_and_keep_to_their_schemas(run: Run, hub_data
 
 def test_hub_commands_fail_in_one_line_when_the_hub_is_down(run: Run) -> None:
     down = run("hub", "agents", "--hub", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
-    assert down.code == 5
+    assert down.code == 7
     assert down.err.startswith("loopcloser: cannot reach the hub") and down.err.count("\n") == 1
 
 
@@ -295,12 +293,12 @@ def test_doctor_checks_the_hub_the_schema_and_the_agents_login(
     monkeypatch.setenv("LOOPCLOSER_HUB", hub_database)  # the admin: no agent of the hub
     stranger = run("doctor", "--json")
     (check,) = [check for check in stranger.json() if check["name"] == "hub"]
-    assert stranger.code == 5 and not check["ok"] and "hub add-agent" in check["fix"]
+    assert stranger.code == 7 and not check["ok"] and "hub add-agent" in check["fix"]
 
     monkeypatch.setenv("LOOPCLOSER_HUB", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
     down = run("doctor", "--json")
     (check,) = [check for check in down.json() if check["name"] == "hub"]
-    assert down.code == 5 and "cannot reach the hub" in check["detail"]
+    assert down.code == 7 and "cannot reach the hub" in check["detail"]
     assert run("list").code == 0, "local commands work with the hub down"
 
 
@@ -318,11 +316,11 @@ def test_a_temporary_table_cannot_pose_as_the_hubs_own(team: dict[str, str]) -> 
 def test_an_event_uid_of_another_loop_or_agent_is_refused(team: dict[str, str]) -> None:
     loop_uid = new_loop(team["anna"])
     theirs = new_loop(team["luca"])
-    event = str(uuid.uuid4())
+    event_uid = str(uuid.uuid4())
     with as_agent(team["anna"]) as anna:
-        assert hub.record(anna, event, loop_uid, "note", "{}", "{}") == "stored"
+        assert hub.record(anna, event_uid, loop_uid, event("note"))[0] == "stored"
     with as_agent(team["luca"]) as luca, pytest.raises(errors.UniqueViolation):
-        hub.record(luca, event, theirs, "note", "{}", "{}")
+        hub.record(luca, event_uid, theirs, event("note"))
 
 
 @pytest.mark.parametrize(

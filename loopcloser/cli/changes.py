@@ -26,9 +26,11 @@ def record(
     ``changes`` works out field changes from the loop as it is under the store's lock,
     so two edits at once never undo each other.
     """
+    from loopcloser.services.handoff import owned_here
     from loopcloser.services.loops import change
 
     def event_for(loop: Loop) -> Event:
+        owned_here(ctx, loop)
         changed = {} if changes is None else changes(loop)
         return Event(kind=kind, at=ctx.now, by=ctx.agent, changes=changed, **fields)
 

@@ -145,11 +145,13 @@ def handoff(
 ) -> None:
     """Hand a loop to a colleague, with the context they need.
 
-    With a team folder the loop moves into their store, history and all;
-    without one, only its owner changes.
+    With a team hub the loop goes to them through the hub, at once when it answers,
+    else at the next sync; with a team folder it moves into their store, history
+    and all; with neither, only its owner changes.
 
     Example: loopcloser handoff 42 --to luca --note "refund approved, call her before noon"
     """
+    from loopcloser.cli.sync import sync_after
     from loopcloser.services.handoff import handoff as give
 
     require_text(note, "--note")
@@ -160,6 +162,7 @@ def handoff(
     else:
         summary = f"#{parse_id(id)} handed off to {to.strip()}: it is #{new_id} in their store."
     emit_loop(ctx, loop, summary)
+    sync_after(ctx, f"#{loop.id} was handed off here")
 
 
 @app.command()

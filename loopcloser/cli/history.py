@@ -8,7 +8,7 @@ import typer
 from loopcloser.cli.app import app
 from loopcloser.cli.context import context
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import emit, out, said
+from loopcloser.cli.output import emit, out, said, warn
 from loopcloser.core.errors import BadInput, StoreError
 
 if TYPE_CHECKING:
@@ -178,7 +178,27 @@ def forget(
         "mentions": erased.mentions,
         "failed": [{"store": path, "error": message} for path, message in erased.failed],
     }
+    if erased.hub is not None:
+        data["hub"] = {
+            "erased": erased.hub.erased,
+            "queued": erased.hub.queued,
+            "left_to_a_lead": erased.hub.others,
+        }
     emit(as_json, lambda: data, said(forgotten(customer, erased)))
+    if erased.hub is not None and erased.hub.why is not None:
+        warn(
+            f"the hub was not reached ({erased.hub.why}): this store's"
+            f" {erased.hub.queued} loop(s) of {customer} are erased from it at the next sync",
+            "loops of the customer that only colleagues hold need forget again with the hub up",
+            as_json,
+        )
+    if erased.hub is not None and erased.hub.others:
+        warn(
+            f"{erased.hub.others} loop(s) of {customer} in the team hub are colleagues':"
+            " only a lead may erase them",
+            f'ask a lead to run: loopcloser forget "{customer}" --yes',
+            as_json,
+        )
     for path, message in erased.failed:
         sys.stderr.write(printable(f"loopcloser: warning: could not erase in {path}: {message}"))
         sys.stderr.write("\n")
@@ -193,12 +213,14 @@ def forget(
 
 def forgotten(customer: str, erased: "Erased") -> str:
     """What forget did, in one line."""
-    if not (erased.loops or erased.mentions or erased.failed):
+    if not (erased.loops or erased.mentions or erased.failed or (erased.hub and erased.hub.erased)):
         return f"No loop belongs to '{customer}' (the name or contact must match exactly)."
     counts = f"{erased.loops} loop{'s' * (erased.loops != 1)} scrubbed"
     if erased.mentions:
         plural = "s" * (erased.mentions != 1)
         counts += f", mentions redacted in {erased.mentions} other loop{plural}"
+    if erased.hub is not None and erased.hub.why is None:
+        counts += f", {erased.hub.erased} erased from the team hub"
     return f"Forgot {customer}: {counts}."
 
 

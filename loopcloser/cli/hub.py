@@ -130,3 +130,34 @@ def synced(moment: "datetime | None") -> str:
     from loopcloser.core.model import to_utc_text
 
     return "never" if moment is None else to_utc_text(moment)
+
+
+@hub_app.command("reassign")
+def hub_reassign(
+    loop: Annotated[
+        str,
+        typer.Argument(help="The loop's uid, or its first 8 characters.", metavar="UID"),
+    ],
+    to: Annotated[str, typer.Option("--to", help="The agent who takes the loop over.")],
+    note: Annotated[str, typer.Option("--note", help="Why, and what they need to know.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Move a loop of an absent agent to a colleague (a lead only), straight in the hub.
+
+    What the absent agent changed offline is never dropped: it reaches the hub at their
+    next sync, kept in the loop's history as late, changing nothing; both are told.
+
+    Example: loopcloser hub reassign 681e0c6c --to luca --note "Anna is off this week"
+    """
+    from loopcloser.cli.arguments import require_text
+    from loopcloser.cli.context import context
+    from loopcloser.services.sync import reassign
+
+    require_text(note, "--note")
+    ctx = context(None, as_json)
+    moved = reassign(ctx, loop, to.strip(), note)
+    emit(
+        as_json,
+        lambda: {"uid": moved.uid, "customer": moved.customer, "from": moved.was, "to": moved.to},
+        said(f"Reassigned {moved.uid[:8]} ({moved.customer}) from {moved.was} to {moved.to}."),
+    )

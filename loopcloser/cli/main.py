@@ -8,7 +8,7 @@ from collections.abc import Sequence
 # Registration order is the order --help lists the commands in: a promise's own verbs first.
 from loopcloser.cli import loops  # noqa: F401
 from loopcloser.cli import coordination, exchange, history, reminders, reports, setup  # noqa: F401
-from loopcloser.cli import hub  # noqa: F401
+from loopcloser.cli import hub, sync  # noqa: F401
 from loopcloser.cli.app import app
 
 # isort: on

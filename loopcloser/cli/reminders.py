@@ -33,10 +33,18 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
     ctx = context(store, as_json)
     rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
     counts = {str(flag): sum(flags.is_set(flag) for _, flags in rows) for flag in STATUS_ORDER}
+    hub: dict[str, object] = {}
+    if ctx.settings.hub is not None:
+        from loopcloser.services.sync import standing
+
+        now = standing(ctx.store())
+        hub = {"to_sync": now.waiting, "last_sync": now.synced}
     if as_json:
-        out().write(to_json({"open": len(rows), **counts}) + "\n")
+        out().write(to_json({"open": len(rows), **counts, **hub}) + "\n")
         return
     parts = [f"{count} {in_words(name)}" for name, count in counts.items() if count]
+    if hub.get("to_sync"):
+        parts.append(f"{hub['to_sync']} to sync")
     if parts:
         out().write(" · ".join(parts) + "\n")
 
@@ -113,6 +121,7 @@ def remind(
 
     Example: loopcloser remind --dry-run
     """
+    from loopcloser.cli.sync import sync_after
     from loopcloser.delivery.notify import write_reminders
     from loopcloser.services.remind import AnotherRun, delivery, due_reminders, fire_reminders
 
@@ -153,6 +162,8 @@ def remind(
         except AnotherRun:
             sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
             fired = []
+        # With a team hub, every run keeps this replica fresh: the cron timer syncs it.
+        sync_after(ctx, "the reminders were handled")
         if printing and fired:
             return  # printed already, as their delivery
     if as_json:

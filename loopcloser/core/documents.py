@@ -53,10 +53,21 @@ def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
 
 
 def sweep_terms(now: datetime, after: timedelta, tz: tzinfo) -> Sweep:
-    """What the daily sweep moves to the archive: loops finished over ``after`` ago."""
+    """What the daily sweep moves to the archive: loops finished over ``after`` ago.
+
+    A loop with changes not yet sent to a team hub stays: the sync reads the store.
+    """
     cutoff = now - after
+    finished = finished_before(cutoff)
+
+    def retire(document: dict[str, Any]) -> bool:
+        if not finished(document):
+            return False
+        sent, events = document.get("sent"), document.get("events")
+        return sent is None or (isinstance(events, list) and sent == len(events))
+
     return Sweep(
-        retire=finished_before(cutoff),
+        retire=retire,
         cutoff=to_utc_text(cutoff),
         mark=now.astimezone(tz).date().isoformat(),
     )

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     INVALID_TRANSITION = 4
     STORE = 5
     DELIVERY = 6
+    HUB = 7
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,10 @@ class StoreError(LoopcloserError):
 
     exit_code = ExitCode.STORE
     kind = "store"
+
+
+class HubError(LoopcloserError):
+    """The team hub cannot be reached, or refused what was asked of it."""
+
+    exit_code = ExitCode.HUB
+    kind = "hub"

@@ -40,6 +40,7 @@ class Kind(StrEnum):
     WAITING = "waiting"
     RESUMED = "resumed"
     HANDOFF = "handoff"
+    REASSIGNED = "reassigned"
     RESCHEDULED = "rescheduled"
     DONE = "done"
     CLOSED = "closed"
@@ -65,6 +66,7 @@ ALLOWED_FROM: dict[Kind, frozenset[State]] = {
     Kind.RESUMED: frozenset({State.WAITING}),
     Kind.RESCHEDULED: ACTIVE,
     Kind.HANDOFF: ACTIVE,
+    Kind.REASSIGNED: ACTIVE,
     Kind.DONE: frozenset({State.OPEN, State.WAITING}),
     Kind.CLOSED: ACTIVE,
     Kind.CANCELLED: ACTIVE,
@@ -113,6 +115,11 @@ class Event:
     changes: Mapping[str, Any] = field(default_factory=dict)
     key: str | None = None
     """For a reminder: which one fired, so that it never fires twice."""
+    uid: str | None = None
+    """Given when the event is first sent to a team hub, so a re-send is known as one."""
+    void: str | None = None
+    """Why the event changed nothing: ``late`` (made by an owner the loop was taken from
+    meanwhile) or ``conflict`` (another machine's change came first); None for most."""
 
 
 @dataclass(frozen=True)
@@ -302,7 +309,7 @@ def event_to_document(event: Event) -> dict[str, Any]:
         "at": to_utc_text(event.at),
         "by": event.by,
     }
-    for key in ("text", "via", "told", "key"):
+    for key in ("text", "via", "told", "key", "uid", "void"):
         value = getattr(event, key)
         if value is not None:
             document[key] = value
@@ -322,6 +329,8 @@ def event_from_document(document: Mapping[str, Any]) -> Event:
         told=document.get("told"),
         changes=document.get("changes", {}),
         key=text_or_none(document.get("key"), "key"),
+        uid=text_or_none(document.get("uid"), "uid"),
+        void=text_or_none(document.get("void"), "void"),
     )
 
 
@@ -382,6 +391,8 @@ def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
         return Loop(id=loop_id, state=State.OPEN, events=(event,), **fields)
     if loop is None:
         raise InvalidTransition(f"a {event.kind} event needs an existing loop")
+    if event.void is not None:  # kept in the history, changing nothing
+        return replace(loop, events=(*loop.events, event))
     allowed = ALLOWED_FROM.get(event.kind)
     if allowed is not None and loop.state not in allowed:
         raise refusal(loop, event.kind)
@@ -414,6 +425,7 @@ VERBS = {
     Kind.RESUMED: "resumed",
     Kind.RESCHEDULED: "rescheduled",
     Kind.HANDOFF: "handed off",
+    Kind.REASSIGNED: "reassigned",
     Kind.DONE: "marked done",
     Kind.CLOSED: "closed",
     Kind.CANCELLED: "cancelled",

@@ -183,6 +183,14 @@ def check_hub(value: str) -> str:
     return value
 
 
+def check_seconds(value: str) -> str:
+    """A wait in whole seconds, 1 to 120."""
+    value = value.strip().removesuffix("s")
+    if not value.isdigit() or not 1 <= int(value) <= 120:
+        raise BadInput(f"'{value}' is not a wait of 1 to 120 seconds", hint="e.g. 5")
+    return str(int(value))
+
+
 def check_port(value: str) -> str:
     """A TCP port number."""
     value = value.strip()
@@ -257,6 +265,9 @@ KEYS: dict[str, Key] = {
         lambda: "",
         check_hub,
         "the team hub: a libpq URL without password, e.g. postgresql://anna@db/loops",
+    ),
+    "hub_timeout": Key(
+        lambda: "5", check_seconds, "seconds to wait for the hub before working offline"
     ),
     "delivery_command": Key(
         lambda: "", check_command, "with delivery = command: a program given each reminder as JSON"

@@ -176,6 +176,8 @@ def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
             what += f" until {local_time(datetime.fromisoformat(until), tz, now)}"
     elif event.kind is Kind.HANDOFF and "owner" in event.changes:
         what = f"handed off to {event.changes['owner']}"
+    elif event.kind is Kind.REASSIGNED and "owner" in event.changes:
+        what = f"reassigned to {event.changes['owner']}"
     elif event.kind is Kind.SNOOZED and event.changes.get("snoozed_until"):
         until = datetime.fromisoformat(event.changes["snoozed_until"])
         what = f"reminders snoozed until {local_time(until, tz, now)}"
@@ -184,7 +186,15 @@ def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
     line = f"{when}  {what} by {event.by}"
     if event.text:
         line += f": {event.text}"
+    if event.void is not None:
+        line += f" [{VOID_WORDS.get(event.void, event.void)}]"
     return printable(line)
+
+
+VOID_WORDS = {
+    "late": "arrived after the loop was reassigned: changed nothing",
+    "conflict": "came after another machine's change and could not apply: changed nothing",
+}
 
 
 def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]:

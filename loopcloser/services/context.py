@@ -28,6 +28,8 @@ class Context:
     store_path: Path | None = None
     as_json: bool = False
     bad: BadRecords = field(default_factory=BadRecords)
+    offline: str | None = None
+    """Why a read that covers the team hub covered this store alone (the hub was down)."""
     _store: Store | None = field(default=None, init=False, repr=False)
     _others: list[Store] = field(default_factory=list, init=False, repr=False)
 
@@ -50,6 +52,8 @@ class Context:
             (f"{message}: it was left out", "it is kept as it is; loopcloser doctor says more")
             for message in self.bad.found.values()
         ]
+        if self.offline is not None:
+            found.append((self.offline, "sync when the hub is back: loopcloser sync"))
         stores = [] if self._store is None else [self._store]
         for store in [*stores, *self._others]:
             found += [(error.message, error.hint) for error in store.problems]

@@ -23,6 +23,14 @@ def sources(ctx: Context) -> list[tuple[str, Store]]:
     A store given for this run (``--store``) is read alone, even in a team.
     """
     team = ctx.settings.team
+    if ctx.settings.hub is not None and team is None and ctx.store_path is None:
+        from loopcloser.core.errors import HubError
+        from loopcloser.services.team_hub import team_copies
+
+        try:
+            return team_copies(ctx)  # type: ignore[return-value]
+        except HubError as error:
+            ctx.offline = f"the hub was not reached ({error.message}): only this store was read"
     if team is not None and ctx.store_path is None:
         from loopcloser.storage.location import open_team
 

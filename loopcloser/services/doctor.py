@@ -196,7 +196,7 @@ def check_delivery(conf: Settings) -> Check:
 # The exit code of doctor: that of the first problem found, as the command would meet it.
 PROBLEM_EXIT = {
     "store": 5, "loops": 5, "archive": 5, "permissions": 5, "folder": 5, "lock": 5, "config": 2,
-    "hub": 5
+    "hub": 7
 }  # fmt: skip
 
 
@@ -211,7 +211,26 @@ def run_checks(store: Path, conf: Settings) -> list[Check]:
     checks.append(check_delivery(conf))
     if conf.hub is not None:
         checks.append(check_hub(conf.hub, conf["agent"]))
+        checks.append(check_sync(store))
     return checks
+
+
+def check_sync(path: Path) -> Check:
+    """How many changes wait to be sent to the hub, and when the last sync succeeded.
+
+    Changes waiting are no fault (the hub may be down, the laptop on a train): this
+    check only informs.
+    """
+    from loopcloser.services.sync import standing
+    from loopcloser.storage.location import open_at
+
+    try:
+        now = standing(open_at(path))
+    except LoopcloserError as error:
+        return Check("sync", True, f"cannot count the changes waiting: {error.message}")
+    last = f"last sync {now.synced}" if now.synced else "never synced"
+    waiting = f"{now.waiting} change{'s' * (now.waiting != 1)} wait to be sent"
+    return Check("sync", True, f"{last}; {waiting if now.waiting else 'nothing waits'}")
 
 
 def check_hub(url: str, agent: str) -> Check:

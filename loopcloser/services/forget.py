@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
+from loopcloser.core.errors import BadInput, HubError, LoopcloserError, StoreError
 from loopcloser.core.model import Kind
 from loopcloser.storage.store import drop_index
 
@@ -80,6 +80,22 @@ class Erased:
     loops: int
     mentions: int
     failed: list[tuple[str, str]] = field(default_factory=list)
+    uids: tuple[str, ...] = ()
+    """The uids of the customer's own loops that were scrubbed."""
+    hub: HubErasure | None = None
+    """What became of the customer's loops in the team hub, when one is set."""
+
+
+@dataclass(frozen=True)
+class HubErasure:
+    """The customer's loops erased from the hub, or queued for the next sync if it is down."""
+
+    erased: int
+    queued: int = 0
+    why: str | None = None
+    """Why the hub was not reached, when it was not."""
+    others: int = 0
+    """The customer's loops in the hub that colleagues own: a lead erases those."""
 
 
 def scrub(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,7 +166,12 @@ def forget_customer(ctx: Context, who: str) -> Erased:
     """
     team = ctx.settings.team
     stores = [] if ctx.store_path is None and team is not None else [ctx.store()]
-    return forget(stores, who, team)
+    erased = forget(stores, who, team)
+    if ctx.settings.hub is None or team is not None:
+        return erased
+    from dataclasses import replace
+
+    return replace(erased, hub=erase_from_hub(ctx, who, list(erased.uids)))
 
 
 def forget(stores: list[Store], who: str, team: Path | None = None) -> Erased:
@@ -184,6 +205,7 @@ class _Erasure:
         self.intents = intents
         self.names: set[str] = {_spaced(who)}
         self.scrubbed: set[str] = set()
+        self.own_uids: set[str] = set()
         self.mentioned: set[str] = set()
         self.failed: dict[str, str] = {}
         self._pattern: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
@@ -238,6 +260,7 @@ class _Erasure:
             loops=len(self.scrubbed),
             mentions=len(self.mentioned - self.scrubbed),
             failed=list(self.failed.items()),
+            uids=tuple(sorted(self.own_uids)),
         )
 
     def _gather(self) -> None:
@@ -266,6 +289,8 @@ class _Erasure:
         """Count loops whose erasure was written: each once, by uid, wherever it was."""
         for document, own, where in changed:
             uid = document.get("uid")
+            if own and isinstance(uid, str) and uid:
+                self.own_uids.add(uid)
             (self.scrubbed if own else self.mentioned).add(
                 uid if isinstance(uid, str) and uid else where
             )
@@ -416,3 +441,34 @@ def _spaced(value: Any) -> str:
 def _normalised(value: Any) -> str:
     """Trimmed, inner spaces collapsed, case folded; '' for anything but text."""
     return _spaced(value).casefold()
+
+
+# --- erasure ---------------------------------------------------------------------
+
+
+def erase_from_hub(ctx: Context, who: str, here: list[str]) -> HubErasure:
+    """Erase customer ``who``'s loops from the hub: those scrubbed here and any the hub
+    holds under that name or contact. An agent erases their own; a colleague's are left
+    to a lead (said in ``HubErasure.others``). With the hub down, this store's are queued
+    and go at the next sync (the queue holds uids alone, no name)."""
+    from loopcloser.services.sync import TO_ERASE, session
+    from loopcloser.storage import hub
+
+    try:
+        with session(ctx) as connection:
+            found = [
+                (uid, str(document.get("owner")))
+                for uid, document in hub.loops_naming(connection, who)
+                if matches(document, who)
+            ]
+            lead = any(agent.lead for agent in hub.agents(connection) if agent.name == ctx.agent)
+            mine = {uid for uid, owner in found if lead or owner == ctx.agent}
+            with connection.transaction():
+                erased = hub.erase(connection, sorted({*here, *mine}))
+        return HubErasure(erased=erased, others=len(found) - len(mine))
+    except HubError as error:
+        store = ctx.store()
+        with store.transaction() as transaction:
+            queued = sorted({*(transaction.meta_value(TO_ERASE) or []), *here})
+            transaction.set_meta(TO_ERASE, queued)
+        return HubErasure(erased=0, queued=len(here), why=error.message)

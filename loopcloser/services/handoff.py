@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loopcloser.core.errors import BadInput
+from loopcloser.core.errors import BadInput, InvalidTransition
 from loopcloser.core.model import Event, Kind, Loop, require_words
 from loopcloser.core.text import one_line_name
 from loopcloser.services.context import Context
@@ -30,10 +30,15 @@ def handoff(
     source = ctx.store()
     team = ctx.settings.team
     if team is None:
+        if ctx.settings.hub is not None:
+            from loopcloser.services.sync import check_agent
+
+            check_agent(ctx, receiver)
 
         def in_place(loop: Loop) -> Event:
             if loop.owner == receiver:
                 raise BadInput(f"#{loop.id} is already {receiver}'s", hint="nothing was changed")
+            owned_here(ctx, loop)
             return event
 
         loop = change(source, loop_id, in_place)
@@ -44,6 +49,15 @@ def handoff(
     # giver's own store was named (--store, LOOPCLOSER_STORE or the agent setting).
     giver = team_member(source.path, team)
     return move(team, giver, loop_id, receiver, event, new_agent=new_agent)
+
+
+def owned_here(ctx: Context, loop: Loop) -> None:
+    """With a team hub, only a loop's owner changes it: a copy of a colleague's is read-only."""
+    if ctx.settings.hub is not None and loop.owner != ctx.agent:
+        raise InvalidTransition(
+            f"#{loop.id} is {loop.owner}'s: only its owner changes it",
+            hint="sync to bring your copies up to date: loopcloser sync",
+        )
 
 
 def team_member(store: Path, folder: Path) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopcloser.core import importing
 from loopcloser.core.model import Kind, to_document
+from loopcloser.core.replica import carried
 
 if TYPE_CHECKING:
     from loopcloser.core.importing import Lookup, Plan, Record
@@ -80,7 +81,9 @@ def write_plan(transaction: Transaction, plan: Plan, context: importing.Context)
     from loopcloser.core.documents import journal_entry
 
     added = transaction.insert_spooled()
-    updated = {loop_id: to_document(loop) for loop_id, loop, _ in plan.updated}
+    updated = {
+        loop_id: carried(document, to_document(loop)) for loop_id, loop, document in plan.updated
+    }
     for loop_id in updated:
         if transaction.get(loop_id) is None:
             transaction.bring_back(loop_id)  # changed, so no longer finished long ago

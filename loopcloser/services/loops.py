@@ -33,6 +33,7 @@ from loopcloser.core.model import (
     to_utc_text,
     urgency,
 )
+from loopcloser.core.replica import carried
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -83,7 +84,7 @@ def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -
         loop = load(loop_id, document)
         applied = event(loop) if callable(event) else event
         loop = apply(loop, applied)
-        transaction.put(loop_id, to_document(loop))
+        transaction.put(loop_id, carried(document, to_document(loop)))
         transaction.log(journal_entry(applied, f"{applied.kind} #{loop_id}", {loop_id: document}))
     return loop
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopcloser.core.digest import Digest, build
-from loopcloser.core.documents import BadRecords
+from loopcloser.core.documents import BadRecords, finished_before
 from loopcloser.core.errors import LoopcloserError, StoreError
 from loopcloser.core.metrics import Report, build_report
 from loopcloser.core.model import Loop
@@ -35,6 +35,23 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
     In a team folder, another agent's digest reads that agent's store.
     """
     team = ctx.settings.team
+    if (
+        agent is not None
+        and ctx.settings.hub is not None
+        and team is None
+        and ctx.store_path is None
+    ):
+        from loopcloser.services.team_hub import team_copies
+
+        copies = team_copies(ctx, ctx.now - DIGEST_REACH, owner=agent)
+        theirs = [
+            loop
+            for _, copy in copies
+            for loop_id, document in copy.documents.items()
+            if not finished_before(ctx.now - DIGEST_REACH)(document)
+            if (loop := ctx.bad.load(loop_id, document, str(copy.path))) is not None
+        ]
+        return build(theirs, ctx.now, ctx.calendar(), ctx.cadence)
     if agent is not None and team is not None and ctx.store_path is None:
         from loopcloser.storage.location import open_store
         from loopcloser.storage.team import store_path
@@ -80,6 +97,8 @@ def report(
     the others; when none can be read, StoreError. ``watch`` sees the stores go by
     (a progress bar).
     """
+    if not stores and team is None and ctx.settings.hub is not None:
+        return hub_report(ctx, start)
     with report_sources(ctx, team, stores) as (sources, from_team):
         if not sources:
             raise StoreError(
@@ -95,6 +114,21 @@ def report(
                 skipped(store.path, error)
     if failed == len(sources):
         raise StoreError("no store could be read", hint="check the paths and the warnings above")
+    return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence)
+
+
+def hub_report(ctx: Context, start: datetime) -> Report:
+    """The team's report read from the hub with SQL: fresh without any sync."""
+    from loopcloser.services.team_hub import team_copies
+
+    finished = finished_before(start)
+    loops = [
+        (owner, loop)
+        for owner, copy in team_copies(ctx, start)
+        for loop_id, document in copy.documents.items()
+        if not finished(document)
+        if (loop := ctx.bad.load(loop_id, document, str(copy.path))) is not None
+    ]
     return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence)
 
 

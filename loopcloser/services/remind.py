@@ -31,10 +31,11 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.documents import BadRecords, load, loader
 from loopcloser.core.model import ACTIVE, Loop, apply, to_document
+from loopcloser.core.replica import carried
 from loopcloser.services.loops import open_documents
 from loopcloser.storage.store import Busy
 
@@ -140,11 +141,13 @@ def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str
     recorded = []
     with store.transaction() as transaction:
         loops: dict[int, Loop] = {}
+        documents: dict[int, dict[str, Any]] = {}
         for reminder in reminders:
             if reminder.loop_id not in loops:
                 document = transaction.get(reminder.loop_id)
                 if document is None:
                     continue  # removed meanwhile (handed off): nothing to remind of here
+                documents[reminder.loop_id] = document
                 loops[reminder.loop_id] = load(reminder.loop_id, document)
             loop = loops[reminder.loop_id]
             if loop.state not in ACTIVE or reminder.key in fired_keys(loop):
@@ -153,7 +156,12 @@ def record_fired(store: Store, reminders: list[Reminder], now: datetime, by: str
             recorded.append(reminder)
         # Only the loops that changed: a delivery whose loop was closed meanwhile writes nothing.
         changed = {reminder.loop_id for reminder in recorded}
-        transaction.put_many({loop_id: to_document(loops[loop_id]) for loop_id in changed})
+        transaction.put_many(
+            {
+                loop_id: carried(documents[loop_id], to_document(loops[loop_id]))
+                for loop_id in changed
+            }
+        )
     return recorded
 
 

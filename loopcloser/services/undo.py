@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from loopcloser.core.documents import load
 from loopcloser.core.errors import BadInput, InvalidTransition, StoreError
 from loopcloser.core.model import from_utc_text
+from loopcloser.core.replica import SENT
 
 if TYPE_CHECKING:
     from loopcloser.storage.store import Store
@@ -136,6 +137,11 @@ def _check_revertible(
             f"cannot undo '{what}': loop #{loop_id} is no longer in the store",
             hint="it was removed outside loopcloser; restore the store from a backup "
             "if you want it back",
+        )
+    if (before or {}).get(SENT) != current.get(SENT):
+        raise InvalidTransition(
+            f"cannot undo '{what}': loop #{loop_id} was synced with the team hub since",
+            hint="the team has it now; make the change you want with a new command instead",
         )
     if before is None:
         return

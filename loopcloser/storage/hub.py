@@ -22,7 +22,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.errors import BadInput, HubError
 
 SCHEMA = "loopcloser"
 CONNECT_TIMEOUT = 5
@@ -72,7 +72,7 @@ def latest() -> int:
 
 
 def connect(url: str, password: str | None = None, timeout: float = CONNECT_TIMEOUT) -> Any:
-    """A connection to the hub at ``url`` (a libpq URI), or StoreError saying why not."""
+    """A connection to the hub at ``url`` (a libpq URI), or HubError saying why not."""
     import psycopg
 
     extra: dict[str, Any] = {"connect_timeout": max(1, round(timeout))}
@@ -82,7 +82,7 @@ def connect(url: str, password: str | None = None, timeout: float = CONNECT_TIME
         return psycopg.connect(url, autocommit=True, **extra)
     except psycopg.OperationalError as error:
         reason = " ".join(str(error).split()) or type(error).__name__
-        raise StoreError(
+        raise HubError(
             f"cannot reach the hub: {reason}",
             hint="check the hub URL, the password and that the server is up;"
             " local commands work without it",
@@ -102,7 +102,7 @@ def schema_version(connection: Any) -> int | None:
         f"SELECT value FROM {SCHEMA}.hub_meta WHERE key = 'schema_version'"
     ).fetchone()
     if value is None or not str(value[0]).isdigit():
-        raise StoreError(
+        raise HubError(
             "this database has a loopcloser schema without a version: it is not a hub",
             hint="point the hub URL at the hub's database",
         )
@@ -110,13 +110,13 @@ def schema_version(connection: Any) -> int | None:
 
 
 def check_version(version: int | None) -> int:
-    """A hub this loopcloser can use, or StoreError saying what to do."""
+    """A hub this loopcloser can use, or HubError saying what to do."""
     if version is None:
-        raise StoreError(
+        raise HubError(
             "this database is not a loopcloser hub", hint="create one with: loopcloser hub init URL"
         )
     if version > latest():
-        raise StoreError(
+        raise HubError(
             f"the hub was made by a newer loopcloser (schema {version}; this one knows {latest()})",
             hint="upgrade loopcloser",
         )
@@ -181,7 +181,7 @@ def lock_down(connection: Any, roles: Roles) -> None:
         sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(schema),
         sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, readers),
         sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {} FROM PUBLIC").format(schema),
-        sql.SQL("GRANT EXECUTE ON FUNCTION {}.hub_record TO {}").format(schema, readers),
+        sql.SQL("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {} TO {}").format(schema, readers),
     ]
     for table in ("hub_meta", "agents", "loops", "loop_events", "erasures"):
         name = sql.Identifier(SCHEMA, table)
@@ -253,11 +253,11 @@ def add_agent(connection: Any, name: str, lead: bool = False) -> tuple[str, str]
     return login, password
 
 
-def refused(error: Exception) -> StoreError:
+def refused(error: Exception) -> HubError:
     """A database error in one line, with what to do: never a traceback."""
     first = (str(error).strip().splitlines() or [type(error).__name__])[0]
     first = first.removeprefix("loopcloser: ")
-    return StoreError(
+    return HubError(
         f"the hub refused: {first}",
         hint="check that the role in the hub URL may do this (hub init and add-agent need"
         " the database's owner)",
@@ -283,12 +283,166 @@ def me(connection: Any) -> str | None:
     return None if row is None else str(row[0])
 
 
-def record(
-    connection: Any, event_uid: str, loop_uid: str, kind: str, body: str, fields: str
-) -> str:
-    """Send one event through hub_record(): 'stored', 'duplicate' or 'late'."""
+def record(connection: Any, event_uid: str, loop_uid: str, event: str) -> tuple[str, int]:
+    """Send one event (its stored JSON) through hub_record(): (outcome, the loop's seq).
+
+    The outcome is 'stored', 'duplicate' (held already: a re-send) or 'late'.
+    """
     row = connection.execute(
-        f"SELECT {SCHEMA}.hub_record(%s, %s, %s, %s::jsonb, %s::jsonb)",
-        (event_uid, loop_uid, kind, body, fields),
+        f"SELECT outcome, hub_seq FROM {SCHEMA}.hub_record(%s, %s, %s::jsonb)",
+        (event_uid, loop_uid, event),
     ).fetchone()
+    return str(row[0]), int(row[1])
+
+
+def loop_seq(connection: Any, loop_uid: str) -> int:
+    """How many events the hub holds for a loop (0 for one it does not hold)."""
+    row = connection.execute(
+        f"SELECT seq FROM {SCHEMA}.loops WHERE uid = %s", (loop_uid,)
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def set_fields(connection: Any, loop_uid: str, seq: int, fields: str, void: str = "{}") -> bool:
+    """Set a loop's fields as replay of its ``seq`` events gives them; False if it has more."""
+    row = connection.execute(
+        f"SELECT {SCHEMA}.hub_fields(%s, %s, %s::jsonb, %s::jsonb)", (loop_uid, seq, fields, void)
+    ).fetchone()
+    return bool(row[0])
+
+
+def events_after(connection: Any, loop_uid: str, seq: int) -> list[dict[str, Any]]:
+    """A loop's events past its first ``seq``, in the hub's order, as its replicas keep them."""
+    rows = connection.execute(
+        f"""SELECT CASE WHEN late THEN body || '{{"void": "late"}}' ELSE body END
+            FROM {SCHEMA}.loop_events WHERE loop_uid = %s AND seq > %s ORDER BY seq""",
+        (loop_uid, seq),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def erase(connection: Any, loop_uids: list[str]) -> int:
+    """Erase these loops from the hub, leaving tombstones; how many it held."""
+    row = connection.execute(f"SELECT {SCHEMA}.hub_erase(%s::uuid[])", (loop_uids,)).fetchone()
+    return int(row[0])
+
+
+def mark_synced(connection: Any) -> None:
+    """Note that the caller has just synced, for the lead's ``hub agents``."""
+    connection.execute(f"SELECT {SCHEMA}.hub_synced()")
+
+
+def epoch(connection: Any) -> str:
+    """The hub's epoch: it changes when the hub is made anew, and cursors start over."""
+    row = connection.execute(f"SELECT value FROM {SCHEMA}.hub_meta WHERE key = 'epoch'").fetchone()
     return str(row[0])
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in the hub after a position, as one snapshot saw it."""
+
+    top: int
+    """The newest position: the next pull starts after it."""
+    loops: list[tuple[str, str, int]]
+    """(uid, owner, seq) of each changed loop that concerns the agent."""
+    erased: list[str]
+
+
+def changes_since(connection: Any, position: int, agent: str) -> Changes:
+    """The loops that changed after ``position`` and concern ``agent``, and the erasures.
+
+    A loop concerns an agent who owns it, wrote in it or was handed it. Positions
+    commit in order, so nothing below ``top`` can appear later. Run it inside a
+    repeatable-read transaction with :func:`documents`, so both see one snapshot.
+    """
+    top_row = connection.execute(
+        f"""SELECT greatest((SELECT max(position) FROM {SCHEMA}.loop_events),
+                            (SELECT max(position) FROM {SCHEMA}.erasures))"""
+    ).fetchone()
+    top = int(top_row[0] or 0)
+    if top <= position:
+        return Changes(top=max(top, position), loops=[], erased=[])
+    loops = connection.execute(
+        f"""SELECT l.uid::text, l.owner, l.seq FROM {SCHEMA}.loops l
+            WHERE l.uid IN (SELECT e.loop_uid FROM {SCHEMA}.loop_events e WHERE e.position > %s)
+              AND (l.owner = %s OR EXISTS (
+                    SELECT 1 FROM {SCHEMA}.loop_events x WHERE x.loop_uid = l.uid
+                    AND (x.author = %s OR x.body->'changes'->>'owner' = %s)))""",
+        (position, agent, agent, agent),
+    ).fetchall()
+    erased = connection.execute(
+        f"SELECT loop_uid::text FROM {SCHEMA}.erasures WHERE position > %s", (position,)
+    ).fetchall()
+    return Changes(
+        top=top,
+        loops=[(str(uid), str(owner), int(seq)) for uid, owner, seq in loops],
+        erased=[str(row[0]) for row in erased],
+    )
+
+
+def documents(connection: Any, loop_uids: list[str]) -> dict[str, tuple[dict[str, Any], list[Any]]]:
+    """The hub's copy of these loops: their fields and events, by uid."""
+    rows = connection.execute(
+        f"SELECT uid::text, fields, events FROM {SCHEMA}.loops WHERE uid = ANY(%s::uuid[])",
+        (loop_uids,),
+    ).fetchall()
+    return {str(uid): (fields, events) for uid, fields, events in rows}
+
+
+def team_documents(
+    connection: Any, since: str | None = None, owner: str | None = None
+) -> list[dict[str, Any]]:
+    """Every loop in the hub as a store keeps it (owner from the hub), oldest first.
+
+    With ``since`` (UTC text), only loops still open or with an event since then.
+    """
+    clauses, values = [], []
+    if since is not None:
+        clauses.append(
+            "(fields->>'state' IN ('open', 'waiting', 'done') OR events->-1->>'at' >= %s)"
+        )
+        values.append(since)
+    if owner is not None:
+        clauses.append("owner = %s")
+        values.append(owner)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = connection.execute(
+        f"""SELECT fields || jsonb_build_object('events', events)
+            FROM {SCHEMA}.loops {where} ORDER BY position""",
+        values,
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def find_loop(
+    connection: Any, prefix: str
+) -> list[tuple[str, str, int, dict[str, Any], list[Any]]]:
+    """The loops whose uid starts with ``prefix`` (at most two): uid, owner, seq, fields, events."""
+    rows = connection.execute(
+        f"""SELECT uid::text, owner, seq, fields, events FROM {SCHEMA}.loops
+            WHERE uid::text LIKE %s LIMIT 2""",
+        (prefix.replace("%", "").replace("_", "") + "%",),
+    ).fetchall()
+    return [(str(u), str(o), int(s), f, e) for u, o, s, f, e in rows]
+
+
+def loops_naming(connection: Any, who: str) -> list[tuple[str, dict[str, Any]]]:
+    """The loops whose text holds every word of ``who`` (any case): uid and document.
+
+    A coarse net, cast by the database; the caller decides which are the customer's.
+    """
+    words = [word for word in re.split(r"[\s._-]+", who) if word]
+    if not words:
+        return []
+    whole = "(fields || jsonb_build_object('events', events))::text ILIKE %s"
+    likes = [
+        "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        for word in words
+    ]
+    rows = connection.execute(
+        f"""SELECT uid::text, fields || jsonb_build_object('events', events)
+            FROM {SCHEMA}.loops WHERE {" AND ".join([whole] * len(words))}""",
+        likes,
+    ).fetchall()
+    return [(str(uid), document) for uid, document in rows]

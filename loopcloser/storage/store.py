@@ -310,6 +310,17 @@ def drop_index(store: Path) -> None:
 GENERATION = re.compile(rb'\{"meta":\{"1":\{[^{}]*"generation":"([0-9a-f]{32})"')
 
 
+def file_generation(store: Path) -> str | None:
+    """The generation the store file carries (a new one on every write), read from its
+    first bytes; None for a missing file or one written before generations."""
+    try:
+        with open(store, "rb") as file:
+            found = GENERATION.match(file.read(512))
+    except OSError:
+        return None
+    return None if found is None else found[1].decode()
+
+
 def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
     """The hot documents from the index, or None when it is missing or not current.
 
@@ -631,6 +642,13 @@ class Store:
         """Return the document with this id as of this Store's one read, or None."""
         return _get(self._snapshot_loops(), loop_id)
 
+    def meta_value(self, key: str) -> Any:
+        """A value the store keeps beside its loops (a sync's cursor), as of its one read."""
+        if self._snapshot is None:
+            self._snapshot = self._open()
+        meta = self._snapshot.table(META).get(doc_id=META_ID)
+        return None if meta is None else meta.get(key)
+
     def journal(self) -> list[tuple[int, dict[str, Any]]]:
         """The journalled changes as (entry id, entry), newest first, read without a lock."""
         if self._snapshot is None:
@@ -857,6 +875,12 @@ class Transaction:
         loops[str(loop_id)] = _plain(doc)
         self._archive_changed = True
 
+    def remove_archived(self, loop_id: int) -> None:
+        """Delete an archived document (erased from the team hub); written with the store."""
+        self._check_open()
+        if self._archived_loops().pop(str(loop_id), None) is not None:
+            self._archive_changed = True
+
     def bring_back(self, loop_id: int) -> dict[str, Any] | None:
         """Move an archived document back into the store to change it; None if not archived.
 
@@ -929,6 +953,16 @@ class Transaction:
                 dict(self._archive.tables()[LOOPS]) if self._archive.path.exists() else {}
             )
         return self._archived
+
+    def meta_value(self, key: str) -> Any:
+        """A value the store keeps beside its loops, as this transaction has it."""
+        meta = self._meta.get(doc_id=META_ID)
+        return None if meta is None else meta.get(key)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Keep ``value`` beside the loops: written with them, in the same file, at once."""
+        self._check_open()
+        self._meta.update({key: value}, doc_ids=[META_ID])
 
     def documents(self) -> dict[int, dict[str, Any]]:
         """Return every document by id, including this transaction's changes."""

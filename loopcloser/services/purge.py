@@ -1,0 +1,27 @@
+"""A sync that finishes what an erasure asks of a replica.
+
+A loop erased from the hub (a customer's right to erasure) leaves this store at the
+sync; the store's daily copies and any mention of that customer in other loops must
+go too, as a local ``forget`` does. The hub's tombstone holds no name, so the name
+comes from the copy this store held, and is not kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from loopcloser.services.forget import FORGOTTEN, forget
+from loopcloser.services.sync import Synced, sync
+
+if TYPE_CHECKING:
+    from loopcloser.services.context import Context
+
+
+def sync_and_purge(ctx: Context) -> Synced:
+    """Sync with the hub; then forget, here, every customer whose loops it erased."""
+    done = sync(ctx)
+    for name in sorted(done.erased_customers - {FORGOTTEN}):
+        failed = forget([ctx.store()], name).failed
+        done.refused += [f"could not erase {path}: {message}" for path, message in failed]
+    done.erased_customers.clear()
+    return done

@@ -1,0 +1,525 @@
+"""Syncing an agent's store with the team hub: send what was made here, bring back
+what concerns the agent.
+
+The store stays the working copy; the hub holds the team's. A sync runs in two
+steps, each safe to kill at any point:
+
+1. **Push.** Events made here and not yet acknowledged (each loop's events past its
+   ``sent`` count) get a uid, written to the store *before* anything is sent; then
+   they go to the hub, a few hundred loops per database transaction. A re-sent event
+   is known by its uid and stored once, so a sync killed after the hub committed and
+   before the store noted it simply sends it again. After its events, a loop's fields
+   are set in the same transaction from replaying its whole history in the hub's
+   order, so the hub's copy always agrees with its history.
+2. **Pull.** From one snapshot of the hub: the loops changed after this store's
+   cursor that concern the agent, and the erasures. The store takes them and the new
+   cursor in one write. The cursor carries the hub's epoch: a hub made anew means a
+   full pull, never silent gaps.
+
+Order comes from the hub (positions taken under one lock per team), never from an
+agent's clock.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loopcloser.core.errors import BadInput, HubError, LoopcloserError, NotFound
+from loopcloser.core.model import Kind, to_utc_text
+from loopcloser.core.replica import SENT, from_hub, rebuilt, sent_count, unsent, waiting
+from loopcloser.storage import hub
+from loopcloser.storage.sync_note import is_current, read_note, write_note
+
+if TYPE_CHECKING:
+    from loopcloser.services.context import Context
+    from loopcloser.storage.store import Store, Transaction
+
+CHUNK = 200
+"""Loops sent per database transaction: a first sync of thousands is many small steps."""
+POSITION, EPOCH, TO_ERASE = "hub_position", "hub_epoch", "hub_erase"
+HUB_ID = "id"
+"""In the hub's fields of a loop: its id in its owner's store."""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A loop that became the agent's: handed or reassigned to them."""
+
+    loop_id: int
+    by: str
+    note: str | None
+    kind: str
+
+
+@dataclass
+class Synced:
+    """What one sync moved, for a person and for scripts."""
+
+    sent: int = 0
+    """Events the hub stored from this store."""
+    resent: int = 0
+    """Events sent again that the hub held already (a sync cut short before)."""
+    late: list[int] = field(default_factory=list)
+    """Ids of loops whose changes here arrived after the loop was taken from this agent."""
+    received: int = 0
+    """Loops whose copy here was brought up to date from the hub."""
+    arrived: list[Arrival] = field(default_factory=list)
+    left: list[tuple[int, str]] = field(default_factory=list)
+    """(id here, owner now) of loops no longer this agent's: their copy here is gone."""
+    erased: int = 0
+    """Loops erased from the hub (a forget) that were here: gone."""
+    refused: list[str] = field(default_factory=list)
+    """Why the hub refused a loop's changes: they wait here, nothing lost."""
+    waiting: int = 0
+    """Events still waiting to be sent after this sync."""
+    erased_customers: set[str] = field(default_factory=set, repr=False)
+    """Names of the customers of loops erased here: their backups and mentions go too."""
+    late_arrivals: list[tuple[int, str]] = field(default_factory=list)
+    """(loop id, author) of changes that reached this agent's loops after a reassignment."""
+
+
+def password() -> str | None:
+    """The hub password from the keyring or LOOPCLOSER_HUB_PASSWORD; None lets libpq look."""
+    from loopcloser.delivery.secrets import get_secret
+
+    try:
+        return get_secret("hub_password")
+    except LoopcloserError:
+        return None  # no keyring here: PGPASSWORD or ~/.pgpass may serve
+
+
+@contextmanager
+def session(ctx: Context) -> Iterator[Any]:
+    """A connection to the hub as this agent, or HubError saying what to do."""
+    import psycopg
+
+    url = ctx.settings.hub
+    if url is None:
+        raise HubError("no team hub is set", hint="set one with: loopcloser config set hub URL")
+    timeout = float(ctx.settings["hub_timeout"])
+    with hub.connect(url, password(), timeout) as connection:
+        try:
+            hub.check_version(hub.schema_version(connection))
+            me = hub.me(connection)
+            if me is None:
+                raise HubError(
+                    "the hub does not know this login as an agent",
+                    hint="ask whoever runs the hub:"
+                    f" loopcloser hub add-agent {ctx.agent} --hub URL",
+                )
+            if me != ctx.agent:
+                raise HubError(
+                    f"the hub knows this login as agent {me}, and you are {ctx.agent}",
+                    hint=f"set your name to theirs (loopcloser config set agent {me}),"
+                    " or use your own login",
+                )
+            yield connection
+        except psycopg.Error as error:
+            raise refused(error) from None
+
+
+def check_agent(ctx: Context, name: str) -> None:
+    """BadInput when a hub that answers does not know agent ``name``; nothing when it is down.
+
+    A handoff to a misspelt name must not wait in the outbox for a refusal.
+    """
+    try:
+        with session(ctx) as connection:
+            known = [agent.name for agent in hub.agents(connection)]
+    except HubError:
+        return  # offline: the hub checks the name when the handoff reaches it
+    if name not in known:
+        raise BadInput(
+            f"{name} is not an agent of the team hub",
+            hint=f"agents of the hub: {', '.join(known) or 'none yet'}",
+        )
+
+
+def refused(error: Exception) -> HubError:
+    """A database error met while syncing, in one line."""
+    import psycopg
+
+    if isinstance(error, psycopg.OperationalError):
+        reason = " ".join(str(error).split()) or type(error).__name__
+        return HubError(
+            f"lost the hub: {reason}",
+            hint="nothing was lost: what was not acknowledged is sent at the next sync",
+        )
+    return hub.refused(error)
+
+
+def sync(ctx: Context) -> Synced:
+    """Send this store's new events to the hub and bring back what concerns the agent."""
+    store = ctx.store()
+    done = Synced()
+    with session(ctx) as connection:
+        push(connection, store, done)
+        pull(connection, store, ctx.agent, done)
+        hub.mark_synced(connection)
+    noted = read_note(store.path)
+    if is_current(store.path, noted):  # nothing written: what waited still waits
+        done.waiting = int(noted.get("waiting") or 0)
+    else:
+        done.waiting = waiting(store.reopened().documents().values())
+    write_note(store.path, to_utc_text(ctx.now), done.waiting)
+    return done
+
+
+# --- push -----------------------------------------------------------------------
+
+
+def push(connection: Any, store: Store, done: Synced) -> None:
+    """Send every event waiting here, and the erasures waiting here, to the hub."""
+    if not has_waiting(store):
+        return
+    with store.transaction() as transaction:
+        outbox = stamped(transaction)
+        erasures = list(transaction.meta_value(TO_ERASE) or [])
+    if erasures:
+        with connection.transaction():
+            hub.erase(connection, erasures)
+        with store.transaction() as transaction:
+            transaction.set_meta(TO_ERASE, [])
+    ids = sorted(outbox)
+    for start in range(0, len(ids), CHUNK):
+        results = {}
+        with connection.transaction():
+            for loop_id in ids[start : start + CHUNK]:
+                results[loop_id] = send_loop(connection, outbox[loop_id], loop_id, done)
+        with store.transaction() as transaction:
+            for loop_id, result in results.items():
+                settle(transaction, loop_id, outbox[loop_id], result, done)
+
+
+def has_waiting(store: Store) -> bool:
+    """Whether anything waits to be sent: an event past a loop's ``sent``, or an erasure.
+
+    Cheap when nothing changed since the last sync: the store's generation says so.
+    """
+    if not store.path.exists():
+        return False
+    noted = read_note(store.path)
+    if is_current(store.path, noted):
+        return bool(noted.get("waiting"))
+    return bool(waiting(store.documents().values()) or store.meta_value(TO_ERASE))
+
+
+def stamped(transaction: Transaction) -> dict[int, dict[str, Any]]:
+    """The loops with events waiting, each waiting event given a uid (written before any
+    is sent, so a re-send carries the same one)."""
+    outbox: dict[int, dict[str, Any]] = {}
+    changed: dict[int, dict[str, Any]] = {}
+    for loop_id, document in transaction.documents().items():
+        events = unsent(document)
+        if not events:
+            continue
+        if any("uid" not in event for event in events):
+            document = {**document, "events": list(document["events"])}
+            first = sent_count(document)
+            for index in range(first, len(document["events"])):
+                event = document["events"][index]
+                if "uid" not in event:
+                    document["events"][index] = {**event, "uid": str(uuid.uuid4())}
+            changed[loop_id] = document
+        outbox[loop_id] = document
+    transaction.put_many(changed)
+    return outbox
+
+
+@dataclass(frozen=True)
+class Sent:
+    """How the hub took one loop's waiting events."""
+
+    document: dict[str, Any] | None = None
+    """The loop as the hub now holds it (None when refused, erased or taken away)."""
+    late: bool = False
+    erased: bool = False
+    refusal: str | None = None
+
+
+def send_loop(connection: Any, document: dict[str, Any], loop_id: int, done: Synced) -> Sent:
+    """Send one loop's waiting events in a savepoint, then set its fields in the hub.
+
+    A refusal (a handoff to a name the hub does not know) leaves the events waiting
+    here and the hub as it was; an erased loop is dropped from the store.
+    """
+    import psycopg
+
+    loop_uid = document["uid"]
+    events = unsent(document)
+    try:
+        with connection.transaction():
+            outcomes = [
+                hub.record(connection, event["uid"], loop_uid, json.dumps(event))[0]
+                for event in events
+            ]
+            held, seq, voids = held_after(connection, document, loop_id, outcomes)
+            fields = hub_fields(held, loop_id)
+            if set(outcomes) != {"late"} and not hub.set_fields(
+                connection, loop_uid, seq, fields, voids
+            ):
+                raise HubError(f"loop {loop_uid} changed in the hub while it was sent")
+    except psycopg.Error as error:
+        if getattr(error.diag, "message_hint", None) == "erased":
+            return Sent(erased=True)
+        message = hub.refused(error).message.removeprefix("the hub refused: ")
+        done.refused.append(f"#{loop_id}: {message}")
+        return Sent(refusal=message)
+    done.sent += sum(outcome != "duplicate" for outcome in outcomes)
+    done.resent += outcomes.count("duplicate")
+    if "late" in outcomes:
+        done.late.append(loop_id)
+    return Sent(document=held, late="late" in outcomes)
+
+
+def hub_fields(document: dict[str, Any], loop_id: int) -> str:
+    """A loop's fields as the hub keeps them (JSON): with the owner's id for it, so the
+    lead's report names the loop as its owner's list does."""
+    fields = {key: value for key, value in document.items() if key not in ("events", SENT)}
+    if loop_id > 0:
+        fields[HUB_ID] = loop_id
+    return json.dumps(fields)
+
+
+def held_after(
+    connection: Any, document: dict[str, Any], loop_id: int, outcomes: list[str]
+) -> tuple[dict[str, Any], int, str]:
+    """The loop as the hub holds it after these outcomes: (document, its seq, voided events).
+
+    When the hub took every event in order on top of what this store knew, that is
+    the store's own copy; otherwise the hub's history is replayed.
+    """
+    first, events = sent_count(document), unsent(document)
+    if outcomes == ["stored"] * len(events):
+        seq = hub.loop_seq(connection, document["uid"])
+        if seq == first + len(events):
+            voids = {e["uid"]: e["void"] for e in events if e.get("void") == "conflict"}
+            return {**document, SENT: seq}, seq, json.dumps(voids)
+    held, voids = rebuilt(document, hub.events_after(connection, document["uid"], first), loop_id)
+    return held, held[SENT], json.dumps(voids)
+
+
+def settle(
+    transaction: Transaction, loop_id: int, sent: dict[str, Any], result: Sent, done: Synced
+) -> None:
+    """Note in the store what the hub took; keep what was made here meanwhile."""
+    current = transaction.get(loop_id)
+    if current is None or current.get("uid") != sent.get("uid"):
+        return  # removed here meanwhile (a forget): nothing to note
+    if result.erased:
+        transaction.remove(loop_id)
+        done.erased += 1
+        return
+    if result.document is None:
+        return
+    newer = list(current.get("events", []))[len(sent["events"]) :]
+    held = dict(result.document)
+    if newer:
+        held = from_hub(
+            {k: v for k, v in held.items() if k not in ("events", SENT)},
+            list(held["events"]),
+            {**current, SENT: len(current["events"]) - len(newer)},
+            loop_id,
+        )
+    transaction.put(loop_id, held)
+
+
+# --- pull -----------------------------------------------------------------------
+
+
+def pull(connection: Any, store: Store, agent: str, done: Synced) -> None:
+    """Bring back, from one snapshot of the hub, what changed and concerns the agent."""
+    with store.transaction() as transaction:
+        known_epoch = transaction.meta_value(EPOCH)
+        position = transaction.meta_value(POSITION)
+    with connection.transaction():
+        connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        epoch = hub.epoch(connection)
+        if known_epoch != epoch or type(position) is not int:
+            position = 0  # a new hub, or a first sync: everything
+        changes = hub.changes_since(connection, position, agent)
+        if changes.top == position and known_epoch == epoch:
+            return
+        local = {doc.get("uid"): (key, doc) for key, doc in store.documents().items()}
+        wanted = [
+            uid
+            for uid, owner, seq in changes.loops
+            if owner == agent and (uid not in local or sent_count(local[uid][1]) != seq
+                                   or unsent(local[uid][1]))
+        ]  # fmt: skip
+        copies = hub.documents(connection, wanted) if wanted else {}
+    with store.transaction() as transaction:
+        local = {doc.get("uid"): (key, doc) for key, doc in transaction.documents().items()}
+        for uid, owner, _ in changes.loops:
+            here = local.get(uid)
+            if owner != agent:
+                if here is not None and not unsent(here[1]):
+                    transaction.remove(here[0])
+                    done.left.append((here[0], owner))
+                continue
+            if uid not in copies:
+                continue
+            fields, events = copies[uid]
+            fields = {**fields, "owner": owner}
+            if here is None:
+                new_id = transaction.insert(from_hub(fields, events, None, 0))
+                done.arrived.append(arrival(new_id, events))
+            else:
+                transaction.put(here[0], from_hub(fields, events, here[1], here[0]))
+                done.late_arrivals += late_from_others(here[0], here[1], events, agent)
+            done.received += 1
+        erase_here(transaction, local, changes.erased, done)
+        transaction.set_meta(EPOCH, epoch)
+        transaction.set_meta(POSITION, changes.top)
+        arrived = {a.loop_id: transaction.get(a.loop_id) for a in done.arrived}
+    name_arrivals(connection, arrived)
+
+
+def name_arrivals(connection: Any, arrived: dict[int, dict[str, Any] | None]) -> None:
+    """Tell the hub the ids the arrived loops have here, for the lead's report; a loop
+    changed meanwhile keeps the old id until its next change."""
+    for loop_id, document in arrived.items():
+        if document is None:
+            continue
+        with connection.transaction():
+            hub.set_fields(connection, document["uid"], sent_count(document),
+                           hub_fields(document, loop_id), "{}")  # fmt: skip
+
+
+def arrival(loop_id: int, events: list[dict[str, Any]]) -> Arrival:
+    """Who gave the agent this loop, and their note (from its latest handoff)."""
+    moves = [e for e in events if e.get("kind") in (Kind.HANDOFF, Kind.REASSIGNED)]
+    if not moves:
+        last = events[-1] if events else {}
+        return Arrival(loop_id, str(last.get("by", "")), None, "created")
+    move = moves[-1]
+    return Arrival(loop_id, str(move.get("by", "")), move.get("text"), str(move["kind"]))
+
+
+def late_from_others(
+    loop_id: int, before: dict[str, Any], events: list[dict[str, Any]], agent: str
+) -> list[tuple[int, str]]:
+    """Late changes by others that reached this loop since the store last had it."""
+    known = sent_count(before)
+    return [
+        (loop_id, str(event.get("by", "")))
+        for event in events[known:]
+        if event.get("void") == "late" and event.get("by") != agent
+    ]
+
+
+def erase_here(
+    transaction: Transaction,
+    local: dict[Any, tuple[int, dict[str, Any]]],
+    erased: list[str],
+    done: Synced,
+) -> None:
+    """Drop the loops erased from the hub: none of their data stays in this store."""
+    gone = [local[uid][0] for uid in erased if uid in local]
+    done.erased_customers |= {
+        name
+        for uid in erased
+        if uid in local
+        if isinstance(name := local[uid][1].get("customer"), str)
+    }
+    if gone:
+        transaction.remove_many(gone)
+        done.erased += len(gone)
+    if not erased:
+        return
+    archived = {doc.get("uid"): key for key, doc in transaction.archived().items()}
+    for uid in erased:
+        if uid in archived:
+            transaction.remove_archived(archived[uid])
+            done.erased += 1
+
+
+# --- a lead's reassignment ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    """A loop a lead moved: its uid, customer, and who had it."""
+
+    uid: str
+    customer: str
+    was: str
+    to: str
+
+
+def reassign(ctx: Context, reference: str, to: str, note: str) -> Reassigned:
+    """Move a loop of an absent agent to ``to``, straight in the hub (a lead's right).
+
+    The loop is named by its uid, or the first 8 or more characters of it. What its old
+    owner changed offline reaches the hub at their next sync as late changes.
+    """
+    from loopcloser.core.documents import load
+    from loopcloser.core.model import Event, apply, to_document
+
+    reference = reference.strip().lower()
+    if len(reference) < 8 or any(c not in "0123456789abcdef-" for c in reference):
+        raise BadInput(
+            f"{reference!r} is not a loop's uid",
+            hint="give its uid, or its first 8 characters (loopcloser report --json shows them)",
+        )
+    check_agent(ctx, to)
+    done = Synced()
+    with session(ctx) as connection:
+        found = hub.find_loop(connection, reference)
+        if len(found) != 1:
+            raise NotFound(
+                f"no loop in the hub has a uid starting {reference}"
+                if not found
+                else f"{len(found)} loops in the hub have a uid starting {reference}",
+                hint="give more of its uid",
+            )
+        loop_uid, owner, seq, fields, events = found[0]
+        their_id = fields.get(HUB_ID)
+        if owner == to:
+            raise BadInput(f"loop {loop_uid[:8]} is already {to}'s", hint="nothing was changed")
+        loop = load(0, {**fields, "events": events})
+        event = Event(
+            kind=Kind.REASSIGNED,
+            at=ctx.now,
+            by=ctx.agent,
+            text=note,
+            changes={"owner": to},
+            uid=str(uuid.uuid4()),
+        )
+        moved = apply(loop, event)
+        with connection.transaction():
+            their_id = their_id if type(their_id) is int and their_id > 0 else 0
+            sent = send_loop(connection, {**to_document(moved), SENT: seq}, their_id, done)
+        if sent.document is None:
+            raise HubError(
+                f"the hub refused the reassignment: {sent.refusal or 'the loop was erased'}",
+                hint="only a lead may reassign; check with: loopcloser doctor",
+            )
+    return Reassigned(loop_uid, loop.customer, owner, to)
+
+
+# --- what status and doctor show ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where this store stands with the hub, without asking the hub."""
+
+    waiting: int
+    synced: str | None
+
+
+def standing(store: Store) -> Standing:
+    """How many events wait to be sent, and when the last sync succeeded."""
+    noted = read_note(store.path)
+    if is_current(store.path, noted):
+        count = int(noted.get("waiting") or 0)
+    else:
+        count = waiting(store.documents().values()) if store.path.exists() else 0
+    synced = noted.get("synced")
+    return Standing(count, synced if isinstance(synced, str) else None)
