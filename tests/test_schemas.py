@@ -99,6 +99,7 @@ def test_every_command_with_json_output_is_checked_against_a_schema() -> None:
     checked.add("remind")  # test_reminders_keep_to_their_schema
     checked.add("restore")  # test_restore_keeps_to_its_schemas
     checked |= {"hub init", "hub add-agent", "hub agents"}  # test_hub.test_hub_commands_*
+    checked |= {"sync", "hub reassign"}  # test_sync: *_keeps_to_its_schema, *_reassigns_*
     checked.add(
         "import"
     )  # test_import_cli.test_json_output_lists_the_errors_and_keeps_to_its_schema

@@ -38,7 +38,7 @@ def sync(store: StoreOption = None, as_json: JsonOption = False) -> None:
             waiting = standing(ctx.store()).waiting
             if waiting:
                 error.hint = (
-                    f"{plural(waiting, 'change')} wait here for the next sync; {error.hint}"
+                    f"{plural(waiting, 'change')} waiting here for the next sync; {error.hint}"
                 )
         raise
     emit(

@@ -18,12 +18,13 @@ PHONE = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
 
 
 def sources(ctx: Context) -> list[tuple[str, Store]]:
-    """The stores a customer is looked up in: every agent's in a team, else the agent's own.
+    """The stores a customer is looked up in: the team hub's copies of every agent's
+    loops, else every agent's store in a team folder, else the agent's own.
 
-    A store given for this run (``--store``) is read alone, even in a team.
+    A store given for this run (``--store``) is read alone in a team folder.
     """
     team = ctx.settings.team
-    if ctx.settings.hub is not None and team is None and ctx.store_path is None:
+    if ctx.settings.hub is not None and team is None:
         from loopcloser.core.errors import HubError
         from loopcloser.services.team_hub import team_copies
 

@@ -35,12 +35,7 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
     In a team folder, another agent's digest reads that agent's store.
     """
     team = ctx.settings.team
-    if (
-        agent is not None
-        and ctx.settings.hub is not None
-        and team is None
-        and ctx.store_path is None
-    ):
+    if agent is not None and ctx.settings.hub is not None and team is None:
         from loopcloser.services.team_hub import team_copies
 
         copies = team_copies(ctx, ctx.now - DIGEST_REACH, owner=agent)

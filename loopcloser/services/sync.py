@@ -369,6 +369,7 @@ def pull(connection: Any, store: Store, agent: str, done: Synced) -> None:
             if here is None:
                 new_id = transaction.insert(from_hub(fields, events, None, 0))
                 done.arrived.append(arrival(new_id, events))
+                done.late_arrivals += late_from_others(new_id, {}, events, agent)
             else:
                 transaction.put(here[0], from_hub(fields, events, here[1], here[0]))
                 done.late_arrivals += late_from_others(here[0], here[1], events, agent)

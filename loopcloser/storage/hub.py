@@ -352,7 +352,8 @@ class Changes:
 def changes_since(connection: Any, position: int, agent: str) -> Changes:
     """The loops that changed after ``position`` and concern ``agent``, and the erasures.
 
-    A loop concerns an agent who owns it, wrote in it or was handed it. Positions
+    A loop concerns an agent who owns it, wrote in it or was handed it; they come in
+    the order they were made, so a second machine numbers them alike. Positions
     commit in order, so nothing below ``top`` can appear later. Run it inside a
     repeatable-read transaction with :func:`documents`, so both see one snapshot.
     """
@@ -368,7 +369,9 @@ def changes_since(connection: Any, position: int, agent: str) -> Changes:
             WHERE l.uid IN (SELECT e.loop_uid FROM {SCHEMA}.loop_events e WHERE e.position > %s)
               AND (l.owner = %s OR EXISTS (
                     SELECT 1 FROM {SCHEMA}.loop_events x WHERE x.loop_uid = l.uid
-                    AND (x.author = %s OR x.body->'changes'->>'owner' = %s)))""",
+                    AND (x.author = %s OR x.body->'changes'->>'owner' = %s)))
+            ORDER BY (SELECT f.position FROM {SCHEMA}.loop_events f
+                      WHERE f.loop_uid = l.uid AND f.seq = 1)""",
         (position, agent, agent, agent),
     ).fetchall()
     erased = connection.execute(
