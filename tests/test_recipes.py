@@ -31,6 +31,8 @@ EXECUTABLE = Path(sys.executable).parent / "loopcloser"
 NOW = "2026-11-25T09:00:00Z"
 # Lines that reach beyond the test's home: the user's crontab, systemd, keyring, mail.
 NOT_RUN = ("--write", "--send", "secret set", "crontab", "systemctl", "journalctl", "loginctl")
+# The hub's database on the page, as IT would give it; a database of the tests' in the test.
+HUB = "postgresql://admin@db.example/loops?sslmode=verify-full"
 # Where the page's example paths land in the test.
 PLACES = {"/tmp/demo.json": "demo.json", "/srv/desk/loops": "team"}
 
@@ -147,13 +149,19 @@ def bash(script: str, env: dict[str, str], work: Path) -> subprocess.CompletedPr
 @needs_jq
 @pytest.mark.parametrize("section", sections_to_run())
 def test_every_recipe_runs_and_prints_what_the_page_shows(
-    section: str, reader: tuple[dict[str, str], Path]
+    section: str, reader: tuple[dict[str, str], Path], request: pytest.FixtureRequest
 ) -> None:
     env, work = reader
-    for block in page_blocks():
-        if block.section != section or block.language not in ("sh", "console"):
+    blocks = [block for block in page_blocks() if block.section == section]
+    hub = {}
+    if any(HUB in block.text for block in blocks):  # a PostgreSQL database of the tests'
+        hub = {HUB: request.getfixturevalue("hub_database")}
+    for block in blocks:
+        if block.language not in ("sh", "console"):
             continue
         text = in_place(block.text, work.parent)
+        for shown, real in hub.items():
+            text = text.replace(shown, real)
         if block.language == "sh":
             result = bash("\n".join(filter(runs, text.splitlines())), env, work)
             assert result.returncode == 0, f"{block.text}\n{result.stderr}"
