@@ -459,3 +459,28 @@ def test_the_sync_json_keeps_to_its_schema(run: Run, hub_team: HubTeam) -> None:
     add(run, hub_team, "anna")
     valid("sync", synced(run, hub_team, "anna"))
     assert json.loads(json.dumps(synced(run, hub_team, "anna")))["sent"] == 0
+
+
+def test_a_pull_cut_short_leaves_the_store_as_it_was_and_the_next_one_gets_everything(
+    run: Run, hub_team: HubTeam, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store takes what a pull brings and the new cursor in one write: a pull that
+    dies before it changes nothing, so the next one has no gap and no double."""
+    from loopcloser.storage.store import Transaction
+
+    luca = hub_team.names["luca"]
+    for customer in ("Maria Rossi", "Jonas Berg", "Li Wei"):
+        loop_id = add(run, hub_team, "anna", customer)
+        ok(as_(run, hub_team, "anna", "handoff", str(loop_id), "--to", luca, "--note", "yours"))
+
+    def dies(self: Transaction, key: str, value: Any) -> None:
+        raise KeyboardInterrupt  # as if killed in the middle of taking the pull
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Transaction, "set_meta", dies)
+        assert as_(run, hub_team, "luca", "sync").code == 130
+    assert "No open loops" in as_(run, hub_team, "luca", "list").err
+    taken = synced(run, hub_team, "luca")
+    assert [row["id"] for row in taken["arrived"]] == [1, 2, 3]
+    assert len(ok(as_(run, hub_team, "luca", "list", "--json")).json()) == 3
+    assert synced(run, hub_team, "luca")["received"] == 0
