@@ -251,17 +251,13 @@ def send_loop(connection: Any, document: dict[str, Any], loop_id: int, done: Syn
     import psycopg
 
     loop_uid = document["uid"]
-    events = unsent(document)
     try:
         with connection.transaction():
-            outcomes = [
-                hub.record(connection, event["uid"], loop_uid, json.dumps(event))[0]
-                for event in events
-            ]
-            held, seq, voids = held_after(connection, document, loop_id, outcomes)
+            outcomes, seq = hub.record_all(connection, loop_uid, json.dumps(unsent(document)))
+            held, voids = held_after(connection, document, loop_id, outcomes, seq)
             fields = hub_fields(held, loop_id)
             if set(outcomes) != {"late"} and not hub.set_fields(
-                connection, loop_uid, seq, fields, voids
+                connection, loop_uid, held[SENT], fields, voids
             ):
                 raise HubError(f"loop {loop_uid} changed in the hub while it was sent")
     except psycopg.Error as error:
@@ -287,21 +283,20 @@ def hub_fields(document: dict[str, Any], loop_id: int) -> str:
 
 
 def held_after(
-    connection: Any, document: dict[str, Any], loop_id: int, outcomes: list[str]
-) -> tuple[dict[str, Any], int, str]:
-    """The loop as the hub holds it after these outcomes: (document, its seq, voided events).
+    connection: Any, document: dict[str, Any], loop_id: int, outcomes: list[str], seq: int
+) -> tuple[dict[str, Any], str]:
+    """The loop as the hub holds it after these outcomes, and the events voided (JSON).
 
-    When the hub took every event in order on top of what this store knew, that is
-    the store's own copy; otherwise the hub's history is replayed.
+    When the hub took every event in order on top of what this store knew (it now
+    holds ``seq`` events), that is the store's own copy; otherwise the hub's history
+    is replayed.
     """
     first, events = sent_count(document), unsent(document)
-    if outcomes == ["stored"] * len(events):
-        seq = hub.loop_seq(connection, document["uid"])
-        if seq == first + len(events):
-            voids = {e["uid"]: e["void"] for e in events if e.get("void") == "conflict"}
-            return {**document, SENT: seq}, seq, json.dumps(voids)
+    if outcomes == ["stored"] * len(events) and seq == first + len(events):
+        voids = {e["uid"]: e["void"] for e in events if e.get("void") == "conflict"}
+        return {**document, SENT: seq}, json.dumps(voids)
     held, voids = rebuilt(document, hub.events_after(connection, document["uid"], first), loop_id)
-    return held, held[SENT], json.dumps(voids)
+    return held, json.dumps(voids)
 
 
 def settle(

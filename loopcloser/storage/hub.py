@@ -295,12 +295,13 @@ def record(connection: Any, event_uid: str, loop_uid: str, event: str) -> tuple[
     return str(row[0]), int(row[1])
 
 
-def loop_seq(connection: Any, loop_uid: str) -> int:
-    """How many events the hub holds for a loop (0 for one it does not hold)."""
+def record_all(connection: Any, loop_uid: str, events: str) -> tuple[list[str], int]:
+    """Send a loop's waiting events (a JSON array, each with its uid) in one call:
+    each one's outcome, and the loop's event count after the last."""
     row = connection.execute(
-        f"SELECT seq FROM {SCHEMA}.loops WHERE uid = %s", (loop_uid,)
+        f"SELECT outcomes, hub_seq FROM {SCHEMA}.hub_record_all(%s, %s::jsonb)", (loop_uid, events)
     ).fetchone()
-    return 0 if row is None else int(row[0])
+    return [str(outcome) for outcome in row[0]], int(row[1])
 
 
 def set_fields(connection: Any, loop_uid: str, seq: int, fields: str, void: str = "{}") -> bool:

@@ -123,6 +123,23 @@ BEGIN
 END
 $$;
 
+-- A loop's waiting events in one call, in order (each through hub_record): their
+-- outcomes, and the loop's event count after the last.
+CREATE FUNCTION hub_record_all(target uuid, events jsonb, OUT outcomes text[], OUT hub_seq bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, loopcloser, pg_temp AS $$
+DECLARE
+    event jsonb;
+    one text;
+BEGIN
+    outcomes := '{}';
+    FOR event IN SELECT value FROM jsonb_array_elements(events) LOOP
+        SELECT r.outcome, r.hub_seq INTO one, hub_seq
+            FROM loopcloser.hub_record((event->>'uid')::uuid, target, event) AS r;
+        outcomes := outcomes || one;
+    END LOOP;
+END
+$$;
+
 -- The loop's fields as the caller's replay of its whole history gives them, set only
 -- when the hub holds exactly ``at_seq`` events (else false: replay again), and only by
 -- its owner, a lead, or the agent whose event (a handoff) was its latest to apply. ``void``
