@@ -326,7 +326,7 @@ def newcomer(team: Team, arguments: argparse.Namespace, results: Results) -> Non
             f"**after its first sync the store lists {listed} loops (`export --all`), not"
             f" {arguments.size}**: the sync's first write of the day moved the loops finished"
             " over 30 days ago to the archive, and the pull, not seeing them in the store,"
-            " took them back from the hub as new loops; the empty syncs below ran on that store"
+            " took them back from the hub as new loops; the empty syncs were timed on that store"
         )
     timing = measure([LOOPCLOSER, "sync"], agent.env, arguments.runs, SLOW)
     after = printed(agent.env, "sync", "--json")
