@@ -484,3 +484,43 @@ def test_a_pull_cut_short_leaves_the_store_as_it_was_and_the_next_one_gets_every
     assert [row["id"] for row in taken["arrived"]] == [1, 2, 3]
     assert len(ok(as_(run, hub_team, "luca", "list", "--json")).json()) == 3
     assert synced(run, hub_team, "luca")["received"] == 0
+
+
+def test_a_store_with_an_archive_sends_it_all_once_and_keeps_one_copy_of_each_loop(
+    run: Run, hub_team: HubTeam
+) -> None:
+    """Loops closed long ago live in the archive: the first sync sends them too, a
+    later change from another machine reaches the archived copy, and no loop is ever
+    listed twice."""
+    from loopcloser.storage.store import Store
+
+    old = "2026-09-01T09:00:00Z"
+    for customer in ("Maria Rossi", "Jonas Berg", "Li Wei"):
+        made = as_(run, hub_team, "anna", "add", customer, "call back", "--due", "2026-09-03",
+                   LOOPCLOSER_NOW=old)  # fmt: skip
+        ok(as_(run, hub_team, "anna", "close", ok(made).out.strip(), "--via", "phone", "told",
+               LOOPCLOSER_NOW=old))  # fmt: skip
+    add(run, hub_team, "anna", "Greta Lind")
+    archived = ok(as_(run, hub_team, "anna", "archive", "--json", LOOPCLOSER_HUB=""))
+    assert archived.json()["archived"] == 3
+    first = synced(run, hub_team, "anna")
+    assert first["sent"] == 3 * 2 + 1 and first["arrived"] == []
+    assert len(ok(as_(run, hub_team, "anna", "export", "--all", "--format", "json")).json()) == 4
+    assert hub_rows(hub_team, "SELECT count(*) FROM loopcloser.loops") == [(4,)]
+    # The next day's first write archives the synced old loops again.
+    tomorrow = {"LOOPCLOSER_NOW": "2026-11-26T09:00:00Z"}
+    ok(as_(run, hub_team, "anna", "note", "4", "still on it", **tomorrow))
+    store = Store(Path(hub_team.env("anna")["LOOPCLOSER_STORE"]))
+    assert (len(store.documents()), len(store.archived())) == (1, 3)
+    assert synced(run, hub_team, "anna", **tomorrow)["sent"] == 1
+    # The laptop gets all four, and reopens one of the old ones.
+    laptop = synced(run, hub_team, "anna", "laptop", **tomorrow)
+    assert len(laptop["arrived"]) == 4
+    ok(as_(run, hub_team, "anna", "reopen", "1", "--reason", "she called back", machine="laptop",
+           **tomorrow))  # fmt: skip
+    synced(run, hub_team, "anna", "laptop", **tomorrow)
+    back = synced(run, hub_team, "anna", **tomorrow)
+    assert (back["received"], back["arrived"]) == (1, [])
+    loops = ok(as_(run, hub_team, "anna", "export", "--all", "--format", "json", **tomorrow)).json()
+    assert len(loops) == 4 and len({loop["uid"] for loop in loops}) == 4
+    assert [loop["state"] for loop in loops if loop["customer"] == "Maria Rossi"] == ["open"]

@@ -52,10 +52,11 @@ def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
     return finished
 
 
-def sweep_terms(now: datetime, after: timedelta, tz: tzinfo) -> Sweep:
+def sweep_terms(now: datetime, after: timedelta, tz: tzinfo, synced: bool = False) -> Sweep:
     """What the daily sweep moves to the archive: loops finished over ``after`` ago.
 
-    A loop with changes not yet sent to a team hub stays: the sync reads the store.
+    With a team hub (``synced``), a loop stays until the hub holds all of its events:
+    a sync reads the store, not its archive.
     """
     cutoff = now - after
     finished = finished_before(cutoff)
@@ -63,8 +64,10 @@ def sweep_terms(now: datetime, after: timedelta, tz: tzinfo) -> Sweep:
     def retire(document: dict[str, Any]) -> bool:
         if not finished(document):
             return False
+        if not synced:
+            return True
         sent, events = document.get("sent"), document.get("events")
-        return sent is None or (isinstance(events, list) and sent == len(events))
+        return isinstance(events, list) and sent == len(events)
 
     return Sweep(
         retire=retire,

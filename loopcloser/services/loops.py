@@ -197,4 +197,5 @@ def matches_customer(document: dict[str, object], needle: str) -> bool:
 
 def archive(ctx: Context, after: timedelta) -> tuple[int, int]:
     """Move the loops finished over ``after`` ago to the archive: (moved, kept)."""
-    return ctx.store().sweep(sweep_terms(ctx.now, after, ctx.tz))
+    synced = ctx.settings.hub is not None
+    return ctx.store().sweep(sweep_terms(ctx.now, after, ctx.tz, synced))

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 CHUNK = 200
 """Loops sent per database transaction: a first sync of thousands is many small steps."""
 POSITION, EPOCH, TO_ERASE = "hub_position", "hub_epoch", "hub_erase"
+WHOLE = "hub_whole"
+"""In the store's meta: its whole history, archive too, has been sent once."""
 HUB_ID = "id"
 """In the hub's fields of a loop: its id in its owner's store."""
 
@@ -159,14 +161,14 @@ def sync(ctx: Context) -> Synced:
     done = Synced()
     with session(ctx) as connection:
         push(connection, store, done)
-        pull(connection, store, ctx.agent, done)
+        cursor = pull(connection, store, ctx.agent, done)
         hub.mark_synced(connection)
     noted = read_note(store.path)
     if is_current(store.path, noted):  # nothing written: what waited still waits
         done.waiting = int(noted.get("waiting") or 0)
     else:
         done.waiting = waiting(store.reopened().documents().values())
-    write_note(store.path, to_utc_text(ctx.now), done.waiting)
+    write_note(store.path, to_utc_text(ctx.now), done.waiting, cursor)
     return done
 
 
@@ -178,6 +180,8 @@ def push(connection: Any, store: Store, done: Synced) -> None:
     if not has_waiting(store):
         return
     with store.transaction() as transaction:
+        if transaction.meta_value(WHOLE) is not True:
+            back_from_archive(transaction)
         outbox = stamped(transaction)
         erasures = list(transaction.meta_value(TO_ERASE) or [])
     if erasures:
@@ -194,6 +198,22 @@ def push(connection: Any, store: Store, done: Synced) -> None:
         with store.transaction() as transaction:
             for loop_id, result in results.items():
                 settle(transaction, loop_id, outbox[loop_id], result, done)
+            if start + CHUNK >= len(ids):
+                transaction.set_meta(WHOLE, True)
+    if not ids:
+        with store.transaction() as transaction:
+            transaction.set_meta(WHOLE, True)
+
+
+def back_from_archive(transaction: Transaction) -> None:
+    """Bring the archived loops the hub never had back into the store, to be sent.
+
+    Only a store's first sync finds any: with a hub set, the daily sweep archives a
+    loop only once the hub holds all of its events.
+    """
+    for loop_id, document in transaction.archived().items():
+        if unsent(document):
+            transaction.bring_back(loop_id)
 
 
 def has_waiting(store: Store) -> bool:
@@ -206,6 +226,8 @@ def has_waiting(store: Store) -> bool:
     noted = read_note(store.path)
     if is_current(store.path, noted):
         return bool(noted.get("waiting"))
+    if store.meta_value(WHOLE) is not True:
+        return True  # a first sync: the archive may hold loops never sent
     return bool(waiting(store.documents().values()) or store.meta_value(TO_ERASE))
 
 
@@ -327,11 +349,12 @@ def settle(
 # --- pull -----------------------------------------------------------------------
 
 
-def pull(connection: Any, store: Store, agent: str, done: Synced) -> None:
-    """Bring back, from one snapshot of the hub, what changed and concerns the agent."""
-    with store.transaction() as transaction:
-        known_epoch = transaction.meta_value(EPOCH)
-        position = transaction.meta_value(POSITION)
+def pull(connection: Any, store: Store, agent: str, done: Synced) -> tuple[str, int]:
+    """Bring back, from one snapshot of the hub, what changed and concerns the agent.
+
+    Returns the new cursor (the hub's epoch and position).
+    """
+    known_epoch, position = cursor_of(store)
     with connection.transaction():
         connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         epoch = hub.epoch(connection)
@@ -339,19 +362,20 @@ def pull(connection: Any, store: Store, agent: str, done: Synced) -> None:
             position = 0  # a new hub, or a first sync: everything
         changes = hub.changes_since(connection, position, agent)
         if changes.top == position and known_epoch == epoch:
-            return
-        local = {doc.get("uid"): (key, doc) for key, doc in store.documents().items()}
+            return epoch, position
+        local = {doc.get("uid"): doc for doc in store.documents().values()}
         wanted = [
             uid
             for uid, owner, seq in changes.loops
-            if owner == agent and (uid not in local or sent_count(local[uid][1]) != seq
-                                   or unsent(local[uid][1]))
+            if owner == agent and (uid not in local or sent_count(local[uid]) != seq
+                                   or unsent(local[uid]))
         ]  # fmt: skip
         copies = hub.documents(connection, wanted) if wanted else {}
     with store.transaction() as transaction:
-        local = {doc.get("uid"): (key, doc) for key, doc in transaction.documents().items()}
+        here_now = held_here(transaction, changes)
+        arriving: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         for uid, owner, _ in changes.loops:
-            here = local.get(uid)
+            here = here_now.get(uid)
             if owner != agent:
                 if here is not None and not unsent(here[1]):
                     transaction.remove(here[0])
@@ -362,18 +386,56 @@ def pull(connection: Any, store: Store, agent: str, done: Synced) -> None:
             fields, events = copies[uid]
             fields = {**fields, "owner": owner}
             if here is None:
-                new_id = transaction.insert(from_hub(fields, events, None, 0))
-                done.arrived.append(arrival(new_id, events))
-                done.late_arrivals += late_from_others(new_id, {}, events, agent)
+                arriving.append((from_hub(fields, events, None, 0), events))
             else:
                 transaction.put(here[0], from_hub(fields, events, here[1], here[0]))
                 done.late_arrivals += late_from_others(here[0], here[1], events, agent)
             done.received += 1
-        erase_here(transaction, local, changes.erased, done)
+        new_ids = transaction.insert_many([document for document, _ in arriving])
+        for new_id, (_, events) in zip(new_ids, arriving, strict=True):
+            done.arrived.append(arrival(new_id, events))
+            done.late_arrivals += late_from_others(new_id, {}, events, agent)
+        erase_here(transaction, here_now, changes.erased, done)
         transaction.set_meta(EPOCH, epoch)
         transaction.set_meta(POSITION, changes.top)
-        arrived = {a.loop_id: transaction.get(a.loop_id) for a in done.arrived}
-    name_arrivals(connection, arrived)
+        moved = {a.loop_id: transaction.get(a.loop_id) for a in done.arrived if a.kind != "created"}
+    name_arrivals(connection, moved)
+    return epoch, changes.top
+
+
+def cursor_of(store: Store) -> tuple[Any, Any]:
+    """Where the last pull ended: (epoch, position), from the sync's note when the store
+    is as the note saw it (no need to read the store), else from the store itself."""
+    noted = read_note(store.path)
+    if is_current(store.path, noted) and EPOCH in noted:
+        return noted.get(EPOCH), noted.get(POSITION)
+    if not store.path.exists():
+        return None, None
+    return store.meta_value(EPOCH), store.meta_value(POSITION)
+
+
+def held_here(
+    transaction: Transaction, changes: hub.Changes
+) -> dict[Any, tuple[int, dict[str, Any]]]:
+    """This store's copies of the loops that changed or were erased, by uid: an archived
+    one the pull must change is brought back into the store first."""
+    here = {doc.get("uid"): (key, doc) for key, doc in transaction.documents().items()}
+    changed = {uid: seq for uid, _, seq in changes.loops}
+    missing = [uid for uid in [*changed, *changes.erased] if uid not in here]
+    if not missing:
+        return here
+    archived = {doc.get("uid"): key for key, doc in transaction.archived().items()}
+    for uid in missing:
+        key = archived.get(uid)
+        if key is None:
+            continue
+        document = transaction.archived()[key]
+        if uid in changed and sent_count(document) == changed[uid] and not unsent(document):
+            continue  # the archive's copy is the hub's: nothing to change
+        brought = transaction.bring_back(key)
+        if brought is not None:
+            here[uid] = (key, brought)
+    return here
 
 
 def name_arrivals(connection: Any, arrived: dict[int, dict[str, Any] | None]) -> None:
@@ -411,28 +473,16 @@ def late_from_others(
 
 def erase_here(
     transaction: Transaction,
-    local: dict[Any, tuple[int, dict[str, Any]]],
+    here: dict[Any, tuple[int, dict[str, Any]]],
     erased: list[str],
     done: Synced,
 ) -> None:
-    """Drop the loops erased from the hub: none of their data stays in this store."""
-    gone = [local[uid][0] for uid in erased if uid in local]
-    done.erased_customers |= {
-        name
-        for uid in erased
-        if uid in local
-        if isinstance(name := local[uid][1].get("customer"), str)
-    }
-    if gone:
-        transaction.remove_many(gone)
-        done.erased += len(gone)
-    if not erased:
-        return
-    archived = {doc.get("uid"): key for key, doc in transaction.archived().items()}
-    for uid in erased:
-        if uid in archived:
-            transaction.remove_archived(archived[uid])
-            done.erased += 1
+    """Drop the loops erased from the hub (archived ones too): none of their data stays."""
+    gone = [here[uid] for uid in erased if uid in here]
+    names = (document.get("customer") for _, document in gone)
+    done.erased_customers |= {name for name in names if isinstance(name, str)}
+    transaction.remove_many([key for key, _ in gone])
+    done.erased += len(gone)
 
 
 # --- a lead's reassignment ------------------------------------------------------

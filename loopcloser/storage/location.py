@@ -45,7 +45,7 @@ def open_store(path: Path | None, conf: Settings, now: datetime) -> Store:
     if conf.team is None or path.parent.resolve() != conf.team.resolve():
         problems += recover_handoffs(path.parent)
     after = conf.archive_after
-    sweep = None if after is None else sweep_terms(now, after, conf.tz)
+    sweep = None if after is None else sweep_terms(now, after, conf.tz, conf.hub is not None)
     day = now.astimezone(conf.tz).date().isoformat()
     store = Store(path, hot=is_open, sweep=sweep, backup_day=day)
     store.problems.extend(problems)

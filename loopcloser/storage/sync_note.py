@@ -34,7 +34,16 @@ def is_current(store: Path, note: dict[str, Any]) -> bool:
     return generation is not None and generation == file_generation(store)
 
 
-def write_note(store: Path, synced: str, waiting: int) -> None:
-    """Note a sync that succeeded at ``synced`` (UTC text) with ``waiting`` events left."""
-    note = {"synced": synced, "waiting": waiting, "generation": file_generation(store)}
+def write_note(
+    store: Path, synced: str, waiting: int, cursor: tuple[str, int] | None = None
+) -> None:
+    """Note a sync that succeeded at ``synced`` (UTC text) with ``waiting`` events left,
+    and where its pull ended (the hub's epoch and position), as the store also keeps."""
+    note: dict[str, object] = {
+        "synced": synced,
+        "waiting": waiting,
+        "generation": file_generation(store),
+    }
+    if cursor is not None:
+        note["hub_epoch"], note["hub_position"] = cursor
     write_atomically(note_path(store), json.dumps(note).encode())
