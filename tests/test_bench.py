@@ -116,3 +116,33 @@ def test_the_runner_puts_taskwarrior_beside_loopcloser(tmp_path: Path) -> None:
     assert "| `task count status:pending` |" in page
     assert "no slower than `task next`" not in page  # only 10k and 100k have that target
     assert "`task import` of the 60 loops, once" in page
+
+
+def test_the_reports_trend_agrees_with_replaying_each_loop_to_each_day() -> None:
+    """The trend walks histories without rebuilding loops; on two years of generated
+    work it must count what replaying every loop to every day's end counts."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from loopcloser.core.metrics import trend
+    from loopcloser.core.model import ACTIVE, apply, derive, from_utc_text
+
+    documents, _ = generate.documents(600, seed=3)
+    loops = [from_document(int(key), doc) for key, doc in documents["loops"].items()]
+    now, tz, days = from_utc_text(generate.NOW_TEXT), ZoneInfo("Europe/Rome"), 30
+    today = now.astimezone(tz).date()
+    expected = []
+    for back in range(days - 1, -1, -1):
+        end = min(now, datetime.combine(today - timedelta(days=back - 1), time(), tzinfo=tz))
+        opened = overdue = 0
+        for loop in loops:
+            past = None
+            for event in loop.events:
+                if event.at <= end:
+                    past = apply(past, event, loop.id)
+            if past is not None and past.state in ACTIVE:
+                opened += 1
+                overdue += derive(past, end, tz).overdue
+        expected.append((today - timedelta(days=back), opened, overdue))
+    assert trend(loops, now, tz, None, days) == tuple(expected)
+    assert any(row[2] for row in expected) and len({row[1] for row in expected}) > 3

@@ -6,6 +6,7 @@ Cancelled loops count in no metric. Definitions for people are in docs/metrics.m
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -17,9 +18,9 @@ from loopcloser.core.model import (
     Loop,
     Outcome,
     State,
-    apply,
     closed_at,
     derive,
+    stepwise,
     terms,
 )
 
@@ -89,12 +90,11 @@ def build_report(
     """The report over ``(agent, loop)`` pairs at ``now``; closures count from ``since``."""
     pairs = list(loops)
     seen = [Seen(agent, loop, derive(loop, now, tz, cadence)) for agent, loop in pairs]
-    names = sorted({item.agent for item in seen})
+    by_agent: dict[str, list[Seen]] = {}
+    for item in seen:
+        by_agent.setdefault(item.agent, []).append(item)
     return Report(
-        agents=tuple(
-            agent_stats(name, [item for item in seen if item.agent == name], now, since)
-            for name in names
-        ),
+        agents=tuple(agent_stats(name, by_agent[name], now, since) for name in sorted(by_agent)),
         total=agent_stats(TOTAL, seen, now, since),
         ageing=ageing(seen, now),
         longest_waiting=longest_waiting(seen, now),
@@ -167,8 +167,9 @@ def trend(
 ) -> tuple[tuple[date, int, int], ...]:
     """Open and overdue loops at the end of each of the last ``days`` local days.
 
-    Each loop's history is replayed up to each day's end (today: up to ``now``),
-    so a loop counts only on the days it existed and was still active.
+    Each loop's history is walked up to each day's end (today: up to ``now``),
+    so a loop counts only on the days it existed and was still active, and as
+    overdue on those past the due the customer then held.
     """
     today = now.astimezone(tz).date()
     ends = [
@@ -177,16 +178,33 @@ def trend(
     ]
     opened = [0] * days
     overdue = [0] * days
+    # Once a loop's last event is behind a day's end, it stays as it is on every later
+    # day: it is counted from that day on at once (a count that starts there).
+    opened_from = [0] * (days + 1)
+    overdue_from = [0] * (days + 1)
     for loop in loops:
-        past: Loop | None = None
+        steps = stepwise(loop)
+        state: State | None = None
+        expected: datetime | None = None
         applied = 0
         for index, end in enumerate(ends):
             while applied < len(loop.events) and loop.events[applied].at <= end:
-                past = apply(past, loop.events[applied], loop.id)
+                state, known = next(steps)
+                expected = known.expected_due
                 applied += 1
-            if past is not None and past.state in ACTIVE:
+            if applied == len(loop.events):
+                if state in ACTIVE and expected is not None:
+                    opened_from[index] += 1
+                    overdue_from[bisect_right(ends, expected, lo=index)] += 1
+                break
+            if state in ACTIVE:
                 opened[index] += 1
-                overdue[index] += derive(past, end, tz, cadence).overdue
+                overdue[index] += expected is not None and end > expected
+    for index in range(days):
+        opened_from[index + 1] += opened_from[index]
+        overdue_from[index + 1] += overdue_from[index]
+        opened[index] += opened_from[index]
+        overdue[index] += overdue_from[index]
     return tuple(
         (today - timedelta(days=days - 1 - index), opened[index], overdue[index])
         for index in range(days)

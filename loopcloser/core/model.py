@@ -7,7 +7,8 @@ rebuilds its stored fields exactly. Nothing here reads the clock or a file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -488,20 +489,35 @@ def terms(loop: Loop) -> Terms:
     due the customer held has passed does not renegotiate: the promise was
     already broken.
     """
+    last = deque(stepwise(loop), maxlen=1)
+    if last:
+        return last[0][1]
+    return Terms(original_due(loop), original_due(loop), untold_reschedule=False)
+
+
+def stepwise(loop: Loop) -> Iterator[tuple[State | None, Terms]]:
+    """The loop's state and the customer's terms after each event of its history, in order.
+
+    What :func:`apply` and :func:`terms` give for each prefix of the history, without
+    rebuilding the loop: a report's trend asks it of every loop for every day.
+    """
     expected = agreed = original_due(loop)
     pending: datetime | None = None
+    state: State | None = None
     for event in loop.events:
-        news: datetime | None = None
-        if event.kind is Kind.RESCHEDULED:
-            new_due = from_utc_text(event.changes["due"])
-            news, pending = (new_due, None) if event.told else (None, new_due)
-        elif event.kind is Kind.CONTACT and pending is not None:
-            news, pending = pending, None
-        if news is not None:
-            if event.at <= agreed:
-                agreed = news
-            expected = news
-    return Terms(expected, agreed, untold_reschedule=pending is not None)
+        if event.void is None:
+            state = State.OPEN if event.kind is Kind.CREATED else TARGET.get(event.kind, state)
+            news: datetime | None = None
+            if event.kind is Kind.RESCHEDULED:
+                new_due = from_utc_text(event.changes["due"])
+                news, pending = (new_due, None) if event.told else (None, new_due)
+            elif event.kind is Kind.CONTACT and pending is not None:
+                news, pending = pending, None
+            if news is not None:
+                if event.at <= agreed:
+                    agreed = news
+                expected = news
+        yield state, Terms(expected, agreed, untold_reschedule=pending is not None)
 
 
 def recorded_at(loop: Loop, kind: Kind) -> datetime | None:
