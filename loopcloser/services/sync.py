@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from loopcloser.services.context import Context
     from loopcloser.storage.store import Store, Transaction
 
-CHUNK = 200
-"""Loops sent per database transaction: a first sync of thousands is many small steps."""
+CHUNK = 1000
+"""Loops sent per database transaction and noted per write of the store: a first sync
+of thousands is a few steps, each safe to kill."""
 POSITION, EPOCH, TO_ERASE = "hub_position", "hub_epoch", "hub_erase"
 WHOLE = "hub_whole"
 """In the store's meta: its whole history, archive too, has been sent once."""
@@ -191,18 +192,42 @@ def push(connection: Any, store: Store, done: Synced) -> None:
             transaction.set_meta(TO_ERASE, [])
     ids = sorted(outbox)
     for start in range(0, len(ids), CHUNK):
-        results = {}
-        with connection.transaction():
-            for loop_id in ids[start : start + CHUNK]:
-                results[loop_id] = send_loop(connection, outbox[loop_id], loop_id, done)
+        results = send_chunk(connection, outbox, ids[start : start + CHUNK], done)
         with store.transaction() as transaction:
-            for loop_id, result in results.items():
-                settle(transaction, loop_id, outbox[loop_id], result, done)
+            settle(transaction, outbox, results, done)
             if start + CHUNK >= len(ids):
                 transaction.set_meta(WHOLE, True)
     if not ids:
         with store.transaction() as transaction:
             transaction.set_meta(WHOLE, True)
+
+
+def send_chunk(
+    connection: Any, outbox: dict[int, dict[str, Any]], chunk: list[int], done: Synced
+) -> dict[int, Sent]:
+    """Send these loops in one transaction; when the hub refuses one, send them again
+    each in a savepoint of its own, so the refusal keeps only that loop back."""
+    import psycopg
+
+    counts = Synced()
+    try:
+        with connection.transaction():
+            results = {
+                loop_id: send_loop(connection, outbox[loop_id], loop_id, counts, alone=False)
+                for loop_id in chunk
+            }
+    except psycopg.Error:
+        counts = Synced()
+        with connection.transaction():
+            results = {
+                loop_id: send_loop(connection, outbox[loop_id], loop_id, counts)
+                for loop_id in chunk
+            }
+    done.sent += counts.sent
+    done.resent += counts.resent
+    done.late += counts.late
+    done.refused += counts.refused
+    return results
 
 
 def back_from_archive(transaction: Transaction) -> None:
@@ -264,34 +289,58 @@ class Sent:
     refusal: str | None = None
 
 
-def send_loop(connection: Any, document: dict[str, Any], loop_id: int, done: Synced) -> Sent:
-    """Send one loop's waiting events in a savepoint, then set its fields in the hub.
+def send_loop(
+    connection: Any, document: dict[str, Any], loop_id: int, counts: Synced, alone: bool = True
+) -> Sent:
+    """Send one loop's waiting events and set its fields in the hub; ``alone``, in a
+    savepoint of its own, a refusal becoming the answer rather than an error.
 
     A refusal (a handoff to a name the hub does not know) leaves the events waiting
     here and the hub as it was; an erased loop is dropped from the store.
     """
     import psycopg
 
-    loop_uid = document["uid"]
+    if not alone:
+        return counted(counts, loop_id, *recorded(connection, document, loop_id))
     try:
         with connection.transaction():
-            outcomes, seq = hub.record_all(connection, loop_uid, json.dumps(unsent(document)))
-            held, voids = held_after(connection, document, loop_id, outcomes, seq)
-            fields = hub_fields(held, loop_id)
-            if set(outcomes) != {"late"} and not hub.set_fields(
-                connection, loop_uid, held[SENT], fields, voids
-            ):
-                raise HubError(f"loop {loop_uid} changed in the hub while it was sent")
+            held, outcomes = recorded(connection, document, loop_id)
     except psycopg.Error as error:
         if getattr(error.diag, "message_hint", None) == "erased":
             return Sent(erased=True)
         message = hub.refused(error).message.removeprefix("the hub refused: ")
-        done.refused.append(f"#{loop_id}: {message}")
+        counts.refused.append(f"#{loop_id}: {message}")
         return Sent(refusal=message)
-    done.sent += sum(outcome != "duplicate" for outcome in outcomes)
-    done.resent += outcomes.count("duplicate")
+    return counted(counts, loop_id, held, outcomes)
+
+
+def recorded(
+    connection: Any, document: dict[str, Any], loop_id: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The loop's waiting events sent and its fields set: the loop as the hub holds it,
+    and each event's outcome."""
+    loop_uid, first, events = document["uid"], sent_count(document), unsent(document)
+    voids = {e["uid"]: e["void"] for e in events if e.get("void") == "conflict"}
+    outcomes, seq, settled = hub.record_all(
+        connection, loop_uid, json.dumps(events), first, hub_fields(document, loop_id),
+        json.dumps(voids),
+    )  # fmt: skip
+    if settled:  # the hub took them all, in order, on top of what this store knew
+        return {**document, SENT: seq}, outcomes
+    held, void = rebuilt(document, hub.events_after(connection, loop_uid, first), loop_id)
+    if set(outcomes) != {"late"} and not hub.set_fields(
+        connection, loop_uid, held[SENT], hub_fields(held, loop_id), json.dumps(void)
+    ):
+        raise HubError(f"loop {loop_uid} changed in the hub while it was sent")
+    return held, outcomes
+
+
+def counted(counts: Synced, loop_id: int, held: dict[str, Any], outcomes: list[str]) -> Sent:
+    """What the hub took of a loop, counted."""
+    counts.sent += sum(outcome != "duplicate" for outcome in outcomes)
+    counts.resent += outcomes.count("duplicate")
     if "late" in outcomes:
-        done.late.append(loop_id)
+        counts.late.append(loop_id)
     return Sent(document=held, late="late" in outcomes)
 
 
@@ -304,46 +353,31 @@ def hub_fields(document: dict[str, Any], loop_id: int) -> str:
     return json.dumps(fields)
 
 
-def held_after(
-    connection: Any, document: dict[str, Any], loop_id: int, outcomes: list[str], seq: int
-) -> tuple[dict[str, Any], str]:
-    """The loop as the hub holds it after these outcomes, and the events voided (JSON).
-
-    When the hub took every event in order on top of what this store knew (it now
-    holds ``seq`` events), that is the store's own copy; otherwise the hub's history
-    is replayed.
-    """
-    first, events = sent_count(document), unsent(document)
-    if outcomes == ["stored"] * len(events) and seq == first + len(events):
-        voids = {e["uid"]: e["void"] for e in events if e.get("void") == "conflict"}
-        return {**document, SENT: seq}, json.dumps(voids)
-    held, voids = rebuilt(document, hub.events_after(connection, document["uid"], first), loop_id)
-    return held, json.dumps(voids)
-
-
 def settle(
-    transaction: Transaction, loop_id: int, sent: dict[str, Any], result: Sent, done: Synced
+    transaction: Transaction,
+    outbox: dict[int, dict[str, Any]],
+    results: dict[int, Sent],
+    done: Synced,
 ) -> None:
     """Note in the store what the hub took; keep what was made here meanwhile."""
-    current = transaction.get(loop_id)
-    if current is None or current.get("uid") != sent.get("uid"):
-        return  # removed here meanwhile (a forget): nothing to note
-    if result.erased:
-        transaction.remove(loop_id)
-        done.erased += 1
-        return
-    if result.document is None:
-        return
-    newer = list(current.get("events", []))[len(sent["events"]) :]
-    held = dict(result.document)
-    if newer:
-        held = from_hub(
-            {k: v for k, v in held.items() if k not in ("events", SENT)},
-            list(held["events"]),
-            {**current, SENT: len(current["events"]) - len(newer)},
-            loop_id,
-        )
-    transaction.put(loop_id, held)
+    held: dict[int, dict[str, Any]] = {}
+    erased: list[int] = []
+    for loop_id, result in results.items():
+        sent, current = outbox[loop_id], transaction.get(loop_id)
+        if current is None or current.get("uid") != sent.get("uid"):
+            continue  # removed here meanwhile (a forget): nothing to note
+        if result.erased:
+            erased.append(loop_id)
+        elif result.document is not None:
+            newer = list(current.get("events", []))[len(sent["events"]) :]
+            held[loop_id] = dict(result.document)
+            if newer:
+                fields = {k: v for k, v in result.document.items() if k not in ("events", SENT)}
+                before = {**current, SENT: len(current["events"]) - len(newer)}
+                held[loop_id] = from_hub(fields, list(result.document["events"]), before, loop_id)
+    transaction.put_many(held)
+    transaction.remove_many(erased)
+    done.erased += len(erased)
 
 
 # --- pull -----------------------------------------------------------------------

@@ -295,13 +295,18 @@ def record(connection: Any, event_uid: str, loop_uid: str, event: str) -> tuple[
     return str(row[0]), int(row[1])
 
 
-def record_all(connection: Any, loop_uid: str, events: str) -> tuple[list[str], int]:
-    """Send a loop's waiting events (a JSON array, each with its uid) in one call:
-    each one's outcome, and the loop's event count after the last."""
+def record_all(
+    connection: Any, loop_uid: str, events: str, base: int, fields: str, void: str
+) -> tuple[list[str], int, bool]:
+    """Send a loop's waiting events (a JSON array, each with its uid) in one call: each
+    one's outcome, the loop's event count after the last, and whether ``fields`` (the
+    loop after them, on top of the ``base`` events the caller knew) were set."""
     row = connection.execute(
-        f"SELECT outcomes, hub_seq FROM {SCHEMA}.hub_record_all(%s, %s::jsonb)", (loop_uid, events)
+        f"""SELECT outcomes, hub_seq, settled
+            FROM {SCHEMA}.hub_record_all(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)""",
+        (loop_uid, events, base, fields, void),
     ).fetchone()
-    return [str(outcome) for outcome in row[0]], int(row[1])
+    return [str(outcome) for outcome in row[0]], int(row[1]), bool(row[2])
 
 
 def set_fields(connection: Any, loop_uid: str, seq: int, fields: str, void: str = "{}") -> bool:

@@ -124,8 +124,13 @@ END
 $$;
 
 -- A loop's waiting events in one call, in order (each through hub_record): their
--- outcomes, and the loop's event count after the last.
-CREATE FUNCTION hub_record_all(target uuid, events jsonb, OUT outcomes text[], OUT hub_seq bigint)
+-- outcomes, the loop's event count after the last, and whether its fields were set.
+-- When the hub took them all on top of the ``base`` events the caller knew, the
+-- caller's fields are the replay of the hub's history: they are set at once, and a
+-- sync needs one round trip a loop.
+CREATE FUNCTION hub_record_all(target uuid, events jsonb, base bigint, new_fields jsonb,
+                               void jsonb, OUT outcomes text[], OUT hub_seq bigint,
+                               OUT settled boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, loopcloser, pg_temp AS $$
 DECLARE
     event jsonb;
@@ -137,6 +142,9 @@ BEGIN
             FROM loopcloser.hub_record((event->>'uid')::uuid, target, event) AS r;
         outcomes := outcomes || one;
     END LOOP;
+    settled := hub_seq = base + jsonb_array_length(events)
+        AND outcomes <@ ARRAY['stored']
+        AND loopcloser.hub_fields(target, hub_seq, new_fields, void);
 END
 $$;
 
