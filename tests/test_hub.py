@@ -72,6 +72,29 @@ def test_init_makes_a_hub_and_run_twice_changes_nothing(admin: Any) -> None:
     assert epoch == again
 
 
+def test_init_upgrades_a_hub_of_schema_1_keeping_its_loops(
+    admin: Any, hub_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = hub.migrations()[:1]
+    with monkeypatch.context() as older:
+        older.setattr(hub, "migrations", lambda: first)
+        assert hub.init(admin) == (None, 1)
+        login, password = hub.add_agent(admin, f"old_{uuid.uuid4().hex[:6]}")
+    loop_uid = str(uuid.uuid4())
+    with psycopg.connect(hub_database.replace("postgres:@", f"{login}:{password}@"),
+                         autocommit=True) as agent:  # fmt: skip
+        agent.execute(
+            "SELECT loopcloser.hub_record(%s, %s, 'created', %s::jsonb, %s::jsonb)",
+            (str(uuid.uuid4()), loop_uid, event("created"), '{"state": "open"}'),
+        )
+    assert hub.init(admin) == (1, hub.latest())
+    row = admin.execute(
+        "SELECT jsonb_array_length(events), active, last_at FROM loopcloser.loops"
+    ).fetchone()
+    assert row == (1, True, "2026-11-25T09:00:00Z")
+    assert hub.init(admin) == (hub.latest(), hub.latest())
+
+
 def test_a_hub_of_a_newer_loopcloser_is_refused(admin: Any) -> None:
     hub.init(admin)
     admin.execute("UPDATE loopcloser.hub_meta SET value = '99' WHERE key = 'schema_version'")

@@ -2,7 +2,7 @@
 digest and a customer's history across agents: fresh, with no sync.
 
 Each loop is read as its owner's store holds it, with the id it has there (as its
-owner's last sync told the hub).
+owner's last sync told the hub; one not told yet gets an id after the others).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class HubCopy:
         return Path(f"hub:{self.owner}")
 
     def all_documents(self) -> dict[int, dict[str, Any]]:
-        """Every loop of this agent in the hub, by its place in the hub's order."""
+        """Every loop of this agent in the hub, by its id in the agent's store."""
         return self.documents
 
 
@@ -47,9 +47,16 @@ def team_copies(
             connection, None if since is None else to_utc_text(since), owner
         )
     copies: dict[str, HubCopy] = {}
-    for place, document in enumerate(documents, 1):
-        holder = str(document.get("owner"))
+    unnamed: list[dict[str, Any]] = []
+    for document in documents:
         theirs = document.get("id")  # the id in its owner's store, when they said it
-        loop_id = theirs if type(theirs) is int and theirs > 0 else place
-        copies.setdefault(holder, HubCopy(holder)).documents[loop_id] = document
+        copy = copies.setdefault(str(document.get("owner")), HubCopy(str(document.get("owner"))))
+        if type(theirs) is int and theirs > 0 and theirs not in copy.documents:
+            copy.documents[theirs] = document
+        else:
+            unnamed.append(document)
+    # A loop its owner has not named yet (or named twice) takes an id after theirs.
+    for document in unnamed:
+        copy = copies[str(document.get("owner"))]
+        copy.documents[max(copy.documents, default=0) + 1] = document
     return sorted(copies.items())

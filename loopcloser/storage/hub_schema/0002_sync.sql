@@ -9,6 +9,15 @@ ALTER TABLE loops ADD COLUMN events jsonb NOT NULL DEFAULT '[]';
 UPDATE loops SET events = coalesce(
     (SELECT jsonb_agg(e.body ORDER BY e.seq) FROM loop_events e WHERE e.loop_uid = loops.uid),
     '[]');
+-- What a report asks of every row, kept beside the documents so that choosing rows
+-- never unpacks them: whether the loop is still ours to close, and its latest moment.
+ALTER TABLE loops ADD COLUMN active boolean NOT NULL DEFAULT true;
+ALTER TABLE loops ADD COLUMN last_at text NOT NULL DEFAULT '';
+UPDATE loops SET active = coalesce(fields->>'state', 'open') IN ('open', 'waiting', 'done'),
+                 last_at = coalesce((SELECT max(e.body->>'at') FROM loop_events e
+                                     WHERE e.loop_uid = loops.uid), '');
+CREATE INDEX loops_active ON loops (owner) WHERE active;
+CREATE INDEX loops_by_last_at ON loops (last_at);
 CREATE INDEX loop_events_by_author ON loop_events (author, loop_uid);
 
 DROP FUNCTION hub_record(uuid, uuid, text, jsonb, jsonb);
@@ -74,8 +83,9 @@ BEGIN
                 USING ERRCODE = 'no_data_found', HINT = 'unknown';
         END IF;
         pos := nextval('loopcloser.hub_positions');
-        INSERT INTO loopcloser.loops (uid, owner, seq, fields, position, events)
-            VALUES (target, caller.name, 1, '{}', pos, jsonb_build_array(stored));
+        INSERT INTO loopcloser.loops (uid, owner, seq, fields, position, events, last_at)
+            VALUES (target, caller.name, 1, '{}', pos, jsonb_build_array(stored),
+                    coalesce(stored->>'at', ''));
         INSERT INTO loopcloser.loop_events (uid, loop_uid, seq, author, kind, body, position)
             VALUES (event_uid, target, 1, caller.name, event_kind, stored, pos);
         PERFORM pg_notify('loopcloser_hub', target::text);
@@ -116,7 +126,8 @@ BEGIN
         VALUES (event_uid, target, hub_seq, caller.name, event_kind, stored, is_late, pos);
     UPDATE loopcloser.loops l
         SET seq = hub_seq, position = pos, events = l.events || jsonb_build_array(stored),
-            owner = coalesce(receiver, l.owner)
+            owner = coalesce(receiver, l.owner),
+            last_at = greatest(l.last_at, coalesce(stored->>'at', ''))
         WHERE l.uid = target;
     PERFORM pg_notify('loopcloser_hub', target::text);
     outcome := CASE WHEN is_late THEN 'late' ELSE 'stored' END;
@@ -176,6 +187,7 @@ BEGIN
     END IF;
     UPDATE loopcloser.loops l
         SET fields = (new_fields - 'events' - 'sent') || jsonb_build_object('owner', l.owner),
+            active = coalesce(new_fields->>'state', 'open') IN ('open', 'waiting', 'done'),
             events = CASE WHEN void = '{}' THEN l.events ELSE (
                 SELECT jsonb_agg(CASE WHEN void ? (e->>'uid') AND NOT e ? 'void'
                                       THEN e || jsonb_build_object('void', void->(e->>'uid'))
