@@ -145,4 +145,6 @@ def test_the_reports_trend_agrees_with_replaying_each_loop_to_each_day() -> None
                 overdue += derive(past, end, tz).overdue
         expected.append((today - timedelta(days=back), opened, overdue))
     assert trend(loops, now, tz, None, days) == tuple(expected)
+    flags = [derive(loop, now, tz) for loop in loops]  # as the report passes them
+    assert trend(loops, now, tz, None, days, flags) == tuple(expected)
     assert any(row[2] for row in expected) and len({row[1] for row in expected}) > 3

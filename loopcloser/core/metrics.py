@@ -98,7 +98,9 @@ def build_report(
         total=agent_stats(TOTAL, seen, now, since),
         ageing=ageing(seen, now),
         longest_waiting=longest_waiting(seen, now),
-        trend=trend([loop for _, loop in pairs], now, tz, cadence, days),
+        trend=trend(
+            [item.loop for item in seen], now, tz, cadence, days, [item.flags for item in seen]
+        ),
     )
 
 
@@ -163,13 +165,19 @@ def longest_waiting(seen: Iterable[Seen], now: datetime) -> tuple[tuple[str, Loo
 
 
 def trend(
-    loops: Sequence[Loop], now: datetime, tz: tzinfo, cadence: timedelta | None, days: int
+    loops: Sequence[Loop],
+    now: datetime,
+    tz: tzinfo,
+    cadence: timedelta | None,
+    days: int,
+    flags: Sequence[Flags] | None = None,
 ) -> tuple[tuple[date, int, int], ...]:
     """Open and overdue loops at the end of each of the last ``days`` local days.
 
     Each loop's history is walked up to each day's end (today: up to ``now``),
     so a loop counts only on the days it existed and was still active, and as
-    overdue on those past the due the customer then held.
+    overdue on those past the due the customer then held. ``flags``, the loops' flags
+    now, spare the walk of a history that ended before the first day.
     """
     today = now.astimezone(tz).date()
     ends = [
@@ -182,7 +190,14 @@ def trend(
     # day: it is counted from that day on at once (a count that starts there).
     opened_from = [0] * (days + 1)
     overdue_from = [0] * (days + 1)
-    for loop in loops:
+    now_flags: Sequence[Flags | None] = flags if flags is not None else [None] * len(loops)
+    for loop, seen_now in zip(loops, now_flags, strict=True):
+        if seen_now is not None and all(event.at <= ends[0] for event in loop.events):
+            # Its whole history is behind the first day: as it is now on every day.
+            if loop.state in ACTIVE:
+                opened_from[0] += 1
+                overdue_from[bisect_right(ends, seen_now.expected_due)] += 1
+            continue
         steps = stepwise(loop)
         state: State | None = None
         expected: datetime | None = None
