@@ -524,3 +524,23 @@ def test_a_store_with_an_archive_sends_it_all_once_and_keeps_one_copy_of_each_lo
     loops = ok(as_(run, hub_team, "anna", "export", "--all", "--format", "json", **tomorrow)).json()
     assert len(loops) == 4 and len({loop["uid"] for loop in loops}) == 4
     assert [loop["state"] for loop in loops if loop["customer"] == "Maria Rossi"] == ["open"]
+
+
+def test_an_offline_handoff_asks_the_hub_once(
+    run: Run, hub_team: HubTeam, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a train each attempt waits for the hub's timeout: a handoff asks once."""
+    from loopcloser.core.errors import HubError
+    from loopcloser.storage import hub
+
+    loop_id = add(run, hub_team, "anna")
+    attempts = []
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise HubError("cannot reach the hub: timeout expired")
+
+    monkeypatch.setattr(hub, "connect", unreachable)
+    given = ok(as_(run, hub_team, "anna", "handoff", str(loop_id), "--to",
+                   hub_team.names["luca"], "--note", "yours"))  # fmt: skip
+    assert len(attempts) == 1 and "the hub was not reached" in given.err

@@ -122,10 +122,12 @@ def sync_after(ctx: Context, why: str) -> Synced | None:
     """
     if ctx.settings.hub is None:
         return None
-    from loopcloser.core.errors import LoopcloserError
+    from loopcloser.core.errors import HubError, LoopcloserError
     from loopcloser.services.purge import sync_and_purge as run
 
     try:
+        if ctx.hub_down is not None:  # asked already in this run: no second wait
+            raise HubError(ctx.hub_down)
         done = run(ctx)
     except LoopcloserError as error:
         warn(f"{why}, but the hub was not reached: {error.message}",

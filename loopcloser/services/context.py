@@ -30,6 +30,8 @@ class Context:
     bad: BadRecords = field(default_factory=BadRecords)
     offline: str | None = None
     """Why a read that covers the team hub covered this store alone (the hub was down)."""
+    hub_down: str | None = None
+    """Why the team hub did not answer earlier in this run: it is not asked again."""
     _store: Store | None = field(default=None, init=False, repr=False)
     _others: list[Store] = field(default_factory=list, init=False, repr=False)
 

@@ -134,8 +134,9 @@ def check_agent(ctx: Context, name: str) -> None:
     try:
         with session(ctx) as connection:
             known = [agent.name for agent in hub.agents(connection)]
-    except HubError:
-        return  # offline: the hub checks the name when the handoff reaches it
+    except HubError as error:
+        ctx.hub_down = error.message  # the hub checks the name when the handoff reaches it
+        return
     if name not in known:
         raise BadInput(
             f"{name} is not an agent of the team hub",
