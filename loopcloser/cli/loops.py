@@ -72,6 +72,11 @@ def add(
 
     ctx = context(store, as_json)
     conf, now = ctx.settings, ctx.now
+    if owner is not None and owner.strip() != ctx.agent and conf.hub is not None:
+        raise BadInput(
+            "with a team hub, a loop is added by the agent who owns it",
+            hint=f"add it yourself, then: loopcloser handoff ID --to {owner.strip()} --note TEXT",
+        )
     event = creation(
         uid=str(uuid.uuid4()),
         customer=customer,

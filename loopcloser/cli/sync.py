@@ -41,10 +41,12 @@ def sync(store: StoreOption = None, as_json: JsonOption = False) -> None:
                     f"{plural(waiting, 'change')} waiting here for the next sync; {error.hint}"
                 )
         raise
+    if done.busy:
+        sys.stderr.write("Another sync of this store is running; it sends what waits.\n")
     emit(
         as_json,
         lambda: as_data(done),
-        lambda: out().write("".join(f"{line}\n" for line in lines(done))),
+        lambda: out().write("".join(f"{line}\n" for line in lines(done)) if not done.busy else ""),
     )
     if done.refused:
         raise HubError(

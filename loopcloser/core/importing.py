@@ -757,7 +757,7 @@ def from_history(fields: Mapping[str, Any]) -> Loop:
 
 EVENT_TYPES: dict[str, tuple[type, ...]] = {
     "kind": (str,), "at": (str,), "by": (str,), "text": (str,), "via": (str,),
-    "told": (bool,), "key": (str,), "changes": (dict,),
+    "told": (bool,), "key": (str,), "changes": (dict,), "uid": (str,), "void": (str,),
 }  # fmt: skip
 
 

@@ -390,6 +390,8 @@ def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
 
 def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
     """The loop after ``event``; raises InvalidTransition if its state forbids it."""
+    if loop is not None and event.void is not None:  # kept in the history, changing nothing
+        return replace(loop, events=(*loop.events, event))
     if event.kind is Kind.CREATED:
         if loop is not None:
             raise InvalidTransition(f"loop #{loop.id} already exists")
@@ -398,8 +400,6 @@ def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
         return Loop(id=loop_id, state=State.OPEN, events=(event,), **fields)
     if loop is None:
         raise InvalidTransition(f"a {event.kind} event needs an existing loop")
-    if event.void is not None:  # kept in the history, changing nothing
-        return replace(loop, events=(*loop.events, event))
     allowed = ALLOWED_FROM.get(event.kind)
     if allowed is not None and loop.state not in allowed:
         raise refusal(loop, event.kind)

@@ -451,21 +451,16 @@ def erase_from_hub(ctx: Context, who: str, here: list[str]) -> HubErasure:
     holds under that name or contact. An agent erases their own; a colleague's are left
     to a lead (said in ``HubErasure.others``). With the hub down, this store's are queued
     and go at the next sync (the queue holds uids alone, no name)."""
-    from loopcloser.services.sync import TO_ERASE, session
+    from loopcloser.services.sync import TO_ERASE, erase_allowed, session
     from loopcloser.storage import hub
 
     try:
         with session(ctx) as connection:
             found = [
-                (uid, str(document.get("owner")))
-                for uid, document in hub.loops_naming(connection, who)
-                if matches(document, who)
+                uid for uid, document in hub.loops_naming(connection, who) if matches(document, who)
             ]
-            lead = any(agent.lead for agent in hub.agents(connection) if agent.name == ctx.agent)
-            mine = {uid for uid, owner in found if lead or owner == ctx.agent}
-            with connection.transaction():
-                erased = hub.erase(connection, sorted({*here, *mine}))
-        return HubErasure(erased=erased, others=len(found) - len(mine))
+            erased, others = erase_allowed(connection, ctx.agent, sorted({*here, *found}))
+        return HubErasure(erased=erased, others=others)
     except HubError as error:
         store = ctx.store()
         with store.transaction() as transaction:

@@ -11,17 +11,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loopcloser.services.forget import FORGOTTEN, forget
-from loopcloser.services.sync import Synced, sync
+from loopcloser.services.sync import PURGE, Synced, sync
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
 
 
 def sync_and_purge(ctx: Context) -> Synced:
-    """Sync with the hub; then forget, here, every customer whose loops it erased."""
+    """Sync with the hub; then forget, here, every customer whose loops it erased (those
+    a sync cut short left to do too: the store keeps their names until then)."""
     done = sync(ctx)
+    store = ctx.store()
     for name in sorted(done.erased_customers - {FORGOTTEN}):
-        failed = forget([ctx.store()], name).failed
+        failed = forget([store], name).failed
         done.refused += [f"could not erase {path}: {message}" for path, message in failed]
+    if done.erased_customers:
+        with store.transaction() as transaction:
+            transaction.set_meta(PURGE, [])
     done.erased_customers.clear()
     return done

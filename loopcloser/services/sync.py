@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,8 @@ CHUNK = 1000
 """Loops sent per database transaction and noted per write of the store: a first sync
 of thousands is a few steps, each safe to kill."""
 POSITION, EPOCH, TO_ERASE = "hub_position", "hub_epoch", "hub_erase"
+PURGE = "hub_purge"
+"""In the store's meta: customers erased from the hub whose copies here await a scrub."""
 WHOLE = "hub_whole"
 """In the store's meta: its whole history, archive too, has been sent once."""
 HUB_ID = "id"
@@ -83,6 +85,8 @@ class Synced:
     erased_customers: set[str] = field(default_factory=set, repr=False)
     """Names of the customers of loops erased here: their backups and mentions go too."""
     late_arrivals: list[tuple[int, str]] = field(default_factory=list)
+    busy: bool = False
+    """Another sync of this store was running: this one stepped aside."""
     """(loop id, author) of changes that reached this agent's loops after a reassignment."""
 
 
@@ -158,39 +162,54 @@ def refused(error: Exception) -> HubError:
 
 
 def sync(ctx: Context) -> Synced:
-    """Send this store's new events to the hub and bring back what concerns the agent."""
+    """Send this store's new events to the hub and bring back what concerns the agent.
+
+    One sync of a store at a time (two cron jobs): a second finds the first running
+    and steps aside, the first sending what waits.
+    """
+    from loopcloser.storage.store import Busy
+
     store = ctx.store()
     done = Synced()
-    with session(ctx) as connection:
-        push(connection, store, done)
-        cursor = pull(connection, store, ctx.agent, done)
-        hub.mark_synced(connection)
+    try:
+        running = store.side_lock("sync") if store.path.exists() else nullcontext()
+        with running, session(ctx) as connection:
+            push(connection, store, done, ctx.agent)
+            cursor = pull(connection, store, ctx.agent, done)
+            hub.mark_synced(connection)
+    except Busy:
+        done.busy = True  # the other sync sends what waits
+        return done
     noted = read_note(store.path)
-    if is_current(store.path, noted):  # nothing written: what waited still waits
-        done.waiting = int(noted.get("waiting") or 0)
-    else:
-        done.waiting = waiting(store.reopened().documents().values())
-    write_note(store.path, to_utc_text(ctx.now), done.waiting, cursor)
+    if is_current(store.path, noted) and not noted.get(PURGE):
+        done.waiting = int(noted.get("waiting") or 0)  # nothing written: what waited waits
+    elif store.path.exists():
+        now = store.reopened()
+        done.waiting = waiting(now.documents().values())
+        done.erased_customers |= set(now.meta_value(PURGE) or [])  # a purge cut short
+    # With customers to purge, the note says so until the purge has written the store.
+    write_note(store.path, to_utc_text(ctx.now), done.waiting, cursor,
+               purge=bool(done.erased_customers))  # fmt: skip
     return done
 
 
 # --- push -----------------------------------------------------------------------
 
 
-def push(connection: Any, store: Store, done: Synced) -> None:
+def push(connection: Any, store: Store, done: Synced, agent: str) -> None:
     """Send every event waiting here, and the erasures waiting here, to the hub."""
     if not has_waiting(store):
         return
     with store.transaction() as transaction:
         if transaction.meta_value(WHOLE) is not True:
             back_from_archive(transaction)
-        outbox = stamped(transaction)
+        outbox = stamped(transaction, agent)
         erasures = list(transaction.meta_value(TO_ERASE) or [])
     if erasures:
-        with connection.transaction():
-            hub.erase(connection, erasures)
+        erase_allowed(connection, agent, erasures)
         with store.transaction() as transaction:
-            transaction.set_meta(TO_ERASE, [])
+            left = set(transaction.meta_value(TO_ERASE) or []) - set(erasures)
+            transaction.set_meta(TO_ERASE, sorted(left))  # queued meanwhile: kept
     ids = sorted(outbox)
     for start in range(0, len(ids), CHUNK):
         results = send_chunk(connection, outbox, ids[start : start + CHUNK], done)
@@ -257,9 +276,21 @@ def has_waiting(store: Store) -> bool:
     return bool(waiting(store.documents().values()) or store.meta_value(TO_ERASE))
 
 
-def stamped(transaction: Transaction) -> dict[int, dict[str, Any]]:
-    """The loops with events waiting, each waiting event given a uid (written before any
-    is sent, so a re-send carries the same one)."""
+def erase_allowed(connection: Any, agent: str, uids: list[str]) -> tuple[int, int]:
+    """Erase from the hub the loops among ``uids`` the agent may erase (theirs, any for a
+    lead, and uids the hub has not seen): (erased, left to a lead)."""
+    lead = any(one.lead for one in hub.agents(connection) if one.name == agent)
+    owners = hub.owners(connection, uids)
+    mine = [uid for uid in uids if lead or owners.get(uid, agent) == agent]
+    with connection.transaction():
+        erased = hub.erase(connection, mine) if mine else 0
+    return erased, len(uids) - len(mine)
+
+
+def stamped(transaction: Transaction, agent: str) -> dict[int, dict[str, Any]]:
+    """The loops with events waiting, each waiting event given a uid and its author (written
+    before any is sent, so a re-send carries the same uid; the hub writes events in the
+    sender's name, and so does the store)."""
     outbox: dict[int, dict[str, Any]] = {}
     changed: dict[int, dict[str, Any]] = {}
     for loop_id, document in transaction.documents().items():
@@ -272,7 +303,7 @@ def stamped(transaction: Transaction) -> dict[int, dict[str, Any]]:
             for index in range(first, len(document["events"])):
                 event = document["events"][index]
                 if "uid" not in event:
-                    document["events"][index] = {**event, "uid": str(uuid.uuid4())}
+                    document["events"][index] = {**event, "uid": str(uuid.uuid4()), "by": agent}
             changed[loop_id] = document
         outbox[loop_id] = document
     transaction.put_many(changed)
@@ -396,6 +427,11 @@ def pull(connection: Any, store: Store, agent: str, done: Synced) -> tuple[str, 
         if known_epoch != epoch or type(position) is not int:
             position = 0  # a new hub, or a first sync: everything
         changes = hub.changes_since(connection, position, agent)
+        if changes.top < position:
+            # The hub is behind this store: restored from a backup. Everything again;
+            # what it lost of this store's events is sent again at the next sync.
+            position = 0
+            changes = hub.changes_since(connection, position, agent)
         if changes.top == position and known_epoch == epoch:
             return epoch, position
         local = {doc.get("uid"): doc for doc in store.documents().values()}
@@ -407,10 +443,17 @@ def pull(connection: Any, store: Store, agent: str, done: Synced) -> tuple[str, 
         ]  # fmt: skip
         copies = hub.documents(connection, wanted) if wanted else {}
     with store.transaction() as transaction:
-        here_now = held_here(transaction, changes)
+        here_now, archived_current = held_here(transaction, changes)
         arriving: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-        for uid, owner, _ in changes.loops:
+        for uid, owner, seq in changes.loops:
             here = here_now.get(uid)
+            if here is None and uid in archived_current:
+                continue  # the archive holds it as the hub does
+            if here is not None and owner == agent and sent_count(here[1]) > seq:
+                # The hub holds fewer of its events than it acknowledged (restored from a
+                # backup): keep them all here, and send again what it lost.
+                transaction.put(here[0], {**here[1], SENT: seq})
+                continue
             if owner != agent:
                 if here is not None and not unsent(here[1]):
                     transaction.remove(here[0])
@@ -451,14 +494,16 @@ def cursor_of(store: Store) -> tuple[Any, Any]:
 
 def held_here(
     transaction: Transaction, changes: hub.Changes
-) -> dict[Any, tuple[int, dict[str, Any]]]:
-    """This store's copies of the loops that changed or were erased, by uid: an archived
-    one the pull must change is brought back into the store first."""
+) -> tuple[dict[Any, tuple[int, dict[str, Any]]], set[str]]:
+    """This store's copies of the loops that changed or were erased, by uid (an archived
+    one the pull must change is brought back into the store first), and the uids of
+    those the archive holds just as the hub does."""
     here = {doc.get("uid"): (key, doc) for key, doc in transaction.documents().items()}
     changed = {uid: seq for uid, _, seq in changes.loops}
     missing = [uid for uid in [*changed, *changes.erased] if uid not in here]
+    current: set[str] = set()
     if not missing:
-        return here
+        return here, current
     archived = {doc.get("uid"): key for key, doc in transaction.archived().items()}
     for uid in missing:
         key = archived.get(uid)
@@ -466,11 +511,12 @@ def held_here(
             continue
         document = transaction.archived()[key]
         if uid in changed and sent_count(document) == changed[uid] and not unsent(document):
-            continue  # the archive's copy is the hub's: nothing to change
+            current.add(uid)  # the archive's copy is the hub's: nothing to change
+            continue
         brought = transaction.bring_back(key)
         if brought is not None:
             here[uid] = (key, brought)
-    return here
+    return here, current
 
 
 def name_arrivals(connection: Any, arrived: dict[int, dict[str, Any] | None]) -> None:
@@ -514,8 +560,14 @@ def erase_here(
 ) -> None:
     """Drop the loops erased from the hub (archived ones too): none of their data stays."""
     gone = [here[uid] for uid in erased if uid in here]
-    names = (document.get("customer") for _, document in gone)
-    done.erased_customers |= {name for name in names if isinstance(name, str)}
+    names = {document.get("customer") for _, document in gone}
+    # Kept in the store with the pull, until the store's copies are scrubbed of them:
+    # a sync killed before that finishes it the next time.
+    waiting_purge = set(transaction.meta_value(PURGE) or [])
+    waiting_purge |= {name for name in names if isinstance(name, str)}
+    if waiting_purge:
+        transaction.set_meta(PURGE, sorted(waiting_purge))
+    done.erased_customers |= waiting_purge
     transaction.remove_many([key for key, _ in gone])
     done.erased += len(gone)
 

@@ -69,13 +69,43 @@ def undo(store: Store) -> Reverted:
         )
         transaction.put_many(
             {
-                loop_id: keep_reminders(document, transaction.get(loop_id))
+                loop_id: keep_reminders(keep_stamps(document, current), current)
                 for loop_id, document in before.items()
                 if document is not None
+                for current in [transaction.get(loop_id)]
             }
         )
         transaction.forget_entries([entry_id])
     return Reverted(what=change.what, at=change.at, by=change.by, loop_ids=change.loop_ids)
+
+
+STAMPS = ("uid", "by")
+"""What a sync writes on events about to be sent: their uid, and their author."""
+
+
+def keep_stamps(before: dict[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The loop as it was, its events keeping what a sync stamped on them since, so a
+    re-send of one the hub may already hold is known as one."""
+    now = list(current.get("events", [])) if current is not None else []
+    events = [
+        {**event, **{key: now[index][key] for key in STAMPS if key in now[index]}}
+        if index < len(now) and isinstance(now[index], dict)
+        else event
+        for index, event in enumerate(before.get("events", []))
+    ]
+    return {**before, "events": events}
+
+
+def unstamped(events: Any) -> Any:
+    """Events as they were made, without what a sync stamps on them."""
+    if not isinstance(events, list):
+        return events
+    return [
+        {key: value for key, value in event.items() if key not in STAMPS}
+        if isinstance(event, dict)
+        else event
+        for event in events
+    ]
 
 
 def keep_reminders(before: dict[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -148,7 +178,7 @@ def _check_revertible(
     load(loop_id, before)  # a journal copy edited out of shape must not be restored
     # Every change appends to a loop's history; a history that no longer extends the
     # journalled one was rewritten outside loopcloser, and reverting would discard that.
-    old_events, new_events = before.get("events", []), current.get("events")
+    old_events, new_events = unstamped(before.get("events", [])), unstamped(current.get("events"))
     if not isinstance(new_events, list) or new_events[: len(old_events)] != old_events:
         raise StoreError(
             f"cannot undo '{what}': loop #{loop_id}'s history was changed outside loopcloser",

@@ -327,6 +327,14 @@ def events_after(connection: Any, loop_uid: str, seq: int) -> list[dict[str, Any
     return [row[0] for row in rows]
 
 
+def owners(connection: Any, loop_uids: list[str]) -> dict[str, str]:
+    """The owner of each of these loops the hub holds, by uid."""
+    rows = connection.execute(
+        f"SELECT uid::text, owner FROM {SCHEMA}.loops WHERE uid = ANY(%s::uuid[])", (loop_uids,)
+    ).fetchall()
+    return {str(uid): str(owner) for uid, owner in rows}
+
+
 def erase(connection: Any, loop_uids: list[str]) -> int:
     """Erase these loops from the hub, leaving tombstones; how many it held."""
     row = connection.execute(f"SELECT {SCHEMA}.hub_erase(%s::uuid[])", (loop_uids,)).fetchone()
@@ -349,7 +357,8 @@ class Changes:
     """What changed in the hub after a position, as one snapshot saw it."""
 
     top: int
-    """The newest position: the next pull starts after it."""
+    """The newest position: the next pull starts after it (below the one asked after: a
+    hub restored from a backup)."""
     loops: list[tuple[str, str, int]]
     """(uid, owner, seq) of each changed loop that concerns the agent."""
     erased: list[str]
@@ -369,7 +378,7 @@ def changes_since(connection: Any, position: int, agent: str) -> Changes:
     ).fetchone()
     top = int(top_row[0] or 0)
     if top <= position:
-        return Changes(top=max(top, position), loops=[], erased=[])
+        return Changes(top=top, loops=[], erased=[])
     loops = connection.execute(
         f"""SELECT l.uid::text, l.owner, l.seq FROM {SCHEMA}.loops l
             WHERE l.uid IN (SELECT e.loop_uid FROM {SCHEMA}.loop_events e WHERE e.position > %s)

@@ -35,10 +35,15 @@ def is_current(store: Path, note: dict[str, Any]) -> bool:
 
 
 def write_note(
-    store: Path, synced: str, waiting: int, cursor: tuple[str, int] | None = None
+    store: Path,
+    synced: str,
+    waiting: int,
+    cursor: tuple[str, int] | None = None,
+    purge: bool = False,
 ) -> None:
     """Note a sync that succeeded at ``synced`` (UTC text) with ``waiting`` events left,
-    and where its pull ended (the hub's epoch and position), as the store also keeps."""
+    and where its pull ended (the hub's epoch and position), as the store also keeps;
+    ``purge`` when erased customers still wait to be scrubbed from the store's copies."""
     note: dict[str, object] = {
         "synced": synced,
         "waiting": waiting,
@@ -46,4 +51,6 @@ def write_note(
     }
     if cursor is not None:
         note["hub_epoch"], note["hub_position"] = cursor
+    if purge:
+        note["hub_purge"] = True
     write_atomically(note_path(store), json.dumps(note).encode())

@@ -19,6 +19,10 @@ UPDATE loops SET active = coalesce(fields->>'state', 'open') IN ('open', 'waitin
 CREATE INDEX loops_active ON loops (owner) WHERE active;
 CREATE INDEX loops_by_last_at ON loops (last_at);
 CREATE INDEX loop_events_by_author ON loop_events (author, loop_uid);
+-- The transaction that recorded each event: only in that transaction may someone who
+-- is not the loop's owner (the giver of a handoff, a lead) set its fields or void it.
+ALTER TABLE loop_events ADD COLUMN recorded_in xid8;
+ALTER TABLE loop_events ALTER COLUMN recorded_in SET DEFAULT pg_current_xact_id();
 
 DROP FUNCTION hub_record(uuid, uuid, text, jsonb, jsonb);
 
@@ -52,8 +56,15 @@ DECLARE
     receiver text;
     is_late boolean := false;
 BEGIN
-    IF event_kind IS NULL OR jsonb_typeof(event) <> 'object' THEN
-        RAISE EXCEPTION 'loopcloser: event % has no kind', event_uid
+    IF jsonb_typeof(event) IS DISTINCT FROM 'object'
+       OR event_kind IS NULL
+       OR event_kind NOT IN ('created', 'edited', 'note', 'contact', 'waiting', 'resumed',
+                             'handoff', 'reassigned', 'rescheduled', 'done', 'closed',
+                             'cancelled', 'reopened', 'reminded', 'snoozed')
+       OR jsonb_typeof(event->'at') IS DISTINCT FROM 'string'
+       OR (event->>'at') !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$'
+       OR jsonb_typeof(coalesce(event->'changes', '{}')) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'loopcloser: event % is not one loopcloser writes', event_uid
             USING ERRCODE = 'invalid_parameter_value', HINT = 'malformed';
     END IF;
     -- Positions are taken under one lock per team, so they commit in the order they
@@ -74,8 +85,8 @@ BEGIN
         RAISE EXCEPTION 'loopcloser: loop % was erased from the hub', target
             USING ERRCODE = 'no_data_found', HINT = 'erased';
     END IF;
-    -- The event as its replica holds it; its author is the column, from the login.
-    stored := (event - 'void' - 'sent') || jsonb_build_object('uid', event_uid);
+    -- The event as its replicas hold it, written by the caller whatever it says.
+    stored := (event - 'void' - 'sent') || jsonb_build_object('uid', event_uid, 'by', caller.name);
     SELECT * INTO loop_row FROM loopcloser.loops l WHERE l.uid = target FOR UPDATE;
     IF NOT FOUND THEN
         IF event_kind <> 'created' THEN
@@ -94,8 +105,13 @@ BEGIN
         RETURN;
     END IF;
     IF event_kind = 'created' THEN
-        RAISE EXCEPTION 'loopcloser: loop % is in the hub already', target
-            USING ERRCODE = 'unique_violation', HINT = 'exists';
+        IF loop_row.owner <> caller.name THEN
+            RAISE EXCEPTION 'loopcloser: loop % is in the hub already', target
+                USING ERRCODE = 'unique_violation', HINT = 'exists';
+        END IF;
+        -- The same loop made on two machines of its owner (one file imported on both):
+        -- the second creation is kept, as a conflict that changes nothing.
+        stored := stored || '{"void": "conflict"}';
     END IF;
     IF event_kind = 'reassigned' THEN
         IF NOT caller.lead THEN
@@ -178,13 +194,21 @@ BEGIN
     IF loop_row.seq <> at_seq THEN
         RETURN false;
     END IF;
-    IF loop_row.owner <> caller.name AND NOT caller.lead AND caller.name IS DISTINCT FROM (
-        SELECT e.author FROM loopcloser.loop_events e
-        WHERE e.loop_uid = target AND NOT e.late ORDER BY e.seq DESC LIMIT 1
+    -- The owner sets the fields; anyone else (the giver of a handoff, a lead who
+    -- reassigned) only in the transaction that recorded the latest event that applied.
+    IF loop_row.owner <> caller.name AND NOT EXISTS (
+        SELECT 1 FROM (SELECT e.author, e.recorded_in FROM loopcloser.loop_events e
+                       WHERE e.loop_uid = target AND NOT e.late ORDER BY e.seq DESC LIMIT 1) AS latest
+        WHERE latest.author = caller.name AND latest.recorded_in = pg_current_xact_id()
     ) THEN
         RAISE EXCEPTION 'loopcloser: loop % is %''s, not %''s', target, loop_row.owner, caller.name
             USING ERRCODE = 'insufficient_privilege', HINT = 'not_owner';
     END IF;
+    -- Only events recorded in this transaction may be marked, and only as conflicts.
+    void := coalesce((
+        SELECT jsonb_object_agg(e.uid::text, 'conflict') FROM loopcloser.loop_events e
+        WHERE e.loop_uid = target AND e.recorded_in = pg_current_xact_id()
+          AND void ? e.uid::text AND void->>(e.uid::text) = 'conflict'), '{}');
     UPDATE loopcloser.loops l
         SET fields = (new_fields - 'events' - 'sent') || jsonb_build_object('owner', l.owner),
             active = coalesce(new_fields->>'state', 'open') IN ('open', 'waiting', 'done'),
