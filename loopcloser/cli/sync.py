@@ -74,13 +74,20 @@ def as_data(done: Synced) -> dict[str, Any]:
 
 
 def lines(done: Synced) -> list[str]:
-    """What a sync moved, for a person: one line per kind of news."""
-    from loopcloser.core.text import printable
-
-    said = [
+    """What a sync moved, for a person: the counts, the news, and what still waits."""
+    counts = (
         f"Sent {plural(done.sent, 'change')} to the hub;"
         f" {plural(done.received, 'loop')} brought up to date."
-    ]
+    )
+    waits = [f"{plural(done.waiting, 'change')} still wait to be sent."] if done.waiting else []
+    return [counts, *news(done), *waits]
+
+
+def news(done: Synced) -> list[str]:
+    """What a sync brought that a person should hear of: one line per loop or kind."""
+    from loopcloser.core.text import printable
+
+    said = []
     if done.resent:
         said.append(f"{plural(done.resent, 'change')} had reached the hub already: kept once.")
     for arrived in done.arrived:
@@ -107,8 +114,6 @@ def lines(done: Synced) -> list[str]:
             said.append(printable(f"#{loop_id} is {owner}'s now: its copy here is gone."))
     if done.erased:
         said.append(f"{plural(done.erased, 'erased loop')} dropped from this store.")
-    if done.waiting:
-        said.append(f"{plural(done.waiting, 'change')} still wait to be sent.")
     return said
 
 
@@ -135,8 +140,7 @@ def sync_after(ctx: Context, why: str) -> Synced | None:
         warn(f"{why}, but the hub was not reached: {error.message}",
              "nothing is lost: the next sync sends it", ctx.as_json)  # fmt: skip
         return None
-    news = [line for line in lines(done)[1:] if "still wait" not in line]
-    for line in news:
+    for line in news(done):
         if ctx.as_json:
             warn(line, "loopcloser sync --json lists what moved", True)
         else:
