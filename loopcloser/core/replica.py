@@ -23,6 +23,11 @@ SENT = "sent"
 CONFLICT = "conflict"
 
 
+def fields_of(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A loop's stored fields, without its history and what the store knows of the hub."""
+    return {name: value for name, value in document.items() if name not in ("events", SENT)}
+
+
 def sent_count(document: Mapping[str, Any]) -> int:
     """How many of the loop's events the hub holds (0 for one never sent)."""
     value = document.get(SENT)

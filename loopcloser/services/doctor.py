@@ -210,7 +210,7 @@ def run_checks(store: Path, conf: Settings) -> list[Check]:
     checks = [*check_store(store), *check_settings(conf), check_keyring(conf)]
     checks.append(check_delivery(conf))
     if conf.hub is not None:
-        checks.append(check_hub(conf.hub, conf["agent"]))
+        checks.append(check_hub(conf))
         checks.append(check_sync(store))
     return checks
 
@@ -233,34 +233,15 @@ def check_sync(path: Path) -> Check:
     return Check("sync", True, f"{last}; {waiting if now.waiting else 'nothing waits'}")
 
 
-def check_hub(url: str, agent: str) -> Check:
-    """The hub answers, is a hub this loopcloser reads, and knows the agent's login."""
-    from loopcloser.delivery.secrets import get_secret
+def check_hub(conf: Settings) -> Check:
+    """The hub answers, is a hub this loopcloser reads, and knows the agent's login: what
+    a sync needs of it."""
+    from loopcloser.services.sync import agent_session
     from loopcloser.storage import hub
 
     try:
-        password = get_secret("hub_password")
-    except LoopcloserError:
-        password = None  # no keyring: libpq's PGPASSWORD or ~/.pgpass may serve
-    import psycopg
-
-    try:
-        with hub.connect(url, password) as connection:
-            version = hub.check_version(hub.schema_version(connection))
-            me = hub.me(connection)
+        with agent_session(conf, conf["agent"]) as connection:
+            version = hub.schema_version(connection)
     except LoopcloserError as error:
         return Check("hub", False, error.message, error.hint)
-    except psycopg.Error as error:
-        refused = hub.refused(error)
-        return Check("hub", False, refused.message, refused.hint)
-    if me is None:
-        return Check(
-            "hub", False, "the hub does not know this login as an agent",
-            f"ask whoever runs the hub: loopcloser hub add-agent {agent} --hub URL",
-        )  # fmt: skip
-    if me != agent:
-        return Check(
-            "hub", False, f"the hub knows this login as agent {me}, and you are {agent}",
-            f"set your name to theirs (loopcloser config set agent {me}), or use your own login",
-        )  # fmt: skip
-    return Check("hub", True, f"schema {version}, agent {me}")
+    return Check("hub", True, f"schema {version}, agent {conf['agent']}")

@@ -25,17 +25,26 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.errors import BadInput, HubError, LoopcloserError, NotFound
 from loopcloser.core.model import Kind, to_utc_text
-from loopcloser.core.replica import SENT, from_hub, rebuilt, sent_count, unsent, waiting
+from loopcloser.core.replica import (
+    SENT,
+    fields_of,
+    from_hub,
+    rebuilt,
+    sent_count,
+    unsent,
+    waiting,
+)
 from loopcloser.storage import hub
 from loopcloser.storage.sync_note import is_current, read_note, write_note
 
 if TYPE_CHECKING:
+    from loopcloser.core.settings import Settings
     from loopcloser.services.context import Context
     from loopcloser.storage.store import Store, Transaction
 
@@ -85,9 +94,9 @@ class Synced:
     erased_customers: set[str] = field(default_factory=set, repr=False)
     """Names of the customers of loops erased here: their backups and mentions go too."""
     late_arrivals: list[tuple[int, str]] = field(default_factory=list)
+    """(loop id, author) of changes that reached this agent's loops after a reassignment."""
     busy: bool = False
     """Another sync of this store was running: this one stepped aside."""
-    """(loop id, author) of changes that reached this agent's loops after a reassignment."""
 
 
 def password() -> str | None:
@@ -100,15 +109,21 @@ def password() -> str | None:
         return None  # no keyring here: PGPASSWORD or ~/.pgpass may serve
 
 
+def session(ctx: Context) -> AbstractContextManager[Any]:
+    """A connection to the hub as this run's agent, or HubError saying what to do."""
+    return agent_session(ctx.settings, ctx.agent)
+
+
 @contextmanager
-def session(ctx: Context) -> Iterator[Any]:
-    """A connection to the hub as this agent, or HubError saying what to do."""
+def agent_session(settings: Settings, agent: str) -> Iterator[Any]:
+    """A connection to the hub the settings name, as ``agent``: a hub this loopcloser
+    reads, and one that knows the login as that agent; else HubError saying what to do."""
     import psycopg
 
-    url = ctx.settings.hub
+    url = settings.hub
     if url is None:
         raise HubError("no team hub is set", hint="set one with: loopcloser config set hub URL")
-    timeout = float(ctx.settings["hub_timeout"])
+    timeout = float(settings["hub_timeout"])
     with hub.connect(url, password(), timeout) as connection:
         try:
             hub.check_version(hub.schema_version(connection))
@@ -116,12 +131,11 @@ def session(ctx: Context) -> Iterator[Any]:
             if me is None:
                 raise HubError(
                     "the hub does not know this login as an agent",
-                    hint="ask whoever runs the hub:"
-                    f" loopcloser hub add-agent {ctx.agent} --hub URL",
+                    hint=f"ask whoever runs the hub: loopcloser hub add-agent {agent} --hub URL",
                 )
-            if me != ctx.agent:
+            if me != agent:
                 raise HubError(
-                    f"the hub knows this login as agent {me}, and you are {ctx.agent}",
+                    f"the hub knows this login as agent {me}, and you are {agent}",
                     hint=f"set your name to theirs (loopcloser config set agent {me}),"
                     " or use your own login",
                 )
@@ -379,7 +393,7 @@ def counted(counts: Synced, loop_id: int, held: dict[str, Any], outcomes: list[s
 def hub_fields(document: dict[str, Any], loop_id: int) -> str:
     """A loop's fields as the hub keeps them (JSON): with the owner's id for it, so the
     lead's report names the loop as its owner's list does."""
-    fields = {key: value for key, value in document.items() if key not in ("events", SENT)}
+    fields = fields_of(document)
     if loop_id > 0:
         fields[HUB_ID] = loop_id
     return json.dumps(fields)
@@ -404,9 +418,10 @@ def settle(
             newer = list(current.get("events", []))[len(sent["events"]) :]
             held[loop_id] = dict(result.document)
             if newer:
-                fields = {k: v for k, v in result.document.items() if k not in ("events", SENT)}
                 before = {**current, SENT: len(current["events"]) - len(newer)}
-                held[loop_id] = from_hub(fields, list(result.document["events"]), before, loop_id)
+                held[loop_id] = from_hub(
+                    fields_of(result.document), list(result.document["events"]), before, loop_id
+                )
     transaction.put_many(held)
     transaction.remove_many(erased)
     done.erased += len(erased)
@@ -612,7 +627,9 @@ def reassign(ctx: Context, reference: str, to: str, note: str) -> Reassigned:
                 hint="give more of its uid",
             )
         loop_uid, owner, seq, fields, events = found[0]
-        their_id = fields.get(HUB_ID)
+        their_id = fields.get(HUB_ID)  # the loop's id in its owner's store, kept for the lead
+        if type(their_id) is not int or their_id < 1:
+            their_id = 0
         if owner == to:
             raise BadInput(f"loop {loop_uid[:8]} is already {to}'s", hint="nothing was changed")
         loop = load(0, {**fields, "events": events})
@@ -626,7 +643,6 @@ def reassign(ctx: Context, reference: str, to: str, note: str) -> Reassigned:
         )
         moved = apply(loop, event)
         with connection.transaction():
-            their_id = their_id if type(their_id) is int and their_id > 0 else 0
             sent = send_loop(connection, {**to_document(moved), SENT: seq}, their_id, done)
         if sent.document is None:
             raise HubError(
