@@ -708,3 +708,77 @@ def test_an_agent_name_that_breaks_a_line_is_refused_naming_the_limit(run: Run, 
     assert "1 to 100 characters" in refused.err and "line and paragraph separators" in refused.err
     handed = run("handoff", "1", "--to", name, "--note", "over to you")
     assert handed.code in (2, 3)
+
+
+# --- due words people say, and --since words (now: Wednesday 25 November, 10:00 in Rome) ------
+
+
+@pytest.mark.parametrize(
+    ("words", "due"),
+    [
+        ("next week", "2026-12-04T16:30:00Z"),  # Friday 4 December, end of the working day
+        ("settimana prossima", "2026-12-04T16:30:00Z"),
+        ("in a week", "2026-12-02T09:00:00Z"),
+        ("tra una settimana", "2026-12-02T09:00:00Z"),
+        ("noon", "2026-11-25T11:00:00Z"),
+        ("mezzogiorno", "2026-11-25T11:00:00Z"),
+        ("tomorrow morning", "2026-11-26T11:00:00Z"),
+        ("domani mattina", "2026-11-26T11:00:00Z"),
+        ("tomorrow afternoon", "2026-11-26T16:30:00Z"),
+        ("domani pomeriggio", "2026-11-26T16:30:00Z"),
+        ("tomorrow evening", "2026-11-26T19:00:00Z"),
+        ("domani sera", "2026-11-26T19:00:00Z"),
+        ("thursday afternoon", "2026-11-26T16:30:00Z"),
+        ("giovedì pomeriggio", "2026-11-26T16:30:00Z"),
+        ("3d", "2026-11-30T09:00:00Z"),  # Saturday is a day off: Monday, same time
+        ("tra 3 giorni", "2026-11-30T09:00:00Z"),
+    ],
+)
+def test_add_reads_the_due_words_people_say(run: Run, words: str, due: str) -> None:
+    added = run("add", "Maria Rossi", "call back", "--due", words, "--json")
+    assert added.code == 0, added.err
+    assert added.json()["due"] == due
+
+
+@pytest.mark.parametrize("words", ["7 days ago", "7 giorni fa", "last monday", "lunedì scorso"])
+def test_a_due_in_past_words_is_refused_as_passed(run: Run, words: str) -> None:
+    refused = run("add", "Maria Rossi", "call back", "--due", words)
+    assert refused.code == 2
+    assert refused.err.count("\n") == 1 and "has passed" in refused.err
+    assert run("add", "Maria Rossi", "call back", "--due", words, "--allow-past").code == 0
+
+
+@pytest.mark.parametrize(
+    ("words", "since"),
+    [
+        ("7 days ago", "2026-11-17T23:00:00Z"),  # the start of Wednesday 18 November in Rome
+        ("7 giorni fa", "2026-11-17T23:00:00Z"),
+        ("3 weeks ago", "2026-11-03T23:00:00Z"),
+        ("yesterday", "2026-11-23T23:00:00Z"),
+        ("ieri", "2026-11-23T23:00:00Z"),
+        ("last monday", "2026-11-22T23:00:00Z"),
+        ("lunedì scorso", "2026-11-22T23:00:00Z"),
+        ("today", "2026-11-24T23:00:00Z"),
+        ("2026-11-20", "2026-11-19T23:00:00Z"),
+    ],
+)
+def test_report_since_reads_past_words(run: Run, add: Add, words: str, since: str) -> None:
+    add()
+    result = run("report", "--since", words, "--json")
+    assert result.code == 0, result.err
+    assert result.json()["since"] == since
+
+
+@pytest.mark.parametrize("words", ["tomorrow", "domani", "next week", "in 3 days"])
+def test_report_since_a_day_to_come_is_refused_in_one_line(run: Run, words: str) -> None:
+    refused = run("report", "--since", words)
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.count("\n") == 1
+    assert "still to come" in refused.err and "7 days ago" in refused.err
+
+
+def test_report_since_unreadable_words_name_the_past_forms(run: Run) -> None:
+    refused = run("report", "--since", "a while back", "--json")
+    assert refused.code == 2
+    error = json.loads(refused.err)
+    assert error["error"] == "bad_input" and "last monday" in error["hint"]

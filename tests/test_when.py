@@ -15,8 +15,13 @@ from hypothesis import strategies as st
 from loopcloser.core.errors import BadInput
 from loopcloser.core.when import (
     ACCEPTED_FORMS,
+    AGO_WORDS,
+    ANCHORS,
     DAY_WORDS,
+    LAST_WORDS,
     MONTHS,
+    ONE_WORDS,
+    PARTS,
     UNITS,
     WEEKDAYS,
     Calendar,
@@ -30,6 +35,8 @@ from loopcloser.core.when import (
 ROME = ZoneInfo("Europe/Rome")
 CAL = Calendar(tz=ROME)
 MONTH_FIRST = Calendar(tz=ROME, day_first=False)
+EVERY_DAY = Calendar(tz=ROME, work_days=frozenset(range(7)))
+SUNDAY_TO_THURSDAY = Calendar(tz=ROME, work_days=frozenset({6, 0, 1, 2, 3}))
 # Wednesday 25 November 2026, mid-morning in Rome.
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ROME)
 
@@ -40,7 +47,9 @@ def rome(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 
 
 WEDNESDAY_10 = NOW
+WEDNESDAY_7 = datetime(2026, 11, 25, 7, 0, tzinfo=ROME)
 WEDNESDAY_18 = datetime(2026, 11, 25, 18, 0, tzinfo=ROME)
+WEDNESDAY_22_30 = datetime(2026, 11, 25, 22, 30, tzinfo=ROME)
 FRIDAY_15 = datetime(2026, 11, 27, 15, 0, tzinfo=ROME)
 FRIDAY_18 = datetime(2026, 11, 27, 18, 0, tzinfo=ROME)
 SATURDAY_10 = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
@@ -106,11 +115,30 @@ GRAMMAR = [
     ("17:00", NOW, CAL, rome(2026, 11, 25, 17, 0)),
     ("3pm", NOW, CAL, rome(2026, 11, 25, 15, 0)),
     ("alle 15.30", NOW, CAL, rome(2026, 11, 25, 15, 30)),
-    # exact offsets
-    ("in 3 days", NOW, CAL, rome(2026, 11, 28, 10, 0)),
-    ("tra 3 giorni", NOW, CAL, rome(2026, 11, 28, 10, 0)),
-    ("+3d", NOW, CAL, rome(2026, 11, 28, 10, 0)),
-    ("3d", NOW, CAL, rome(2026, 11, 28, 10, 0)),
+    # days ahead keep the clock time inside working hours on a working day
+    ("in 2 days", NOW, CAL, rome(2026, 11, 27, 10, 0)),
+    ("tra 2 giorni", NOW, CAL, rome(2026, 11, 27, 10, 0)),
+    ("+2d", NOW, CAL, rome(2026, 11, 27, 10, 0)),
+    ("2d", NOW, CAL, rome(2026, 11, 27, 10, 0)),
+    # ... a day off moves to the next working day: Saturday becomes Monday
+    ("in 3 days", NOW, CAL, rome(2026, 11, 30, 10, 0)),
+    ("tra 3 giorni", NOW, CAL, rome(2026, 11, 30, 10, 0)),
+    ("3d", NOW, CAL, rome(2026, 11, 30, 10, 0)),
+    ("3d", NOW, Calendar(tz=ROME, work_days=frozenset(range(6))), rome(2026, 11, 28, 10, 0)),
+    # ... and a time outside working hours is the end of that working day
+    ("1d", WEDNESDAY_22_30, CAL, rome(2026, 11, 26, 17, 30)),
+    ("tra 1 giorno", WEDNESDAY_7, CAL, rome(2026, 11, 26, 17, 30)),
+    ("3d", WEDNESDAY_22_30, CAL, rome(2026, 11, 30, 17, 30)),
+    ("2bd", WEDNESDAY_22_30, CAL, rome(2026, 11, 27, 17, 30)),
+    ("in a week", NOW, CAL, rome(2026, 12, 2, 10, 0)),
+    ("tra una settimana", NOW, CAL, rome(2026, 12, 2, 10, 0)),
+    ("fra una settimana", NOW, CAL, rome(2026, 12, 2, 10, 0)),
+    ("in one week", WEDNESDAY_22_30, CAL, rome(2026, 12, 2, 17, 30)),
+    # hours and minutes are exact, even after hours
+    ("in 2 hours", WEDNESDAY_22_30, CAL, rome(2026, 11, 26, 0, 30)),
+    ("in an hour", NOW, CAL, rome(2026, 11, 25, 11, 0)),
+    ("tra un'ora", NOW, CAL, rome(2026, 11, 25, 11, 0)),
+    ("tra un\u2019ora", NOW, CAL, rome(2026, 11, 25, 11, 0)),
     ("in 2 hours", NOW, CAL, rome(2026, 11, 25, 12, 0)),
     ("fra 2 ore", NOW, CAL, rome(2026, 11, 25, 12, 0)),
     ("+2h", NOW, CAL, rome(2026, 11, 25, 12, 0)),
@@ -119,7 +147,7 @@ GRAMMAR = [
     ("in 1 week", NOW, CAL, rome(2026, 12, 2, 10, 0)),
     ("tra 1 settimana", NOW, CAL, rome(2026, 12, 2, 10, 0)),
     # days keep the wall-clock hour across the October change; hours do not
-    ("in 1 day", BEFORE_DST_END, CAL, rome(2026, 10, 25, 10, 0)),
+    ("in 1 day", BEFORE_DST_END, EVERY_DAY, rome(2026, 10, 25, 10, 0)),
     ("in 24 hours", BEFORE_DST_END, CAL, rome(2026, 10, 25, 9, 0)),
     # a wall time the spring change skips is moved forward by the gap: 02:30 becomes 03:30
     ("2027-03-28T02:30", NOW, CAL, datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
@@ -161,6 +189,77 @@ GRAMMAR = [
     # a yearless date is its nearest occurrence, even in the past (the caller refuses that)
     ("15/1", DECEMBER, CAL, rome(2027, 1, 15, 17, 30)),
     ("24/11", NOW, CAL, rome(2026, 11, 24, 17, 30)),
+    # parts of the day mean when they end: noon, the working day's end, 20:00
+    ("noon", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("mezzogiorno", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("midday", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("tomorrow at noon", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("domani a mezzogiorno", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("tomorrow morning", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("domani mattina", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("tomorrow in the morning", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("domani in mattinata", NOW, CAL, rome(2026, 11, 26, 12, 0)),
+    ("this morning", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("stamattina", NOW, CAL, rome(2026, 11, 25, 12, 0)),
+    ("tomorrow afternoon", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("domani pomeriggio", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("domani nel pomeriggio", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("this afternoon", NOW, CAL, rome(2026, 11, 25, 17, 30)),
+    ("oggi pomeriggio", NOW, CAL, rome(2026, 11, 25, 17, 30)),
+    ("tomorrow evening", NOW, CAL, rome(2026, 11, 26, 20, 0)),
+    ("tomorrow night", NOW, CAL, rome(2026, 11, 26, 20, 0)),
+    ("domani sera", NOW, CAL, rome(2026, 11, 26, 20, 0)),
+    ("this evening", NOW, CAL, rome(2026, 11, 25, 20, 0)),
+    ("questa sera", NOW, CAL, rome(2026, 11, 25, 20, 0)),
+    ("thursday afternoon", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("giovedì pomeriggio", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("Giovedi Pomeriggio", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("friday morning", NOW, CAL, rome(2026, 11, 27, 12, 0)),
+    ("venerdì mattina", NOW, CAL, rome(2026, 11, 27, 12, 0)),
+    ("next friday evening", NOW, CAL, rome(2026, 11, 27, 20, 0)),
+    ("venerdì prossimo sera", NOW, CAL, rome(2026, 11, 27, 20, 0)),
+    ("by thursday afternoon", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    ("entro giovedì pomeriggio", NOW, CAL, rome(2026, 11, 26, 17, 30)),
+    # next week: the end of the next working week; on a day off, the coming one
+    ("next week", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("settimana prossima", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("la settimana prossima", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("prossima settimana", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("by next week", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("entro la settimana prossima", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("end of next week", NOW, CAL, rome(2026, 12, 4, 17, 30)),
+    ("next week", FRIDAY_18, CAL, rome(2026, 12, 4, 17, 30)),
+    ("next week", SATURDAY_10, CAL, rome(2026, 12, 4, 17, 30)),
+    ("next week", NOW, SUNDAY_TO_THURSDAY, rome(2026, 12, 3, 17, 30)),
+    ("next week", FRIDAY_15, SUNDAY_TO_THURSDAY, rome(2026, 12, 3, 17, 30)),
+    ("next week", NOW, EVERY_DAY, rome(2026, 12, 6, 17, 30)),
+    # the past, for --since (a due there is refused by the caller)
+    ("7 days ago", NOW, CAL, rome(2026, 11, 18, 10, 0)),
+    ("7 giorni fa", NOW, CAL, rome(2026, 11, 18, 10, 0)),
+    ("3 weeks ago", NOW, CAL, rome(2026, 11, 4, 10, 0)),
+    ("3 settimane fa", NOW, CAL, rome(2026, 11, 4, 10, 0)),
+    ("a week ago", NOW, CAL, rome(2026, 11, 18, 10, 0)),
+    ("una settimana fa", NOW, CAL, rome(2026, 11, 18, 10, 0)),
+    ("3d ago", WEDNESDAY_22_30, CAL, rome(2026, 11, 22, 22, 30)),  # exact: not a promise
+    ("2 hours ago", NOW, CAL, rome(2026, 11, 25, 8, 0)),
+    ("2 ore fa", NOW, CAL, rome(2026, 11, 25, 8, 0)),
+    ("2bd ago", NOW, CAL, rome(2026, 11, 23, 10, 0)),
+    ("2 giorni lavorativi fa", NOW, CAL, rome(2026, 11, 23, 10, 0)),
+    ("1bd ago", datetime(2026, 11, 30, 10, 0, tzinfo=ROME), CAL, rome(2026, 11, 27, 10, 0)),
+    ("yesterday", NOW, CAL, rome(2026, 11, 24, 17, 30)),
+    ("day before yesterday", NOW, CAL, rome(2026, 11, 23, 17, 30)),
+    ("l'altro ieri", NOW, CAL, rome(2026, 11, 23, 17, 30)),
+    ("last monday", NOW, CAL, rome(2026, 11, 23, 17, 30)),
+    ("lunedì scorso", NOW, CAL, rome(2026, 11, 23, 17, 30)),
+    ("last wednesday", NOW, CAL, rome(2026, 11, 18, 17, 30)),  # said on a Wednesday
+    ("mercoledì scorso", NOW, CAL, rome(2026, 11, 18, 17, 30)),
+    ("domenica scorsa", NOW, CAL, rome(2026, 11, 22, 17, 30)),
+    ("last mon 9:00", NOW, CAL, rome(2026, 11, 23, 9, 0)),
+    ("last week", NOW, CAL, rome(2026, 11, 16, 9, 0)),
+    ("settimana scorsa", NOW, CAL, rome(2026, 11, 16, 9, 0)),
+    ("la settimana scorsa", NOW, CAL, rome(2026, 11, 16, 9, 0)),
+    ("last week", SATURDAY_10, CAL, rome(2026, 11, 16, 9, 0)),
+    ("last week", NOW, SUNDAY_TO_THURSDAY, rome(2026, 11, 15, 9, 0)),
 ]
 
 
@@ -234,8 +333,12 @@ ERRORS = [
     "tomorrow 25:00",
     "tomorrow 13pm",
     "30/11 17",
-    "next week",
-    "3 days ago",
+    "next",
+    "a week",
+    "in 3 days ago",
+    "+2h ago",
+    "tomorrow lunch",
+    "scorso",
     "dec",
     "11/2026",
     "1 2",
@@ -350,7 +453,10 @@ def test_describe_due_compares_moments_not_zones() -> None:
 
 
 # Text built from the grammar's own pieces reaches the deep branches that random text misses.
-VOCABULARY = [*DAY_WORDS, *WEEKDAYS, *UNITS, *MONTHS, "in", "tra", "+", "at", "alle", "next"]
+VOCABULARY = [
+    *DAY_WORDS, *WEEKDAYS, *UNITS, *MONTHS, *PARTS, *ANCHORS, *AGO_WORDS, *LAST_WORDS,
+    *ONE_WORDS, "in", "tra", "+", "at", "alle", "next", "this", "a",
+]  # fmt: skip
 PIECES = st.one_of(
     st.sampled_from(VOCABULARY),
     st.integers(0, 10**7).map(str),
@@ -385,10 +491,13 @@ def test_shown_interval_reads_back_the_same(delta: timedelta) -> None:
     ),
     st.integers(min_value=1, max_value=30),
 )
-def test_business_days_land_on_a_working_day_at_the_same_hour(now: datetime, count: int) -> None:
+def test_business_days_land_on_a_working_day_in_working_hours(now: datetime, count: int) -> None:
     due = parse_when(f"{count}bd", now, CAL).astimezone(ROME)
     assert due.weekday() in CAL.work_days
-    assert (due.hour, due.minute) == (now.hour, now.minute)
+    if CAL.work_start <= now.time() <= CAL.work_end:
+        assert (due.hour, due.minute) == (now.hour, now.minute)
+    else:
+        assert due.time() == CAL.work_end
 
 
 @pytest.mark.parametrize(
@@ -427,3 +536,114 @@ def test_working_time_before_skips_nights_and_days_off(
     end: datetime, span: timedelta, expected: datetime
 ) -> None:
     assert working_time_before(end, span, CAL) == expected
+
+
+# --- words people say: both languages, parts of the day, the past ----------------------------
+
+MOMENTS_IN_ROME = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(ROME)
+)
+SAME_IN_BOTH_LANGUAGES = [
+    ("next week", "settimana prossima"),
+    ("next week", "prossima settimana"),
+    ("in a week", "tra una settimana"),
+    ("in a week", "fra una settimana"),
+    ("noon", "mezzogiorno"),
+    ("tomorrow morning", "domani mattina"),
+    ("tomorrow afternoon", "domani pomeriggio"),
+    ("tomorrow evening", "domani sera"),
+    ("thursday afternoon", "giovedì pomeriggio"),
+    ("in 3 days", "tra 3 giorni"),
+    ("7 days ago", "7 giorni fa"),
+    ("3 weeks ago", "3 settimane fa"),
+    ("yesterday", "ieri"),
+    ("last monday", "lunedì scorso"),
+    ("last week", "settimana scorsa"),
+]
+
+
+@given(st.sampled_from(SAME_IN_BOTH_LANGUAGES), MOMENTS_IN_ROME)
+def test_english_and_italian_words_mean_the_same_moment(
+    pair: tuple[str, str], now: datetime
+) -> None:
+    english, italian = pair
+    assert parse_when(english, now, CAL) == parse_when(italian, now, CAL)
+
+
+@given(MOMENTS_IN_ROME, st.integers(min_value=1, max_value=400))
+def test_days_ahead_land_in_working_hours_on_the_first_working_day_they_can(
+    now: datetime, count: int
+) -> None:
+    due = parse_when(f"in {count} days", now, CAL).astimezone(ROME)
+    said = (now.replace(tzinfo=None) + timedelta(days=count)).date()
+    assert due.weekday() in CAL.work_days
+    assert CAL.work_start <= due.time() <= CAL.work_end
+    assert said <= due.date() <= said + timedelta(days=2)  # at most a weekend later
+    if said.weekday() in CAL.work_days and CAL.work_start <= now.time() <= CAL.work_end:
+        assert (due.date(), due.hour, due.minute) == (said, now.hour, now.minute)
+
+
+@given(MOMENTS_IN_ROME, st.integers(min_value=1, max_value=400), st.sampled_from(["d", "w", "h"]))
+def test_ago_is_the_exact_moment_before_now(now: datetime, count: int, unit: str) -> None:
+    before = parse_when(f"{count}{unit} ago", now, CAL)
+    assert before < now
+    if unit == "h":
+        assert now - before == timedelta(hours=count)
+    else:
+        days = count * (7 if unit == "w" else 1)
+        wall = before.astimezone(ROME)
+        assert wall.date() == now.date() - timedelta(days=days)
+        if not time(2) <= now.time() < time(3):  # the hour a spring change skips moves on
+            assert (wall.hour, wall.minute) == (now.hour, now.minute)
+
+
+@given(MOMENTS_IN_ROME, st.sampled_from(sorted(WEEKDAYS)))
+def test_last_and_next_weekday_are_a_week_apart_around_today(now: datetime, name: str) -> None:
+    last = parse_when(f"last {name}", now, CAL).astimezone(ROME).date()
+    following = parse_when(f"next {name}", now, CAL).astimezone(ROME).date()
+    assert last.weekday() == following.weekday() == WEEKDAYS[name]
+    assert 1 <= (now.date() - last).days <= 7
+    assert (following - last).days == (14 if WEEKDAYS[name] == now.weekday() else 7)
+
+
+@given(MOMENTS_IN_ROME)
+def test_next_and_last_week_are_the_weeks_around_this_monday_to_sunday(now: datetime) -> None:
+    # For a Monday-to-Friday desk the weekend belongs to the week just worked.
+    monday = now.date() - timedelta(days=now.weekday())
+    next_week = parse_when("next week", now, CAL).astimezone(ROME)
+    last_week = parse_when("last week", now, CAL).astimezone(ROME)
+    assert (next_week.date(), next_week.time()) == (monday + timedelta(days=11), CAL.work_end)
+    assert (last_week.date(), last_week.time()) == (monday - timedelta(days=7), CAL.work_start)
+
+
+@pytest.mark.parametrize(
+    ("work_end", "afternoon"),
+    [(time(17, 30), time(17, 30)), (time(16, 0), time(16, 0)), (time(22, 0), time(18, 0))],
+    ids=["ends-with-the-day", "short-day", "late-shift-still-by-six"],
+)
+def test_the_afternoon_ends_with_the_working_day_but_no_later_than_six(
+    work_end: time, afternoon: time
+) -> None:
+    cal = Calendar(tz=ROME, work_end=work_end)
+    due = parse_when("domani pomeriggio", NOW, cal).astimezone(ROME)
+    assert due.time() == afternoon
+
+
+def test_morning_noon_and_evening_do_not_move_with_working_hours() -> None:
+    late_shift = Calendar(tz=ROME, work_start=time(13, 0), work_end=time(22, 0))
+    for text, at in (("tomorrow morning", time(12, 0)), ("noon", time(12, 0)),
+                     ("tomorrow evening", time(20, 0))):  # fmt: skip
+        assert parse_when(text, NOW, late_shift).astimezone(ROME).time() == at
+
+
+def test_a_past_word_is_returned_for_the_caller_to_judge() -> None:
+    assert parse_when("3 days ago", NOW, CAL) < NOW.astimezone(UTC)
+    assert parse_when("noon", datetime(2026, 11, 25, 14, 0, tzinfo=ROME), CAL) == rome(
+        2026, 11, 25, 12, 0
+    )
+
+
+def test_accepted_forms_name_the_new_words_in_both_languages() -> None:
+    for form in ("next week", "noon", "tomorrow morning", "in a week", "3 days ago",
+                 "settimana prossima", "domani pomeriggio", "3 giorni fa"):  # fmt: skip
+        assert form in ACCEPTED_FORMS

@@ -43,6 +43,32 @@ def parse_due(
     return due
 
 
+SINCE_FORMS = (
+    "give a day gone by: 7 days ago, 3 weeks ago, yesterday, last monday, last week, 20/11, "
+    "2026-11-20 (Italian too: 7 giorni fa, ieri, lunedì scorso, settimana scorsa)"
+)
+
+
+def parse_since(text: str, now: datetime, conf: Settings) -> datetime:
+    """The start of a period in words ("7 days ago", "last monday", "ieri"); never to come.
+
+    A period starts at the beginning of a day, so any moment of today is accepted.
+    """
+    from loopcloser.core.when import ACCEPTED_FORMS, parse_when
+    from loopcloser.render.tables import local_time
+
+    try:
+        start = parse_when(text, now, conf.calendar())
+    except BadInput as error:
+        if error.hint != ACCEPTED_FORMS:
+            raise
+        raise BadInput(error.message, hint=SINCE_FORMS) from None
+    if start.astimezone(conf.tz).date() > now.astimezone(conf.tz).date():
+        shown = local_time(start, conf.tz, now)
+        raise BadInput(f"'{text}' means {shown}, which is still to come", hint=SINCE_FORMS)
+    return start
+
+
 def parse_every(text: str | None) -> timedelta | None:
     """An update cadence such as 2d or 36h."""
     from loopcloser.core.when import parse_duration

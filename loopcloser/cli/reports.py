@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from loopcloser.cli.app import app
-from loopcloser.cli.arguments import parse_due
+from loopcloser.cli.arguments import parse_due, parse_since
 from loopcloser.cli.context import context, own_store
 from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, warn
@@ -141,7 +141,7 @@ def report(
 
     chosen = chosen_format(json=as_json, csv=csv, markdown=markdown, html=html)
     ctx = context(own_store(), as_json)
-    first = None if since is None else parse_due(since, ctx.now, ctx.settings, allow_past=True)
+    first = None if since is None else parse_since(since, ctx.now, ctx.settings)
     # The period starts at the beginning of a day: "--since mon" means all of Monday.
     start = period_start(ctx, first)
 

@@ -15,9 +15,10 @@ from loopcloser.core.errors import BadInput
 
 ACCEPTED_FORMS = (
     "accepted: 2026-11-30, 2026-11-30T17:00, 30/11, 30/11/2026 17:00, 3 dec, today, tonight, "
-    "tomorrow, yesterday, eod, eow, eom, fri, next fri, fri 17:00, tomorrow 9am, in 3 days, "
-    "+2h, 3d, 2bd "
-    "(Italian too: oggi, domani, venerdì, fine mese, tra 3 giorni, 2 giorni lavorativi)"
+    "tomorrow, yesterday, eod, eow, eom, next week, fri, next fri, fri 17:00, tomorrow 9am, "
+    "noon, tomorrow morning, thu afternoon, in 3 days, in a week, +2h, 3d, 2bd, 3 days ago "
+    "(Italian too: oggi, domani, venerdì, fine mese, settimana prossima, domani pomeriggio, "
+    "tra 3 giorni, 2 giorni lavorativi, 3 giorni fa)"
 )
 DURATION_FORMS = "accepted: 90m, 36h, 2d, 1w, 3 hours, 2 days, 1 week, 3 ore, 2 giorni, 1 settimana"
 
@@ -25,11 +26,28 @@ DURATION_FORMS = "accepted: 90m, 36h, 2d, 1w, 3 hours, 2 days, 1 week, 3 ore, 2 
 # accents: input is folded the same way, so "venerdì" and "venerdi" both find "venerdi".
 # fmt: off
 DAY_WORDS = {
+    "day before yesterday": -2, "altro ieri": -2, "l'altro ieri": -2, "altroieri": -2,
     "yesterday": -1, "ieri": -1, "today": 0, "oggi": 0, "tonight": 0, "stasera": 0,
     "tomorrow": 1, "domani": 1, "day after tomorrow": 2, "dopodomani": 2,
 }
 EVENING_WORDS = frozenset({"tonight", "stasera"})
+# A part of the day means the moment it ends, as a day word means the end of the working
+# day: a customer promised "tomorrow morning" is still waiting happily at 11:30, and a call
+# then must count as kept. Afternoon ends with the working day, evening at 20:00 as tonight.
+NOON = time(12, 0)
+AFTERNOON_END = time(18, 0)
 EVENING = time(20, 0)
+Part = Literal["morning", "noon", "afternoon", "evening"]
+PARTS: dict[str, Part] = {
+    "morning": "morning", "mattina": "morning", "mattino": "morning", "mattinata": "morning",
+    "noon": "noon", "midday": "noon", "mezzogiorno": "noon", "mezzodi": "noon",
+    "afternoon": "afternoon", "pomeriggio": "afternoon",
+    "evening": "evening", "night": "evening", "sera": "evening", "serata": "evening",
+}
+# Words that join a day to its part: "tomorrow at noon", "domani nel pomeriggio".
+PART_GLUE = ("in the", "nella", "nel", "at", "in", "di", "a")
+THIS_WORDS = frozenset({"this", "questa", "questo"})
+THIS_MORNING_WORDS = frozenset({"stamattina", "stamani", "stamane"})
 WEEKDAYS = {
     "mon": 0, "monday": 0, "lun": 0, "lunedi": 0,
     "tue": 1, "tues": 1, "tuesday": 1, "mar": 1, "martedi": 1,
@@ -40,16 +58,27 @@ WEEKDAYS = {
     "sun": 6, "sunday": 6, "dom": 6, "domenica": 6,
 }
 NEXT_WORDS = frozenset({"next", "prossimo", "prossima"})
+LAST_WORDS = frozenset({"last", "scorso", "scorsa"})
 IN_WORDS = frozenset({"in", "tra", "fra"})
+AGO_WORDS = frozenset({"ago", "fa"})
+# "in a week", "tra un'ora": the count may be a word for one.
+ONE_WORDS = frozenset({"a", "an", "one", "un", "uno", "una", "un'"})
 AT_WORDS = frozenset({"at", "alle", "ore", "alle ore", "@"})
 # "by friday" / "entro venerdì" promise the same moment as "friday".
 LEADING_FILLER = frozenset({"by", "entro"})
-Anchor = Literal["day", "week", "month"]
+Anchor = Literal["day", "week", "next week", "last week", "month"]
 ANCHORS: dict[str, Anchor] = {
     "eod": "day", "end of day": "day", "end of the day": "day",
     "fine giornata": "day", "fine della giornata": "day",
     "eow": "week", "end of week": "week", "end of the week": "week",
     "fine settimana": "week", "fine della settimana": "week",
+    "next week": "next week", "end of next week": "next week",
+    "settimana prossima": "next week", "la settimana prossima": "next week",
+    "prossima settimana": "next week", "la prossima settimana": "next week",
+    "fine della settimana prossima": "next week", "fine settimana prossima": "next week",
+    "last week": "last week", "settimana scorsa": "last week",
+    "la settimana scorsa": "last week", "scorsa settimana": "last week",
+    "la scorsa settimana": "last week",
     "eom": "month", "end of month": "month", "end of the month": "month",
     "fine mese": "month", "fine del mese": "month",
 }
@@ -103,8 +132,16 @@ _AT = "|".join(re.escape(word) for word in sorted(AT_WORDS, key=len, reverse=Tru
 # The day is optional and tried last, so "alle 15.30" reads "alle" as "at", not as a day.
 DAY_AND_TIME_RE = rf"(?:(?P<day>.+?)\s+)??(?:(?P<at>{_AT})\s*)?{_TIME}"
 _IN = "|".join(sorted(IN_WORDS))
+# A word for one needs a space before the unit ("a week"), unless elided ("un'ora").
+_ONE = "|".join(
+    re.escape(word) + (r"\s*" if word.endswith("'") else r"\s+")
+    for word in sorted(ONE_WORDS, key=len, reverse=True)
+)
+_AGO = "|".join(sorted(AGO_WORDS))
+# The unit is lazy so that "7 days ago" leaves "ago" to its own group.
 OFFSET_RE = (
-    rf"(?:(?P<prefix>{_IN})\s+|(?P<plus>\+)\s*)?(?P<count>[0-9]{{1,6}})\s*(?P<unit>[a-z][a-z ]*)"
+    rf"(?:(?P<prefix>{_IN})\s+|(?P<plus>\+)\s*)?(?P<count>[0-9]{{1,6}}\s*|{_ONE})"
+    rf"(?P<unit>[a-z][a-z ]*?)(?:\s+(?P<ago>{_AGO}))?"
 )
 # Up to 13 digits, so every interval format_duration can show reads back.
 DURATION_RE = r"(?P<count>[0-9]{1,13})\s*(?P<unit>[a-z][a-z ]*)"
@@ -134,8 +171,17 @@ class Calendar:
 def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
     """Read a due date typed by an agent; return it as an aware UTC datetime.
 
-    Weekday names mean the first such day strictly after today, so on a Friday "fri" and
-    "next fri" both mean a week later. Past results are returned: the caller refuses them.
+    A word means the last moment the promise still holds, so a call then counts as kept:
+    a day means the end of its working day; "next week" the end of next working week;
+    a morning ends at noon, an afternoon with the working day (by 18:00), an evening at
+    20:00 ("tomorrow evening" is tomorrow's "tonight"). Weekday names mean the first such
+    day strictly after today, so on a Friday "fri" and "next fri" both mean a week later.
+    Days from now ("3d", "in a week", "2bd") keep the clock time when it falls in working
+    hours on a working day; otherwise they mean the end of that working day, and a day
+    off moves to the next working day. Hours and minutes are exact.
+
+    Past words ("3 days ago", "last monday", "ieri") read too, for the caller that wants
+    a moment gone by; past results are returned, and a caller that needs a due refuses them.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -227,8 +273,8 @@ def working_time_before(end: datetime, span: timedelta, cal: Calendar) -> dateti
 
 
 def _fold(text: str) -> str:
-    """Lower case, accents dropped, whitespace trimmed and collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    """Lower case, accents dropped, apostrophes plain, whitespace trimmed and collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
@@ -256,6 +302,9 @@ def _words(words: str, local: datetime, cal: Calendar) -> datetime | None:
     anchor = ANCHORS.get(words)
     if anchor is not None:
         return _anchor(anchor, local, cal)
+    part = _part_of_day(words, local.date(), cal)
+    if part is not None:
+        return part
     match = re.fullmatch(DAY_AND_TIME_RE, words)
     if match is None:
         day = _day(words, local.date())
@@ -289,18 +338,49 @@ def _words(words: str, local: datetime, cal: Calendar) -> datetime | None:
     return _at(day, time(hour, minute), cal)
 
 
+def _part_of_day(words: str, today: date, cal: Calendar) -> datetime | None:
+    """A day and a part of it: "tomorrow afternoon", "giovedì pomeriggio", "noon"."""
+    if words in THIS_MORNING_WORDS:
+        return _at(today, _part_time("morning", cal), cal)
+    head, _, last = words.rpartition(" ")
+    part = PARTS.get(last)
+    if part is None:
+        return None
+    for glue in PART_GLUE:
+        if head == glue or head.endswith(" " + glue):
+            head = head.removesuffix(glue).rstrip()
+            break
+    day = today if not head or head in THIS_WORDS else _day(head, today)
+    return None if day is None else _at(day, _part_time(part, cal), cal)
+
+
+def _part_time(part: Part, cal: Calendar) -> time:
+    """When a part of the day ends, for a desk that works ``cal``'s hours."""
+    if part in ("morning", "noon"):
+        return NOON
+    if part == "afternoon":
+        # A desk open into the evening still promises the afternoon by 18:00.
+        return cal.work_end if NOON < cal.work_end <= AFTERNOON_END else AFTERNOON_END
+    return EVENING
+
+
 def _day(words: str, today: date) -> date | None:
     """The date named by a day word or weekday ("domani", "fri", "venerdi prossimo")."""
     if words in DAY_WORDS:
         return today + timedelta(days=DAY_WORDS[words])
     parts = words.split(" ")
-    if len(parts) == 2 and parts[0] in NEXT_WORDS:
-        parts = parts[1:]
-    elif len(parts) == 2 and parts[1] in NEXT_WORDS:  # Italian puts it after: "venerdì prossimo"
-        parts = parts[:1]
+    back = False
+    if len(parts) == 2:
+        # English says "next fri", "last mon"; Italian "venerdì prossimo", "lunedì scorso".
+        qualifier, name = parts if parts[0] in NEXT_WORDS | LAST_WORDS else parts[::-1]
+        if qualifier not in NEXT_WORDS | LAST_WORDS:
+            return None
+        back, parts = qualifier in LAST_WORDS, [name]
     weekday = WEEKDAYS.get(parts[0]) if len(parts) == 1 else None
     if weekday is None:
         return None
+    if back:  # the latest such day strictly before today
+        return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
 
@@ -319,6 +399,15 @@ def _anchor(anchor: Anchor, local: datetime, cal: Calendar) -> datetime:
         if due > local:
             return due
         return _at(_end_of_run(_next_work_day(due.date(), cal), cal), cal.work_end, cal)
+    # A day off belongs to the working week just ended: on a Saturday, next week is the
+    # coming one and last week the one before the week just worked.
+    this_week = today if today.weekday() in cal.work_days else _previous_work_day(today, cal)
+    if anchor == "next week":
+        first = _next_work_day(_end_of_run(this_week, cal), cal)
+        return _at(_end_of_run(first, cal), cal.work_end, cal)
+    if anchor == "last week":
+        last = _previous_work_day(_start_of_run(this_week, cal), cal)
+        return _at(_start_of_run(last, cal), cal.work_start, cal)
     due = _at(_last_work_day_of_month(today.year, today.month, cal), cal.work_end, cal)
     if due > local:
         return due
@@ -330,6 +419,27 @@ def _next_work_day(day: date, cal: Calendar) -> date:
     day += timedelta(days=1)
     while day.weekday() not in cal.work_days:
         day += timedelta(days=1)
+    return day
+
+
+def _previous_work_day(day: date, cal: Calendar) -> date:
+    day -= timedelta(days=1)
+    while day.weekday() not in cal.work_days:
+        day -= timedelta(days=1)
+    return day
+
+
+def _start_of_run(day: date, cal: Calendar) -> date:
+    """The first day of the run of consecutive working days that holds ``day``."""
+    for _ in range(6):
+        previous = day - timedelta(days=1)
+        # With every day a working day the run never starts: call Monday the week's start.
+        if (
+            previous.weekday() not in cal.work_days
+            or len(cal.work_days) == 7 == previous.isoweekday()
+        ):
+            break
+        day = previous
     return day
 
 
@@ -356,31 +466,67 @@ def _offset(words: str, now: datetime, local: datetime, cal: Calendar) -> dateti
     match = re.fullmatch(OFFSET_RE, words)
     if match is None:
         return None
+    ahead = bool(match["prefix"] or match["plus"])
+    count_word = match["count"].strip()
+    # "in 3 days ago" says both ways; "a week" alone says neither.
+    if (ahead and match["ago"]) or not (count_word.isdigit() or ahead or match["ago"]):
+        return None
     unit = UNITS.get(match["unit"].strip())
     if unit is None:
         # "3 dec" falls through to the date reader; "in 3 parsecs" is plainly an offset.
-        if match["prefix"] or match["plus"]:
+        if ahead or match["ago"]:
             raise BadInput(f"unknown unit '{match['unit'].strip()}'", hint=ACCEPTED_FORMS)
         return None
-    count = int(match["count"])
+    count = int(count_word) if count_word.isdigit() else 1
     if count == 0:
         raise BadInput("an offset of zero is now, not a due date", hint="for example: in 2 hours")
+    if match["ago"]:
+        return _ago(count, unit, now, local, cal)
     if unit == "business_days":
-        day = local.date()
-        # Every run of 7 days holds each working day once, so jump whole weeks, then step.
-        weeks, steps = divmod(count, len(cal.work_days))
-        if steps == 0 and weeks:
-            weeks, steps = weeks - 1, len(cal.work_days)
-        day += timedelta(weeks=weeks)
-        for _ in range(steps):
-            day = _next_work_day(day, cal)
-        return _at(day, local.time(), cal)
+        day = _work_days_away(local.date(), count, cal)
+        return _in_working_hours(datetime.combine(day, local.time()), cal)
     if unit in ("days", "weeks"):
         # Add in wall time so "in 1 day" across a DST change keeps the hour of day.
-        wall = local.replace(tzinfo=None) + count * UNIT_SIZES[unit]
-        return wall.replace(tzinfo=cal.tz)
+        return _in_working_hours(local.replace(tzinfo=None) + count * UNIT_SIZES[unit], cal)
     # Aware arithmetic in one zone is wall-clock arithmetic; hours must be real hours.
     return now.astimezone(UTC) + count * UNIT_SIZES[unit]
+
+
+def _ago(count: int, unit: Unit, now: datetime, local: datetime, cal: Calendar) -> datetime:
+    """A moment ``count`` units before now: exact, as a past moment is not a promise."""
+    if unit == "business_days":
+        return _at(_work_days_away(local.date(), -count, cal), local.time(), cal)
+    if unit in ("days", "weeks"):
+        return (local.replace(tzinfo=None) - count * UNIT_SIZES[unit]).replace(tzinfo=cal.tz)
+    return now.astimezone(UTC) - count * UNIT_SIZES[unit]
+
+
+def _work_days_away(day: date, count: int, cal: Calendar) -> date:
+    """The working day ``count`` working days after ``day``, or before it if negative."""
+    # Every run of 7 days holds each working day once, so jump whole weeks, then step.
+    weeks, steps = divmod(abs(count), len(cal.work_days))
+    if steps == 0 and weeks:
+        weeks, steps = weeks - 1, len(cal.work_days)
+    day += timedelta(weeks=weeks if count > 0 else -weeks)
+    step = _next_work_day if count > 0 else _previous_work_day
+    for _ in range(steps):
+        day = step(day, cal)
+    return day
+
+
+def _in_working_hours(wall: datetime, cal: Calendar) -> datetime:
+    """A naive local moment some days ahead, moved to when the desk works.
+
+    The same clock time inside working hours on a working day; otherwise the end of that
+    working day, and a day off moves to the next working day: "3d" said at 22:30 on a
+    Wednesday is Saturday, so Monday at the end of the working day.
+    """
+    day, at = wall.date(), wall.time()
+    if day.weekday() not in cal.work_days:
+        day = _next_work_day(day, cal)
+    if not cal.work_start <= at <= cal.work_end:
+        at = cal.work_end
+    return _at(day, at, cal)
 
 
 def _absolute(words: str, shown: str, today: date, cal: Calendar) -> datetime | None:
