@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +15,10 @@ from typing import Any
 import pytest
 
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"
+OVERDUE_SH = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "overdue.sh"
+# As jq's fromdateiso8601 reads a time: whole seconds, UTC.
+WHOLE_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
 
 
 @pytest.fixture
@@ -325,3 +331,80 @@ def test_a_loop_closed_long_ago_is_archived_and_still_shown(env: dict[str, str])
 def test_an_agent_name_with_a_control_character_is_refused(env: dict[str, str]) -> None:
     refused = loopcloser(env, "config", "set", "agent", "an\rna")
     assert refused.returncode == 2 and "control characters" in refused.stderr
+
+
+# --- words for --since, and whole-second times -------------------------------------------------
+
+
+def test_report_since_7_days_ago_works_and_since_tomorrow_is_refused(env: dict[str, str]) -> None:
+    loopcloser(env, "add", "Maria Rossi", "call back", "--due", "fri 12:00")
+    report = loopcloser(env, "report", "--since", "7 days ago", "--json")
+    assert as_json(report)["since"] == "2026-11-17T23:00:00Z"  # Wednesday 18 November in Rome
+    refused = loopcloser(env, "report", "--since", "tomorrow")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.startswith("loopcloser: 'tomorrow' means ")
+    assert refused.stderr.count("\n") == 1 and "still to come" in refused.stderr
+
+
+def on_the_real_clock(env: dict[str, str]) -> dict[str, str]:
+    """The environment with now unpinned, and loopcloser on the PATH for scripts."""
+    clock = {name: value for name, value in env.items() if name != "LOOPCLOSER_NOW"}
+    return {**clock, "PATH": f"{EXECUTABLE.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def test_times_made_from_the_real_clock_are_whole_seconds(env: dict[str, str]) -> None:
+    clock = on_the_real_clock(env)
+    added = as_json(loopcloser(clock, "add", "Maria Rossi", "call back", "--due", "2h", "--json"))
+    for field in ("created", "due", "expected_due", "last_contact"):
+        assert WHOLE_SECOND.fullmatch(added[field]), f"{field}: {added[field]}"
+    loopcloser(clock, "note", "1", "asked Finance")
+    shown = as_json(loopcloser(clock, "show", "1", "--json"))
+    times = [event["at"] for event in shown["events"]]
+    assert len(times) == 2 and all(WHOLE_SECOND.fullmatch(at) for at in times), times
+    stored = Path(clock["LOOPCLOSER_STORE"]).read_text(encoding="utf-8")
+    assert not re.search(r"[0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]", stored), "nothing finer is kept"
+
+
+@needs_jq
+def test_overdue_sh_reads_a_store_written_on_the_real_clock(env: dict[str, str]) -> None:
+    clock = on_the_real_clock(env)
+    loopcloser(clock, "add", "Maria Rossi", "call back", "--due", "2h")
+    late = loopcloser(clock, "add", "ACME", "send the credit note", "--due", "1 hour ago",
+                      "--allow-past")  # fmt: skip
+    assert late.returncode == 0, late.stderr
+    listed = subprocess.run(
+        [str(OVERDUE_SH)], env=clock, capture_output=True, text=True, check=False
+    )
+    assert (listed.returncode, listed.stderr) == (0, "")
+    (line,) = listed.stdout.splitlines()
+    assert line.startswith("#2\tACME\tsend the credit note\t")
+
+
+def test_a_store_written_with_fractions_of_a_second_prints_and_exports_whole_seconds(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    loopcloser(env, "add", "Maria Rossi", "call back", "--due", "2h")
+    store = Path(env["LOOPCLOSER_STORE"])
+    older = re.sub(r'(T[0-9:]{8})Z"', r'\1.654321Z"', store.read_text(encoding="utf-8"))
+    assert ".654321Z" in older
+    store.write_text(older, encoding="utf-8")
+
+    shown = as_json(loopcloser(env, "show", "1", "--json"))
+    assert (shown["due"], shown["events"][0]["at"]) == (
+        "2026-11-25T11:00:00Z",
+        "2026-11-25T09:00:00Z",
+    )
+    backup = tmp_path / "backup.json"
+    assert loopcloser(env, "export", "--format", "json", "-o", str(backup)).returncode == 0
+    elsewhere = {"LOOPCLOSER_STORE": str(tmp_path / "elsewhere.json")}
+    imported = loopcloser(env, "import", str(backup), **elsewhere)
+    assert imported.returncode == 0, imported.stderr
+    (copy,) = as_json(loopcloser(env, "list", "--json", **elsewhere))
+    assert copy["due"] == "2026-11-25T11:00:00Z"
+    if shutil.which("jq"):
+        late = {**on_the_real_clock(env), "LOOPCLOSER_NOW": "2026-11-25T12:00:00Z"}
+        listed = subprocess.run(
+            [str(OVERDUE_SH)], env=late, capture_output=True, text=True, check=False
+        )
+        assert (listed.returncode, listed.stderr) == (0, "")
+        assert listed.stdout.startswith("#1\tMaria Rossi\tcall back\t")

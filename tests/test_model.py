@@ -30,10 +30,12 @@ from loopcloser.core.model import (
     done_at,
     flags_to_document,
     from_document,
+    from_utc_text,
     in_words,
     recorded_at,
     replay,
     to_document,
+    to_utc_text,
     update_cadence,
     urgency,
     wait_until,
@@ -378,3 +380,30 @@ def test_replaying_the_events_rebuilds_the_stored_loop(
     stored = from_document(loop.id, document)
     assert stored == loop
     assert replay(loop.id, stored.events) == stored
+
+
+def test_moments_are_written_to_the_whole_second() -> None:
+    moment = datetime(2026, 12, 8, 20, 59, 2, 654321, tzinfo=ROME)
+    assert to_utc_text(moment) == "2026-12-08T19:59:02Z"
+
+
+def test_a_fraction_of_a_second_from_an_older_store_still_reads_and_is_dropped() -> None:
+    assert from_utc_text("2026-12-08T19:59:02.654321Z") == datetime(
+        2026, 12, 8, 19, 59, 2, tzinfo=UTC
+    )
+
+
+def test_a_loop_stored_with_fractions_of_a_second_replays_to_its_fields() -> None:
+    document = to_document(new_loop())
+    older = "2026-11-25T09:00:00.654321Z"
+    document["due"] = document["events"][0]["changes"]["due"] = older
+    document["events"][0]["at"] = document["created"] = "2026-11-23T09:00:00.123456Z"
+    stored = from_document(1, document)
+    assert stored.due == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert replay(1, stored.events) == stored
+    rewritten = to_document(stored)
+    assert (rewritten["due"], rewritten["created"]) == (
+        "2026-11-25T09:00:00Z",
+        "2026-11-23T09:00:00Z",
+    )
+    assert from_document(1, rewritten) == stored

@@ -322,3 +322,14 @@ def test_a_reminder_about_a_flag_is_named_for_it_in_plain_text() -> None:
     assert about_flags == {"overdue", "untold", "silent", "stale_wait"}
     loops = [step(new_loop(due=rome(23, 17)), Kind.DONE, rome(23, 10))]
     assert all(type(r.kind) is str for r in pending(loops, rome(25, 10), RULES, CAL))
+
+
+def test_reminders_fired_when_times_had_fractions_of_a_second_do_not_fire_again() -> None:
+    # A store written before times were whole seconds keyed its fired reminders that way.
+    loop = new_loop(due=TUESDAY_17)
+    (reminder,) = due_reminders(loop, rome(24, 17), RULES, CAL)
+    assert reminder.key == f"due:{to_utc_text(TUESDAY_17)}"
+    older_key = reminder.key.removesuffix("Z") + ".654321Z"
+    loop = apply(loop, Event(kind=Kind.REMINDED, at=rome(24, 17), by="anna", key=older_key))
+    assert fired_keys(loop) == {reminder.key}
+    assert pending([loop], rome(24, 17, 30), RULES, CAL) == []

@@ -60,10 +60,14 @@ def schedule_environment() -> dict[str, str]:
 
 
 def now_moment() -> datetime:
-    """Now, or the moment pinned by LOOPCLOSER_NOW (ISO-8601) for tests and scripts."""
+    """Now, or the moment pinned by LOOPCLOSER_NOW (ISO-8601) for tests and scripts.
+
+    To the whole second: every time made from now (an event, a due "in 2h") is then
+    written ``2026-12-08T19:59:02Z``, which jq's ``fromdateiso8601`` and sheets read.
+    """
     pinned = os.environ.get("LOOPCLOSER_NOW")
     if not pinned:
-        return datetime.now(UTC)
+        return datetime.now(UTC).replace(microsecond=0)
     hint = "use e.g. 2026-11-25T09:00:00Z, or unset it"
     try:
         moment = datetime.fromisoformat(pinned.strip())
@@ -71,6 +75,7 @@ def now_moment() -> datetime:
         raise BadInput(f"LOOPCLOSER_NOW='{pinned}' is not an ISO-8601 moment", hint) from None
     if not EARLIEST <= moment.year <= LATEST:
         raise BadInput(f"LOOPCLOSER_NOW must fall between {EARLIEST} and {LATEST}", hint)
+    moment = moment.replace(microsecond=0)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

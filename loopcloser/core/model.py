@@ -228,13 +228,20 @@ def flags_to_document(flags: Flags) -> dict[str, Any]:
 
 
 def to_utc_text(moment: datetime) -> str:
-    """ISO-8601 in UTC with a ``Z``, the only way a moment is written down."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """ISO-8601 in UTC with a ``Z``, to the second: the only way a moment is written down.
+
+    Whole seconds, as jq's ``fromdateiso8601`` and spreadsheets want them.
+    """
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def from_utc_text(text: str) -> datetime:
-    """Read a moment written by :func:`to_utc_text` (any ISO offset is accepted)."""
-    moment = datetime.fromisoformat(text)
+    """Read a moment written by :func:`to_utc_text` (any ISO offset is accepted).
+
+    A fraction of a second, which older stores hold, is read and dropped: a loop's fields
+    and the history that rebuilds them must agree to the second they are written in.
+    """
+    moment = datetime.fromisoformat(text).replace(microsecond=0)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

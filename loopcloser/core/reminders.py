@@ -7,6 +7,7 @@ key, so the same reminder never fires twice however often this is asked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -237,9 +238,15 @@ def overdue_morning(
 
 
 def fired_keys(loop: Loop) -> frozenset[str]:
-    """The keys of the reminders already fired for ``loop``."""
+    """The keys of the reminders already fired for ``loop``.
+
+    Keys fired before times were whole seconds name them with a fraction
+    (``due:2026-11-25T11:00:00.654321Z``); read without it, they still match.
+    """
     return frozenset(
-        event.key for event in loop.events if event.kind is Kind.REMINDED and event.key is not None
+        re.sub(r"(:[0-9]{2})\.[0-9]+Z", r"\1Z", event.key)
+        for event in loop.events
+        if event.kind is Kind.REMINDED and event.key is not None
     )
 
 
