@@ -157,3 +157,82 @@ def test_restore_keeps_to_its_schemas(run: Run, busy: None) -> None:
     assert restored.code == 0, restored.err
     valid("restore", restored.json())
     valid("copies", run("restore", "--list", "--json").json())
+
+
+# --- warnings on stderr -------------------------------------------------------------------
+
+
+def warnings_in(stderr: str) -> list[dict[str, Any]]:
+    """Every line of stderr under --json, each checked against the warning schema."""
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    for line in lines:
+        valid("warning", line)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("kind", "args"),
+    [
+        ("late_reminder", ["add", "Jonas", "router", "--due", "fri 12:00", "--remind", "sat 9:00"]),
+        ("answer_after_due", ["wait", "1", "--on", "Legal", "--until", "mon 12:00"]),
+        ("due_in_snooze", ["snooze", "1", "sat 9:00"]),
+        ("unseen_delivery", ["remind", "--install", "cron"]),
+    ],
+)
+def test_warnings_keep_to_their_schema(run: Run, busy: None, kind: str, args: list[str]) -> None:
+    result = run(*args, "--json", now="2026-11-25T12:00:00Z")
+    assert result.code == 0, result.err
+    assert [warning["kind"] for warning in warnings_in(result.err)] == [kind]
+
+
+def test_records_passed_over_are_warnings_that_keep_to_their_schema(
+    run: Run, busy: None, home: Path
+) -> None:
+    from tests.test_bad_records import break_loop, no_due
+
+    break_loop(home, 2, no_due)
+    (home / "loops.archive.json").write_text("garbage", encoding="utf-8")
+    result = run("list", "--all", "--json", now="2026-11-25T12:00:00Z")
+    assert result.code == 0, result.err
+    valid("list", result.json())
+    warnings = warnings_in(result.err)
+    assert sorted(warning["kind"] for warning in warnings) == ["malformed_loop", "unreadable_file"]
+    malformed = next(warning for warning in warnings if warning["kind"] == "malformed_loop")
+    assert "loop #2" in malformed["warning"] and malformed["hint"], "the old keys stay"
+
+
+def test_warnings_before_an_error_keep_each_to_its_schema(run: Run, team: Path) -> None:
+    assert run("add", "Maria Rossi", "call back", "--due", "fri 12:00").code == 0
+    (team / "bob.json").write_text("garbage", encoding="utf-8")
+    result = run("forget", "Maria Rossi", "--yes", "--json")
+    assert result.code == 5
+    *warnings, error = result.err.splitlines()
+    valid("error", json.loads(error))
+    assert [warning["kind"] for warning in warnings_in("\n".join(warnings))] == ["not_erased"]
+
+
+def test_a_script_reads_warnings_from_the_installed_program(run: Run) -> None:
+    """The executable run as a script runs it: data on stdout, a JSON warning a line on stderr."""
+    import subprocess
+
+    from tests.test_e2e import EXECUTABLE
+
+    added = subprocess.run(
+        [str(EXECUTABLE), "add", "Zoë", "call back", "--due", "fri 12:00", "--remind", "sat 9am",
+         "--json"],
+        capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    valid("loop", json.loads(added.stdout))
+    (warning,) = warnings_in(added.stderr)
+    assert warning["kind"] == "late_reminder" and "after the due" in warning["warning"]
+
+
+def test_every_warning_kind_is_in_the_schema_and_the_docs() -> None:
+    from loopcloser.core.errors import WARNING_KINDS
+
+    schema = json.loads((SCHEMAS / "warning.schema.json").read_text())
+    assert schema["properties"]["kind"]["enum"] == list(WARNING_KINDS)
+    docs = (SCHEMAS.parent / "json.md").read_text(encoding="utf-8")
+    warnings = docs.split("## Warnings", 1)[1].split("\n## ", 1)[0]
+    assert [kind for kind in WARNING_KINDS if f"`{kind}`" not in warnings] == []

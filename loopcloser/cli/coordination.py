@@ -47,7 +47,7 @@ def wait(
             f" {loop.customer} expects to hear ({local_time(expected, conf.tz, now)})"
         )
         hint = f"tell them: {program_name()} reschedule {loop.id} WHEN --told --via CHANNEL"
-        warn(warning, hint, as_json)
+        warn(warning, hint, as_json, kind="answer_after_due")
 
 
 @app.command()

@@ -163,7 +163,6 @@ def forget(
 
     Example: loopcloser forget "maria@example.com" --yes
     """
-    from loopcloser.core.text import printable
     from loopcloser.services.forget import forget_customer
 
     if not yes:
@@ -191,6 +190,7 @@ def forget(
             f" {erased.hub.queued} loop(s) of {customer} are erased from it at the next sync",
             "loops of the customer that only colleagues hold need forget again with the hub up",
             as_json,
+            kind="hub_unreachable",
         )
     if erased.hub is not None and erased.hub.others:
         warn(
@@ -198,10 +198,11 @@ def forget(
             " only a lead may erase them",
             f'ask a lead to run: loopcloser forget "{customer}" --yes',
             as_json,
+            kind="needs_lead",
         )
     for path, message in erased.failed:
-        sys.stderr.write(printable(f"loopcloser: warning: could not erase in {path}: {message}"))
-        sys.stderr.write("\n")
+        hint = "it may still hold the customer"
+        warn(f"could not erase in {path}: {message}", hint, as_json, kind="not_erased")
     if erased.failed:
         count = len(erased.failed)
         raise StoreError(

@@ -114,6 +114,7 @@ def warn_of_late_reminders(ctx: "Context", loop: Loop) -> None:
                 f" {local_time(loop.due, ctx.tz, ctx.now)}",
                 f"change it if that is not what you meant: loopcloser edit {loop.id} --remind WHEN",
                 ctx.as_json,
+                kind="late_reminder",
             )
 
 

@@ -15,6 +15,7 @@ from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
 from loopcloser.core.model import derive
 
 if TYPE_CHECKING:
+    from loopcloser.core.errors import WarningKind
     from loopcloser.core.model import Flags, Loop
     from loopcloser.services.context import Context
 
@@ -28,8 +29,13 @@ def report(message: str, hint: str | None, kind: str, code: int, as_json: bool) 
         error = {"error": kind, "message": message, "hint": hint, "exit_code": int(code)}
         sys.stderr.write(to_json(error, compact=True) + "\n")
     else:
-        tail = f"; {hint}" if hint else ""
-        sys.stderr.write(printable(f"loopcloser: {message.rstrip('.')}{tail}") + "\n")
+        message = message.rstrip(".")
+        tail = ""
+        if hint:
+            # After a question ("Did you mean 'list'?") the hint is a sentence of its own.
+            question = message.endswith("?")
+            tail = f" {hint[:1].upper()}{hint[1:]}" if question else f"; {hint}"
+        sys.stderr.write(printable(f"loopcloser: {message}{tail}") + "\n")
     return code
 
 
@@ -52,17 +58,22 @@ def hint_for(error: LoopcloserError) -> str | None:
 def warn_of_bad_records(runs: Sequence[Context], as_json: bool) -> None:
     """Name what the reads passed over (a malformed loop, an unreadable archive), once."""
     problems = [problem for ctx in runs for problem in ctx.problems()]
-    for message, hint in dict.fromkeys(problems):
-        warn(message, hint or "loopcloser doctor says more", as_json)
+    for kind, message, hint in dict.fromkeys(problems):
+        warn(message, hint or "loopcloser doctor says more", as_json, kind=kind)
 
 
-def warn(message: str, hint: str, as_json: bool) -> None:
-    """A warning on stderr: the command went ahead, but something needs a person's eye."""
+def warn(message: str, hint: str, as_json: bool, *, kind: WarningKind) -> None:
+    """A warning on stderr: the command went ahead, but something needs a person's eye.
+
+    Under --json, one JSON object a line (docs/schema/warning.schema.json): ``kind``
+    for scripts to branch on, ``warning`` (the message) and ``hint`` for people.
+    """
     from loopcloser.core.text import printable
     from loopcloser.render.tables import to_json
 
     if as_json:
-        sys.stderr.write(to_json({"warning": message, "hint": hint}, compact=True) + "\n")
+        warning = {"warning": message, "kind": kind, "hint": hint}
+        sys.stderr.write(to_json(warning, compact=True) + "\n")
     else:
         sys.stderr.write(printable(f"loopcloser: warning: {message}; {hint}") + "\n")
 

@@ -85,6 +85,7 @@ def snooze(
             " nothing will remind you of it until the snooze ends",
             f"snooze to an earlier time, or lift it: loopcloser snooze {loop.id} off",
             as_json,
+            kind="due_in_snooze",
         )
 
 
@@ -133,7 +134,7 @@ def remind(
             hint = f"first: loopcloser config set delivery {elsewhere()}"
             if write:
                 raise BadInput(message, hint=hint)
-            warn(message, hint, as_json)
+            warn(message, hint, as_json, kind="unseen_delivery")
         install_schedule(install, every, write, ctx.store())
         return
     if write:

@@ -146,7 +146,8 @@ def report(
     start = period_start(ctx, first)
 
     def skipped(path: Path, error: LoopcloserError) -> None:
-        warn(f"skipped {path}: {error.message}", "the report covers the other stores", as_json)
+        hint = "the report covers the other stores"
+        warn(f"skipped {path}: {error.message}", hint, as_json, kind="skipped_store")
 
     watch = progress if is_terminal() else iter
     summary = build(ctx, start, team, [path.expanduser() for path in stores or ()], skipped, watch)

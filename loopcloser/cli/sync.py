@@ -138,13 +138,15 @@ def sync_after(ctx: Context, why: str) -> Synced | None:
         done = run(ctx)
     except LoopcloserError as error:
         warn(f"{why}, but the hub was not reached: {error.message}",
-             "nothing is lost: the next sync sends it", ctx.as_json)  # fmt: skip
+             "nothing is lost: the next sync sends it", ctx.as_json,
+             kind="hub_unreachable")  # fmt: skip
         return None
     for line in news(done):
         if ctx.as_json:
-            warn(line, "loopcloser sync --json lists what moved", True)
+            warn(line, "loopcloser sync --json lists what moved", True, kind="sync_news")
         else:
             sys.stderr.write(f"loopcloser: {line}\n")
     for refusal in done.refused:
-        warn(f"the hub refused {refusal}", "it waits here; loopcloser sync says more", ctx.as_json)
+        hint = "it waits here; loopcloser sync says more"
+        warn(f"the hub refused {refusal}", hint, ctx.as_json, kind="hub_refused")
     return done

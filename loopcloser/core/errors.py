@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal, get_args
 
 
 class ExitCode(IntEnum):
@@ -79,3 +80,25 @@ class HubError(LoopcloserError):
 
     exit_code = ExitCode.HUB
     kind = "hub"
+
+
+WarningKind = Literal[
+    "malformed_loop",
+    "unreadable_file",
+    "hub_offline",
+    "hub_unreachable",
+    "hub_refused",
+    "sync_news",
+    "needs_lead",
+    "not_erased",
+    "late_reminder",
+    "answer_after_due",
+    "due_in_snooze",
+    "unseen_delivery",
+    "skipped_store",
+]
+"""What a warning is about: the command went ahead, but something needs a person's eye.
+
+Scripts branch on the kind, never on the words; docs/json.md says what each means.
+"""
+WARNING_KINDS: tuple[WarningKind, ...] = get_args(WarningKind)

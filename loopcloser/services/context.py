@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from loopcloser.core.documents import BadRecords
 
 if TYPE_CHECKING:
+    from loopcloser.core.errors import WarningKind
     from loopcloser.core.settings import Settings
     from loopcloser.core.when import Calendar
     from loopcloser.storage.store import Store
@@ -48,17 +49,19 @@ class Context:
         self._others.extend(stores)
         return stores
 
-    def problems(self) -> list[tuple[str, str | None]]:
-        """What the run's reads passed over, each with what to do: for a warning."""
-        found: list[tuple[str, str | None]] = [
-            (f"{message}: it was left out", "it is kept as it is; loopcloser doctor says more")
+    def problems(self) -> list[tuple[WarningKind, str, str | None]]:
+        """What the run's reads passed over, each with its kind and what to do: for a warning."""
+        kept = "it is kept as it is; loopcloser doctor says more"
+        found: list[tuple[WarningKind, str, str | None]] = [
+            ("malformed_loop", f"{message}: it was left out", kept)
             for message in self.bad.found.values()
         ]
         if self.offline is not None:
-            found.append((self.offline, "sync when the hub is back: loopcloser sync"))
+            later = "sync when the hub is back: loopcloser sync"
+            found.append(("hub_offline", self.offline, later))
         stores = [] if self._store is None else [self._store]
         for store in [*stores, *self._others]:
-            found += [(error.message, error.hint) for error in store.problems]
+            found += [("unreadable_file", error.message, error.hint) for error in store.problems]
         return list(dict.fromkeys(found))
 
     @property
