@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Run
 
 Add = Callable[..., int]
@@ -102,3 +104,92 @@ def test_raw_csv_keeps_cells_as_they_are(run: Run, add: Add) -> None:
     add("=1+1", "call back", "--due", "fri 12:00")
     (row,) = csv.DictReader(io.StringIO(run("export", "--format", "csv", "--raw").out))
     assert row["customer"] == "=1+1"
+
+
+# --- CSV for a spreadsheet: local times and a byte-order mark --------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def due_cells(data: bytes) -> list[str]:
+    return [row["due"] for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+
+
+def test_csv_times_are_whole_seconds_in_utc_unless_local_times_asked(run: Run) -> None:
+    added = run("add", "Zoë", "call back", "--due", "+2h", now="2026-11-25T09:00:00.654321Z")
+    assert added.code == 0, added.err
+    assert due_cells(run("export", "--format", "csv").out.encode()) == ["2026-11-25T11:00:00Z"]
+    local = run("export", "--format", "csv", "--local-times").out.encode()
+    assert due_cells(local) == ["2026-11-25 12:00:00"], "Rome's wall time, as a sheet reads it"
+
+
+def test_the_hour_repeated_when_summer_time_ends_is_written_with_its_offset(run: Run) -> None:
+    for due in ("2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-25T02:30:00Z"):
+        added = run("add", "Søren", f"due {due}", "--due", due, now="2026-10-20T09:00:00Z")
+        assert added.code == 0, added.err
+    local = run("export", "--format", "csv", "--local-times").out.encode()
+    assert sorted(due_cells(local)) == [
+        "2026-10-25 02:30:00+01:00", "2026-10-25 02:30:00+02:00", "2026-10-25 03:30:00"
+    ]  # fmt: skip
+
+
+def test_bom_starts_the_csv_with_one_byte_order_mark(run: Run, add: Add, home: Path) -> None:
+    add("Niccolò", "send the quote")
+    plain = home / "plain.csv"
+    marked = home / "marked.csv"
+    assert run("export", "--format", "csv", "-o", str(plain)).code == 0
+    assert run("export", "--format", "csv", "--bom", "-o", str(marked)).code == 0
+    assert marked.read_bytes() == BOM + plain.read_bytes()
+    assert not plain.read_bytes().startswith(BOM)
+    assert "Niccolò" in marked.read_bytes().decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--local-times"], "--local-times is for CSV only"),
+        (["--format", "jsonl", "--bom"], "--bom is for CSV only"),
+        (["--ics", "--local-times", "--bom"], "--local-times and --bom are for CSV only"),
+    ],
+)
+def test_spreadsheet_options_are_refused_for_other_formats(
+    run: Run, add: Add, args: list[str], message: str
+) -> None:
+    add()
+    result = run("export", *args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"loopcloser: {message}; add --format csv, the format for a spreadsheet\n"
+
+
+def test_a_spreadsheet_csv_goes_through_the_installed_program_and_back(
+    run: Run, add: Add, home: Path
+) -> None:
+    """The executable as a script runs it: export for Excel, piped into import in a new store."""
+    import os
+    import subprocess
+
+    from tests.test_e2e import EXECUTABLE
+
+    add("Zoë Ærø", "call back", "--due", "fri 12:00", "--tag", "città")
+    add("Niccolò", "send the quote", "--due", "tomorrow 9am", "--contact", "niccolò@example.com")
+    run("done", "2", "quote sent")
+    exported = subprocess.run(
+        [str(EXECUTABLE), "export", "--all", "--format", "csv", "--local-times", "--bom"],
+        capture_output=True, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith(BOM + b"id,uid,customer")
+    assert due_cells(exported.stdout) == ["2026-11-26 09:00:00", "2026-11-27 12:00:00"]
+    other = {**os.environ, "LOOPCLOSER_STORE": str(home / "other.json")}
+    imported = subprocess.run(
+        [str(EXECUTABLE), "import", "-", "--json"],
+        input=exported.stdout, capture_output=True, check=False, env=other,
+    )  # fmt: skip
+    assert (imported.returncode, imported.stderr) == (0, b"")
+    assert json.loads(imported.stdout)["format"] == "csv", "the mark does not hide the format"
+    fields = ("uid", "customer", "contact", "promise", "due", "owner", "tags", "state")
+    before = run("list", "--all", "--json").json()
+    after = run("list", "--all", "--json", env={"LOOPCLOSER_STORE": other["LOOPCLOSER_STORE"]})
+    assert [{name: loop[name] for name in fields} for loop in after.json()] == [
+        {name: loop[name] for name in fields} for loop in before
+    ]

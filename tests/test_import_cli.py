@@ -82,6 +82,91 @@ def test_a_csv_export_imported_into_an_empty_store_exports_the_same_columns(
     assert len(without_id(again)) == 5
 
 
+@pytest.fixture
+def accented(run: Run, add: Add) -> None:
+    """Customers with accents, dues with a fraction of a second, both 02:30 of 25 October."""
+    early = "2026-10-20T09:00:00Z"
+    for customer, due in (("Łukasz", "2026-10-25T00:30:00Z"), ("Søren", "2026-10-25T01:30:07Z")):
+        assert run("add", customer, "call back", "--due", due, now=early).code == 0
+    odd = "2026-11-25T09:00:00.654321Z"
+    assert run("add", "Zoë Ærø", "call back", "--due", "+2h", "--tag", "città", now=odd).code == 0
+    add("Niccolò Müller", "send the quote", "--due", "fri 12:00", "--contact",
+        "niccolò@example.com", "--ref", "CRM-ä", "--owner", "luca")  # fmt: skip
+    add("François", "refund", "--due", "tomorrow 9am")
+    run("done", "4", "quote sent")
+    run("close", "5", "--via", "phone")
+    run("wait", "1", "--on", "Finance")
+
+
+SPREADSHEET_OPTIONS = [[], ["--local-times"], ["--bom"], ["--local-times", "--bom"]]
+SAME_LOOP = ("uid", "customer", "contact", "promise", "owner", "tags", "ref", "state")
+
+
+def same_loops(loops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a CSV carries of each loop, the due to the second."""
+    from loopcloser.core.model import from_utc_text
+
+    return [
+        {**{name: loop[name] for name in SAME_LOOP},
+         "due": from_utc_text(loop["due"]).replace(microsecond=0)}
+        for loop in loops
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("options", SPREADSHEET_OPTIONS, ids=" ".join)
+def test_a_spreadsheet_csv_imported_into_an_empty_store_makes_the_same_loops(
+    run: Run, accented: None, home: Path, options: list[str]
+) -> None:
+    sheet = home / "loops.csv"
+    exported = run("export", "--all", "--format", "csv", *options, "-o", str(sheet))
+    assert exported.code == 0, exported.err
+    assert sheet.read_bytes().startswith(b"\xef\xbb\xbf") == ("--bom" in options)
+    result = run("import", str(sheet), env=other_store(home))
+    assert (result.code, result.err) == (0, "")
+    assert result.out == "Imported 5 loops: 5 added, 0 updated, 0 unchanged.\n"
+    before = run("list", "--all", "--json").json()
+    after = run("list", "--all", "--json", env=other_store(home)).json()
+    assert same_loops(after) == same_loops(before)
+    assert [loop["customer"] for loop in after] == [loop["customer"] for loop in before]
+    again = home / "again.csv"
+    run("export", "--all", "--format", "csv", *options, "-o", str(again), env=other_store(home))
+    assert again.read_bytes() == sheet.read_bytes(), "the same file, ids and all"
+
+
+@pytest.mark.parametrize("options", SPREADSHEET_OPTIONS, ids=" ".join)
+def test_a_spreadsheet_csv_imported_back_into_its_own_store_changes_nothing(
+    run: Run, accented: None, home: Path, options: list[str]
+) -> None:
+    sheet = home / "loops.csv"
+    assert run("export", "--all", "--format", "csv", *options, "-o", str(sheet)).code == 0
+    before = (home / "loops.json").read_bytes()
+    result = run("import", str(sheet))
+    assert result.out == "Imported 5 loops: 0 added, 0 updated, 5 unchanged.\n", result.err
+    assert (home / "loops.json").read_bytes() == before
+
+
+def test_local_times_are_read_in_the_configured_zone_and_an_offset_wins(
+    run: Run, home: Path
+) -> None:
+    rows = "".join(
+        f"{customer},,call back,{due},,,,\n"
+        for customer, due in (("Zoë", "2026-12-08 20:59:02"), ("Niccolò", "2026-12-08T19:59:02Z"),
+                              ("Søren", "2026-12-08 20:59:02+01:00"))
+    )  # fmt: skip
+    path = home / "crm.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + rows).encode("utf-8"))
+    assert run("import", str(path)).code == 0
+    dues = {loop["customer"]: loop["due"] for loop in run("list", "--json").json()}
+    assert dues == dict.fromkeys(("Zoë", "Niccolò", "Søren"), "2026-12-08T19:59:02Z")
+    tokyo = home / "tokyo.toml"
+    tokyo.write_text('agent = "anna"\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+    elsewhere = {**other_store(home), "LOOPCLOSER_CONFIG": str(tokyo)}
+    assert run("import", str(path), env=elsewhere).code == 0
+    dues = {loop["customer"]: loop["due"] for loop in run("list", "--json", env=elsewhere).json()}
+    assert dues["Zoë"] == "2026-12-08T11:59:02Z", "a wall time is read where the user is"
+    assert dues["Niccolò"] == dues["Søren"] == "2026-12-08T19:59:02Z"
+
+
 # --- upserts ------------------------------------------------------------------------------
 
 

@@ -383,6 +383,41 @@ def test_a_csv_change_is_recorded_as_the_events_an_agent_would_make() -> None:
     assert all(event.text == "imported from crm.csv" for event in new_events)
 
 
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2026-12-08T19:59:02Z", datetime(2026, 12, 8, 19, 59, 2, tzinfo=UTC)),
+        ("2026-12-08 20:59:02", datetime(2026, 12, 8, 19, 59, 2, tzinfo=UTC)),
+        ("2026-12-08 20:59:02+00:00", datetime(2026, 12, 8, 20, 59, 2, tzinfo=UTC)),
+        ("2026-10-25 02:30:00+02:00", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        ("2026-10-25 02:30:00+01:00", datetime(2026, 10, 25, 1, 30, tzinfo=UTC)),
+        ("2026-06-08 20:59:02", datetime(2026, 6, 8, 18, 59, 2, tzinfo=UTC)),
+    ],
+)
+def test_a_due_in_utc_or_local_time_is_read_in_the_agents_zone_unless_it_has_an_offset(
+    due: str, expected: datetime
+) -> None:
+    (loop,) = csv_plan(f"{HEADER}Zoë,,call back,{due},,,,\n").added
+    assert loop.due == expected
+
+
+def test_a_byte_order_mark_before_the_header_reads_the_same_loops() -> None:
+    text = HEADER + "Niccolò,,call back,2026-12-08 20:59:02,,,,\n"
+    with_mark = decode(b"\xef\xbb\xbf" + text.encode("utf-8"), "crm.csv")
+    assert csv_plan(with_mark).added == csv_plan(text).added
+    assert csv_plan(with_mark).added[0].customer == "Niccolò"
+
+
+def test_a_due_that_agrees_to_the_second_is_not_a_reschedule() -> None:
+    # A CSV due is written to the second; the stored one may carry a fraction.
+    loop = made_loop(7, datetime(2026, 11, 30, 16, 0, 0, 750000, tzinfo=UTC), NOW)
+    result = csv_plan(csv_row(loop, due="2026-11-30 17:00:00"), in_store(loop))
+    assert (result.updated, result.unchanged) == ([], 1)
+    moved = csv_plan(csv_row(loop, due="2026-11-30 17:00:01"), in_store(loop))
+    ((_, changed, _),) = moved.updated
+    assert changed.events[-1].kind is Kind.RESCHEDULED
+
+
 def test_a_closed_loop_set_open_in_the_file_is_reopened_before_it_is_rescheduled() -> None:
     loop = step(maria(), Kind.CLOSED, NOW)
     row = csv_row(loop, due="2026-12-01T16:00:00Z", state="open")

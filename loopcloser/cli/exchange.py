@@ -50,12 +50,26 @@ def export(
             "--raw", help="CSV cells as they are, even those a spreadsheet would run as formulas."
         ),
     ] = False,
+    local_times: Annotated[
+        bool,
+        typer.Option(
+            "--local-times",
+            help="CSV times in your time zone as spreadsheets read dates (2026-11-27"
+            " 12:00:00), not in UTC (2026-11-27T11:00:00Z).",
+        ),
+    ] = False,
+    bom: Annotated[
+        bool,
+        typer.Option(
+            "--bom", help="Start the CSV with a byte-order mark, so Excel shows Zoë, not ZoÃ«."
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Export loops: JSON or JSON Lines with every field and the history, CSV for a
     spreadsheet, or an iCalendar file so your own calendar reminds you too.
 
-    Example: loopcloser export --format csv --all -o loops.csv
+    Example: loopcloser export --format csv --local-times --bom -o loops.csv
     """
     from loopcloser.core.model import ACTIVE, State
     from loopcloser.render.export import FORMATS, serialise
@@ -64,10 +78,17 @@ def export(
     kind = "ics" if ics else format.strip().lower()
     if kind not in FORMATS:
         raise BadInput(f"cannot export as '{format}'", hint=f"use one of: {', '.join(FORMATS)}")
+    asked = (("--local-times", local_times), ("--bom", bom))
+    spreadsheet = [name for name, wanted in asked if wanted]
+    if spreadsheet and kind != "csv":
+        raise BadInput(
+            f"{' and '.join(spreadsheet)} {'is' if len(spreadsheet) == 1 else 'are'} for CSV only",
+            hint="add --format csv, the format for a spreadsheet",
+        )
     ctx = context(store)
     states = frozenset(State) if show_all and kind != "ics" else ACTIVE
     rows = select(ctx.store(), Query(states), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
-    data = serialise(kind, rows, ctx.now, ctx.settings, raw=raw)
+    data = serialise(kind, rows, ctx.now, ctx.settings, raw=raw, local_times=local_times, bom=bom)
     write_output(data, output, f"{len(rows)} loop{'s' * (len(rows) != 1)}")
 
 

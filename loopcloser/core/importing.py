@@ -887,7 +887,12 @@ def words(fields: Mapping[str, Any], name: str) -> str:
 
 
 def read_due(value: Any, context: Context) -> datetime:
-    """A due as exported (ISO-8601 UTC) or as an agent types it (in the agent's zone)."""
+    """A due as exported or as an agent types it.
+
+    Exported, it is ISO-8601 UTC, or with ``--local-times`` a wall time
+    (``2026-12-08 20:59:02``) read in the agent's zone, an offset written after it
+    winning; typed, it is read like ``--due``.
+    """
     if not isinstance(value, str) or not value.strip():
         raise Refused("the due is empty" if value in (None, "") else "the due is not text")
     try:
@@ -1002,7 +1007,8 @@ def update(loop: Loop, values: Mapping[str, Any], context: Context) -> Loop:
     }
     if edits:
         events.append(context.event(Kind.EDITED, edits))
-    if values["due"] != loop.due:
+    # A CSV due is written to the second: a stored due that agrees to the second is the same.
+    if not same_second(values["due"], loop.due):
         due = {"due": encode_field("due", values["due"])}
         events.append(context.event(Kind.RESCHEDULED, due, told=False))
     if "owner" in values and values["owner"] != loop.owner:
@@ -1017,6 +1023,11 @@ def update(loop: Loop, values: Mapping[str, Any], context: Context) -> Loop:
     ):
         events += [context.event(Kind.WAITING, {"waiting_on": encode_field("waiting_on", waiting)})]
     return replay_onto(loop, events) if events else loop
+
+
+def same_second(one: datetime, other: datetime) -> bool:
+    """Whether two moments fall in the same whole second."""
+    return one.replace(microsecond=0) == other.replace(microsecond=0)
 
 
 def moves(loop: Loop, target: State, waiting: Waiting | None, context: Context) -> list[Event]:
