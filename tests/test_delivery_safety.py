@@ -71,7 +71,8 @@ POSTS = {
         # The Markdown page keeps its backslashes, which Slack shows but does not act on.
         ["&lt;!channel", "&lt;!everyone", "&lt;@U024BE7LH", "&lt;https://evil.example"],
     ),
-    "report": (("report", "--send", "webhook"), ["&lt;!here&gt; &amp; &lt;@U024BE7LH&gt;"]),
+    # The agent's name in the by-agent table, its Markdown backslashes kept.
+    "report": (("report", "--send", "webhook"), ["\\&lt;!here\\&gt; &amp; \\&lt;@U024BE7LH\\&gt;"]),
     "reminder": (
         ("remind",),
         [

@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loopcloser.core.metrics import STAT_NAMES, AgentStats, Report, bucket, build_report
+from loopcloser.core.metrics import (
+    STAT_NAMES,
+    AgentStats,
+    Part,
+    Report,
+    Unreadable,
+    Why,
+    bucket,
+    build_report,
+)
 from loopcloser.core.model import Kind, Loop, to_utc_text
 from tests.factories import made_loop, step
 
@@ -98,15 +107,71 @@ def test_ageing_buckets_and_their_boundaries() -> None:
     assert ageing == {"1 day": 1, "2-3 days": 2, "4-7 days": 2, "over 7 days": 1}
 
 
-def test_longest_waiting_is_open_loops_by_time_since_the_customer_heard() -> None:
-    waits = [(agent, loop.id, days) for agent, loop, days in report().longest_waiting]
-    assert waits == [("bruno", 11, 15.0), ("carla", 21, 5.5), ("anna", 1, 5.0), ("anna", 5, 4.0)]
+def waits(result: Report) -> list[tuple[str, int, Why, float | None, float]]:
+    return [
+        (wait.agent, wait.loop.id, wait.why, wait.days_late, wait.days_silent)
+        for wait in result.longest_waiting
+    ]
 
 
-def test_longest_waiting_keeps_the_top_ten() -> None:
-    loops = [("anna", new(i, rome(i, 9), rome(28, 9))) for i in range(1, 13)]
-    waits = build_report(loops, NOW, ROME, SINCE).longest_waiting
-    assert [loop.id for _, loop, _ in waits] == list(range(1, 11))
+def test_longest_waiting_is_overdue_loops_by_lateness_then_silent_ones_by_silence() -> None:
+    # Bruno's customer has gone longest without a word, but overdue promises come first.
+    assert waits(report()) == [
+        ("carla", 21, Why.OVERDUE, 10.0, 5.5),
+        ("anna", 1, Why.OVERDUE, 0.7, 5.0),
+        ("bruno", 11, Why.SILENT, None, 15.0),
+    ]
+
+
+def test_a_loop_both_overdue_and_silent_is_one_row_among_the_overdue() -> None:
+    # With a 3-day cadence #21 and #1 are silent too; #5 joins as silent, 4 days.
+    assert waits(report(cadence=3 * DAY)) == [
+        ("carla", 21, Why.OVERDUE, 10.0, 5.5),
+        ("anna", 1, Why.OVERDUE, 0.7, 5.0),
+        ("bruno", 11, Why.SILENT, None, 15.0),
+        ("anna", 5, Why.SILENT, None, 4.0),
+    ]
+
+
+def test_a_row_shows_the_due_the_customer_holds() -> None:
+    # Moved without telling the customer: they still wait for the old due, now passed.
+    loop = moved(new(1, rome(20, 9), rome(24, 17)), rome(24, 9), rome(27, 17), False)
+    (wait,) = build_report([("anna", loop)], NOW, ROME, SINCE).longest_waiting
+    assert (wait.why, wait.due, wait.days_late) == (Why.OVERDUE, rome(24, 17), 0.7)
+
+
+def test_a_loop_neither_overdue_nor_silent_is_not_waiting_however_old() -> None:
+    loop = new(1, rome(1, 9), rome(30, 17))
+    assert build_report([("anna", loop)], NOW, ROME, SINCE).longest_waiting == ()
+
+
+def test_a_loop_read_from_two_stores_is_one_row() -> None:
+    loop = new(1, rome(20, 9), rome(24, 17))
+    result = build_report([("bruno", loop), ("anna", loop)], NOW, ROME, SINCE)
+    assert [(wait.agent, wait.loop.uid) for wait in result.longest_waiting] == [("anna", loop.uid)]
+
+
+def test_longest_waiting_keeps_the_ten_latest() -> None:
+    loops = [("anna", new(i, rome(1, 9), rome(1 + i, 9))) for i in range(12, 0, -1)]
+    result = build_report(loops, NOW, ROME, SINCE).longest_waiting
+    assert [wait.loop.id for wait in result] == list(range(1, 11))
+
+
+def test_the_sections_every_format_shows_in_order() -> None:
+    assert [section.key for section in report().sections] == [
+        Part.AGENTS, Part.AGEING, Part.LONGEST_WAITING, Part.TREND
+    ]  # fmt: skip
+    assert [section.title for section in report().sections] == [
+        "By agent", "Overdue by age", "Customers waiting longest", "Last 14 days"
+    ]  # fmt: skip
+
+
+def test_an_unreadable_store_is_the_first_section_and_the_report_incomplete() -> None:
+    broken = [Unreadable("zeno", "not JSON"), Unreadable("bob", "no permission")]
+    result = build_report(team(), NOW, ROME, SINCE, unreadable=broken)
+    assert result.sections[0].key is Part.UNREADABLE
+    assert [item.agent for item in result.unreadable] == ["bob", "zeno"]
+    assert not result.complete and report().complete
 
 
 def test_trend_replays_each_day_of_a_loop_closed_two_days_ago() -> None:
@@ -145,6 +210,7 @@ def test_nothing_open_reports_zeros(agents: list[tuple[str, Loop]]) -> None:
     result = build_report(agents, NOW, ROME, SINCE)
     assert result.total.open == 0 and result.total.kept_rate is None
     assert result.longest_waiting == () and set(result.ageing.values()) == {0}
+    assert [section.key for section in result.sections][-1] is Part.TREND
 
 
 def test_a_loop_reopened_and_closed_again_counts_when_it_was_last_closed() -> None:

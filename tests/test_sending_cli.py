@@ -32,6 +32,21 @@ def test_the_digest_goes_by_mail_with_text_and_html(run: Run, add: Add, mailbox:
     assert "text/plain" in types and "text/html" in types
 
 
+def test_the_mailed_digest_text_keeps_to_80_columns_with_every_word(
+    run: Run, add: Add, mailbox: Collector
+) -> None:
+    customer = "Northwind Traders International Holdings"
+    promise = "get the outage credit approved by Finance and report back to the customer"
+    add(customer, promise, "--due", "today 11:00")
+    assert run("digest", "--send", "email", now="2026-11-25T12:00:00Z").code == 0
+    (envelope,) = mailbox.envelopes
+    message = message_from_bytes(envelope.content)
+    (text,) = [part for part in message.walk() if part.get_content_type() == "text/plain"]
+    body = text.get_payload(decode=True).decode("utf-8")
+    assert max(len(line) for line in body.splitlines()) <= 80, body
+    assert set(f"{customer} {promise}".split()) <= set(body.split()), "every word, whole"
+
+
 def test_a_failed_mail_keeps_the_digest_and_exits_6(run: Run, add: Add, home: Path) -> None:
     mail_settings(run, free_port())  # nobody listens there
     add("Maria Rossi", "call back", "--due", "today 11:00")

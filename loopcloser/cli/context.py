@@ -44,6 +44,21 @@ def own_store() -> Path | None:
     return Path(named) if named else None
 
 
+def page_width(terminal: bool) -> int | None:
+    """How wide a table may be: COLUMNS when set, else the terminal's, else no limit.
+
+    A pipe or a file gets whole lines unless COLUMNS asks otherwise.
+    """
+    given = os.environ.get("COLUMNS", "")
+    if given.isascii() and given.isdigit() and int(given) > 0:
+        return int(given)
+    if terminal:
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
+    return None
+
+
 def config_home() -> str | None:
     """XDG_CONFIG_HOME, where systemd and other programs keep the user's own settings."""
     return os.environ.get("XDG_CONFIG_HOME")

@@ -124,6 +124,13 @@ def is_terminal() -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
 
 
+def page_width() -> int | None:
+    """How wide a table on stdout may be: the terminal's, else COLUMNS, else no limit."""
+    from loopcloser.cli.context import page_width as width
+
+    return width(is_terminal())
+
+
 def program_name() -> str:
     """How the user ran loopcloser (``.venv/bin/loopcloser``), for commands we suggest."""
     invoked = sys.argv[0] if sys.argv else ""

@@ -11,7 +11,7 @@ from loopcloser.cli.app import app
 from loopcloser.cli.arguments import parse_due, parse_since
 from loopcloser.cli.context import context, own_store
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, warn
+from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, page_width, warn
 from loopcloser.core.errors import LoopcloserError
 from loopcloser.core.ways_out import Cargo, check_way, in_words, names
 
@@ -64,6 +64,7 @@ def digest(
 
     Example: loopcloser digest --markdown
     """
+    from loopcloser.render.columns import TEXT_WIDTH
     from loopcloser.render.digest import (
         digest_html,
         digest_json,
@@ -86,14 +87,16 @@ def digest(
         "json": lambda: to_json(digest_json(page, who)) + "\n",
         "markdown": lambda: digest_markdown(page, who),
         "html": lambda: digest_html(page, who),
-        "text": lambda: digest_text(page, who),
+        "text": lambda: digest_text(page, who, page_width() if output is None else TEXT_WIDTH),
     }
     if chosen == "text" and output is None and is_terminal():
-        print_digest(page, who, out())
+        print_digest(page, who, out(), page_width())
     else:
         emit_page(renderings, chosen, output, "the digest")
     if send is not None:
-        send_page(send, ctx, "the digest", f"loopcloser digest: {heading(page, who)}", renderings)
+        # A mail's text part keeps to 80 columns, whatever the terminal it was sent from.
+        mailed = {**renderings, "text": lambda: digest_text(page, who, TEXT_WIDTH)}
+        send_page(send, ctx, "the digest", f"loopcloser digest: {heading(page, who)}", mailed)
 
 
 @app.command()
@@ -121,21 +124,23 @@ def report(
 ) -> None:
     """The team's open-loops report: per agent, ageing, customers waiting longest, trend.
 
-    It reads every store in the team folder (or the stores named); a store that
-    cannot be read is named in a warning and the report covers the rest.
+    It reads every store in the team folder (or the stores named). A store that
+    cannot be read is named in the report, which covers the rest and exits 5: incomplete.
 
     Example: loopcloser report --team /srv/loops --since "7 days ago" --html -o report.html
     """
 
-    from loopcloser.core.model import to_utc_text
+    from loopcloser.core.errors import StoreError
+    from loopcloser.render.columns import TEXT_WIDTH
     from loopcloser.render.report import (
         report_csv,
         report_html,
         report_json,
         report_markdown,
+        report_subject,
         report_text,
     )
-    from loopcloser.render.tables import local_time, to_json
+    from loopcloser.render.tables import to_json
     from loopcloser.services.pages import period_start
     from loopcloser.services.pages import report as build
 
@@ -151,17 +156,28 @@ def report(
 
     watch = progress if is_terminal() else iter
     summary = build(ctx, start, team, [path.expanduser() for path in stores or ()], skipped, watch)
-    title = f"Open loops since {local_time(start, ctx.tz, ctx.now)}"
+    # On stdout, as wide as the terminal; in a file, as wide as a mail.
+    width = (page_width() or TEXT_WIDTH) if output is None else TEXT_WIDTH
     renderings = {
-        "json": lambda: to_json(report_json(summary, to_utc_text(start))) + "\n",
+        "json": lambda: to_json(report_json(summary)) + "\n",
         "csv": lambda: report_csv(summary),
-        "markdown": lambda: report_markdown(summary, title),
-        "html": lambda: report_html(summary, title),
-        "text": lambda: report_text(summary, title),
+        "markdown": lambda: report_markdown(summary),
+        "html": lambda: report_html(summary),
+        "text": lambda: report_text(summary, width),
     }
     emit_page(renderings, chosen, output, "the report")
     if send is not None:
-        send_page(send, ctx, "the report", f"loopcloser report: {title}", renderings)
+        # A mail's text part keeps to 80 columns, whatever the terminal it was sent from.
+        mailed = {**renderings, "text": lambda: report_text(summary)}
+        send_page(send, ctx, "the report", report_subject(summary), mailed)
+    if summary.unreadable:
+        count = len(summary.unreadable)
+        agents = ", ".join(item.agent for item in summary.unreadable)
+        raise StoreError(
+            f"the report is incomplete: {count} {'store' if count == 1 else 'stores'}"
+            f" could not be read ({agents})",
+            hint="it names each with the reason; loopcloser doctor --store PATH says more",
+        )
 
 
 def send_page(

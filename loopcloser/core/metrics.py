@@ -1,6 +1,7 @@
 """Team metrics for a lead's report: counts, outcomes, ageing, who waits longest, a trend.
 
 Pure: loops, ``now`` and a time zone in, a :class:`Report` out; no clock, no I/O.
+The report is built once, as sections every format renders (:attr:`Report.sections`).
 Cancelled loops count in no metric. Definitions for people are in docs/metrics.md.
 """
 
@@ -10,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 from statistics import median
 
 from loopcloser.core.model import (
@@ -57,6 +59,55 @@ STAT_NAMES = tuple(item.name for item in fields(AgentStats))
 """The names of an agent's numbers, in the order the report's columns show them."""
 
 
+class Part(StrEnum):
+    """The report's sections; each name is also the section's field in the report's JSON."""
+
+    UNREADABLE = "unreadable"
+    AGENTS = "agents"
+    AGEING = "ageing"
+    LONGEST_WAITING = "longest_waiting"
+    TREND = "trend"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report: ``key`` for scripts and renderers, ``title`` for people."""
+
+    key: Part
+    title: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An agent whose store could not be read: the report is incomplete without them."""
+
+    agent: str
+    reason: str
+
+
+class Why(StrEnum):
+    """Why a customer is among those waiting longest."""
+
+    OVERDUE = "overdue"
+    SILENT = "silent"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A customer waiting on an overdue or silent loop, and how long."""
+
+    agent: str
+    """Whose loop it is in the report: its owner."""
+    loop: Loop
+    why: Why
+    due: datetime
+    """The due the customer holds (a new due they were never told of does not count)."""
+    days_late: float | None
+    """Days past that due, 1 decimal; None when not overdue."""
+    days_silent: float
+    """Days since the customer last heard from us, 1 decimal."""
+
+
 @dataclass(frozen=True)
 class Report:
     """The team report: a line per agent, the team's total, ageing, waits and the trend."""
@@ -64,10 +115,33 @@ class Report:
     agents: tuple[AgentStats, ...]
     total: AgentStats
     ageing: dict[str, int]
-    longest_waiting: tuple[tuple[str, Loop, float], ...]
-    """(agent, loop, days since the customer last heard from us), longest first."""
+    longest_waiting: tuple[Waiting, ...]
+    """Overdue loops, latest first, then silent ones, longest silent first; one row a loop."""
     trend: tuple[tuple[date, int, int], ...]
     """(local day, open at its end, overdue at its end), oldest day first, today last."""
+    since: datetime
+    now: datetime
+    tz: tzinfo
+    unreadable: tuple[Unreadable, ...] = ()
+    """Agents whose store could not be read, so none of their loops is counted."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether every agent's store was read."""
+        return not self.unreadable
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The sections every format shows, in order: what could not be read comes first."""
+        titles = {
+            Part.UNREADABLE: "Stores that could not be read",
+            Part.AGENTS: "By agent",
+            Part.AGEING: "Overdue by age",
+            Part.LONGEST_WAITING: "Customers waiting longest",
+            Part.TREND: f"Last {len(self.trend)} days",
+        }
+        shown = [part for part in Part if part is not Part.UNREADABLE or self.unreadable]
+        return tuple(Section(part, titles[part]) for part in shown)
 
 
 @dataclass(frozen=True)
@@ -86,8 +160,12 @@ def build_report(
     since: datetime,
     cadence: timedelta | None = None,
     days: int = 14,
+    unreadable: Iterable[Unreadable] = (),
 ) -> Report:
-    """The report over ``(agent, loop)`` pairs at ``now``; closures count from ``since``."""
+    """The report over ``(agent, loop)`` pairs at ``now``; closures count from ``since``.
+
+    ``unreadable`` names the agents whose loops could not be read: the report says so.
+    """
     pairs = list(loops)
     seen = [Seen(agent, loop, derive(loop, now, tz, cadence)) for agent, loop in pairs]
     by_agent: dict[str, list[Seen]] = {}
@@ -101,6 +179,10 @@ def build_report(
         trend=trend(
             [item.loop for item in seen], now, tz, cadence, days, [item.flags for item in seen]
         ),
+        since=since,
+        now=now,
+        tz=tz,
+        unreadable=tuple(sorted(unreadable, key=lambda item: item.agent)),
     )
 
 
@@ -153,15 +235,40 @@ def ageing(seen: Iterable[Seen], now: datetime) -> dict[str, int]:
     return counts
 
 
-def longest_waiting(seen: Iterable[Seen], now: datetime) -> tuple[tuple[str, Loop, float], ...]:
-    """Open loops whose customer has gone longest without hearing from us, top ten."""
-    waits = [
-        (item.agent, item.loop, now - item.flags.last_contact)
-        for item in seen
-        if item.loop.state in ACTIVE
-    ]
-    waits.sort(key=lambda wait: (-wait[2], wait[0], wait[1].id))
-    return tuple((agent, loop, round(gap / DAY, 1)) for agent, loop, gap in waits[:LONGEST])
+def longest_waiting(seen: Iterable[Seen], now: datetime) -> tuple[Waiting, ...]:
+    """The customers waiting longest, top ten: overdue loops first, latest first, then
+    silent ones, longest silent first. A loop read twice (from two stores) counts once."""
+    kept: dict[str, Waiting] = {}
+    waiting = sorted(
+        (item for item in seen if item.flags.overdue or item.flags.silent),
+        key=lambda item: wait_rank(item, now),
+    )
+    for item in waiting:
+        if len(kept) == LONGEST:
+            break
+        if item.loop.uid not in kept:
+            kept[item.loop.uid] = waited(item, now)
+    return tuple(kept.values())
+
+
+def wait_rank(item: Seen, now: datetime) -> tuple[bool, timedelta, str, int]:
+    """Overdue first, by how late; then silent, by how long silent; then agent and id."""
+    flags = item.flags
+    gap = now - (flags.expected_due if flags.overdue else flags.last_contact)
+    return not flags.overdue, -gap, item.agent, item.loop.id
+
+
+def waited(item: Seen, now: datetime) -> Waiting:
+    """An overdue or silent loop as a row of the customers waiting longest."""
+    flags = item.flags
+    return Waiting(
+        agent=item.agent,
+        loop=item.loop,
+        why=Why.OVERDUE if flags.overdue else Why.SILENT,
+        due=flags.expected_due,
+        days_late=round((now - flags.expected_due) / DAY, 1) if flags.overdue else None,
+        days_silent=round((now - flags.last_contact) / DAY, 1),
+    )
 
 
 def trend(

@@ -59,3 +59,20 @@ def cell_value(cell: str) -> str:
     if cell.startswith("'") and cell[1:].lstrip("'").startswith(FORMULA_STARTS):
         return cell[1:]
     return cell
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it: any case, accents dropped (``niccolo`` finds Niccolò)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def cell_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) characters take two, accents none."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from loopcloser.core.model import Flag
 from loopcloser.core.text import one_line, printable
-from loopcloser.render.tables import loop_json, plain_table
+from loopcloser.render.tables import loop_json
 
 if TYPE_CHECKING:
     from loopcloser.core.digest import Digest, Section
@@ -17,25 +17,37 @@ def heading(digest: Digest, agent: str) -> str:
     return f"{digest.day:%A %d %B %Y}, {agent}"
 
 
-def digest_text(digest: Digest, agent: str) -> str:
-    """The digest as plain text: title, summary, then a small table per section."""
+def digest_text(digest: Digest, agent: str, width: int | None = None) -> str:
+    """The digest as plain text: title, summary, then a small table per section.
+
+    Within ``width`` (a mail's 80 columns), customers, promises and details wrap.
+    """
     lines = [printable(heading(digest, agent)), printable(digest.summary)]
     for section in digest.sections:
-        lines += ["", section.title, section_table(section)]
+        lines += ["", section.title, section_table(section, width)]
     return "\n".join(lines) + "\n"
 
 
-def section_table(section: Section) -> str:
+def section_table(section: Section, width: int | None = None) -> str:
     """A section's loops as plain columns: id, customer, promise, detail."""
-    rows = [
-        [f"#{item.loop.id}", one_line(item.loop.customer, 30), one_line(item.loop.promise, 50),
-         one_line(item.detail, 40)]
-        for item in section.items
-    ]  # fmt: skip
-    return plain_table(rows).rstrip("\n")
+    from loopcloser.render.columns import Column, fitted_table, flat
+
+    def cell(text: str, longest: int) -> str:
+        # Cells that may wrap are whole; on one line they are cut to keep the table narrow.
+        return one_line(text, longest) if width is None else flat(text)
+
+    items = section.items
+    columns = [
+        Column("", [f"#{item.loop.id}" for item in items]),
+        Column("", [cell(item.loop.customer, 30) for item in items], wraps=True),
+        Column("", [cell(item.loop.promise, 50) for item in items], wraps=True),
+        Column("", [cell(item.detail, 40) for item in items], wraps=True),
+    ]
+    lines, _ = fitted_table(columns, width)
+    return "\n".join(lines[1:])  # no header: the section's title says what the rows are
 
 
-def print_digest(digest: Digest, agent: str, out: TextIO) -> None:
+def print_digest(digest: Digest, agent: str, out: TextIO, width: int | None = None) -> None:
     """The digest on a terminal: the same page as digest_text, with coloured titles."""
     from rich.console import Console
     from rich.text import Text
@@ -46,7 +58,7 @@ def print_digest(digest: Digest, agent: str, out: TextIO) -> None:
     for section in digest.sections:
         console.print()
         console.print(Text(section.title, style=f"bold {TERMINAL_COLOURS.get(section.key, '')}"))
-        console.print(Text(section_table(section)))
+        console.print(Text(section_table(section, width)))
 
 
 # Keyed by section; a section about a flag is keyed by the flag's name.

@@ -1,21 +1,49 @@
-"""How the team report reads: a terminal page with a chart, JSON, CSV, Markdown, HTML."""
+"""How the team report reads: terminal text, JSON, Markdown and HTML of one model, and CSV.
+
+Text, Markdown, HTML and JSON each walk the report's sections (``Report.sections``)
+and render every one through a table keyed by section: a section the model gains is
+a KeyError in each format until that format shows it, never a part silently left
+out. CSV is the per-agent table alone, for a spreadsheet.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.core.metrics import STAT_NAMES
-from loopcloser.core.model import in_words
+from loopcloser.core.metrics import STAT_NAMES, Part, Why
+from loopcloser.core.model import in_words, to_utc_text
 from loopcloser.core.text import inert_cell, one_line, printable
-from loopcloser.render.tables import plain_table
+from loopcloser.render.columns import TEXT_WIDTH, Column, fitted_table, flat, wrap
+from loopcloser.render.digest import markdown_text
+from loopcloser.render.tables import local_time
 
 if TYPE_CHECKING:
-    from loopcloser.core.metrics import AgentStats, Report
+    from loopcloser.core.metrics import AgentStats, Report, Section, Waiting
 
 BARS = " ▁▂▃▄▅▆▇█"
+# The per-agent table's columns: the statistic, its header, and when it is left out of
+# a narrow page (1 first; None: always shown). What a lead acts on today stays longest.
+AGENT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("agent", "AGENT", None),
+    ("open", "OPEN", None),
+    ("overdue", "OVERDUE", None),
+    ("untold", "UNTOLD", None),
+    ("silent", "SILENT", 8),
+    ("waiting", "WAITING", 7),
+    ("closed", "CLOSED", 5),
+    ("kept", "KEPT", 2),
+    ("renegotiated", "RENEG.", 1),
+    ("late", "LATE", 4),
+    ("kept_rate", "KEPT %", 6),
+    ("median_days_late", "MEDIAN LATE", 3),
+)
+COLUMN_WORDS = {name: in_words(name) for name in STAT_NAMES} | {"kept_rate": "kept %"}
+"""What each per-agent column is called in words: Markdown's and HTML's headers."""
+NOBODY_WAITING = "No customer waits on an overdue or silent loop."
 
 
 def rate(value: float | None) -> str:
@@ -24,12 +52,12 @@ def rate(value: float | None) -> str:
 
 
 def days(value: float | None) -> str:
-    """Median days late, or a dash."""
+    """Days to one decimal, or a dash."""
     return "-" if value is None else f"{value:.1f}"
 
 
 def stats_row(stats: AgentStats) -> list[str]:
-    """One agent's numbers as table cells."""
+    """One agent's numbers as table cells, in the order of STAT_NAMES."""
     values = [getattr(stats, name) for name in STAT_NAMES[1:10]]
     return [one_line(stats.agent, 24), *map(str, values), rate(stats.kept_rate),
             days(stats.median_days_late)]  # fmt: skip
@@ -41,25 +69,128 @@ def sparkline(values: list[int]) -> str:
     return "".join(BARS[round(value / top * (len(BARS) - 1))] for value in values)
 
 
-def report_text(report: Report, title: str) -> str:
-    """The report as plain text: per agent, ageing, waiting longest, and the trend."""
-    header = ["AGENT", "OPEN", "OVERDUE", "UNTOLD", "SILENT", "WAITING", "CLOSED", "KEPT",
-              "RENEG.", "LATE", "KEPT %", "MEDIAN LATE"]  # fmt: skip
-    rows = [stats_row(stats) for stats in report.agents] + [stats_row(report.total)]
-    lines = [printable(title), "", plain_table([header, *rows]).rstrip("\n"), "", "Overdue by age"]
-    lines += [f"  {bucket:<12}{count}" for bucket, count in report.ageing.items()]
-    if report.longest_waiting:
-        lines += ["", "Customers waiting longest"]
-        lines += [
-            f"  {days(waited):>6}d  {printable(agent)} #{loop.id}  {one_line(loop.customer, 40)}"
-            for agent, loop, waited in report.longest_waiting
-        ]
-    if report.trend:
+def plural(count: int, noun: str) -> str:
+    """``1 store``, ``2 stores``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def report_title(report: Report) -> str:
+    """The report's title: the start of its period, in the lead's time zone."""
+    return f"Open loops since {local_time(report.since, report.tz, report.now)}"
+
+
+def report_subject(report: Report) -> str:
+    """A mail subject that tells the day's numbers, and when a store was left out."""
+    total = report.total
+    subject = f"Open loops: {total.overdue} overdue, {total.untold} untold, {total.open} open"
+    if report.unreadable:
+        subject += f" ({plural(len(report.unreadable), 'store')} not read)"
+    return subject
+
+
+def heading(report: Report, section: Section) -> str:
+    """A section's heading: its title, and for the trend the days it spans."""
+    if section.key is Part.TREND and report.trend:
         first, last = report.trend[0][0], report.trend[-1][0]
-        lines += ["", f"Last {len(report.trend)} days ({first:%d %b} to {last:%d %b})"]
-        lines.append(f"  open     {sparkline([open_ for _, open_, _ in report.trend])}")
-        lines.append(f"  overdue  {sparkline([overdue for _, _, overdue in report.trend])}")
+        return f"{section.title}, {first:%d %b} to {last:%d %b}"
+    return section.title
+
+
+def waiting_words(wait: Waiting, short: bool = False) -> str:
+    """Why and how long a customer waits: ``overdue 2.1d`` or ``overdue by 2.1 days``."""
+    late = wait.why is Why.OVERDUE
+    amount = days(wait.days_late if late else wait.days_silent)
+    if short:
+        return f"{wait.why} {amount}d"
+    return f"overdue by {amount} days" if late else f"silent for {amount} days"
+
+
+def due_words(report: Report, wait: Waiting, short: bool = False) -> str:
+    """The due the customer holds, as the lead reads it; short without the weekday."""
+    if short:
+        local, now = wait.due.astimezone(report.tz), report.now.astimezone(report.tz)
+        return local.strftime("%d %b %H:%M" if local.year == now.year else "%d %b %Y %H:%M")
+    return local_time(wait.due, report.tz, report.now)
+
+
+# --- text: a terminal or a mail, within a width ---------------------------------------
+
+
+def text_unreadable(report: Report, width: int) -> list[str]:
+    """Each store not read: its agent and why, wrapped to the width."""
+    reasons = [flat(f"not read: {item.reason}") for item in report.unreadable]
+    agents = [one_line(item.agent, 24) for item in report.unreadable]
+    lines, _ = fitted_table(
+        [Column("AGENT", agents, wraps=True), Column("WHY", reasons, wraps=True)], width
+    )
+    return lines
+
+
+def text_agents(report: Report, width: int) -> list[str]:
+    """The per-agent table, its least needed columns left out (and named) when narrow."""
+    rows = [stats_row(stats) for stats in [*report.agents, report.total]]
+    columns = [
+        Column(header, [row[STAT_NAMES.index(name)] for row in rows], drop, wraps=name == "agent",
+               name=COLUMN_WORDS[name])
+        for name, header, drop in AGENT_COLUMNS
+    ]  # fmt: skip
+    lines, left_out = fitted_table(columns, width)
+    if left_out:
+        names = ", ".join(column.name for column in left_out)
+        note = f"Left out at {width} columns: {names} (--csv or --json has every column)."
+        lines += wrap(note, width)
+    return lines
+
+
+def text_ageing(report: Report, width: int) -> list[str]:
+    """Overdue loops counted by how late they are."""
+    return [f"  {bucket:<12}{count}" for bucket, count in report.ageing.items()]
+
+
+def text_waiting(report: Report, width: int) -> list[str]:
+    """The customers waiting longest: why, due, customer, promise and owner."""
+    waits = report.longest_waiting
+    if not waits:
+        return ["  " + line for line in wrap(NOBODY_WAITING, width - 2)]
+    columns = [
+        Column("WAITING", [waiting_words(wait, short=True) for wait in waits]),
+        Column("DUE", [due_words(report, wait, short=True) for wait in waits]),
+        Column("CUSTOMER", [flat(wait.loop.customer) for wait in waits], wraps=True),
+        Column("PROMISE", [flat(wait.loop.promise) for wait in waits], wraps=True),
+        Column("OWNER", [one_line(wait.agent, 24) for wait in waits]),
+    ]
+    lines, _ = fitted_table(columns, width)
+    return lines
+
+
+def text_trend(report: Report, width: int) -> list[str]:
+    """The trend as two sparklines, with today's counts."""
+    opened = [open_ for _, open_, _ in report.trend]
+    overdue = [late for _, _, late in report.trend]
+    return [
+        f"  open     {sparkline(opened)}  {opened[-1] if opened else 0} now",
+        f"  overdue  {sparkline(overdue)}  {overdue[-1] if overdue else 0} now",
+    ]
+
+
+TEXT: dict[Part, Callable[[Report, int], list[str]]] = {
+    Part.UNREADABLE: text_unreadable,
+    Part.AGENTS: text_agents,
+    Part.AGEING: text_ageing,
+    Part.LONGEST_WAITING: text_waiting,
+    Part.TREND: text_trend,
+}
+
+
+def report_text(report: Report, width: int = TEXT_WIDTH) -> str:
+    """The report as plain text within ``width`` columns: every section, titled."""
+    lines = wrap(printable(report_title(report)), width)
+    for section in report.sections:
+        lines += ["", *wrap(heading(report, section), width), *TEXT[section.key](report, width)]
     return "\n".join(lines) + "\n"
+
+
+# --- JSON ------------------------------------------------------------------------------
 
 
 def stats_json(stats: AgentStats) -> dict[str, Any]:
@@ -67,28 +198,51 @@ def stats_json(stats: AgentStats) -> dict[str, Any]:
     return {name: getattr(stats, name) for name in STAT_NAMES}
 
 
-def report_json(report: Report, since: str) -> dict[str, Any]:
-    """The report for scripts and dashboards."""
+def waiting_json(wait: Waiting) -> dict[str, Any]:
+    """One customer waiting longest, for scripts."""
     return {
-        "since": since,
+        "agent": wait.agent,
+        "id": wait.loop.id,
+        "uid": wait.loop.uid,
+        "customer": wait.loop.customer,
+        "promise": wait.loop.promise,
+        "due": to_utc_text(wait.due),
+        "why": str(wait.why),
+        "days": wait.days_silent,
+        "days_late": wait.days_late,
+    }
+
+
+JSON: dict[Part, Callable[[Report], dict[str, Any]]] = {
+    Part.UNREADABLE: lambda report: {
+        "unreadable": [{"agent": item.agent, "reason": item.reason} for item in report.unreadable]
+    },
+    Part.AGENTS: lambda report: {
         "agents": [stats_json(stats) for stats in report.agents],
         "total": stats_json(report.total),
-        "ageing": dict(report.ageing),
-        "longest_waiting": [
-            {
-                "agent": agent,
-                "id": loop.id,
-                "uid": loop.uid,
-                "customer": loop.customer,
-                "days": round(waited, 1),
-            }
-            for agent, loop, waited in report.longest_waiting
-        ],
+    },
+    Part.AGEING: lambda report: {"ageing": dict(report.ageing)},
+    Part.LONGEST_WAITING: lambda report: {
+        "longest_waiting": [waiting_json(wait) for wait in report.longest_waiting]
+    },
+    Part.TREND: lambda report: {
         "trend": [
             {"day": day.isoformat(), "open": open_, "overdue": overdue}
             for day, open_, overdue in report.trend
-        ],
-    }
+        ]
+    },
+}
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report for scripts and dashboards: every part, an empty one as ``[]``."""
+    data: dict[str, Any] = {"since": to_utc_text(report.since)}
+    for part in Part:  # every part, shown or not: scripts rely on each field
+        data.update(JSON[part](report))
+    return data
+
+
+# --- CSV -------------------------------------------------------------------------------
 
 
 def report_csv(report: Report) -> str:
@@ -105,69 +259,229 @@ def report_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def report_markdown(report: Report, title: str) -> str:
-    """The report as Markdown tables."""
-    names = [*STAT_NAMES[:10], "kept %", "median days late"]
-    header = "| " + " | ".join(in_words(name) for name in names) + " |"
-    lines = [f"# {printable(title)}", "", header, "|" + "---|" * len(names)]
+# --- Markdown --------------------------------------------------------------------------
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table; cells must already be Markdown."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def markdown_unreadable(report: Report) -> list[str]:
+    """Each store not read, as a Markdown table."""
+    rows = [
+        [f"**{markdown_text(item.agent)}**", f"not read: {markdown_text(item.reason)}"]
+        for item in report.unreadable
+    ]
+    return markdown_table(["agent", "why"], rows)
+
+
+def markdown_agents(report: Report) -> list[str]:
+    """The per-agent table, every column."""
+    rows = []
     for stats in [*report.agents, report.total]:
         cells = stats_row(stats)
-        cells[0] = cells[0].replace("|", "\\|")
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Overdue by age", ""]
-    lines += [f"- {bucket}: {count}" for bucket, count in report.ageing.items()]
+        rows.append([markdown_text(cells[0]), *cells[1:]])
+    return markdown_table([COLUMN_WORDS[name] for name in STAT_NAMES], rows)
+
+
+def markdown_ageing(report: Report) -> list[str]:
+    """Overdue loops by age, as a list."""
+    return [f"- {bucket}: {count}" for bucket, count in report.ageing.items()]
+
+
+def markdown_waiting(report: Report) -> list[str]:
+    """The customers waiting longest; an overdue row's words in bold."""
+    if not report.longest_waiting:
+        return [NOBODY_WAITING]
+    rows = [
+        [
+            f"**{waiting_words(wait)}**" if wait.why is Why.OVERDUE else waiting_words(wait),
+            due_words(report, wait),
+            markdown_text(wait.loop.customer),
+            markdown_text(wait.loop.promise),
+            markdown_text(wait.agent),
+        ]
+        for wait in report.longest_waiting
+    ]
+    return markdown_table(["waiting", "due", "customer", "promise", "owner"], rows)
+
+
+def markdown_trend(report: Report) -> list[str]:
+    """The sparklines in a code block, which keeps their columns."""
+    return ["```text", *(line.removeprefix("  ") for line in text_trend(report, 0)), "```"]
+
+
+MARKDOWN: dict[Part, Callable[[Report], list[str]]] = {
+    Part.UNREADABLE: markdown_unreadable,
+    Part.AGENTS: markdown_agents,
+    Part.AGEING: markdown_ageing,
+    Part.LONGEST_WAITING: markdown_waiting,
+    Part.TREND: markdown_trend,
+}
+
+
+def report_markdown(report: Report) -> str:
+    """The report as Markdown, for chat or a wiki: every section, titled."""
+    lines = [f"# {markdown_text(report_title(report))}"]
+    for section in report.sections:
+        lines += ["", f"## {heading(report, section)}", "", *MARKDOWN[section.key](report)]
     return "\n".join(lines) + "\n"
 
 
-def trend_svg(report: Report, width: int = 560, height: int = 140) -> str:
-    """The 14-day trend as an inline SVG: open loops and overdue ones, one point a day."""
+# --- HTML ------------------------------------------------------------------------------
+
+CELL = "padding:4px 8px;border-bottom:1px solid #eaecf0;vertical-align:top;text-align:left;"
+OVERDUE_ROW = "background:#fef3f2;"
+OVERDUE_TEXT = "#b42318"
+OPEN_LINE = "#175cd3"
+# Wide tables scroll inside their own box, so the page itself never scrolls sideways.
+SCROLL = '<div class="scroll" style="overflow-x:auto;max-width:100%;">'
+
+
+def html_text(text: str) -> str:
+    """Text safe inside HTML: control characters shown as escapes, markup quoted."""
+    return escape(printable(text))
+
+
+def html_table(
+    header: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]], nowrap: Sequence[int] = ()
+) -> str:
+    """A table in its scroll box; each row is (class, cells), cells already HTML."""
+    head = "".join(f'<th style="{CELL}">{escape(name)}</th>' for name in header)
+
+    def cell(index: int, content: str) -> str:
+        keep = "white-space:nowrap;" if index in nowrap else ""
+        return f'<td style="{CELL}{keep}">{content}</td>'
+
+    body = "".join(
+        f'<tr class="{kind}"' + (f' style="{OVERDUE_ROW}"' if kind == "overdue" else "") + ">"
+        + "".join(cell(index, content) for index, content in enumerate(cells)) + "</tr>"
+        for kind, cells in rows
+    )  # fmt: skip
+    return (
+        f'{SCROLL}<table style="border-collapse:collapse;font-size:14px;">'
+        f"<tr>{head}</tr>{body}</table></div>"
+    )
+
+
+def html_unreadable(report: Report) -> str:
+    """Each store not read, as a row of class ``unreadable``."""
+    rows = [
+        ("unreadable", [f"<strong>{html_text(item.agent)}</strong>",
+                        f"not read: {html_text(item.reason)}"])
+        for item in report.unreadable
+    ]  # fmt: skip
+    return html_table(["agent", "why"], rows)
+
+
+def html_agents(report: Report) -> str:
+    """The per-agent table, every column, in its scroll box."""
+    rows = [
+        (
+            "total" if stats is report.total else "agent",
+            [html_text(cell) for cell in stats_row(stats)],
+        )
+        for stats in [*report.agents, report.total]
+    ]
+    return html_table([COLUMN_WORDS[name] for name in STAT_NAMES], rows)
+
+
+def html_ageing(report: Report) -> str:
+    """Overdue loops by age, as a list."""
+    items = "".join(
+        f"<li>{escape(bucket)}: {count}</li>" for bucket, count in report.ageing.items()
+    )
+    return f"<ul>{items}</ul>"
+
+
+def html_waiting(report: Report) -> str:
+    """The customers waiting longest; an overdue row (class ``overdue``) tinted, in bold."""
+    if not report.longest_waiting:
+        return f"<p>{escape(NOBODY_WAITING)}</p>"
+    rows = []
+    for wait in report.longest_waiting:
+        words = html_text(waiting_words(wait))
+        if wait.why is Why.OVERDUE:
+            words = f'<strong style="color:{OVERDUE_TEXT};">{words}</strong>'
+        cells = [words, html_text(due_words(report, wait)), html_text(wait.loop.customer),
+                 html_text(wait.loop.promise), html_text(wait.agent)]  # fmt: skip
+        rows.append((str(wait.why), cells))
+    return html_table(["waiting", "due", "customer", "promise", "owner"], rows, nowrap=(1,))
+
+
+HTML: dict[Part, Callable[[Report], str]] = {
+    Part.UNREADABLE: html_unreadable,
+    Part.AGENTS: html_agents,
+    Part.AGEING: html_ageing,
+    Part.LONGEST_WAITING: html_waiting,
+    Part.TREND: lambda report: trend_svg(report),
+}
+
+
+def trend_svg(report: Report, width: int = 360, height: int = 150) -> str:
+    """The trend as an inline SVG that scales to its box: open loops as a solid line,
+    overdue ones dashed, each named in a legend, so no colour has to be told apart."""
     points = report.trend
     if not points:
         return ""
     top = max(max(open_ for _, open_, _ in points), 1)
     step = width / max(len(points) - 1, 1)
+    chart_top, chart_bottom = 24, height - 4
 
-    def line(values: list[int], colour: str) -> str:
+    def line(values: list[int], colour: str, dash: str) -> str:
         path = " ".join(
-            f"{index * step:.1f},{height - 10 - value / top * (height - 20):.1f}"
+            f"{index * step:.1f},{chart_bottom - value / top * (chart_bottom - chart_top):.1f}"
             for index, value in enumerate(values)
         )
-        return f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>'
+        return f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{path}"/>'
 
-    label = 'font-family="Helvetica,Arial,sans-serif" font-size="11" fill="#475467"'
+    label = 'font-family="Helvetica,Arial,sans-serif" font-size="12" fill="#475467"'
+    dashed = ' stroke-dasharray="6 4"'
     first, last = points[0][0], points[-1][0]
+    opened, overdue = points[-1][1], points[-1][2]
+    legend = (
+        f'<line x1="0" y1="8" x2="20" y2="8" stroke="{OPEN_LINE}" stroke-width="2"/>'
+        f'<text x="24" y="12" {label}>open ({opened} now)</text>'
+        f'<line x1="130" y1="8" x2="150" y2="8" stroke="{OVERDUE_TEXT}" stroke-width="2"{dashed}/>'
+        f'<text x="154" y="12" {label}>overdue ({overdue} now)</text>'
+        f'<text x="{width}" y="12" text-anchor="end" {label}>{top} at most</text>'
+    )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 16}" '
-        f'viewBox="0 0 {width} {height + 16}" role="img" aria-label="open and overdue loops">'
-        + line([open_ for _, open_, _ in points], "#175cd3")
-        + line([overdue for _, _, overdue in points], "#b42318")
-        + f'<text x="0" y="{height + 12}" {label}>{first:%d %b}</text>'
-        + f'<text x="{width}" y="{height + 12}" text-anchor="end" {label}>{last:%d %b}</text>'
-        + f'<text x="0" y="10" {label}>{top} open at most</text>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 18}" '
+        'width="100%" style="max-width:100%;height:auto;display:block;" role="img" '
+        f'aria-label="open and overdue loops each day, {first:%d %b} to {last:%d %b}">'
+        + legend
+        + line([open_ for _, open_, _ in points], OPEN_LINE, "")
+        + line([late for _, _, late in points], OVERDUE_TEXT, dashed)
+        + f'<text x="0" y="{height + 14}" {label}>{first:%d %b}</text>'
+        + f'<text x="{width}" y="{height + 14}" text-anchor="end" {label}>{last:%d %b}</text>'
         + "</svg>"
     )
 
 
-def report_html(report: Report, title: str) -> str:
-    """The report as one self-contained page: tables and the trend as inline SVG."""
-    cell = 'style="padding:4px 8px;border-bottom:1px solid #eaecf0;"'
-    header = "".join(f"<th {cell}>{escape(in_words(name))}</th>" for name in STAT_NAMES)
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td {cell}>{escape(printable(value))}</td>" for value in stats_row(stats))
-        + "</tr>"
-        for stats in [*report.agents, report.total]
-    )
-    ageing = "".join(
-        f"<li>{escape(bucket)}: {count}</li>" for bucket, count in report.ageing.items()
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(printable(title))}</title></head>\n"
-        '<body style="font-family:Helvetica,Arial,sans-serif;color:#101828;margin:24px;">\n'
-        f'<h1 style="font-size:20px;">{escape(printable(title))}</h1>\n'
-        f'<table style="border-collapse:collapse;font-size:14px;"><tr>{header}</tr>{rows}</table>\n'
-        f'<h2 style="font-size:16px;">Overdue by age</h2><ul>{ageing}</ul>\n'
-        '<h2 style="font-size:16px;">Open (blue) and overdue (red), last days</h2>\n'
-        f"{trend_svg(report)}\n</body></html>\n"
-    )
+def report_html(report: Report) -> str:
+    """The report as one self-contained page that reads on a phone and in a mail.
+
+    Inline styles (as mail clients need), a viewport, tables that scroll inside their
+    own box and a chart that scales: nothing makes the page scroll sideways.
+    """
+    title = html_text(report_title(report))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title></head>",
+        '<body style="font-family:Helvetica,Arial,sans-serif;color:#101828;margin:16px;'
+        'max-width:100%;">',
+        f'<h1 style="font-size:20px;">{title}</h1>',
+    ]
+    for section in report.sections:
+        parts.append(
+            f'<h2 id="{section.key}" style="font-size:16px;margin:20px 0 6px;">'
+            f"{escape(heading(report, section))}</h2>"
+        )
+        parts.append(HTML[section.key](report))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

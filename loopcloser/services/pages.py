@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from loopcloser.core.digest import Digest, build
 from loopcloser.core.documents import BadRecords, finished_before
-from loopcloser.core.errors import LoopcloserError, StoreError
-from loopcloser.core.metrics import Report, build_report
+from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
+from loopcloser.core.metrics import Report, Unreadable, build_report
 from loopcloser.core.model import Loop
 from loopcloser.services.context import Context
 from loopcloser.services.loops import documents_since
@@ -88,9 +88,9 @@ def report(
     """The team's report since ``start``: over the ``stores`` named, else a team folder.
 
     The folder is ``team``, else the team setting; without either, the agent's own
-    store. A store that cannot be read is passed to ``skipped`` and the report covers
-    the others; when none can be read, StoreError. ``watch`` sees the stores go by
-    (a progress bar).
+    store. A store that cannot be read is passed to ``skipped``, named in the report
+    as unreadable, and the report covers the others; when none can be read,
+    StoreError. ``watch`` sees the stores go by (a progress bar).
     """
     if not stores and team is None and ctx.settings.hub is not None:
         return hub_report(ctx, start)
@@ -100,16 +100,21 @@ def report(
                 "no store to report on", hint="check the team folder or the --store paths"
             )
         loops: list[tuple[str, Loop]] = []
-        failed = 0
+        unreadable: list[Unreadable] = []
         for agent, store in watch(sources):
             try:
                 loops += owned_loops(agent, store, start, from_team, ctx.bad)
             except LoopcloserError as error:
-                failed += 1
+                unreadable.append(Unreadable(agent, unreadable_reason(store.path, error)))
                 skipped(store.path, error)
-    if failed == len(sources):
+    if len(unreadable) == len(sources):
         raise StoreError("no store could be read", hint="check the paths and the warnings above")
-    return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence)
+    return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence, unreadable=unreadable)
+
+
+def unreadable_reason(path: Path, error: LoopcloserError) -> str:
+    """Why a store could not be read, naming it by its file name: the report's row says it."""
+    return error.message.replace(str(path), path.name)
 
 
 def hub_report(ctx: Context, start: datetime) -> Report:
