@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from loopcloser.cli.arguments import parse_due, parse_every, parse_id
+from loopcloser.cli.arguments import looks_like_ids, parse_due, parse_every, parse_id
 from loopcloser.cli.main import app
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import check_cadence
@@ -387,6 +387,10 @@ def test_any_note_tag_contact_and_ref_round_trip_exactly_or_are_refused(text: st
         fields = ["--contact", text, "--ref", text, "--tag", text]
         edited = run("edit", "1", *fields)
         noted = run("note", "1", "--", text)
+        if looks_like_ids(text) and not any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+            # A note that reads as an id is never taken for one silently: --text says it.
+            assert refused(noted)
+            noted = run("note", "1", f"--text={text}")
         if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
             assert refused(edited, "not valid UTF-8") and refused(noted, "not valid UTF-8")
             return

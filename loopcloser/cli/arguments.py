@@ -88,3 +88,68 @@ def require_text(text: str, what: str) -> str:
     if not text.strip():
         raise BadInput(f"{what} cannot be empty", hint=f"say it in a few words: {what} TEXT")
     return text
+
+
+# A range wider than this is a typo (``1-9999``), not a day's work.
+MOST_IDS = 500
+
+
+def parse_targets(words: list[str], text: str | None, verb: str) -> tuple[list[int], str | None]:
+    """The loops a verb acts on and its text: ``close 2 3 5-7 "told them"``.
+
+    Ids and ranges come first; one word after them is the text (today's
+    ``close ID TEXT``). ``--text`` gives the text where it could pass for an id.
+    """
+    ids: list[int] = []
+    rest = list(words)
+    while rest and looks_like_ids(rest[0]):
+        ids.extend(parse_ids(rest.pop(0)))
+    if not ids:
+        parse_id(rest[0] if rest else "")
+    if len(rest) > 1:
+        raise BadInput(
+            f"'{rest[1]}' comes after the text '{rest[0]}'",
+            hint=f'put the text in quotes: loopcloser {verb} {words[0]} "..."',
+        )
+    if rest and text is not None:
+        raise BadInput(
+            f"two texts given: '{rest[0]}' and --text '{text}'",
+            hint=f"give one: loopcloser {verb} ID --text TEXT",
+        )
+    return list(dict.fromkeys(ids)), rest[0] if rest else text
+
+
+def looks_like_ids(word: str) -> bool:
+    """Whether a word is an id (``42``, ``#42``) or a range of them (``5-7``)."""
+    parts = word.strip().split("-")
+    return 0 < len(parts) <= 2 and all(
+        part.strip().removeprefix("#").isascii() and part.strip().removeprefix("#").isdigit()
+        for part in parts
+    )
+
+
+def parse_ids(word: str) -> list[int]:
+    """The ids one word names: ``42``, ``#42`` or the range ``5-7``."""
+    first, _, last = word.partition("-")
+    if not last:
+        return [parse_id(first)]
+    start, end = parse_id(first), parse_id(last)
+    if end < start or end - start >= MOST_IDS:
+        raise BadInput(
+            f"'{word}' is not a range of loop ids",
+            hint=f"write the smaller id first, at most {MOST_IDS} ids: e.g. 5-7",
+        )
+    return list(range(start, end + 1))
+
+
+def lone_id_text(verb: str, ids: list[int], what: str) -> BadInput:
+    """The error when a verb that needs words got only ids: the last may have been the text."""
+    if len(ids) > 1:
+        return BadInput(
+            f"{what} is missing, and '{ids[-1]}' looks like a loop id",
+            hint=f"to act on #{ids[0]} with the text '{ids[-1]}': loopcloser {verb} {ids[0]}"
+            f" --text {ids[-1]}",
+        )
+    return BadInput(
+        f"{what} is missing", hint=f'say it in a few words: loopcloser {verb} {ids[0]} "TEXT"'
+    )

@@ -10,7 +10,7 @@ from loopcloser.cli.arguments import channel, parse_due, parse_id, require_text
 from loopcloser.cli.changes import record
 from loopcloser.cli.context import context
 from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
-from loopcloser.cli.output import emit, emit_loop, out, program_name, warn
+from loopcloser.cli.output import emit, emit_loop, out, page_width, program_name, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop, derive
 
@@ -195,7 +195,7 @@ def customer(
 
     def show() -> None:
         if found:
-            print_customer(rows, timeline(found), ctx.now, ctx.tz, out())
+            print_customer(rows, timeline(found), ctx.now, ctx.tz, out(), page_width())
         else:
             sys.stderr.write(printable(f"No loop for a customer matching '{name}'.") + "\n")
 

@@ -1,15 +1,32 @@
 """A promise from start to close: add, list, show, edit, note, contact, done, close..."""
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loopcloser.cli.app import app
-from loopcloser.cli.arguments import channel, parse_due, parse_every, parse_id, require_text
+from loopcloser.cli.arguments import (
+    channel,
+    lone_id_text,
+    parse_due,
+    parse_every,
+    parse_id,
+    parse_targets,
+    require_text,
+)
 from loopcloser.cli.changes import record
 from loopcloser.cli.context import context
-from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOption, completes
+from loopcloser.cli.options import (
+    IdArgument,
+    IdsArgument,
+    JsonOption,
+    StoreOption,
+    TextOption,
+    ViaOption,
+    completes,
+)
 from loopcloser.cli.output import emit, emit_loop, is_terminal, out, print_rows, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop, State, derive
@@ -126,14 +143,22 @@ def list_loops(
     customer: Annotated[
         str | None,
         typer.Option(
-            help="Customer name or contact contains this (any case).",
+            help="Customer name or contact contains this (any case, accents or not).",
             autocompletion=completes("customers"),
         ),
     ] = None,
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", help="Only loops with this tag.")
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Only loops with this tag (repeated: with all of them)."),
     ] = None,
-    owner: Annotated[str | None, typer.Option(help="Only this agent's loops.")] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Only this agent's loops.", autocompletion=completes("agents")),
+    ] = None,
+    team: Annotated[
+        bool,
+        typer.Option("--team", help="Every agent's loops: from the team hub or the team folder."),
+    ] = False,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only loops past their due.")] = False,
     due_before: Annotated[
         str | None, typer.Option("--due-before", help="Only loops due before this time.")
@@ -164,6 +189,8 @@ def list_loops(
     """Loops still to close, most urgent first: overdue, then done-but-untold, then soonest due.
 
     Example: loopcloser list --overdue --tag billing
+
+    Example: loopcloser list --team --owner luca --overdue
     """
     from loopcloser.core.model import ACTIVE
     from loopcloser.services.loops import Query, select
@@ -174,7 +201,7 @@ def list_loops(
     query = Query(
         states,
         customer,
-        tag,
+        tuple(tag or ()),
         owner,
         overdue,
         before,
@@ -185,9 +212,14 @@ def list_loops(
         grep,
         untold_reschedule,
     )
-    rows = select(ctx.store(), query, ctx.now, ctx.tz, ctx.cadence, ctx.bad)
+    if team:
+        from loopcloser.services.team_view import team_loops
+
+        rows = team_loops(ctx, query)
+    else:
+        rows = select(ctx.store(), query, ctx.now, ctx.tz, ctx.cadence, ctx.bad)
     filtered = query != Query(states) or state is not None
-    if not print_rows(ctx, rows):
+    if not print_rows(ctx, rows, team):
         empty = "No loops match.\n" if filtered else "No open loops.\n"
         sys.stderr.write(empty)
 
@@ -237,6 +269,7 @@ def edit(
         list[str] | None,
         typer.Option("--remind", help="Replace the reminders (repeatable); 'off' removes them."),
     ] = None,
+    due: Annotated[str | None, typer.Option("--due", hidden=True)] = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -246,6 +279,12 @@ def edit(
     """
     from loopcloser.core.model import Edit
 
+    if due is not None:
+        # A due is a date the customer was promised: moving it must say whether they know.
+        raise BadInput(
+            "edit does not move the due date",
+            hint=f'use: loopcloser reschedule {id} "{due}" --told --via CHANNEL (or --not-told)',
+        )
     ctx = context(store, as_json)
     conf, now = ctx.settings, ctx.now
     reminders = None
@@ -276,84 +315,85 @@ def edit(
 
 @app.command()
 def note(
-    id: IdArgument,
-    text: Annotated[str, typer.Argument(help="The note (internal, never sent).", metavar="TEXT")],
+    ids: IdsArgument,
+    text: TextOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add an internal note to a loop's history.
+    """Add an internal note to the history of one loop or several.
 
     Example: loopcloser note 42 "Finance says the refund was approved"
     """
     ctx = context(store, as_json)
-    record(ctx, id, Kind.NOTE, "Noted on #{loop.id}.", text=require_text(text, "the note"))
+    targets, words = with_text(ids, text, "note", "the note")
+    record(ctx, targets, Kind.NOTE, "Noted on #{loop.id}.", text=words)
 
 
 @app.command()
 def contact(
-    id: IdArgument,
-    text: Annotated[
-        str, typer.Argument(help="What was said to or by the customer.", metavar="TEXT")
-    ],
+    ids: IdsArgument,
+    text: TextOption = None,
     via: ViaOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Log a message to or from the customer; it resets the silence clock.
 
+    Without --via, the channel is the customer's preferred one, else the promise's.
+
     Example: loopcloser contact 42 "told her Finance is on it" --via email
     """
     ctx = context(store, as_json)
-    record(
-        ctx,
-        id,
-        Kind.CONTACT,
-        "Contact logged on #{loop.id}.",
-        text=require_text(text, "the message"),
-        via=channel(via, ctx.settings),
-    )
+    targets, words = with_text(ids, text, "contact", "the message")
+    summary = "Contact logged on #{loop.id}."
+    record(ctx, targets, Kind.CONTACT, summary, fields_for=told_via(ctx, via), text=words)
 
 
 @app.command()
 def done(
-    id: IdArgument,
-    text: Annotated[str | None, typer.Argument(help="What was done.", metavar="TEXT")] = None,
+    ids: IdsArgument,
+    text: TextOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The work is finished but the customer is not told yet: the loop stays open.
 
+    Several ids mark each loop done: loopcloser done 2 3 5-7.
+
     Example: loopcloser done 42 "refund issued"
     """
+    targets, words = parse_targets(ids, text, "done")
     summary = (
         "#{loop.id} is done but {loop.customer} has not been told:"
         " close it once they know (loopcloser close {loop.id} --via CHANNEL)."
     )
-    record(context(store, as_json), id, Kind.DONE, summary, text=text)
+    record(context(store, as_json), targets, Kind.DONE, summary, text=words)
 
 
 @app.command()
 def close(
-    id: IdArgument,
-    text: Annotated[
-        str | None, typer.Argument(help="What the customer was told.", metavar="TEXT")
-    ] = None,
+    ids: IdsArgument,
+    text: TextOption = None,
     via: ViaOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The customer has been told the outcome: the loop is closed.
 
+    Several ids close each loop: loopcloser close 2 3 --via phone. Without --via, the
+    channel is the customer's preferred one, else the promise's.
+
     Example: loopcloser close 42 "told her the refund is on its way" --via phone
     """
+    targets, words = parse_targets(ids, text, "close")
     summary = "#{loop.id} closed: {loop.customer} has been told ({flags.outcome})."
     ctx = context(store, as_json)
-    record(ctx, id, Kind.CLOSED, summary, text=text, via=channel(via, ctx.settings))
+    record(ctx, targets, Kind.CLOSED, summary, fields_for=told_via(ctx, via), text=words)
 
 
 @app.command()
 def cancel(
-    id: IdArgument,
+    ids: IdsArgument,
     reason: Annotated[str, typer.Option("--reason", help="Why the promise is withdrawn.")],
     store: StoreOption = None,
     as_json: JsonOption = False,
@@ -362,12 +402,13 @@ def cancel(
 
     Example: loopcloser cancel 42 --reason "customer withdrew the request"
     """
-    with_reason(context(store, as_json), id, Kind.CANCELLED, "#{loop.id} cancelled.", reason)
+    summary = "#{loop.id} cancelled."
+    with_reason(context(store, as_json), ids, Kind.CANCELLED, summary, reason)
 
 
 @app.command()
 def reopen(
-    id: IdArgument,
+    ids: IdsArgument,
     reason: Annotated[str, typer.Option("--reason", help="Why the loop is open again.")],
     store: StoreOption = None,
     as_json: JsonOption = False,
@@ -376,9 +417,35 @@ def reopen(
 
     Example: loopcloser reopen 42 --reason "refund bounced"
     """
-    with_reason(context(store, as_json), id, Kind.REOPENED, "#{loop.id} is open again.", reason)
+    summary = "#{loop.id} is open again."
+    with_reason(context(store, as_json), ids, Kind.REOPENED, summary, reason)
 
 
-def with_reason(ctx: "Context", id: str, kind: Kind, summary: str, reason: str) -> None:
+def with_reason(ctx: "Context", ids: list[str], kind: Kind, summary: str, reason: str) -> None:
     """Record a change that must say why (cancel, reopen)."""
-    record(ctx, id, kind, summary, text=require_text(reason, "--reason"))
+    verb = "cancel" if kind is Kind.CANCELLED else "reopen"
+    targets, stray = parse_targets(ids, None, verb)
+    if stray is not None:
+        raise BadInput(f"'{stray}' is not a loop id", hint=f'the reason goes in --reason "{stray}"')
+    record(ctx, targets, kind, summary, text=require_text(reason, "--reason"))
+
+
+def with_text(ids: list[str], text: str | None, verb: str, what: str) -> tuple[list[int], str]:
+    """The loops and the words of a verb that needs words (note, contact)."""
+    targets, words = parse_targets(ids, text, verb)
+    if words is None:
+        raise lone_id_text(verb, targets, what)
+    return targets, require_text(words, what)
+
+
+def told_via(ctx: "Context", via: str | None) -> "Callable[[Loop], dict[str, str]]":
+    """The channel of a message to the customer: the one given, else the one they prefer.
+
+    Without either, the promise's own channel; the configured default is the last resort.
+    """
+    given = None if via is None else channel(via, ctx.settings)
+
+    def channel_for(loop: Loop) -> dict[str, str]:
+        return {"via": given or loop.prefers or loop.via or channel(None, ctx.settings)}
+
+    return channel_for

@@ -53,3 +53,21 @@ ViaOption = Annotated[
         autocompletion=completes("channels"),
     ),
 ]
+IdsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="The loops' ids (42, #42) or ranges (5-7), then the text if you like.",
+        show_default=False,
+        metavar="ID... [TEXT]",
+        autocompletion=completes("loop_ids"),
+    ),
+]
+TextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--text",
+        "-m",
+        help="The text, where it could pass for an id: --text 3.",
+        show_default=False,
+    ),
+]

@@ -154,15 +154,16 @@ def emit_loop(ctx: Context, loop: Loop, summary: str) -> None:
     )
 
 
-def print_rows(ctx: Context, rows: list[tuple[Loop, Flags]]) -> bool:
-    """Loops as a JSON array or a table; False when there was nothing to show a person."""
+def print_rows(ctx: Context, rows: list[tuple[Loop, Flags]], team: bool = False) -> bool:
+    """Loops as a JSON array or a table (with their owners for a team's); False when
+    there was nothing to show a person."""
     from loopcloser.render.tables import loop_json, print_list, to_json
 
     if ctx.as_json:
         out().write(to_json([loop_json(loop, flags) for loop, flags in rows]) + "\n")
         return True
     if rows:
-        print_list(rows, ctx.now, ctx.tz, out(), is_terminal())
+        print_list(rows, ctx.now, ctx.tz, out(), is_terminal(), team)
     return bool(rows)
 
 

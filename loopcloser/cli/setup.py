@@ -9,7 +9,7 @@ import typer
 from loopcloser.cli.app import app, config_app, help_when_bare
 from loopcloser.cli.context import config_file, context, settings
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import emit, out, print_rows, program_name
+from loopcloser.cli.output import emit, out, page_width, print_rows, program_name
 from loopcloser.core.errors import BadInput
 
 
@@ -161,7 +161,7 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
     """
     from loopcloser.core.errors import LoopcloserError
     from loopcloser.core.text import printable
-    from loopcloser.render.tables import plain_table
+    from loopcloser.render.columns import Column, fitted_table
     from loopcloser.services.doctor import Check, check_store, exit_code, run_checks
 
     try:
@@ -173,13 +173,16 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
             checks += check_store(store)
     else:
         checks = run_checks(context(store, as_json, conf).store().path, conf)
-    rows = [
-        [check.name, "ok" if check.ok else "PROBLEM", printable(check.detail), check.fix or ""]
-        for check in checks
+    # On a narrow page a check's detail and its fix wrap; neither is ever left out.
+    columns = [
+        Column("CHECK", [check.name for check in checks]),
+        Column("", ["ok" if check.ok else "PROBLEM" for check in checks]),
+        Column("DETAIL", [printable(check.detail) for check in checks], wraps=True),
+        Column("FIX", [check.fix or "" for check in checks], wraps=True),
     ]
     emit(
         as_json,
         lambda: [check.__dict__ for check in checks],
-        lambda: out().write(plain_table([["CHECK", "", "DETAIL", "FIX"], *rows])),
+        lambda: out().write("\n".join(fitted_table(columns, page_width())[0]) + "\n"),
     )
     raise typer.Exit(exit_code(checks))

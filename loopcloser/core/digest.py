@@ -189,7 +189,7 @@ def untold(morning: Morning) -> Section:
         "Done but not told",
         [pair for pair in morning.active if pair[1].untold],
         lambda pair: done_at(pair[0]),
-        lambda loop, flags: f"done {span(morning.now - done_at(loop))} ago",
+        lambda loop, flags: f"done {ago(morning.now - done_at(loop))}",
     )
 
 
@@ -281,6 +281,11 @@ def moment_text(moment: datetime, tz: tzinfo) -> str:
     local = moment.astimezone(tz)
     day = f"{DAY_NAMES[local.weekday()]} {local.day} {MONTH_NAMES[local.month - 1]}"
     return f"{day} {local:%H:%M}"
+
+
+def ago(gap: timedelta) -> str:
+    """How long ago, in words: "3d ago", and "just now" under a minute."""
+    return "just now" if gap < timedelta(minutes=1) else f"{span(gap)} ago"
 
 
 def span(gap: timedelta) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from loopcloser.core.errors import StoreError
-from loopcloser.core.model import ACTIVE, Event, Loop, State, from_document, to_utc_text
+from loopcloser.core.model import ACTIVE, Event, Kind, Loop, State, from_document, to_utc_text
 
 ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
 
@@ -86,6 +86,16 @@ def journal_entry(
         "what": what,
         "before": {str(loop_id): document for loop_id, document in before.items()},
     }
+
+
+def change_words(before: Loop, event: Event) -> str:
+    """What a change did, as ``undo --list`` names it: a snooze set, moved or lifted apart."""
+    if event.kind is not Kind.SNOOZED:
+        return str(event.kind)
+    if event.changes.get("snoozed_until") is None:
+        return "lifted the snooze of"
+    still = before.snoozed_until is not None and before.snoozed_until > event.at
+    return "re-snoozed" if still else "snoozed"
 
 
 def load(loop_id: int, document: dict[str, Any]) -> Loop:

@@ -613,9 +613,12 @@ def derive(loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None = No
 
 
 def urgency(loop: Loop, flags: Flags) -> tuple[int, datetime]:
-    """Sort key: overdue first, then done-but-untold, then the soonest due; finished last."""
+    """Sort key: overdue first, then done-but-untold, then the soonest due; finished last.
+
+    The due is the one a list shows: the customer's for a loop still open, else its own.
+    """
     rank = 0 if flags.overdue else 1 if flags.untold else 2 if loop.state in ACTIVE else 3
-    return rank, min(loop.due, flags.expected_due)
+    return rank, flags.expected_due if loop.state in ACTIVE else loop.due
 
 
 def creation(

@@ -24,7 +24,7 @@ from loopcloser.core.model import (
     flags_to_document,
     in_words,
 )
-from loopcloser.core.text import one_line, printable
+from loopcloser.core.text import cell_width, one_line, printable
 from loopcloser.core.when import describe_due, format_duration
 
 
@@ -80,18 +80,33 @@ def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo) -> 
     return [
         [
             str(loop.id),
-            # The due as the customer knows it (a reschedule they have not heard of does
-            # not count); a finished loop is not "late" any more: show the date it was due.
-            describe_due(flags.expected_due, now)
-            if loop.state in ACTIVE
-            else short_date(loop.due, tz),
+            due_cell(loop, flags, now, tz),
             one_line(loop.customer),
             one_line(loop.promise),
             str(loop.state),
-            ", ".join(flag_words(flags)),
+            ", ".join(list_flags(loop, flags, now)),
         ]
         for loop, flags in rows
     ]
+
+
+def due_cell(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> str:
+    """The due as the customer knows it, and the agent's own when a move was not told.
+
+    A finished loop is not "late" any more: it shows the date it was due.
+    """
+    if loop.state not in ACTIVE:
+        return short_date(loop.due, tz)
+    shown = describe_due(flags.expected_due, now)
+    if flags.untold_reschedule and loop.due != flags.expected_due:
+        return f"{shown} (yours {describe_due(loop.due, now)})"
+    return shown
+
+
+def list_flags(loop: Loop, flags: Flags, now: datetime) -> list[str]:
+    """The flag words of a list row, and "snoozed" while its reminders are held back."""
+    snoozed = loop.snoozed_until is not None and loop.snoozed_until > now
+    return [*flag_words(flags), *(["snoozed"] if snoozed else [])]
 
 
 def short_date(moment: datetime, tz: tzinfo) -> str:
@@ -113,20 +128,35 @@ STYLES: dict[Flag, str | None] = {
 
 
 def print_list(
-    rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo, out: TextIO, terminal: bool
+    rows: Sequence[tuple[Loop, Flags]],
+    now: datetime,
+    tz: tzinfo,
+    out: TextIO,
+    terminal: bool,
+    team: bool = False,
 ) -> None:
-    """The list as a table: coloured on a terminal, plain columns elsewhere."""
+    """The list as a table: coloured on a terminal, plain columns elsewhere.
+
+    A team's list names each loop's owner beside its id: ids are the owner's.
+    """
     cells = list_rows(rows, now, tz)
+    header = LIST_HEADER
+    if team:
+        header = [header[0], "OWNER", *header[1:]]
+        cells = [
+            [row[0], one_line(loop.owner, 20), *row[1:]]
+            for (loop, _), row in zip(rows, cells, strict=True)
+        ]
     if not terminal:
-        out.write(plain_table([LIST_HEADER, *cells]))
+        out.write(plain_table([header, *cells]))
         return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in LIST_HEADER:
-        table.add_column(name, no_wrap=name in ("ID", "DUE", "STATE"))
+    for name in header:
+        table.add_column(name, no_wrap=name in ("ID", "OWNER", "DUE", "STATE"))
     for (_, flags), row in zip(rows, cells, strict=True):
         style = next((STYLES[flag] for flag in STYLES if flags.is_set(flag)), None)
         # Text, not str: rich would read "[bold]" in a customer's name as markup.
@@ -145,15 +175,6 @@ def plain_table(rows: Sequence[Sequence[str]]) -> str:
         ]
         lines.append("  ".join([*padded, row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
-
-
-def cell_width(text: str) -> int:
-    """Columns ``text`` takes on a terminal: wide (CJK) characters take two, accents none."""
-    if text.isascii():
-        return len(text)
-    from unicodedata import combining, east_asian_width
-
-    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def describe_event(event: Event, tz: tzinfo, now: datetime) -> str:
@@ -287,16 +308,36 @@ def print_customer(
     now: datetime,
     tz: tzinfo,
     out: TextIO,
+    width: int | None = None,
 ) -> None:
-    """A customer's loops (who holds each) and everything anyone did or said, in order."""
-    header = ["AGENT", "ID", "DUE", "CUSTOMER", "PROMISE", "STATE", "FLAGS"]
-    cells = [
-        [one_line(agent, 20), *cells]
-        for (agent, _, _), cells in zip(
-            rows, list_rows([(loop, flags) for _, loop, flags in rows], now, tz), strict=True
-        )
-    ]
-    out.write(plain_table([header, *cells]))
+    """A customer's loops (who holds each) and everything anyone did or said, in order.
+
+    Within ``width``, the customer, the promise and the flags wrap between words, then
+    flags, state and customer go (the customer is searched for); a timeline line
+    wraps under itself.
+    """
+    from loopcloser.render.columns import Column, fitted_table
+
+    cells = list_rows([(loop, flags) for _, loop, flags in rows], now, tz)
+    columns = [Column("AGENT", [one_line(agent, 20) for agent, _, _ in rows])]
+    for index, header in enumerate(LIST_HEADER):
+        wraps = header in ("CUSTOMER", "PROMISE", "FLAGS")
+        drop = {"FLAGS": 1, "STATE": 2, "CUSTOMER": 3}.get(header)
+        columns.append(Column(header, [row[index] for row in cells], drop, wraps))
+    lines, _ = fitted_table(columns, width)
+    out.write("\n".join(lines) + "\n")
     out.write("\nTimeline\n")
     for agent, loop, event in timeline:
-        out.write(f"  {printable(agent)} #{loop.id}  {describe_event(event, tz, now)}\n")
+        line = f"{printable(agent)} #{loop.id}  {describe_event(event, tz, now)}"
+        out.write(indented(line, width))
+
+
+def indented(line: str, width: int | None) -> str:
+    """A line of a list, two spaces in, wrapped at spaces under itself within ``width``."""
+    if width is None or len(line) + 2 <= width:
+        return f"  {line}\n"
+    import textwrap
+
+    return (
+        "\n".join(textwrap.wrap(line, width, initial_indent="  ", subsequent_indent="    ")) + "\n"
+    )

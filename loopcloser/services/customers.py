@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from loopcloser.core.documents import BadRecords, load
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Event, Loop
+from loopcloser.core.text import folded
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -78,7 +79,7 @@ def timeline(found: list[tuple[str, Loop]]) -> list[tuple[str, Loop, Event]]:
 def _compact(text: str) -> str:
     # "Anna@Example.com " is written many ways; spaces never matter, but a dot does
     # (anna.b@ and annab@ are two people).
-    return "".join(text.casefold().split())
+    return "".join(folded(text).split())
 
 
 def _digits(text: str) -> str:

@@ -6,13 +6,14 @@ print nothing, so any front end can call them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.documents import (
     BadRecords,
+    change_words,
     finished_before,
     is_open,
     journal_entry,
@@ -34,6 +35,7 @@ from loopcloser.core.model import (
     urgency,
 )
 from loopcloser.core.replica import carried
+from loopcloser.core.text import folded
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -76,17 +78,34 @@ def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -
     ``event`` may be a function of the loop as it stands under the lock, for changes
     that depend on it (adding a tag to the tags another process just saved).
     """
+    return change_all(store, [loop_id], event)[0]
+
+
+def change_all(
+    store: Store, loop_ids: Sequence[int], event: Event | Callable[[Loop], Event]
+) -> list[Loop]:
+    """Apply an event to each of ``loop_ids`` in one write: all of them change, or none.
+
+    One journal entry holds them all, so one ``undo`` reverts the lot.
+    """
+    loops: list[Loop] = []
+    before: dict[int, dict[str, Any] | None] = {}
     with store.transaction() as transaction:
-        # A loop finished long ago is in the archive: changing it brings it back.
-        document = transaction.get(loop_id) or transaction.bring_back(loop_id)
-        if document is None:
-            raise not_found(loop_id)
-        loop = load(loop_id, document)
-        applied = event(loop) if callable(event) else event
-        loop = apply(loop, applied)
-        transaction.put(loop_id, carried(document, to_document(loop)))
-        transaction.log(journal_entry(applied, f"{applied.kind} #{loop_id}", {loop_id: document}))
-    return loop
+        for loop_id in loop_ids:
+            # A loop finished long ago is in the archive: changing it brings it back.
+            document = transaction.get(loop_id) or transaction.bring_back(loop_id)
+            if document is None:
+                raise not_found(loop_id)
+            loop = load(loop_id, document)
+            applied = event(loop) if callable(event) else event
+            words = change_words(loop, applied)
+            loop = apply(loop, applied)
+            transaction.put(loop_id, carried(document, to_document(loop)))
+            loops.append(loop)
+            before[loop_id] = document
+        named = ", ".join(f"#{loop_id}" for loop_id in loop_ids)
+        transaction.log(journal_entry(applied, f"{words} {named}", before))
+    return loops
 
 
 def fetch(store: Store, loop_id: int) -> Loop:
@@ -115,7 +134,7 @@ class Query:
 
     states: frozenset[State] = ACTIVE
     customer: str | None = None
-    tag: str | None = None
+    tags: tuple[str, ...] = ()
     owner: str | None = None
     overdue: bool = False
     due_before: datetime | None = None
@@ -137,14 +156,14 @@ class Query:
             or (self.silent and not flags.silent)
             or (self.stale and not flags.stale_wait)
             or (self.waiting_on is not None and waiting != self.waiting_on.strip().casefold())
-            or (self.grep is not None and not mentions(loop, self.grep.casefold()))
+            or (self.grep is not None and not mentions(loop, folded(self.grep)))
         )
 
 
 def mentions(loop: Loop, needle: str) -> bool:
     """Whether the customer, the promise or any note or message contains ``needle``."""
     texts = [loop.customer, loop.promise, *(event.text for event in loop.events if event.text)]
-    return any(needle in text.casefold() for text in texts)
+    return any(needle in folded(text) for text in texts)
 
 
 def select(
@@ -159,11 +178,23 @@ def select(
 
     A malformed loop is noted in ``bad`` and left out; without ``bad``, it is an error.
     """
-    read = loader(bad)
-    wanted_states = {str(state) for state in query.states}
-    customer = query.customer.casefold() if query.customer is not None else None
-    rows = []
     documents = open_documents(store) if query.states <= ACTIVE else store.all_documents()
+    rows = matching(documents, query, now, tz, cadence, loader(bad))
+    return most_urgent_first(rows)
+
+
+def matching(
+    documents: dict[int, dict[str, Any]],
+    query: Query,
+    now: datetime,
+    tz: tzinfo,
+    cadence: timedelta | None,
+    read: Callable[[int, dict[str, Any]], Loop | None],
+) -> list[tuple[Loop, Flags]]:
+    """The loops among ``documents`` that ``query`` wants, with their flags, unsorted."""
+    wanted_states = {str(state) for state in query.states}
+    customer = folded(query.customer) if query.customer is not None else None
+    rows = []
     for loop_id, document in documents.items():
         # Cheap checks on the raw document first: most loops in a long-used
         # store are closed, and building them is the expensive part.
@@ -173,7 +204,8 @@ def select(
             continue
         if query.owner is not None and document.get("owner") != query.owner:
             continue
-        if query.tag is not None and isinstance(tags, list) and query.tag not in tags:
+        # Every tag asked for, not any: --tag billing --tag vip narrows the list.
+        if isinstance(tags, list) and not all(tag in tags for tag in query.tags):
             continue
         if customer is not None and not matches_customer(document, customer):
             continue
@@ -183,14 +215,18 @@ def select(
         flags = derive(loop, now, tz, cadence)
         if query.wants(loop, flags):
             rows.append((loop, flags))
-    rows.sort(key=lambda row: (*urgency(*row), row[0].id))
     return rows
 
 
+def most_urgent_first(rows: list[tuple[Loop, Flags]]) -> list[tuple[Loop, Flags]]:
+    """Rows in the order a list shows them: overdue, untold, then by the due it shows."""
+    return sorted(rows, key=lambda row: (*urgency(*row), row[0].owner, row[0].id))
+
+
 def matches_customer(document: dict[str, object], needle: str) -> bool:
-    """Case-insensitive match on the customer's name or contact details."""
+    """A match on the customer's name or contact details, in any case, accents or not."""
     return any(
-        isinstance(value, str) and needle in value.casefold()
+        isinstance(value, str) and needle in folded(value)
         for value in (document.get("customer"), document.get("contact"))
     )
 

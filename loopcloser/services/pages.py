@@ -36,7 +36,10 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
     """
     team = ctx.settings.team
     if agent is not None and ctx.settings.hub is not None and team is None:
+        from loopcloser.services.sync import check_agent
         from loopcloser.services.team_hub import team_copies
+
+        check_agent(ctx, agent)
 
         copies = team_copies(ctx, ctx.now - DIGEST_REACH, owner=agent)
         theirs = [
@@ -49,11 +52,24 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
         return build(theirs, ctx.now, ctx.calendar(), ctx.cadence)
     if agent is not None and team is not None and ctx.store_path is None:
         from loopcloser.storage.location import open_store
-        from loopcloser.storage.team import store_path
+        from loopcloser.storage.team import store_path, team_stores
 
+        agents = [name for name, _ in team_stores(team)]
+        if agent not in agents:
+            raise BadInput(
+                f"{agent} has no store in team folder {team}",
+                hint=f"check the name; agents in the team: {', '.join(agents) or 'none yet'}",
+            )
         target = open_store(store_path(team, agent), ctx.settings, ctx.now)
     else:
         target = ctx.store()
+        if agent is not None and agent != ctx.agent:
+            owners = sorted({str(doc.get("owner")) for doc in target.documents().values()})
+            if agent not in owners:
+                raise BadInput(
+                    f"no loop of {agent} in this store",
+                    hint=f"check the name; owners here: {', '.join(owners) or 'none yet'}",
+                )
     recent = documents_since(target, ctx.now - DIGEST_REACH)
     read = ctx.bad.load
     loops = [
