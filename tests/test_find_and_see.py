@@ -224,3 +224,33 @@ def test_list_team_names_a_store_it_cannot_read_and_lists_the_rest(
     assert warning["kind"] == "unreadable_file"
     assert "luca's loops are left out" in warning["warning"]
     assert (team / "luca.json").read_text(encoding="utf-8") == "{not json", "left as it was"
+
+
+def test_a_narrow_terminal_gets_whole_words_from_the_installed_program(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    customer, promise = "Northwind Traders International", "get the outage credit approved"
+    long_note = "Finance asked for the contract number and the dates of every outage in November"
+    for args in (
+        ("add", customer, promise, "--due", "2026-11-24 12:00", "--allow-past", "--every", "1d"),
+        ("note", "1", long_note),
+        ("snooze", "1", "2h"),
+    ):
+        assert loopcloser(env, *args).returncode == 0
+    narrow = {**env, "COLUMNS": "80"}
+    pages = {
+        args: loopcloser(narrow, *args)
+        for args in (("customer", "northwind"), ("doctor",), ("report",), ("digest",), ("list",))
+    }
+    for args, page in pages.items():
+        assert page.returncode == 0, (args, page.stderr)
+        assert not long_lines(page.stdout), page.stdout
+    assert set(long_note.split()) <= set(pages["customer", "northwind"].stdout.split())
+    assert "snoozed" in pages["list",].stdout
+    waiting = pages["report",].stdout.split("Customers waiting longest")[1]
+    assert "Northwind Traders" in waiting and "22h late" in waiting, "as list says it"
+    typo = loopcloser(env, "lsit")
+    assert (
+        typo.stderr
+        == "loopcloser: No such command 'lsit'. Did you mean 'list'? See: loopcloser --help\n"
+    )

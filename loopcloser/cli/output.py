@@ -163,7 +163,7 @@ def print_rows(ctx: Context, rows: list[tuple[Loop, Flags]], team: bool = False)
         out().write(to_json([loop_json(loop, flags) for loop, flags in rows]) + "\n")
         return True
     if rows:
-        print_list(rows, ctx.now, ctx.tz, out(), is_terminal(), team)
+        print_list(rows, ctx.now, ctx.tz, out(), is_terminal(), team, page_width())
     return bool(rows)
 
 

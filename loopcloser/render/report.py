@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.metrics import STAT_NAMES, Part, Why
 from loopcloser.core.model import in_words, to_utc_text
 from loopcloser.core.text import inert_cell, one_line, printable
+from loopcloser.core.when import describe_due
 from loopcloser.render.columns import TEXT_WIDTH, Column, fitted_table, flat, wrap
 from loopcloser.render.digest import markdown_text
 from loopcloser.render.tables import local_time
@@ -96,13 +98,19 @@ def heading(report: Report, section: Section) -> str:
     return section.title
 
 
-def waiting_words(wait: Waiting, short: bool = False) -> str:
-    """Why and how long a customer waits: ``overdue 2.1d`` or ``overdue by 2.1 days``."""
-    late = wait.why is Why.OVERDUE
-    amount = days(wait.days_late if late else wait.days_silent)
-    if short:
-        return f"{wait.why} {amount}d"
-    return f"overdue by {amount} days" if late else f"silent for {amount} days"
+def waiting_words(wait: Waiting) -> str:
+    """Why and how long a customer waits: ``overdue by 2.1 days``."""
+    if wait.why is Why.OVERDUE:
+        return f"overdue by {days(wait.days_late)} days"
+    return f"silent for {days(wait.days_silent)} days"
+
+
+def waiting_span(report: Report, wait: Waiting) -> str:
+    """The same, short, as ``list`` says it: ``22h late``, ``3d late``, ``silent 4d``."""
+    if wait.why is Why.OVERDUE:
+        return describe_due(wait.due, report.now)
+    silent_since = report.now - timedelta(days=wait.days_silent)
+    return "silent " + describe_due(silent_since, report.now).removesuffix(" late")
 
 
 def due_words(report: Report, wait: Waiting, short: bool = False) -> str:
@@ -153,7 +161,7 @@ def text_waiting(report: Report, width: int) -> list[str]:
     if not waits:
         return ["  " + line for line in wrap(NOBODY_WAITING, width - 2)]
     columns = [
-        Column("WAITING", [waiting_words(wait, short=True) for wait in waits]),
+        Column("WAITING", [waiting_span(report, wait) for wait in waits]),
         Column("DUE", [due_words(report, wait, short=True) for wait in waits]),
         Column("CUSTOMER", [flat(wait.loop.customer) for wait in waits], wraps=True),
         Column("PROMISE", [flat(wait.loop.promise) for wait in waits], wraps=True),

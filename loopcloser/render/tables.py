@@ -134,8 +134,10 @@ def print_list(
     out: TextIO,
     terminal: bool,
     team: bool = False,
+    width: int | None = None,
 ) -> None:
-    """The list as a table: coloured on a terminal, plain columns elsewhere.
+    """The list as a table: coloured on a terminal, plain columns elsewhere (within
+    ``width`` when one is asked for).
 
     A team's list names each loop's owner beside its id: ids are the owner's.
     """
@@ -148,7 +150,7 @@ def print_list(
             for (loop, _), row in zip(rows, cells, strict=True)
         ]
     if not terminal:
-        out.write(plain_table([header, *cells]))
+        out.write(plain_table([header, *cells]) if width is None else fitted(header, cells, width))
         return
     from rich.console import Console
     from rich.table import Table
@@ -162,6 +164,23 @@ def print_list(
         # Text, not str: rich would read "[bold]" in a customer's name as markup.
         table.add_row(*(Text(cell) for cell in row), style=style)
     Console(file=out, highlight=False, force_terminal=True).print(table)
+
+
+def fitted(header: list[str], cells: list[list[str]], width: int | None) -> str:
+    """Loops as plain columns within ``width``: customer, promise and flags wrap between
+    words, then flags, state and customer go (a list is searched by customer)."""
+    from loopcloser.render.columns import Column, fitted_table
+
+    drops = {"FLAGS": 1, "STATE": 2, "CUSTOMER": 3}
+    columns = [
+        Column(name, [row[index] for row in cells], drops.get(name), name in WRAPPING)
+        for index, name in enumerate(header)
+    ]
+    return "\n".join(fitted_table(columns, width)[0]) + "\n"
+
+
+WRAPPING = frozenset({"CUSTOMER", "PROMISE", "FLAGS"})
+"""The columns of a list whose cells may take several lines on a narrow page."""
 
 
 def plain_table(rows: Sequence[Sequence[str]]) -> str:
@@ -316,16 +335,13 @@ def print_customer(
     flags, state and customer go (the customer is searched for); a timeline line
     wraps under itself.
     """
-    from loopcloser.render.columns import Column, fitted_table
-
-    cells = list_rows([(loop, flags) for _, loop, flags in rows], now, tz)
-    columns = [Column("AGENT", [one_line(agent, 20) for agent, _, _ in rows])]
-    for index, header in enumerate(LIST_HEADER):
-        wraps = header in ("CUSTOMER", "PROMISE", "FLAGS")
-        drop = {"FLAGS": 1, "STATE": 2, "CUSTOMER": 3}.get(header)
-        columns.append(Column(header, [row[index] for row in cells], drop, wraps))
-    lines, _ = fitted_table(columns, width)
-    out.write("\n".join(lines) + "\n")
+    cells = [
+        [one_line(agent, 20), *row]
+        for (agent, _, _), row in zip(
+            rows, list_rows([(loop, flags) for _, loop, flags in rows], now, tz), strict=True
+        )
+    ]
+    out.write(fitted(["AGENT", *LIST_HEADER], cells, width))
     out.write("\nTimeline\n")
     for agent, loop, event in timeline:
         line = f"{printable(agent)} #{loop.id}  {describe_event(event, tz, now)}"
