@@ -11,6 +11,7 @@ from loopcloser.cli.arguments import parse_targets
 from loopcloser.core.errors import BadInput
 from tests.conftest import Run
 from tests.test_e2e import as_json, env, loopcloser
+from tests.test_schemas import valid
 
 Add = Callable[..., int]
 __all__ = ["env"]  # the fixture, shared
@@ -123,6 +124,8 @@ def test_json_gives_an_object_for_one_id_and_an_array_for_several(run: Run, add:
     several = json.loads(run("done", "2", "3", "--json").out)
     assert one["id"] == 1
     assert [loop["id"] for loop in several] == [2, 3]
+    valid("loop", one)
+    valid("list", several)
 
 
 def test_a_reason_typed_as_an_argument_is_pointed_to_its_option(run: Run, add: Add) -> None:
