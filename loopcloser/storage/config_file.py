@@ -82,14 +82,14 @@ def load(path: Path, team_override: str = "", hub_override: str = "") -> Setting
     ``team_override`` is a team folder given for this run (LOOPCLOSER_TEAM).
     """
     stored = read_file(path)
-    machine = {"agent": default_agent()}
     values = {}
     for name, key in KEYS.items():
         try:
             if name in stored:
                 values[name] = key.check(stored[name])
             else:
-                values[name] = machine.get(name) or key.default()
+                # The login name is looked up only when no agent is set (getpass costs ~1 ms).
+                values[name] = default_agent() if name == "agent" else key.default()
         except BadInput as error:
             hint = f"fix it with: loopcloser config set {name} VALUE"
             raise BadInput(f"config {path}: {error.message}", hint=hint) from None
