@@ -1,8 +1,9 @@
 """Shell completion: what bash, zsh and fish offer on TAB, asked of the installed executable.
 
-Each shell asks the way its completion script does (see typer's _completion_classes):
-bash sets COMP_WORDS and COMP_CWORD, zsh and fish pass the line in _TYPER_COMPLETE_ARGS.
-The last tests type into a real shell, when it is installed here.
+Each shell asks the way its completion script does (cli/completion_scripts.py) for the
+values in the store: bash sets COMP_WORDS and COMP_CWORD, zsh and fish pass the line in
+_TYPER_COMPLETE_ARGS. The last tests type into a real shell, when it is installed here;
+tests/test_completion_scripts.py drives the scripts themselves.
 """
 
 from __future__ import annotations
@@ -376,13 +377,14 @@ def in_bash(env: dict[str, str], command: str) -> subprocess.CompletedProcess[st
 def test_show_completion_prints_the_script_for_the_users_shell(env: dict[str, str]) -> None:
     shown = in_bash(env, "loopcloser --show-completion")
     assert "_LOOPCLOSER_COMPLETE=complete_bash" in shown.stdout, shown.stderr
-    assert "complete -o default -F _loopcloser_completion loopcloser" in shown.stdout
+    # No "-o default": the script itself says where a file is wanted (--store, -o, import).
+    assert "complete -F _loopcloser_completion loopcloser" in shown.stdout
 
 
 @pytest.mark.parametrize(
     ("shell", "registers"),
     [
-        ("bash", "complete -o default -F _loopcloser_completion loopcloser"),
+        ("bash", "complete -F _loopcloser_completion loopcloser"),
         ("zsh", "compdef _loopcloser_completion loopcloser"),
         ("fish", "complete --command loopcloser --no-files"),
     ],

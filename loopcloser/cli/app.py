@@ -82,6 +82,8 @@ app = typer.Typer(
     help="Track the promises you make to customers until the customer has been told.",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    # Its own --install-completion and --show-completion (on root): static scripts.
+    add_completion=False,
 )
 
 
@@ -96,12 +98,45 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def completion_script(context: typer.Context, parameter: typer.CallbackParam, value: bool) -> None:
+    """Install or print the completion script of the user's shell, and stop."""
+    if value:
+        from loopcloser.cli import completion_scripts
+
+        root = context.find_root().command
+        if parameter.name == "install_completion":
+            completion_scripts.install(root)
+        else:
+            completion_scripts.show(root)
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
 def root(
     context: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            callback=completion_script,
+            is_eager=True,
+            expose_value=False,
+            help="Install completion for the current shell.",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion",
+            callback=completion_script,
+            is_eager=True,
+            expose_value=False,
+            help="Show completion for the current shell, to copy it or customize the installation.",
+        ),
     ] = False,
 ) -> None:
     """Track the promises you make to customers until the customer has been told.

@@ -1,9 +1,12 @@
 """What the shell offers on TAB: open loops' ids, customers, agents, an option's choices.
 
-typer calls these through ``completes`` in commands/base.py, which imports this module
+typer calls these through ``completes`` in cli/options.py, which imports this module
 only when a shell asks for candidates: an ordinary command never pays for it. Whatever
 goes wrong (no store yet, a damaged file, broken settings) the shell gets no candidates
 and falls back to its own, never an error or a traceback inside the line being typed.
+
+The completion scripts (completion_scripts) hold the commands, options and fixed
+values themselves; a shell asks here only for the values in ASKED_AT_TAB.
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ COMMAND_EVENTS = {
     "snooze": Kind.SNOOZED,
 }
 DESCRIPTION_WIDTH = 60
+ASKED_AT_TAB = frozenset({"loop_ids", "customers", "agents"})
+"""The values that live in the store or the team folder: a script asks for them at TAB."""
+ASK = "\x00ask"
+"""What those offer while a script is written: the script asks loopcloser instead."""
+WRITING_SCRIPT = "loopcloser.writing_script"
+"""Set in the context's meta while completion_scripts reads the commands."""
 # What bash would split or expand in a candidate it inserts as is (zsh and fish quote
 # candidates themselves).
 BASH_SPECIAL = re.compile(r"""[\s"'\\$`!&;|<>()*?\[\]{}#~^]""")
@@ -147,7 +156,7 @@ def answer(app: typer.Typer) -> NoReturn:
     """Answer a shell asking for candidates (``_LOOPCLOSER_COMPLETE`` is set), then exit."""
     from typer.main import get_command
 
-    command = get_command(app)  # registers typer's shells, which the next line refines
+    command = get_command(app)
     describe_plainly()
     command()
     raise SystemExit(0)  # command() exits itself; this only tells the type checker
@@ -164,9 +173,11 @@ def describe_plainly() -> None:
     """
     try:
         from typer._click.shell_completion import CompletionItem, add_completion_class
-        from typer._completion_classes import FishComplete, ZshComplete
+        from typer._completion_classes import FishComplete, ZshComplete, completion_init
     except ImportError:
         return
+    # typer's own shells first, as its completion options (not used: see app.py) would.
+    completion_init()
 
     class QuotedZsh(ZshComplete):
         def format_completion(self, item: CompletionItem) -> str:
@@ -210,6 +221,8 @@ def quietly(
     incomplete: str,
 ) -> list[Candidate]:
     """Candidates from ``complete``, or none at all when anything goes wrong."""
+    if context.meta.get(WRITING_SCRIPT) and complete.__name__ in ASKED_AT_TAB:
+        return [ASK]
     try:
         return complete(context, incomplete)
     # Anything: an error message would land in the middle of the command line being typed.
@@ -256,7 +269,7 @@ def offer(candidates: Iterable[Candidate], incomplete: str) -> list[Candidate]:
     bash shows no descriptions and inserts a candidate as it is, so it gets bare values
     with spaces and quotes escaped; zsh and fish get each description on one short line.
     """
-    bash = os.environ.get("_LOOPCLOSER_COMPLETE", "").endswith("_bash")
+    bash = os.environ.get("_LOOPCLOSER_COMPLETE") == "complete_bash"
     offered: list[Candidate] = []
     for candidate in candidates:
         value, description = (candidate, "") if isinstance(candidate, str) else candidate

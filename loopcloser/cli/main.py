@@ -23,6 +23,10 @@ def main() -> None:
     """Entry point of the ``loopcloser`` executable."""
     if COMPLETE_VAR in os.environ:
         # A shell asking what to offer on TAB: every command stays registered.
+        if os.environ[COMPLETE_VAR].startswith("source_"):  # or for its whole script
+            from loopcloser.cli.completion_scripts import print_script
+
+            print_script(app, os.environ[COMPLETE_VAR].removeprefix("source_"))
         from loopcloser.cli.completion import answer
 
         answer(app)
