@@ -141,6 +141,7 @@ def remind(
         raise BadInput("--write goes with --install", hint="e.g. remind --install cron --write")
     now = ctx.now
     target = ctx.store()
+    target.leave_status()  # a prompt's counts grow stale by the clock: each run renews them
     rules, calendar = conf.rules(), conf.calendar()
     if dry_run:
         fired = due_reminders(target, now, rules, calendar, bad=ctx.bad)

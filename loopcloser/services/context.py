@@ -42,6 +42,8 @@ class Context:
             from loopcloser.storage.location import open_store
 
             self._store = open_store(self.store_path, self.settings, self.now)
+            # Each write of it leaves the counts of the status line beside it, for a prompt.
+            self._store.keep_status(self.now, self.settings)
         return self._store
 
     def reading(self, stores: list[Store]) -> list[Store]:

@@ -57,7 +57,26 @@ def check_store(path: Path) -> list[Check]:
     )
     checks.append(check_folder(Path(os.path.realpath(path)).parent))
     checks.append(check_lock(Path(f"{os.path.realpath(path)}.lock")))
+    checks.append(check_status_file(path))
     return checks
+
+
+def check_status_file(store: Path) -> Check:
+    """Where a shell prompt reads the status line, and whether it is as new as the store.
+
+    Never a problem: the prompt is a convenience, and ``status`` always counts afresh.
+    """
+    from loopcloser.storage.status_file import status_path
+
+    status = status_path(store)
+    try:
+        behind = status.stat().st_mtime_ns < store.stat().st_mtime_ns
+    except OSError:
+        return Check("prompt", True, f"no {status} yet: the next change or remind leaves it")
+    if behind:
+        why = "it could not be written, or the store was changed from elsewhere"
+        return Check("prompt", True, f"{status} is older than the store ({why})")
+    return Check("prompt", True, f"{status} holds the counts for a shell prompt")
 
 
 def check_loops(store: Store) -> Check:

@@ -15,6 +15,7 @@ that were read plus a few bytes a spooled document.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import itertools
 import json
@@ -26,10 +27,10 @@ import tempfile
 import time
 import uuid
 from array import array
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -50,6 +51,11 @@ if sys.platform == "win32":
 else:
     import fcntl
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from loopcloser.core.settings import Settings
+
 SCHEMA_VERSION: int = 1
 DEFAULT_LOCK_TIMEOUT = 10.0
 
@@ -57,6 +63,10 @@ LOOPS, META, META_ID, JOURNAL = "loops", "meta", 1, "journal"
 JOURNAL_LIMIT = 50
 """How many recent changes the journal keeps for ``undo``."""
 Tables = dict[str, dict[str, Any]]
+
+STATUS_WATCH: dict[Path, tuple[Path, datetime, Settings]] = {}
+"""The store whose every write in this process leaves the status a shell prompt reads
+(storage.status_file), by real path: the store as named, now and the settings."""
 
 
 class Busy(StoreError):
@@ -120,21 +130,35 @@ class AtomicJSONStorage(Storage):
             stamp = file_stamp(os.stat(self._path))  # under the lock: the file just written
         except OSError:
             stamp = None
+        loops = self._data.get(LOOPS, {})
         if self._hot is not None and stamp is not None:
-            loops = self._data.get(LOOPS, {})
-            hot = {key: doc for key, doc in loops.items() if self._hot(doc)}
+            loops = {key: doc for key, doc in loops.items() if self._hot(doc)}
             spooled = self.streamed.spool.items(self.streamed.ids, True) if self.streamed else ()
-            write_index(self._path, {"generation": generation, "stamp": stamp}, hot, spooled)
+            write_index(self._path, {"generation": generation, "stamp": stamp}, loops, spooled)
         else:
             # A writer that keeps no index drops the old one: it is stale now, and must
             # not hold on to text that was just changed or erased.
             drop_index(self._path)
+        if self.streamed is None:
+            leave_status(self._path, loops.values)
+        else:  # the spooled documents are in the file and the index only
+            leave_status(self._path, lambda: (read_index(self._path) or {}).values())
 
     def generation(self) -> str | None:
         """The generation of the data read, if the file carried one."""
         meta = self.read().get(META, {}).get(str(META_ID), {})
         value = meta.get("generation")
         return value if isinstance(value, str) else None
+
+
+def leave_status(real: Path, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:
+    """Leave the status beside the store at ``real`` if this run watches it: under the
+    lock, from its open loops' ``documents`` (all of them will do: the rest are passed over)."""
+    watched = STATUS_WATCH.get(real)
+    if watched is not None:
+        from loopcloser.storage.status_file import leave
+
+        leave(*watched, documents)
 
 
 def archive_path(store: Path) -> Path:
@@ -161,12 +185,26 @@ class Archive:
             try:
                 self._data = _checked(_parse(self.path, self.shown), self.shown)
             except StoreError as error:
-                raise StoreError(
-                    f"the archive {error.message.removeprefix('store ')}",
-                    hint=f"move it aside (mv {self.shown} {self.shown}.broken) to go on"
-                    " without it, or put back a copy of it",
-                ) from None
+                raise self.unreadable(error) from None
         return self._data
+
+    def unreadable(self, error: StoreError) -> StoreError:
+        """The error of a read of the archive, naming it, with what to do."""
+        return StoreError(
+            f"the archive {error.message.removeprefix('store ')}",
+            hint=f"move it aside (mv {self.shown} {self.shown}.broken) to go on"
+            " without it, or put back a copy of it",
+        )
+
+    def each_document(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every archived document by id, one at a time (see stream_documents)."""
+        if self._data is not None:
+            yield from self.documents().items()
+            return
+        try:
+            yield from stream_documents(self.path, self.shown)
+        except StoreError as error:
+            raise self.unreadable(error) from None
 
     def documents(self) -> dict[int, dict[str, Any]]:
         """Every archived document by id."""
@@ -255,6 +293,224 @@ def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
 
 
 ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"')
+
+
+# --- a file in the store's format, read a document at a time ----------------------------
+
+READ_SIZE = 1 << 20
+"""How much of a store file a streamed read takes at a time."""
+BLANK = re.compile(rb"[ \t\n\r]*")
+LOOP_KEY = re.compile(rb'"([1-9][0-9]*)"')
+# How a loop document ends in the loops table: where the next one starts. Inside a
+# string a quote is escaped, so this is always the end of some object; the decoding
+# that succeeds from the document's first brace tells that it is the document's own.
+DOCUMENT_END = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*"([1-9][0-9]*)"[ \t\n\r]*:[ \t\n\r]*\{')
+
+
+def stream_documents(path: Path, shown: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The loops of a file in the store's format by id, one at a time; none if it is missing.
+
+    A whole read of 100,000 loops holds a gigabyte of dicts; this holds one
+    document and a megabyte of the file. The file is checked as a whole read checks
+    it (the same StoreError, raised where the fault is found, so after the documents
+    before it). A key a hand edit repeated comes twice: the later wins, as in a whole read.
+    """
+    try:
+        file = open(path, "rb")  # noqa: SIM115 -- closed by the with-block below
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise _os_error(shown, "read", error) from None
+    tables: dict[str, Any] = {}
+    with file:
+        cursor = Cursor(file, shown)
+        if cursor.peek() != b"{":
+            # No store as loopcloser writes one (empty, not an object, a byte-order mark,
+            # UTF-16 from an editor): the whole read says what it makes of it.
+            for key, document in _checked(_parse(path, shown), shown)[LOOPS].items():
+                yield int(key), document
+            return
+        cursor.at += 1
+        more = cursor.peek() != b"}"
+        while more:
+            name = cursor.value()
+            if not isinstance(name, str):
+                raise cursor.invalid()
+            cursor.take(b":")
+            if name == LOOPS and cursor.peek() == b"{":
+                tables[name] = {}
+                yield from loop_documents(cursor)
+            else:
+                tables[name] = cursor.value()
+                if name == META:  # a newer schema is refused before any loop is read
+                    _checked({META: tables[META]}, shown)
+            more = cursor.peek() == b","
+            cursor.at += more
+        cursor.take(b"}")
+        if cursor.peek():
+            raise cursor.invalid()
+    _checked(tables, shown)
+
+
+def loop_documents(cursor: Cursor) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The members of the loops table at the cursor (on its opening brace), by id."""
+    cursor.take(b"{")
+    more = cursor.peek() != b"}"
+    while more:
+        found = LOOP_KEY.match(cursor.data, cursor.at)
+        if found is not None and found.end() < len(cursor.data):
+            key: Any = found[1].decode()
+            cursor.at = found.end()
+        else:  # at the end of what was read, or a key such as "01" or "\u0031"
+            key = cursor.value()
+        cursor.take(b":")
+        document, following = cursor.document()
+        if not (
+            isinstance(key, str)
+            and key.isascii()
+            and key.isdigit()
+            and key[0] != "0"
+            and isinstance(document, dict)
+        ):
+            raise _malformed(cursor.shown, "has a malformed loops table")
+        yield int(key), document
+        # The documents as the store writes them: each end found with the next id
+        # (Cursor.document, its first branch inlined: 100,000 of them, and more).
+        search, loads, refused = DOCUMENT_END.search, cursor.loads, cursor.refused
+        while following is not None:
+            loop_id, data, at = following, cursor.data, cursor.at
+            found = search(data, at)
+            if found is not None:
+                try:
+                    document = loads(data[at : found.start() + 1])
+                except refused:
+                    pass
+                else:
+                    cursor.at = found.end() - 1
+                    following = int(found[1])
+                    yield loop_id, document
+                    continue
+            document, following = cursor.document()
+            yield loop_id, document
+        more = cursor.peek() == b","
+        cursor.at += more
+    cursor.take(b"}")
+
+
+class Cursor:
+    """A JSON file read a piece at a time, and the place reached in it.
+
+    A loop document is decoded by orjson once its end is found (see DOCUMENT_END),
+    anything else by json's decoder, over as much of the file as the value takes.
+    Like load_json, json also reads what orjson refuses (a lone surrogate escape).
+    """
+
+    def __init__(self, file: Any, shown: Path) -> None:
+        import orjson
+
+        self.loads = orjson.loads
+        self.refused = orjson.JSONDecodeError
+        self._file = file
+        self.shown = shown
+        self.data = b""
+        self.at = 0
+        self._lines = 0  # newlines in what was read and let go
+        self._column = 0  # bytes of the line at the start of data that were let go
+        self._ended = False
+
+    def more(self) -> bool:
+        """Read on, letting go of what was decoded; False at the end of the file."""
+        if self._ended:
+            return False
+        try:
+            chunk = self._file.read(READ_SIZE)
+        except OSError as error:
+            raise _os_error(self.shown, "read", error) from None
+        if not chunk:
+            self._ended = True
+            return False
+        newline = self.data.rfind(b"\n", 0, self.at)
+        self._lines += self.data.count(b"\n", 0, self.at)
+        self._column = self.at - newline - 1 if newline >= 0 else self._column + self.at
+        self.data = self.data[self.at :] + chunk
+        self.at = 0
+        return True
+
+    def peek(self) -> bytes:
+        """The next byte that is not blank, not taken; b"" at the end of the file."""
+        while True:
+            self.at = BLANK.match(self.data, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.data) or not self.more():
+                return self.data[self.at : self.at + 1]
+
+    def take(self, expected: bytes) -> None:
+        """Step over ``expected``, the next byte that is not blank; StoreError if it is not."""
+        if self.peek() != expected:
+            raise self.invalid()
+        self.at += 1
+
+    def value(self) -> Any:
+        """The JSON value at the place reached, decoded by json, read as far as it goes."""
+        self.peek()
+        size = 1 << 16
+        while True:
+            window = self.data[self.at : self.at + size]
+            whole = self.at + size >= len(self.data)
+            try:
+                text = codecs.utf_8_decode(window, "strict", False)[0]
+                value, end = DECODER.raw_decode(text)
+            except (ValueError, RecursionError) as error:  # UnicodeDecodeError too
+                if not whole:
+                    size *= 4  # cut inside the value (or a character): decode further
+                elif not self.more():
+                    raise self.invalid(self.at + error_offset(error, window)) from None
+                continue
+            # A value that fills the window may go on after it (a number, say).
+            if end == len(text) and not whole:
+                size *= 4
+            elif end == len(text) and self.more():
+                continue
+            else:
+                self.at += len(text[:end].encode())
+                return value
+
+    def document(self) -> tuple[Any, int | None]:
+        """The loop document at the place reached, and the id of the next one when its
+        end was found by where the next starts (then the cursor is on that one's brace)."""
+        if self.data[self.at : self.at + 1] == b"{" or self.peek() == b"{":
+            found = DOCUMENT_END.search(self.data, self.at)
+            while found is None and self.more():
+                found = DOCUMENT_END.search(self.data, self.at)
+            if found is not None:
+                try:
+                    document = self.loads(self.data[self.at : found.start() + 1])
+                except self.refused:
+                    pass  # the last of the table, or not in the store's own form
+                else:
+                    self.at = found.end() - 1
+                    return document, int(found[1])
+        return self.value(), None
+
+    def invalid(self, offset: int | None = None) -> StoreError:
+        """The error of a file that is not valid JSON at ``offset`` in data (default: here)."""
+        offset = self.at if offset is None else offset
+        newline = self.data.rfind(b"\n", 0, offset)
+        line = self._lines + self.data.count(b"\n", 0, offset) + 1
+        before = self.data[newline + 1 : offset].decode("utf-8", errors="replace")
+        column = len(before) + 1 + (self._column if newline < 0 else 0)
+        return _malformed(self.shown, f"is not valid JSON (line {line}, column {column})")
+
+
+DECODER = json.JSONDecoder()
+
+
+def error_offset(error: BaseException, window: bytes) -> int:
+    """Where in ``window`` decoding it failed, in bytes (0 when the error does not say)."""
+    if isinstance(error, json.JSONDecodeError):
+        return len(error.doc[: error.pos].encode())
+    if isinstance(error, UnicodeDecodeError):
+        return error.start
+    return 0
 
 
 def index_path(store: Path) -> Path:
@@ -415,7 +671,7 @@ class Spool:
 
     def add(self, place: int, document: dict[str, Any]) -> None:
         """Keep a new document; ``place`` orders it among the others (ids follow that order)."""
-        data = _checked_json(document, compact=True).encode()
+        data = _stored_json(document)
         try:
             self._file.write(data)
         except OSError as error:
@@ -447,9 +703,116 @@ class Spool:
         self._file.close()
 
 
-def _spool_error(error: OSError) -> StoreError:
+def _stored_json(document: dict[str, Any]) -> bytes:
+    """``document`` as compact JSON, if the store can hold it and read it back the same.
+
+    orjson, then its reading back compared with the document, settle a document
+    three times faster than _checked_json (an import of 100,000 loops spent 3 s
+    there); what orjson refuses or changes (NaN, which it writes as null) is left to
+    _checked_json, which writes it or says why it cannot (StoreError).
+    """
+    import orjson
+
+    try:
+        data = orjson.dumps(document)
+        if orjson.loads(data) == document:
+            return data
+    except (orjson.JSONEncodeError, orjson.JSONDecodeError):
+        pass
+    return _checked_json(document, compact=True).encode()
+
+
+SCRATCH_IN_MEMORY = 8 << 20
+"""How many bytes a Scratch holds in memory before it moves them to a file."""
+SCRATCH_BATCH = 1 << 20
+"""How many bytes a Scratch on file gathers before each write."""
+SCRATCH_WHAT = "the loops being written out"
+
+
+class Scratch:
+    """Pieces of bytes kept until their order is known, then read back in any order.
+
+    In memory up to SCRATCH_IN_MEMORY; past that, in a private file without a name
+    in ``folder`` (the store's: the pieces hold what the store holds), or in the
+    system's temporary folder if that one refuses. Unlinked at once, the file is
+    gone with the process, whatever ends it.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._held = bytearray()  # the pieces not yet in the file: all of them while few
+        self._file: Any = None
+        self._written = 0
+        self._ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def add(self, piece: bytes) -> int:
+        """Keep ``piece``; returns its number, for ``pieces``."""
+        held = self._held
+        held += piece
+        self._ends.append(self._written + len(held))
+        if len(held) >= (SCRATCH_IN_MEMORY if self._file is None else SCRATCH_BATCH):
+            self._write()
+        return len(self._ends) - 1
+
+    def _write(self) -> None:
+        try:
+            if self._file is None:
+                self._file = unnamed_file(self._folder)
+            self._file.write(self._held)
+            self._file.flush()
+        except OSError as error:
+            raise _spool_error(error, SCRATCH_WHAT) from None
+        self._written += len(self._held)
+        self._held.clear()
+
+    def pieces(self, order: Iterable[int]) -> Iterator[bytes]:
+        """The pieces by their numbers, in ``order``."""
+        ends = self._ends
+        if self._file is None:
+            held = self._held
+            for number in order:
+                yield bytes(held[ends[number - 1] if number else 0 : ends[number]])
+            return
+        if self._held:
+            self._write()
+        read = getattr(os, "pread", None)
+        fd = self._file.fileno()
+        for number in order:
+            start = ends[number - 1] if number else 0
+            try:
+                if read is not None:
+                    piece = read(fd, ends[number] - start, start)
+                else:  # Windows
+                    self._file.seek(start)
+                    piece = self._file.read(ends[number] - start)
+            except OSError as error:
+                raise _spool_error(error, SCRATCH_WHAT) from None
+            yield piece
+
+    def close(self) -> None:
+        """Drop the pieces."""
+        self._held = bytearray()
+        if self._file is not None:
+            self._file.close()
+
+
+def unnamed_file(folder: Path) -> Any:
+    """A private file without a name in ``folder``, else in the system's temporary folder.
+
+    Held open by its caller until it closes it, like the spool's.
+    """
+    try:
+        return tempfile.TemporaryFile(dir=folder, prefix=".scratch.")
+    except OSError:
+        return tempfile.TemporaryFile(prefix="loopcloser-")
+
+
+def _spool_error(error: OSError, what: str = "the new documents") -> StoreError:
     return StoreError(
-        f"cannot hold the new documents beside the store: {error.strerror or error}",
+        f"cannot hold {what} beside the store: {error.strerror or error}",
         hint="free some disk space in the store's folder, then try again",
     )
 
@@ -550,13 +913,32 @@ class Store:
         with self._locked():
             chosen = backups.find(self._real, key)
             raw = chosen.path.read_bytes()
-            _checked(_parse(chosen.path, chosen.path), chosen.path)  # a whole store, or refused
+            restored = _checked(_parse(chosen.path, chosen.path), chosen.path)  # whole, or refused
             kept = backups.keep_before_restore(self._real, stamp)
             write_atomically(self._real, raw)
             remove_leftovers(self._real)
             drop_index(self._real)
+            leave_status(self._real, restored.get(LOOPS, {}).values)
         self._snapshot = None
         return chosen, kept
+
+    def keep_status(self, now: datetime, settings: Settings) -> None:
+        """Have every write of this store in this process, by any Store, leave beside it
+        the status a shell prompt reads, counted at ``now`` with ``settings``.
+
+        One store at a time, the agent's own: a colleague's store written in a handoff
+        is counted with the colleague's settings, by their own next run.
+        """
+        STATUS_WATCH.clear()
+        STATUS_WATCH[self._real] = (self.path, now, settings)
+
+    def leave_status(self) -> None:
+        """Leave the status beside the store as it stands, as a write would (``remind``
+        writes only when a reminder fires). Nothing without keep_status, nor any error."""
+        if self._real not in STATUS_WATCH or not self._real.exists():
+            return
+        with suppress(StoreError), self._locked():
+            leave_status(self._real, lambda: self.reopened().hot_documents().values())
 
     def reopened(self) -> Store:
         """The same store, read afresh from the file at its first use."""
@@ -576,8 +958,7 @@ class Store:
         try:
             return self._archive.documents()
         except StoreError as error:
-            if all(error.message != known.message for known in self.problems):
-                self.problems.append(error)
+            self.pass_over(error)
             return {}
 
     def check_archive(self) -> None:
@@ -595,6 +976,36 @@ class Store:
     def all_documents(self) -> dict[int, dict[str, Any]]:
         """The store's documents and the archive's, the store's copy winning."""
         return {**self.archived(), **self.documents()}
+
+    def each_document(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every document of the store by id, one at a time, never all in memory at once.
+
+        From this Store's one read if it made it; else from the file as it is read
+        (see stream_documents), so a store of any size takes a few megabytes.
+        """
+        check_link(self.path, self._real)
+        if self._snapshot is not None:
+            yield from self.documents().items()
+        else:
+            yield from stream_documents(self._real, self.path)
+
+    def each_archived(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every document of the archive by id, one at a time; StoreError naming it if
+        it cannot be read (the documents before the fault came already: see pass_over).
+
+        Read after the store, never before: a sweep meanwhile leaves a document in both
+        files (the store's copy wins), never in neither.
+        """
+        return self._archive.each_document()
+
+    def pass_over(self, error: StoreError) -> None:
+        """Note a part of the store that a read passed over (an archive it could not read)."""
+        if all(error.message != known.message for known in self.problems):
+            self.problems.append(error)
+
+    def scratch(self) -> Scratch:
+        """Where a result too large to hold waits for its order, beside the store."""
+        return Scratch(self._real.parent)
 
     def sweep(self, terms: Sweep) -> tuple[int, int]:
         """Move the documents ``terms`` retire to the archive now; (moved, left in the store)."""

@@ -1,0 +1,131 @@
+"""The counts of the status line, and the first moment the clock alone changes them.
+
+A shell prompt shows these counts from a small file that every change to the store
+leaves (storage.status_file), so that it never waits for loopcloser to start. Counts
+taken at one moment stay true until the next change to the store, or until the clock
+makes a loop overdue, due today (or no longer today), silent or a stale wait: the
+file says when that first happens, so the prompt can tell old counts from fresh ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from loopcloser.core.documents import BadRecords, is_open
+from loopcloser.core.model import (
+    ACTIVE,
+    STATUS_ORDER,
+    Flags,
+    Loop,
+    State,
+    derive,
+    in_words,
+    last_contact,
+    update_cadence,
+    wait_until,
+)
+
+SECOND = timedelta(seconds=1)
+NEVER_EPOCH = 253402300799
+"""``until`` when only a change to the store can change the counts: 9999-12-31T23:59:59Z."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The status counts at one moment, and until when the clock leaves them true."""
+
+    counts: dict[str, int]
+    """``open`` and each flag of the status line, in the order the line gives them."""
+    taken: datetime
+    until: datetime | None
+    """The first moment the counts may differ with no change to the store; None: never."""
+
+    def line(self) -> str:
+        """The status line's words, as ``loopcloser status`` prints them: "" when all is well."""
+        return status_line(self.counts)
+
+
+def status_line(counts: Mapping[str, int]) -> str:
+    """ "3 overdue · 1 untold": each flag that counts any loop, in the status order."""
+    flags = (str(flag) for flag in STATUS_ORDER)
+    return " · ".join(f"{counts[name]} {in_words(name)}" for name in flags if counts.get(name))
+
+
+def standing(
+    documents: Iterable[dict[str, Any]], now: datetime, tz: tzinfo, cadence: timedelta | None
+) -> Standing:
+    """The status counts of the loops still open among ``documents`` at ``now``.
+
+    A document out of shape is passed over, as ``status`` passes over it.
+    """
+    counts = dict.fromkeys(["open", *(str(flag) for flag in STATUS_ORDER)], 0)
+    bad = BadRecords()
+    until: datetime | None = None
+    for document in documents:
+        if not is_open(document):  # cheap on the raw document: most loops are finished
+            continue
+        loop = bad.load(0, document)
+        if loop is None or loop.state not in ACTIVE:
+            continue
+        flags = derive(loop, now, tz, cadence)
+        counts["open"] += 1
+        for flag in STATUS_ORDER:
+            counts[str(flag)] += flags.is_set(flag)
+        for moment in turning_points(loop, flags, now, tz, cadence):
+            if moment > now and (until is None or moment < until):
+                until = moment
+    return Standing(counts, now, until)
+
+
+def turning_points(
+    loop: Loop, flags: Flags, now: datetime, tz: tzinfo, cadence: timedelta | None
+) -> list[datetime]:
+    """The moments after which one of the loop's flags turns, by the clock alone.
+
+    Each flag compares now with a moment strictly (``now > due``): it turns one whole
+    second after that moment. "Due today" turns at the local midnights around the due.
+    """
+    due = flags.expected_due
+    moments = [just_after(due)]
+    due_day = due.astimezone(tz).date()
+    moments += [midnight(due_day, tz), midnight(due_day + timedelta(days=1), tz)]
+    every = update_cadence(loop, cadence)
+    if every is not None:
+        moments.append(just_after(last_contact(loop) + every))
+    until = wait_until(loop)
+    if loop.state is State.WAITING and until is not None:
+        moments.append(just_after(until))
+    return moments
+
+
+def just_after(moment: datetime) -> datetime:
+    """The first whole second after ``moment``."""
+    return moment.replace(microsecond=0) + SECOND
+
+
+def midnight(day: date, tz: tzinfo) -> datetime:
+    """The moment ``day`` begins in ``tz``."""
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def epoch(moment: datetime | None) -> int:
+    """Seconds since 1970 (what a shell compares), NEVER_EPOCH for None."""
+    return NEVER_EPOCH if moment is None else int(moment.timestamp())
+
+
+def file_text(now_standing: Standing) -> str:
+    """The status file: the prompt's line first, then every count for scripts.
+
+    Line 1 is ``UNTIL WORDS``: the moment (seconds since 1970) until which the counts
+    hold, then the words of ``loopcloser status`` (none when all is well), so that a
+    shell's ``read -r until words < FILE`` takes both. Line 2 is ``name=value`` fields:
+    the counts, ``taken`` and ``until``.
+    """
+    until = epoch(now_standing.until)
+    words = now_standing.line()
+    fields = {**now_standing.counts, "taken": epoch(now_standing.taken), "until": until}
+    head = f"{until} {words}" if words else str(until)
+    return head + "\n" + " ".join(f"{name}={value}" for name, value in fields.items()) + "\n"
