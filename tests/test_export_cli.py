@@ -193,3 +193,149 @@ def test_a_spreadsheet_csv_goes_through_the_installed_program_and_back(
     assert [{name: loop[name] for name in fields} for loop in after.json()] == [
         {name: loop[name] for name in fields} for loop in before
     ]
+
+
+# --- every loop, a loop at a time: the bytes the export wrote before it streamed ----------
+
+GOLDEN = Path(__file__).with_name("golden") / "export"
+"""A store (and its archive) and what ``export`` wrote from it before it was written a loop
+at a time, by the code of then: the reference the streamed export must match byte for byte.
+Never regenerate these from the code under test; a deliberate change to the format
+rewrites them by hand, with the reason in the commit."""
+
+EXPORTS = [
+    ("all.json", ["--all"]),
+    ("all.jsonl", ["--all", "--format", "jsonl"]),
+    ("all.csv", ["--all", "--format", "csv"]),
+    ("all-local.csv", ["--all", "--format", "csv", "--local-times", "--bom"]),
+    ("all-raw.csv", ["--all", "--format", "csv", "--raw"]),
+    ("open.json", []),
+    ("open.csv", ["--format", "csv"]),
+]
+
+
+@pytest.fixture
+def golden_store(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The store the golden exports were made from, and its archive, in a private folder."""
+    import shutil
+
+    folder = home / "golden"
+    folder.mkdir()
+    for name in ("store.json", "store.archive.json"):
+        shutil.copyfile(GOLDEN / name, folder / name)
+    monkeypatch.setenv("LOOPCLOSER_STORE", str(folder / "store.json"))
+    return folder
+
+
+@pytest.mark.parametrize(("golden", "options"), EXPORTS, ids=[name for name, _ in EXPORTS])
+def test_an_export_writes_the_bytes_it_wrote_before_it_streamed(
+    run: Run, golden_store: Path, golden: str, options: list[str]
+) -> None:
+    target = golden_store.parent / golden
+    result = run("export", *options, "-o", str(target))
+    assert result.code == 0, result.err
+    assert target.read_bytes() == (GOLDEN / golden).read_bytes()
+    # A malformed loop is left out and named, and one in no state of ours left out unnamed.
+    said = [line for line in result.err.splitlines() if not line.startswith("Wrote ")]
+    assert said == (GOLDEN / "warnings.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_an_export_on_stdout_is_the_same_bytes(run: Run, golden_store: Path) -> None:
+    result = run("export", "--all", "--format", "jsonl")
+    assert result.out.encode() == (GOLDEN / "all.jsonl").read_bytes()
+
+
+def test_the_golden_exports_hold_every_state_history_and_odd_document() -> None:
+    """So that matching them says something: each way a loop is read and written is in."""
+    from loopcloser.core.finished import finished_json
+    from loopcloser.core.model import Kind, Outcome, State
+
+    loops = {loop["id"]: loop for loop in json.loads((GOLDEN / "all.json").read_bytes())}
+    events = [event for loop in loops.values() for event in loop["events"]]
+    assert {loop["state"] for loop in loops.values()} == {str(state) for state in State}
+    assert {event["kind"] for event in events} == {str(kind) for kind in Kind}
+    assert {loop["outcome"] for loop in loops.values()} == {*map(str, Outcome), None}
+    assert any("void" in event for event in events) and any("key" in event for event in events)
+    assert {loop["customer"] for loop in loops.values()} >= {"Zoë Ångström", "Niccolò Bianchi"}
+    stored = json.loads((GOLDEN / "store.json").read_bytes())["loops"]
+    archived = json.loads((GOLDEN / "store.archive.json").read_bytes())["loops"]
+    assert {3, 5, 7, 9} <= set(loops) and not {3, 5, 7, 9} & set(map(int, stored))
+    assert loops[44]["customer"] == stored["44"]["customer"] != archived["44"]["customer"]
+    assert 51 not in loops and stored["51"]["state"] == 5
+    assert 52 not in loops and stored["52"]["state"] == "archived"
+    # A document an older loopcloser wrote (fractions of seconds) is read through the model.
+    assert stored["49"]["due"] == "2026-10-05T11:00:00.250000+01:00"
+    assert loops[49]["due"] == "2026-10-05T10:00:00Z"
+    finished = [key for key, doc in stored.items() if doc["state"] in ("closed", "cancelled")]
+    built = [key for key in finished if finished_json(int(key), stored[key]) is None]
+    assert {"49", "50"} <= set(built) and len(built) < len(finished) / 2
+
+
+def test_a_long_export_waits_in_a_file_beside_the_store_and_leaves_nothing(
+    run: Run, golden_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loopcloser.storage import store
+
+    monkeypatch.setattr(store, "SCRATCH_IN_MEMORY", 4096)
+    monkeypatch.setattr(store, "SCRATCH_BATCH", 1000)
+    before = sorted(path.name for path in golden_store.iterdir())
+    result = run("export", "--all")
+    assert result.code == 0, result.err
+    assert result.out.encode() == (GOLDEN / "all.json").read_bytes()
+    assert sorted(path.name for path in golden_store.iterdir()) == before
+
+
+def test_an_archive_that_cannot_be_read_is_left_out_whole_and_named(
+    run: Run, golden_store: Path
+) -> None:
+    archive = golden_store / "store.archive.json"
+    whole = archive.read_bytes()
+    archive.write_bytes(whole[: whole.index(b'"7":')] + b'"7": oops}}')  # fine until loop #7
+    result = run("export", "--all", "--format", "jsonl")
+    assert result.code == 0, result.err
+    ids = {json.loads(line)["id"] for line in result.out.splitlines()}
+    stored = json.loads((golden_store / "store.json").read_bytes())["loops"]
+    assert ids == {int(key) for key in stored} - {51, 52}, "none of the archive, not even #3 or #5"
+    assert "the archive" in result.err and "is not valid JSON" in result.err
+
+
+def test_an_empty_store_exports_an_empty_array(run: Run) -> None:
+    assert run("export", "--all").out == "[]\n"
+    assert run("export", "--all", "--format", "jsonl").out == ""
+    assert run("export", "--all", "--format", "csv").out.startswith("id,uid,customer")
+
+
+def test_no_progress_bar_where_no_one_watches_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bar only on a terminal's stderr, and never under --json."""
+    import sys
+
+    from loopcloser.cli.exchange import Bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert Bar("Reading loops").counter is None
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert Bar("Reading loops").counter is not None
+    assert Bar("Reading rows", shown=False).counter is None
+
+
+def test_the_installed_program_pipes_the_same_bytes(golden_store: Path) -> None:
+    """The executable as a script runs it: every loop, as JSON, into a pipe."""
+    import os
+    import subprocess
+
+    from tests.test_e2e import EXECUTABLE
+
+    exported = subprocess.run(
+        [str(EXECUTABLE), "export", "--all"],
+        capture_output=True, check=False, stdin=subprocess.DEVNULL, env=dict(os.environ),
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout == (GOLDEN / "all.json").read_bytes()
+    assert (
+        exported.stderr.decode().splitlines()
+        == (GOLDEN / "warnings.txt").read_text(encoding="utf-8").splitlines()
+    )

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loopcloser.core.documents import is_open
 from loopcloser.core.errors import BadInput, StoreError
@@ -73,6 +75,91 @@ def test_a_file_of_json_lines_with_no_loop_is_refused_with_the_hint_of_the_whole
     with pytest.raises(BadInput) as refused:
         list(read_rows("jsonl", opening(decoded(chunks, "x"), "x")[1], "x.jsonl"))
     assert refused.value.hint == "it is one JSON array: use --format json"
+
+
+JSON_ITEMS = [
+    '{"customer": "Zoë", "n": [1, 2, {"x": "}, ]"}]}', "{}", "2", "-1.5e3", "12345", "null",
+    "true", '"s,]"', "[1]", '"\\u00e9\\n"', '{"a": {"b": [{}]}}',
+]  # fmt: skip
+
+
+def as_a_whole(text: str) -> tuple[str, Any]:
+    """What reading a JSON array whole gives: each item as a row or a problem, or the
+    refusal of the file, as json.loads words it."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        return "refused", f"is not valid JSON ({where}: {error.msg})"
+    if not isinstance(data, list):
+        return "refused", "not an array of loops"
+    items = [item if isinstance(item, dict) else None for item in data]
+    return "read", [(f"item {number}", item) for number, item in enumerate(items, 1)]
+
+
+def in_pieces(text: str, size: int) -> tuple[str, Any]:
+    """What the streamed reader gives for ``text`` coming ``size`` characters at a time
+    (decoded() gathers the first 4 KiB: given straight, short texts are cut too)."""
+    pieces = iter([text[start : start + size] for start in range(0, len(text), size)])
+    try:
+        records = list(read_rows("json", pieces, "x.json"))
+    except BadInput as refused:
+        return "refused", refused.message.removeprefix("x.json ")
+    return "read", [(str(record.where), getattr(record, "fields", None)) for record in records]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(st.sampled_from(JSON_ITEMS), max_size=6),
+    separator=st.sampled_from([",", ", ", ",\n  ", " ,\r\n"]),
+    ends=st.sampled_from([("[", "]"), ("[\n  ", "\n]\n"), (" \n[", "] ")]),
+    damage=st.tuples(st.integers(0, 10**6), st.sampled_from(["", ",", "]", "[", "{", '"', "1"])),
+    damaged=st.booleans(),
+    size=st.sampled_from([1, 2, 3, 7, 64, 65536]),
+)
+def test_a_json_array_read_in_pieces_reads_as_the_whole_text(
+    items: list[str], separator: str, ends: tuple[str, str], damage: tuple[int, str],
+    damaged: bool, size: int,
+) -> None:  # fmt: skip
+    text = ends[0] + separator.join(items) + ends[1]
+    if damaged:
+        at = damage[0] % len(text)
+        text = text[:at] + damage[1] + text[at + 1 :]
+    if not text.strip():
+        return  # an empty file is refused before any format is read
+    whole, streamed = as_a_whole(text), in_pieces(text, size)
+    if whole[0] == "read":
+        assert streamed == ("read", [(where, item) for where, item in whole[1]])
+    else:
+        assert streamed[0] == "refused" and whole[1] in streamed[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [' \n\n{"a": 1}\n{"b": 2}', '\n  [{"a": 1} {"b": 2}]', "[\n  1,\n  2,\n]", "\n\n  42 x"],
+)
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_a_json_file_refused_in_pieces_is_refused_where_a_whole_read_says(
+    text: str, size: int
+) -> None:
+    assert in_pieces(text, size)[1].startswith(as_a_whole(text)[1])
+
+
+def test_a_json_array_is_read_an_item_at_a_time() -> None:
+    """The first loop is planned while the rest of the file is still to come."""
+    taken = 0
+
+    def pieces() -> Any:
+        nonlocal taken
+        rest = ['{"customer": "L"},'] * 99 + ["{}]"]
+        for piece in ["[", json.dumps({"customer": "Zoë"}), ",\n", *rest]:
+            taken += 1
+            yield piece
+
+    records = read_rows("json", iter(pieces()), "x.json")
+    first = next(records)
+    assert first.where.item == 1 and taken < 10
+    assert len(list(records)) == 100
 
 
 @pytest.mark.parametrize("size", [1, 2, 4096])

@@ -5,7 +5,7 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
@@ -15,7 +15,7 @@ import typer
 from loopcloser.cli.app import app
 from loopcloser.cli.context import context
 from loopcloser.cli.options import JsonOption, StoreOption, completes
-from loopcloser.cli.output import emit, out, write_output
+from loopcloser.cli.output import emit, is_terminal, out, write_output
 from loopcloser.core.errors import BadInput
 
 if TYPE_CHECKING:
@@ -71,9 +71,8 @@ def export(
 
     Example: loopcloser export --format csv --local-times --bom -o loops.csv
     """
-    from loopcloser.core.model import ACTIVE, State
-    from loopcloser.render.export import FORMATS, serialise
-    from loopcloser.services.loops import Query, select
+    from loopcloser.render.export import FORMATS
+    from loopcloser.services.exporting import export as exported
 
     kind = "ics" if ics else format.strip().lower()
     if kind not in FORMATS:
@@ -86,14 +85,21 @@ def export(
             hint="add --format csv, the format for a spreadsheet",
         )
     ctx = context(store)
-    states = frozenset(State) if show_all and kind != "ics" else ACTIVE
-    rows = select(ctx.store(), Query(states), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
-    data = serialise(kind, rows, ctx.now, ctx.settings, raw=raw, local_times=local_times, bom=bom)
-    write_output(data, output, f"{len(rows)} loop{'s' * (len(rows) != 1)}")
+    # A bar while the loops go to the terminal would mix with them.
+    reading = Bar("Reading loops")
+    writing = Bar("Writing loops", shown=output is not None or not is_terminal())
+    with reading:
+        count, data = exported(
+            ctx, kind, everything=show_all, raw=raw, local_times=local_times, bom=bom,
+            read=reading.counter, written=writing.counter,
+        )  # fmt: skip
+    writing.total = count
+    with writing:
+        write_output(data, output, f"{count} loop{'s' * (count != 1)}")
 
 
 PROGRESS_FROM = 1000
-"""Rows from which an import shows a progress bar (on a terminal only)."""
+"""Loops or rows from which a progress bar shows (on a terminal only)."""
 
 
 @app.command("import")
@@ -137,7 +143,7 @@ def import_loops(
     ctx = context(store, as_json)
     stream, shown = read_input(file)
     with stream if file != "-" else nullcontext(stream):  # standard input stays open
-        progress = Progress(stream)
+        progress = Bar("Reading rows", file_size(stream), shown=not as_json, by_bytes=True)
         text = importing.decoded(chunks(stream, shown, progress), shown)
         first, text = importing.opening(text, shown)
         kind = importing.choose_format(format, file, first)
@@ -145,7 +151,7 @@ def import_loops(
         source = "standard input" if file == "-" else Path(file).name
         with progress:
             plan, ids = import_rows(
-                ctx, records, source, dry_run=dry_run, strict=strict, step=progress.step
+                ctx, records, source, dry_run=dry_run, strict=strict, step=progress.counter
             )
     show_import(file, kind, plan, ids, dry_run=dry_run, strict=strict, as_json=as_json)
 
@@ -178,7 +184,7 @@ def unreadable(file: str, error: OSError) -> BadInput:
     return BadInput(f"cannot read {file}: {error.strerror or error}", hint=hint)
 
 
-def chunks(stream: BinaryIO, shown: str, progress: "Progress") -> Iterator[bytes]:
+def chunks(stream: BinaryIO, shown: str, progress: "Bar") -> Iterator[bytes]:
     """The file's bytes a chunk at a time, counted for the progress bar."""
     while True:
         try:
@@ -191,41 +197,58 @@ def chunks(stream: BinaryIO, shown: str, progress: "Progress") -> Iterator[bytes
         yield chunk
 
 
-class Progress:
-    """A progress bar on stderr, from the row after PROGRESS_FROM on, on a terminal only.
+def file_size(stream: BinaryIO) -> int | None:
+    """How many bytes the file to import holds; None for a pipe."""
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
-    The rows are planned as the file is read, so their number is not known ahead:
-    the bar follows the bytes read, out of the file's size (none for a pipe).
+
+class Bar:
+    """A progress bar on stderr for a long import or export, at a terminal only.
+
+    It shows from the step after PROGRESS_FROM on, only when stderr is a terminal
+    (never into a pipe or a file, never under --json), and leaves nothing behind.
+    An import's rows are planned as the file is read, so their number is not known
+    ahead: its bar follows the bytes ``read`` (``by_bytes``), out of the file's size
+    (none for a pipe); otherwise it counts the steps, out of ``total`` if known.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(
+        self, what: str, total: int | None = None, *, shown: bool = True, by_bytes: bool = False
+    ) -> None:
+        self.what = what
+        self.total = total
         self.read = 0
-        self.rows = 0
-        try:
-            status = os.fstat(stream.fileno())
-            self.size: int | None = status.st_size if stat.S_ISREG(status.st_mode) else None
-        except (OSError, ValueError, io.UnsupportedOperation):
-            self.size = None
+        self.by_bytes = by_bytes
+        self.steps = 0
         self._bar: rich.progress.Progress | None = None
         self._task: rich.progress.TaskID | None = None
-        self._shown = sys.stderr is not None and sys.stderr.isatty()
+        self._shown = shown and sys.stderr is not None and sys.stderr.isatty()
+
+    @property
+    def counter(self) -> Callable[[], None] | None:
+        """``step`` if the bar may show, else None: nothing to call for each loop."""
+        return self.step if self._shown else None
 
     def step(self) -> None:
-        """One more row planned."""
-        self.rows += 1
-        if not self._shown or self.rows <= PROGRESS_FROM:
+        """One more row or loop."""
+        self.steps += 1
+        if not self._shown or self.steps <= PROGRESS_FROM or self.steps % 100:
             return
         if self._bar is None:
             from rich.console import Console
-            from rich.progress import Progress as Bar
+            from rich.progress import Progress
 
-            self._bar = Bar(console=Console(stderr=True), transient=True)
+            self._bar = Progress(console=Console(stderr=True), transient=True)
             self._bar.start()
-            self._task = self._bar.add_task("Reading rows", total=self.size)
-        if self._task is not None and self.rows % 100 == 0:
-            self._bar.update(self._task, completed=self.read)
+            self._task = self._bar.add_task(self.what, total=self.total)
+        if self._task is not None:
+            self._bar.update(self._task, completed=self.read if self.by_bytes else self.steps)
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> "Bar":
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -84,19 +84,22 @@ def out() -> TextIO:
     return sys.stdout if sys.stdout is not None else open(os.devnull, "w")
 
 
-def write_output(data: str | bytes, output: Path | None, what: str) -> None:
-    """Print a page or an export, or write it to ``output`` atomically and say so on stderr."""
+def write_output(data: str | bytes | Iterable[bytes], output: Path | None, what: str) -> None:
+    """Print a page or an export, or write it to ``output`` atomically and say so on stderr.
+
+    An export comes as pieces of bytes, written as they come: never held whole.
+    """
     if output is None:
-        if isinstance(data, bytes):
-            out().buffer.write(data)
-        else:
+        if isinstance(data, str):
             out().write(data)
+        else:
+            out().buffer.writelines([data] if isinstance(data, bytes) else data)
         return
     import stat
 
-    from loopcloser.storage.atomic import write_atomically
+    from loopcloser.storage.atomic import write_pieces
 
-    raw = data if isinstance(data, bytes) else data.encode()
+    raw = [data.encode()] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
     # Through a symlink to the file it names; a device or a pipe (-o /dev/stdout) is
     # written into, never replaced by a file of the same name.
     target = Path(os.path.realpath(output.expanduser()))
@@ -105,13 +108,13 @@ def write_output(data: str | bytes, output: Path | None, what: str) -> None:
     except OSError:
         mode = None  # missing: write_atomically creates it or says why it cannot
     if mode is None or stat.S_ISREG(mode):
-        write_atomically(target, raw)
+        write_pieces(target, raw)
     elif stat.S_ISDIR(mode):
         raise BadInput(f"{output} is a folder", hint="give a file name to write to")
     else:
         try:
             with open(target, "wb") as device:
-                device.write(raw)
+                device.writelines(raw)
         except OSError as error:
             raise StoreError(
                 f"cannot write {output}: {error.strerror or error}", hint="check the path"

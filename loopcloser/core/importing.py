@@ -18,6 +18,7 @@ import csv
 import io
 import itertools
 import json
+import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -246,9 +247,9 @@ Record = Row | Problem
 def read_rows(kind: str, pieces: Iterator[str], name: str) -> Iterator[Record]:
     """The records of a file in ``kind`` format, read from its text as it comes.
 
-    CSV and JSON Lines are read a line at a time, so a file of any size takes
-    the memory of one record; a JSON array is read whole. BadInput, whenever it
-    is found, when the file is not that format at all.
+    CSV and JSON Lines are read a line at a time, a JSON array an item at a time,
+    so a file of any size takes the memory of one record. BadInput, whenever it is
+    found, when the file is not that format at all.
     """
     if kind == "json":
         return json_rows(pieces, name)
@@ -271,33 +272,145 @@ def json_kind(value: Any) -> str:
 
 
 def json_rows(pieces: Iterator[str], name: str) -> Iterator[Record]:
-    """A JSON array of loops, each item a row."""
-    text = "".join(pieces)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        hint = "check the file, or name its format with --format json, jsonl or csv"
-        if text.lstrip().startswith("{"):
-            hint = "for one loop a line, use --format jsonl"
-        raise BadInput(
-            f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
-            hint=hint,
-        ) from None
-    except RecursionError:
-        raise BadInput(
-            f"{name} is nested too deeply to hold loops", hint="check the file"
-        ) from None
-    del text
-    if not isinstance(data, list):
-        hint = "put it in [ ] to import it" if isinstance(data, dict) else "check the file"
-        raise BadInput(f"{name} holds {json_kind(data)}, not an array of loops", hint=hint)
-    for number, item in enumerate(data, 1):
-        data[number - 1] = None  # each item is let go once its row is planned
+    """A JSON array of loops, each item a row, read an item at a time."""
+    text = JsonText(pieces, name)
+    if text.peek() != "[":
+        raise not_an_array(text.rest(), name)  # a blank start was all that was taken
+    text.at += 1
+    delimiter = "," if text.peek() != "]" else text.take()
+    number = 0
+    while delimiter == ",":
+        number += 1
+        item = text.value()
         where = Where(item=number)
         if isinstance(item, dict):
             yield Row(where, item)
         else:
             yield Problem(where, f"is {json_kind(item)}, not a loop (a JSON object)")
+        if text.peek() not in (",", "]"):  # the end of the text too
+            raise text.invalid("Expecting ',' delimiter")
+        delimiter = text.take()
+    if text.peek():
+        raise text.invalid("Extra data")
+
+
+def not_an_array(text: str, name: str) -> BadInput:
+    """The refusal of a file of JSON that is not an array (or not JSON at all)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return not_json(name, error.lineno, error.colno, error.msg, text.lstrip()[:1])
+    except RecursionError:
+        return too_deep(name)
+    hint = "put it in [ ] to import it" if isinstance(data, dict) else "check the file"
+    return BadInput(f"{name} holds {json_kind(data)}, not an array of loops", hint=hint)
+
+
+def not_json(name: str, line: int, column: int, why: str, first: str) -> BadInput:
+    """The refusal of a file that is not valid JSON, saying where."""
+    hint = "check the file, or name its format with --format json, jsonl or csv"
+    if first == "{":
+        hint = "for one loop a line, use --format jsonl"
+    return BadInput(f"{name} is not valid JSON (line {line}, column {column}: {why})", hint=hint)
+
+
+def too_deep(name: str) -> BadInput:
+    """The refusal of a file of JSON nested deeper than a loop can be."""
+    return BadInput(f"{name} is nested too deeply to hold loops", hint="check the file")
+
+
+class JsonText:
+    """The text of a JSON file as it comes in pieces, decoded a value at a time.
+
+    Only what the value being decoded spans is held (and the rest of its piece):
+    each item of an array of 100,000 loops is let go once its row is planned.
+    Errors say where, as json.loads would for the whole text.
+    """
+
+    def __init__(self, pieces: Iterator[str], name: str) -> None:
+        self._pieces = pieces
+        self._name = name
+        self.text = ""
+        self.at = 0
+        self._lines = 0  # newlines in the text let go
+        self._column = 0  # characters of the line at the start of text that were let go
+        self._ended = False
+
+    def more(self) -> bool:
+        """Read on, at least as much again as is held; False at the end of the text."""
+        if self._ended:
+            return False
+        kept, at = self.text[self.at :], self.at
+        added: list[str] = []
+        size = 0
+        for piece in self._pieces:
+            added.append(piece)
+            size += len(piece)
+            if size >= len(kept):  # a value longer than a piece is decoded a few times only
+                break
+        else:
+            self._ended = True
+        if not added:
+            return False
+        newline = self.text.rfind("\n", 0, at)
+        self._lines += self.text.count("\n", 0, at)
+        self._column = at - newline - 1 if newline >= 0 else self._column + at
+        self.text = kept + "".join(added)
+        self.at = 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not blank, not taken; "" at the end of the text."""
+        while True:
+            self.at = BLANK.match(self.text, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.text) or not self.more():
+                return self.text[self.at : self.at + 1]
+
+    def value(self) -> Any:
+        """The JSON value at the place reached (read further while it is cut short)."""
+        self.peek()
+        while True:
+            try:
+                value, end = DECODER.raw_decode(self.text, self.at)
+            except json.JSONDecodeError as error:
+                if self.cut_short(error) and self.more():
+                    continue
+                raise self.invalid(error.msg, error.pos) from None
+            except RecursionError:
+                raise too_deep(self._name) from None
+            # A number at the end of the text held may go on in the next piece.
+            tail = MAY_GO_ON.match(self.text, end)
+            if (tail is not None and tail.end() < len(self.text)) or not self.more():
+                self.at = end
+                return value
+
+    def take(self) -> str:
+        """The next character that is not blank, taken."""
+        taken = self.peek()
+        self.at += 1
+        return taken
+
+    def cut_short(self, error: json.JSONDecodeError) -> bool:
+        """Whether the error may be only the end of the text held: then read on. Any
+        other is in the file, and said at once, however much of the file follows."""
+        return error.pos >= len(self.text) - 6 or error.msg.startswith("Unterminated string")
+
+    def rest(self) -> str:
+        """The whole text, when only blanks were taken: what was let go, as blanks."""
+        return "\n" * self._lines + " " * self._column + self.text + "".join(self._pieces)
+
+    def invalid(self, why: str, at: int | None = None) -> BadInput:
+        """The refusal of the file, not valid JSON at ``at`` in the text (default: here)."""
+        at = self.at if at is None else at
+        newline = self.text.rfind("\n", 0, at)
+        line = self._lines + self.text.count("\n", 0, at) + 1
+        column = at - newline if newline >= 0 else self._column + at + 1
+        return not_json(self._name, line, column, why, "[")
+
+
+BLANK = re.compile(r"[ \t\n\r]*")
+MAY_GO_ON = re.compile(r"[0-9.eE+\-]*[ \t\n\r]*")
+DECODER = json.JSONDecoder()
 
 
 def jsonl_rows(pieces: Iterator[str], name: str) -> Iterator[Record]:
@@ -548,8 +661,8 @@ class Plan:
         return bool(self.new or self.updated)
 
 
-Keep = Callable[[int, Loop], object]
-"""Takes a new loop with its place in id order (see ``order``)."""
+Keep = Callable[[int, Loop, dict[str, Any]], object]
+"""Takes a new loop with its place in id order (see ``order``) and its document as stored."""
 
 UNNUMBERED = 1 << 60
 """Where new loops without an id in the file go in id order: after every id a file can
@@ -571,7 +684,7 @@ def plan(
     numbered: list[tuple[int, Loop]] = []
     records: list[Record] = [*parsed.problems, *parsed.rows]
     result = plan_stream(
-        records, find, context, lambda place, loop: numbered.append((place, loop)), step
+        records, find, context, lambda place, loop, _: numbered.append((place, loop)), step
     )
     numbered.sort(key=lambda pair: pair[0])
     result.added = [loop for _, loop in numbered]
@@ -604,7 +717,9 @@ def plan_stream(
         else:
             seen.add(uid, row.where)
             if isinstance(change, Loop):
-                keep(order(file_id, position), change)
+                change = New(change, to_document(change))
+            if isinstance(change, New):
+                keep(order(file_id, position), change.loop, change.document)
                 result.new += 1
             elif change is not None:
                 result.updated.append(change)
@@ -615,6 +730,9 @@ def plan_stream(
             step()
     result.problems.sort(key=lambda problem: problem.where)
     return result
+
+
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class Seen:
@@ -630,11 +748,9 @@ class Seen:
     @staticmethod
     def key(uid: str) -> int | str:
         """A uid as compact as it can be held; only its canonical text is a number."""
-        try:
-            number = uuid.UUID(uid)
-        except ValueError:
+        if CANONICAL_UUID.fullmatch(uid) is None:  # what str(uuid.UUID(uid)) gives
             return uid
-        return number.int if str(number) == uid else uid
+        return int(uid.replace("-", ""), 16)
 
     def add(self, uid: str, where: Where) -> None:
         """Note that the row at ``where`` names the loop ``uid``."""
@@ -648,8 +764,17 @@ class Seen:
         return Where(line=found) if found >= 0 else Where(item=-found)
 
 
-Change = Loop | tuple[int, Loop, Mapping[str, Any]] | None
-"""A new loop, an update (id, loop, old document), or None when the store has it already."""
+@dataclass(frozen=True)
+class New:
+    """A new loop with its document as stored, made already while it was checked."""
+
+    loop: Loop
+    document: dict[str, Any]
+
+
+Change = Loop | New | tuple[int, Loop, Mapping[str, Any]] | None
+"""A new loop (with its document or not), an update (id, loop, old document), or None
+when the store has it already."""
 
 
 def plan_row(
@@ -658,9 +783,10 @@ def plan_row(
     """The row's uid, the id it had in the file, and what it changes; Refused if bad."""
     file_id = read_id(row.fields.get("id"))
     if row.fields.get("events"):
-        loop = from_history(row.fields)
+        loop, document = replayed(row.fields)
         check_new(loop.uid, seen, "uid")
-        return loop.uid, file_id, history_change(loop, find(loop.uid))
+        change = history_change(loop, find(loop.uid))
+        return loop.uid, file_id, New(loop, document) if change is loop else change
     values = read_flat(row.fields, context)
     uid = values.pop("uid", None)
     if uid is None:
@@ -671,10 +797,10 @@ def plan_row(
     stored = find(uid)
     if stored is None:
         return uid, file_id, new_loop(uid, values, context)
-    loop_id, document = stored
-    loop = stored_loop(loop_id, document)
+    loop_id, before = stored
+    loop = stored_loop(loop_id, before)
     changed = update(loop, values, context)
-    return uid, file_id, None if changed is loop else (loop_id, changed, document)
+    return uid, file_id, None if changed is loop else (loop_id, changed, before)
 
 
 def check_new(uid: str, seen: Seen, what: str) -> None:
@@ -718,6 +844,11 @@ def read_id(value: Any) -> int | None:
 
 def from_history(fields: Mapping[str, Any]) -> Loop:
     """The loop its events make; Refused when they do not replay or the fields disagree."""
+    return replayed(fields)[0]
+
+
+def replayed(fields: Mapping[str, Any]) -> tuple[Loop, dict[str, Any]]:
+    """The loop its events make and its document as stored; Refused as from_history."""
     unknown = sorted(set(fields) - LOOP_KEYS)
     if unknown:
         raise Refused(f"has unknown field{'s' * (len(unknown) != 1)} {', '.join(unknown)}")
@@ -745,14 +876,15 @@ def from_history(fields: Mapping[str, Any]) -> Loop:
             ) from None
     if loop is None:
         raise Refused("its events are empty")
+    document = to_document(loop)
     try:
-        check_document(to_document(loop))
+        check_document(document)
     except (TypeError, ValueError) as error:
         raise Refused(f"its history makes a malformed loop: {why(error)}") from None
     if not loop.uid.strip():
         raise Refused("its history gives it no uid")
-    check_agreement(fields, loop)
-    return loop
+    check_agreement(fields, loop, document)
+    return loop, document
 
 
 EVENT_TYPES: dict[str, tuple[type, ...]] = {
@@ -780,10 +912,15 @@ def why(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def check_agreement(fields: Mapping[str, Any], loop: Loop) -> None:
-    """Refuse a row whose fields say something else than its history: one was edited alone."""
+def check_agreement(
+    fields: Mapping[str, Any], loop: Loop, document: Mapping[str, Any] | None = None
+) -> None:
+    """Refuse a row whose fields say something else than its history: one was edited alone.
+
+    ``document`` is the loop as stored: a field written just as it is agrees at once.
+    """
     for name in STORED_FIELDS:
-        if name not in fields:
+        if name not in fields or (document is not None and fields[name] == document[name]):
             continue
         expected = getattr(loop, name)
         try:

@@ -55,8 +55,8 @@ def import_rows(
         return importing.plan_stream(records, found, context, lambda *_: None, step), ids
     with target.transaction() as transaction:
 
-        def keep(place: int, loop: Loop) -> None:
-            transaction.spool().add(place, to_document(loop))
+        def keep(place: int, _: Loop, document: dict[str, Any]) -> None:
+            transaction.spool().add(place, document)
 
         # Loops finished long ago are in the archive: a row may name one of them too.
         found = stored_loops(transaction.all_documents())
