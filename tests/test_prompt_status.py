@@ -244,10 +244,10 @@ def test_a_failed_write_removes_the_old_counts(
 ) -> None:
     from loopcloser.storage import status_file
 
-    def refused(target: Path, data: bytes) -> None:
+    def refused(target: Path, pieces: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(status_file, "write", refused)
+    monkeypatch.setattr(status_file, "replace_cache", refused)
     result = run("done", "1", "refund issued")
     assert (result.code, result.err) == (0, "")
     assert not (desk / "loops.json.status").exists(), "old counts would show as true"

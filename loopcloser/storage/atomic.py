@@ -76,6 +76,28 @@ def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
     fsync_directory(path.parent)
 
 
+def replace_cache(target: Path, pieces: Iterable[bytes]) -> None:
+    """Replace a file that is only a cache (an index, a prompt's status) with ``pieces``.
+
+    A new private file then a rename, never through a link: a leftover of the
+    temporary name (a dead process's, or planted) is removed first, and unlinking a
+    link leaves its target alone. No fsync: after a crash a stale or missing cache
+    costs only its next rebuild. On any error the temporary file goes, and it is raised.
+    """
+    temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(temp, flags, 0o600), "wb") as file:
+            file.writelines(pieces)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
 def remove_leftovers(path: Path, prefix: str | None = None) -> None:
     """Delete the temporary copies of ``path`` that writers killed mid-write left behind.
 

@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loopcloser.storage.atomic import replace_cache
+
 if TYPE_CHECKING:
     from loopcloser.core.settings import Settings
-
-NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def status_path(store: Path) -> Path:
@@ -47,28 +47,8 @@ def leave(
         if found is None:
             raise ValueError("the open loops could not be read back")
         text = file_text(standing(found, now, settings.tz, settings.cadence))
-        write(target, text.encode())
+        replace_cache(target, [text.encode()])
     # Anything: the change is saved already, and must not be reported as failed.
     except Exception:
         with suppress(OSError):
             os.unlink(target)
-
-
-def write(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data``: a new private file, then a rename.
-
-    No fsync: after a crash an old or empty status only shows until the next change.
-    """
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        # Never through a link: a leftover of that name is removed first.
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temp)
-        raise

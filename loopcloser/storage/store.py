@@ -42,6 +42,7 @@ from loopcloser.storage import backups
 from loopcloser.storage.atomic import (
     ensure_private_dir,
     remove_leftovers,
+    replace_cache,
     write_atomically,
     write_pieces,
 )
@@ -534,24 +535,13 @@ def write_index(
     """
     import orjson
 
-    target = index_path(store)
-    temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         # "loops" last, so the spooled documents go in before its two closing braces.
-        data = extended(orjson.dumps({**made_from, "loops": hot}), spooled, 2)
-        # No fsync: after a crash a stale or missing index only costs one full read.
-        # A new file, never through a link: a leftover of that name (a dead process's,
-        # or planted) is removed first, and unlinking a link leaves its target alone.
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.writelines(data)
-        os.replace(temp, target)
+        replace_cache(
+            index_path(store), extended(orjson.dumps({**made_from, "loops": hot}), spooled, 2)
+        )
     except (OSError, orjson.JSONEncodeError):
         drop_index(store)
-        with suppress(OSError):
-            os.unlink(temp)
 
 
 def drop_index(store: Path) -> None:
