@@ -142,8 +142,9 @@ class AtomicJSONStorage(Storage):
             drop_index(self._path)
         if self.streamed is None:
             leave_status(self._path, loops.values)
-        else:  # the spooled documents are in the file and the index only
-            leave_status(self._path, lambda: (read_index(self._path) or {}).values())
+        else:  # the spooled documents are in the file: read back one at a time
+            streamed = self.streamed
+            leave_status(self._path, lambda: itertools.chain(loops.values(), streamed.documents()))
 
     def generation(self) -> str | None:
         """The generation of the data read, if the file carried one."""
@@ -814,6 +815,13 @@ class Streamed:
         self.spool = spool
         self.ids = ids
         self.entry: str | None = None  # the key of the journal entry they were created by
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """The spooled documents read back one at a time: never all of them held at once."""
+        import orjson
+
+        for item in self.spool.items(self.ids):
+            yield orjson.loads(item[item.index(b":") + 1 :])
 
     def tables(self, data: Tables) -> Iterator[bytes]:
         """The store file, in pieces: the tables, with the spooled documents among the loops.
