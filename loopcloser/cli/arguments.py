@@ -121,11 +121,8 @@ def parse_targets(words: list[str], text: str | None, verb: str) -> tuple[list[i
 
 def looks_like_ids(word: str) -> bool:
     """Whether a word is an id (``42``, ``#42``) or a range of them (``5-7``)."""
-    parts = word.strip().split("-")
-    return 0 < len(parts) <= 2 and all(
-        part.strip().removeprefix("#").isascii() and part.strip().removeprefix("#").isdigit()
-        for part in parts
-    )
+    parts = [part.strip().removeprefix("#") for part in word.strip().split("-")]
+    return len(parts) <= 2 and all(part.isascii() and part.isdigit() for part in parts)
 
 
 def parse_ids(word: str) -> list[int]:

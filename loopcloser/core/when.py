@@ -6,12 +6,12 @@ Pure: the caller passes `now`; nothing here reads the clock or does I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.text import folded
 
 ACCEPTED_FORMS = (
     "accepted: 2026-11-30, 2026-11-30T17:00, 30/11, 30/11/2026 17:00, 3 dec, today, tonight, "
@@ -273,9 +273,9 @@ def working_time_before(end: datetime, span: timedelta, cal: Calendar) -> dateti
 
 
 def _fold(text: str) -> str:
-    """Lower case, accents dropped, apostrophes plain, whitespace trimmed and collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    """Any case, accents dropped (as a search folds), apostrophes plain, whitespace
+    trimmed and collapsed."""
+    return " ".join(folded(text.replace("\u2019", "'")).split())
 
 
 def _at(day: date, at: time, cal: Calendar) -> datetime:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from loopcloser.core.digest import span
 from loopcloser.core.metrics import STAT_NAMES, Part, Why
 from loopcloser.core.model import in_words, to_utc_text
 from loopcloser.core.text import inert_cell, one_line, printable
@@ -109,8 +110,7 @@ def waiting_span(report: Report, wait: Waiting) -> str:
     """The same, short, as ``list`` says it: ``22h late``, ``3d late``, ``silent 4d``."""
     if wait.why is Why.OVERDUE:
         return describe_due(wait.due, report.now)
-    silent_since = report.now - timedelta(days=wait.days_silent)
-    return "silent " + describe_due(silent_since, report.now).removesuffix(" late")
+    return f"silent {span(timedelta(days=wait.days_silent))}"
 
 
 def due_words(report: Report, wait: Waiting, short: bool = False) -> str:
