@@ -40,6 +40,23 @@ class Outcome:
 Run = Callable[..., Outcome]
 
 
+def archive_files(store: Path) -> list[Path]:
+    """Every file of a store's archive: the single older file, then a file per month."""
+    from loopcloser.storage.store import archive_folder, archive_path
+
+    single = [archive_path(store)] if archive_path(store).exists() else []
+    folder = archive_folder(store)
+    return single + (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+
+
+def archived_loops(store: Path) -> dict[str, Any]:
+    """The loops of a store's archive by id, every file of it read (none: empty)."""
+    loops: dict[str, Any] = {}
+    for path in archive_files(store):
+        loops.update(json.loads(path.read_bytes())["loops"])
+    return loops
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private store and config, the agent 'anna' in Rome, and now pinned."""

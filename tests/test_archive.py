@@ -14,7 +14,7 @@ import pytest
 from loopcloser.core.documents import finished_before
 from loopcloser.core.errors import StoreError
 from loopcloser.storage.store import Store, archive_path
-from tests.conftest import Run
+from tests.conftest import Run, archive_files, archived_loops
 
 OLD = "2026-10-01T09:00:00Z"  # 55 days before the pinned now
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -48,11 +48,13 @@ def test_the_first_change_of_a_day_moves_old_finished_loops_to_the_archive(
     fresh = add("Li Wei", "check the warranty")  # today: the day's first change
 
     assert file_loops(home / "loops.json").keys() == {str(fresh)}
-    archive = home / "loops.archive.json"
+    archive = home / "loops.archive" / "2026-10.json"  # the month it was closed in
+    assert archive_files(home / "loops.json") == [archive]
     archived = file_loops(archive)
     assert archived.keys() == {str(old_closed)}
     assert archived[str(old_closed)]["state"] == "closed"
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert stat.S_IMODE(archive.parent.stat().st_mode) == 0o700
     # Ids are never handed out twice, archive or not.
     assert add("Jonas Berg", "confirm the shipping") == fresh + 1
 
@@ -70,7 +72,7 @@ def test_recent_and_open_loops_stay_in_the_store(
 
     kept = file_loops(home / "loops.json").keys()
     assert {str(opened), str(recent), str(old_open)} <= kept
-    assert not archive_path(home / "loops.json").exists()
+    assert archive_files(home / "loops.json") == []
 
 
 def test_the_sweep_runs_once_a_day(run: Run, add: Callable[..., int], home: Path) -> None:
@@ -86,7 +88,7 @@ def test_the_sweep_runs_once_a_day(run: Run, add: Callable[..., int], home: Path
     assert str(first) in file_loops(home / "loops.json")
     added(run, "Jonas Berg", "chase the courier", now=TOMORROW)  # a new day
     assert str(first) not in file_loops(home / "loops.json")
-    assert str(first) in file_loops(home / "loops.archive.json")
+    assert str(first) in archived_loops(home / "loops.json")
 
 
 def test_show_list_all_customer_and_export_all_still_read_the_archive(
@@ -124,7 +126,7 @@ def test_changing_an_archived_loop_brings_it_back(
     reopened = run("reopen", str(old_closed), "--reason", "the refund bounced")
     assert reopened.code == 0, reopened.err
     assert file_loops(home / "loops.json")[str(old_closed)]["state"] == "open"
-    assert str(old_closed) not in file_loops(home / "loops.archive.json")
+    assert str(old_closed) not in archived_loops(home / "loops.json")
     assert [loop["id"] for loop in run("list", "--json").json()].count(old_closed) == 1
 
 
@@ -132,11 +134,11 @@ def test_forget_erases_the_customer_from_the_archive_too(
     run: Run, add: Callable[..., int], home: Path, old_closed: int
 ) -> None:
     add("Li Wei", "check the warranty")
-    assert b"Maria Rossi" in (home / "loops.archive.json").read_bytes()
+    assert b"Maria Rossi" in (home / "loops.archive" / "2026-10.json").read_bytes()
 
     assert run("forget", "Maria Rossi", "--yes").code == 0
 
-    for path in home.iterdir():
+    for path in home.rglob("*"):
         if path.is_file():
             assert b"Maria Rossi" not in path.read_bytes(), path.name
 
@@ -161,11 +163,11 @@ def test_archive_command_moves_on_demand(
     run("close", str(recent), "sent", "--via", "email")
 
     kept = run("archive", "--json")
-    assert kept.json() == {"archived": 0, "kept": 1, "archive": str(home / "loops.archive.json")}
+    assert kept.json() == {"archived": 0, "kept": 1, "archive": str(home / "loops.archive")}
     moved = run("archive", "--older-than", "1m", now=TOMORROW)
     assert moved.code == 0
-    assert moved.out.startswith(f"Archived 1 loop to {home / 'loops.archive.json'}; 0 stay")
-    assert file_loops(home / "loops.archive.json").keys() == {str(old_closed), str(recent)}
+    assert moved.out.startswith(f"Archived 1 loop to {home / 'loops.archive'}; 0 stay")
+    assert archived_loops(home / "loops.json").keys() == {str(old_closed), str(recent)}
 
 
 def test_archive_off_keeps_everything_and_the_command_says_how(
@@ -199,13 +201,13 @@ def test_a_crash_between_the_two_writes_leaves_the_loop_in_both_and_shown_once(
     monkeypatch.setattr(store, "write_atomically", real)
 
     assert str(old_closed) in file_loops(home / "loops.json")
-    assert str(old_closed) in file_loops(home / "loops.archive.json")
+    assert str(old_closed) in archived_loops(home / "loops.json")
     assert [loop["id"] for loop in run("list", "--all", "--json").json()] == [old_closed]
     assert len(run("export", "--all", "--format", "jsonl").out.splitlines()) == 1
 
     add("Li Wei", "check the warranty")  # the sweep, done again, completes the move
     assert str(old_closed) not in file_loops(home / "loops.json")
-    assert str(old_closed) in file_loops(home / "loops.archive.json")
+    assert str(old_closed) in archived_loops(home / "loops.json")
 
 
 def test_finished_before_reads_the_last_event_of_a_closed_or_cancelled_loop() -> None:
@@ -226,7 +228,8 @@ def test_finished_before_reads_the_last_event_of_a_closed_or_cancelled_loop() ->
 def test_a_malformed_archive_blocks_nothing_and_is_named_with_the_fix(
     run: Run, add: Callable[..., int], home: Path, old_closed: int
 ) -> None:
-    archive = home / "loops.archive.json"
+    archive = home / "loops.archive" / "2026-10.json"  # the month the sweep writes
+    archive.parent.mkdir()
     archive.write_bytes(b"{not json")
 
     added = run("add", "Li Wei", "check the warranty", "--due", "fri")
@@ -263,7 +266,8 @@ def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path
         )
     store.sweep(Sweep(retire=lambda doc: True, cutoff="2026-11-01T00:00:00Z", mark="x"))
 
-    archive = Archive(archive_path(tmp_path / "loops.json"), tmp_path / "shown")
+    # Documents that do not tell when they were finished go to the archive's first file.
+    archive = Archive(tmp_path / "loops.json", tmp_path / "shown.json")
     for loop_id, text in zip(ids, texts, strict=True):
         assert archive.get(loop_id) == {"uid": f"u{loop_id - 1}", "text": text}
     assert archive.get(99) is None
@@ -272,7 +276,7 @@ def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path
     # Edited by hand into another shape: read in full, same answers.
     path = archive_path(tmp_path / "loops.json")
     path.write_text(json.dumps(json.loads(path.read_bytes()), indent=2), encoding="utf-8")
-    hand_edited = Archive(path, path)
+    hand_edited = Archive(tmp_path / "loops.json", tmp_path / "loops.json")
     assert hand_edited.get(ids[0]) == {"uid": "u0", "text": texts[0]}
     assert hand_edited.get(99) is None
 
@@ -280,7 +284,7 @@ def test_one_archived_loop_is_found_by_id_whatever_its_text_holds(tmp_path: Path
 def test_import_finds_archived_loops_by_uid(run: Run, home: Path, old_closed: int) -> None:
     exported = run("export", "--all", "--format", "csv").out
     added(run, "Li Wei", "check the warranty")  # sweeps the October loop
-    assert str(old_closed) in file_loops(home / "loops.archive.json")
+    assert str(old_closed) in archived_loops(home / "loops.json")
 
     again = run("import", "-", "--format", "csv", stdin=exported)
     assert again.code == 0, again.err
@@ -292,5 +296,90 @@ def test_import_finds_archived_loops_by_uid(run: Run, home: Path, old_closed: in
     assert file_loops(home / "loops.json")[str(old_closed)]["promise"] == (
         "call back about the refunds"
     )
-    assert str(old_closed) not in file_loops(home / "loops.archive.json")
+    assert str(old_closed) not in archived_loops(home / "loops.json")
     assert len(run("export", "--all", "--format", "jsonl").out.splitlines()) == 2
+
+
+def test_the_days_sweep_writes_only_the_month_its_loops_were_closed_in(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    september = added(run, "Jonas Berg", "chase the courier", now="2026-09-10T09:00:00Z")
+    run("close", str(september), "told him", "--via", "phone", now="2026-09-10T10:00:00Z")
+    add("Li Wei", "check the warranty")  # sweeps both months
+    folder = home / "loops.archive"
+    assert sorted(path.name for path in folder.iterdir()) == ["2026-09.json", "2026-10.json"]
+    september_file = (folder / "2026-09.json").stat()
+
+    late = added(run, "Hotel Miramare", "confirm the booking", now="2026-10-20T09:00:00Z")
+    run("close", str(late), "confirmed", "--via", "email", now="2026-10-20T10:00:00Z")
+    added(run, "Polar Freight", "send the form", now=TOMORROW)  # the next day's sweep
+
+    assert file_loops(folder / "2026-10.json").keys() == {str(old_closed), str(late)}
+    again = (folder / "2026-09.json").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (september_file.st_ino, september_file.st_mtime_ns)
+
+
+def test_a_report_reads_only_the_months_of_its_period(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    add("Li Wei", "check the warranty")
+    (home / "loops.archive" / "2025-01.json").write_bytes(b"{not json")
+
+    this_week = run("report", "--json")
+    assert this_week.code == 0 and "the archive" not in this_week.err
+    october = run("report", "--since", "2026-10-01", "--json")
+    assert october.code == 0 and "the archive" not in october.err
+    assert october.json()["total"]["closed"] == 1
+    since_2024 = run("report", "--since", "2024-12-01", "--json")
+    assert "2025-01.json" in since_2024.err
+
+
+def test_an_archive_of_one_file_is_still_read_changed_and_erased(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    # As an older loopcloser left it: one loops.archive.json, no folder of months.
+    add("Li Wei", "check the warranty")
+    month = home / "loops.archive" / "2026-10.json"
+    single = archive_path(home / "loops.json")
+    single.write_bytes(month.read_bytes())
+    month.unlink()
+    month.parent.rmdir()
+
+    assert run("show", str(old_closed), "--json").json()["state"] == "closed"
+    assert old_closed in [loop["id"] for loop in run("list", "--all", "--json").json()]
+    assert run("report", "--since", "2026-09-28", "--json").json()["total"]["closed"] == 1
+    reopened = run("reopen", str(old_closed), "--reason", "the refund bounced")
+    assert reopened.code == 0, reopened.err
+    assert str(old_closed) not in file_loops(single)
+    run("close", str(old_closed), "told her", "--via", "phone")
+    assert run("archive", "--older-than", "1h", now=TOMORROW).code == 0
+    assert str(old_closed) in file_loops(home / "loops.archive" / "2026-11.json")
+
+    assert run("forget", "Maria Rossi", "--yes").code == 0
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert b"Maria Rossi" not in path.read_bytes(), path.name
+
+
+def test_a_change_to_an_archived_loop_moves_it_to_the_month_of_its_last_event(
+    tmp_path: Path,
+) -> None:
+    from loopcloser.core.documents import Sweep
+
+    store = Store(tmp_path / "loops.json")
+    closed = {"uid": "u1", "state": "closed", "events": [{"at": "2026-09-10T09:00:00Z"}]}
+    with store.transaction() as transaction:
+        [loop_id] = transaction.insert_many([closed])
+    store.sweep(Sweep(retire=lambda doc: True, cutoff="2026-10-01T00:00:00Z", mark="x"))
+    assert archived_loops(tmp_path / "loops.json").keys() == {str(loop_id)}
+
+    later = {**closed, "events": [*closed["events"], {"at": "2026-11-02T09:00:00Z"}]}
+    with store.transaction() as transaction:
+        transaction.put_archived(loop_id, later)
+
+    folder = tmp_path / "loops.archive"
+    assert file_loops(folder / "2026-09.json") == {}
+    assert file_loops(folder / "2026-11.json") == {str(loop_id): later}
+    assert Store(tmp_path / "loops.json").archived_since("2026-11-01T00:00:00Z") == {
+        loop_id: later
+    }

@@ -42,7 +42,8 @@ from typer.testing import CliRunner
 
 from loopcloser.cli.main import app
 from loopcloser.core.model import ACTIVE, from_document, replay, to_document
-from loopcloser.storage.store import archive_path, read_index
+from loopcloser.storage.store import read_index
+from tests.conftest import archived_loops
 from tests.test_broken_env import faulty_env
 from tests.test_e2e import EXECUTABLE
 
@@ -188,7 +189,7 @@ def check_files_as_left(desk: Desk) -> None:
         if not path.exists():
             continue
         data = json.loads(path.read_bytes())  # a torn write would fail here
-        loops_in(archive_path(path))  # and here
+        archived_loops(path)  # and here, every file of the archive
         indexed = read_index(path)
         if indexed is not None:
             open_loops = {
@@ -211,7 +212,7 @@ def stored_copies(desk: Desk) -> dict[str, list[Where]]:
     """Every loop on disk, in a store or its archive, by promise text."""
     copies: dict[str, list[Where]] = {}
     for agent in desk.agents:
-        kept, archived = loops_in(desk.store(agent)), loops_in(archive_path(desk.store(agent)))
+        kept, archived = loops_in(desk.store(agent)), archived_loops(desk.store(agent))
         for key in kept.keys() & archived.keys():
             # The archive is written first: a sweep killed before the store's write
             # leaves a loop in both, the very same; the store's copy is the one read.
@@ -402,7 +403,7 @@ def kill_at_random(desk: Desk, trials: int, plan: list[str]) -> Counter[str]:
         # A write that ends removes the temporary copies that killed writes left.
         run_trial(desk, next_trial(desk, number, "add", agent))
         assert list(desk.store(agent).parent.glob(f".{agent}.json.*.tmp")) == []
-    archived = sum(len(loops_in(archive_path(desk.store(agent)))) for agent in desk.agents)
+    archived = sum(len(archived_loops(desk.store(agent))) for agent in desk.agents)
     print(f"\n{desk.root.name}: {trials} kills, {dict(desk.outcomes)}, {archived} archived")
     return desk.outcomes
 
@@ -523,7 +524,7 @@ def test_an_archive_cut_short_leaves_no_copy_of_a_forgotten_customer(
     assert loopcloser("close", "1", "told her", now=long_ago) == 0
     # The archive is written first: killed before its rename, it leaves a whole copy.
     assert loopcloser("archive", fault="die-before-rename") == 9
-    assert [path for path in tmp_path.glob(".*.tmp") if b"Maria Rossi" in path.read_bytes()]
+    assert [path for path in tmp_path.rglob(".*.tmp") if b"Maria Rossi" in path.read_bytes()]
 
     assert loopcloser("forget", "Maria Rossi", "--yes") == 0
 

@@ -114,7 +114,7 @@ def test_every_file_is_private_in_private_folders_whatever_the_umask(
     folders = {name: mode for name, mode in made.items() if (home / name).is_dir()}
     data = ".local/share/loopcloser/"
     assert {f"{data}loops.json", f"{data}loops.json.lock", f"{data}.loops.json.open",
-            f"{data}loops.json.remind.lock", f"{data}loops.archive.json",
+            f"{data}loops.json.remind.lock", f"{data}loops.archive/2026-11.json",
             ".config/loopcloser/config.toml", "loops.csv", "digest.md",
             "team/anna.json", "team/luca.json", "team/.handoffs.lock"} <= set(files)  # fmt: skip
     assert {name: mode for name, mode in files.items() if mode != 0o600} == {}

@@ -240,7 +240,7 @@ def archive(
 ) -> None:
     """Move loops closed or cancelled long ago out of the store, into its archive.
 
-    The first change of each day does this by itself (setting archive_after, 30d);
+    The first change of each day does this by itself (setting archive_after, 1d);
     show, customer, list --all, report and export --all still read the archive.
 
     Example: loopcloser archive --older-than 90d

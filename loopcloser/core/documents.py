@@ -31,23 +31,35 @@ def is_open(document: dict[str, Any]) -> bool:
     return not isinstance(state, str) or state in ACTIVE_NAMES
 
 
-def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
-    """Whether a stored loop was closed or cancelled before ``cutoff``: it may be archived.
+def finished_at(document: dict[str, Any]) -> str | None:
+    """When a stored loop was closed or cancelled, as UTC text to the second; None while
+    it is open, or when its events are edited out of shape (such a loop stays put)."""
+    if document.get("state") not in FINISHED_NAMES:
+        return None
+    events = document.get("events")
+    if not isinstance(events, list) or not events:
+        return None
+    moments = [event.get("at") if isinstance(event, dict) else None for event in events]
+    # Written by to_utc_text: "YYYY-MM-DDTHH:MM:SS..." in UTC sorts as text.
+    texts = [at[:19] for at in moments if isinstance(at, str) and at.endswith("Z")]
+    return max(texts) if len(texts) == len(moments) else None
 
-    Its last event tells when; a document edited out of shape stays where it is.
-    """
+
+def archive_month(document: dict[str, Any]) -> str:
+    """Which file of the archive keeps a finished loop: the UTC month it was finished in
+    ("2026-11"), so a page about a period reads only the months it covers; "" (the
+    archive's first file) for a document that does not tell when it was finished."""
+    finished = finished_at(document)
+    return "" if finished is None else finished[:7]
+
+
+def finished_before(cutoff: datetime) -> Callable[[dict[str, Any]], bool]:
+    """Whether a stored loop was closed or cancelled before ``cutoff``: it may be archived."""
     limit = to_utc_text(cutoff)[:19]
 
     def finished(document: dict[str, Any]) -> bool:
-        if document.get("state") not in FINISHED_NAMES:
-            return False
-        events = document.get("events")
-        if not isinstance(events, list) or not events:
-            return False
-        moments = [event.get("at") if isinstance(event, dict) else None for event in events]
-        # Written by to_utc_text: "YYYY-MM-DDTHH:MM:SS..." in UTC sorts as text.
-        texts = [at[:19] for at in moments if isinstance(at, str) and at.endswith("Z")]
-        return len(texts) == len(moments) and max(texts) < limit
+        moment = finished_at(document)
+        return moment is not None and moment < limit
 
     return finished
 

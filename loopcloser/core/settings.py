@@ -246,7 +246,9 @@ KEYS: dict[str, Key] = {
         lambda: "4h", check_duration_or_off, "remind when done but untold for this long"
     ),
     "archive_after": Key(
-        lambda: "30d",
+        # A day: the store every write rewrites then holds the open loops and about a
+        # day of finished ones, however long it has been used.
+        lambda: "1d",
         check_duration_or_off,
         "move loops closed or cancelled this long ago to the archive (off: never)",
     ),

@@ -53,13 +53,10 @@ def open_documents(store: Store) -> dict[int, dict[str, Any]]:
 def documents_since(store: Store, since: datetime) -> dict[int, dict[str, Any]]:
     """The loops still open or finished since ``since``, for pages about a period.
 
-    The archive is read only when it may hold some: when it was swept after ``since``.
+    Of the archive, only the months from ``since`` on are read.
     """
     finished = finished_before(since)
-    documents = store.documents()
-    cutoff = store.archive_cutoff()
-    if cutoff is not None and to_utc_text(since)[:19] < cutoff[:19]:
-        documents = {**store.archived(), **documents}
+    documents = {**store.archived_since(to_utc_text(since)), **store.documents()}
     return {key: doc for key, doc in documents.items() if not finished(doc)}
 
 

@@ -36,7 +36,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from loopcloser.core.documents import Hot, Sweep
+from loopcloser.core.documents import Hot, Sweep, archive_month
 from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.storage import backups
 from loopcloser.storage.atomic import (
@@ -164,16 +164,122 @@ def leave_status(real: Path, documents: Callable[[], Iterable[dict[str, Any]]]) 
 
 
 def archive_path(store: Path) -> Path:
-    """Where the archive of ``store`` lives: ``loops.json`` keeps ``loops.archive.json``."""
+    """The archive's first file: ``loops.json`` kept ``loops.archive.json`` before the
+    archive was split by month. It is still read, and changed in place, never grown."""
     return store.with_name(f"{store.stem}.archive{store.suffix or '.json'}")
 
 
+def archive_folder(store: Path) -> Path:
+    """Where the archive of ``store`` keeps a file per month: ``loops.archive/2026-11.json``."""
+    return store.with_name(f"{store.stem}.archive")
+
+
+MONTH_FILE = re.compile(r"(\d{4}-\d{2})\.json")
+
+
 class Archive:
-    """The file of documents swept out of a store, changed only under the store's lock.
+    """The documents swept out of a store: one file per month they were finished in.
+
+    A sweep adds a day's finished loops to the file of their month, and so rewrites
+    only that month's file (a few MB at most), never the whole history: the first
+    write of a day costs about what any write costs, however long the store has been
+    used. A page about a period reads only the months it covers (``since``). The
+    single file older versions wrote (``archive_path``) is read first, as the oldest
+    month; where one document is in two files after a crash, the later month wins,
+    and the store's copy wins over all.
+    """
+
+    def __init__(self, store: Path, shown: Path) -> None:
+        self.legacy = Segment(archive_path(store), archive_path(shown))
+        self.folder, self.shown = archive_folder(store), archive_folder(shown)
+        self._segments: dict[str, Segment] | None = None
+
+    def segments(self) -> dict[str, Segment]:
+        """The archive's files by month, oldest first ("" for the single older file)."""
+        if self._segments is None:
+            found = {"": self.legacy} if os.path.lexists(self.legacy.path) else {}
+            try:
+                names = sorted(os.listdir(self.folder))
+            except FileNotFoundError:
+                names = []
+            except OSError as error:
+                raise StoreError(
+                    f"the archive {self.shown} cannot be read: {error.strerror or error}",
+                    hint=f"check that it is a folder you may read, or move it aside"
+                    f" (mv {self.shown} {self.shown}.broken) to go on without it",
+                ) from None
+            for name in names:
+                month = MONTH_FILE.fullmatch(name)
+                if month is not None:
+                    found[month[1]] = Segment(self.folder / name, self.shown / name)
+            self._segments = found
+        return self._segments
+
+    def segment(self, month: str) -> Segment:
+        """The file of ``month`` ("" the older single file), made when first written."""
+        known = self.segments().get(month)
+        if known is not None:
+            return known
+        if not month:
+            return self.legacy
+        return Segment(self.folder / f"{month}.json", self.shown / f"{month}.json")
+
+    def refresh(self) -> None:
+        """Look for the archive's files afresh at the next read (a month was written)."""
+        self._segments = None
+
+    def exists(self) -> bool:
+        """Whether anything was ever archived."""
+        return bool(self.segments())
+
+    def documents(self) -> dict[int, dict[str, Any]]:
+        """Every archived document by id, the later month's copy winning."""
+        merged: dict[int, dict[str, Any]] = {}
+        for segment in self.segments().values():
+            merged.update(segment.documents())
+        return merged
+
+    def since(self, moment: str) -> dict[int, dict[str, Any]]:
+        """The archived documents that may have changed since the UTC text ``moment``:
+        the months from its own on, and the older single file if swept after it."""
+        merged: dict[int, dict[str, Any]] = {}
+        for month, segment in self.segments().items():
+            if month >= moment[:7] or (not month and moment[:19] < (segment.cutoff() or "")[:19]):
+                merged.update(segment.documents())
+        return merged
+
+    def each_document(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every archived document by id, a file at a time (see stream_documents)."""
+        for segment in self.segments().values():
+            yield from segment.each_document()
+
+    def locate(self, loop_id: int) -> str | None:
+        """The month whose file holds ``loop_id`` (the latest, if several do), or None."""
+        for month, segment in reversed(self.segments().items()):
+            if segment.get(loop_id) is not None:
+                return month
+        return None
+
+    def get(self, loop_id: int) -> dict[str, Any] | None:
+        """One archived document, or None: the later months are looked at first."""
+        for segment in reversed(self.segments().values()):
+            found = segment.get(loop_id)
+            if found is not None:
+                return found
+        return None
+
+    def cutoff(self) -> str | None:
+        """The latest sweep's cutoff, from the files' first bytes (None: no archive)."""
+        cutoffs = [cutoff for segment in self.segments().values() if (cutoff := segment.cutoff())]
+        return max(cutoffs, default=None)
+
+
+class Segment:
+    """One file of the archive, changed only under the store's lock.
 
     It has the store's own format (meta first, then loops by id): ids are never
     reused, so a document keeps its id in the archive and a reader that merges the
-    two files lets the store's copy win (after a crash both may hold one document).
+    files lets the store's copy win (after a crash both may hold one document).
     """
 
     def __init__(self, path: Path, shown: Path) -> None:
@@ -182,7 +288,9 @@ class Archive:
         self._data: Tables | None = None
 
     def tables(self) -> Tables:
-        """The archive's tables, read once; StoreError naming the archive if it cannot be."""
+        """The file's tables, read once (none: empty); StoreError naming it if unreadable."""
+        if self._data is None and not os.path.lexists(self.path):
+            self._data = {META: {str(META_ID): {}}, LOOPS: {}}
         if self._data is None:
             try:
                 self._data = _checked(_parse(self.path, self.shown), self.shown)
@@ -264,6 +372,7 @@ class Archive:
         data[LOOPS] = loops
         # The cutoff first, so cutoff() finds it in the first bytes.
         ordered = {META: {str(META_ID): {"cutoff": meta.pop("cutoff", ""), **meta}}, LOOPS: loops}
+        ensure_private_dir(self.path.parent)
         write_atomically(self.path, serialise(ordered))
         remove_leftovers(self.path)  # under the store's lock: any other copy is a crash's
         self._data = None
@@ -882,7 +991,7 @@ class Store:
         # What a read passed over (an archive that cannot be read, a handoff left that
         # cannot be trusted), for the front end to name: never a reason to stop.
         self.problems: list[StoreError] = []
-        self._archive = Archive(archive_path(self._real), archive_path(path))
+        self._archive = Archive(self._real, path)
 
     def remove_copies(self) -> None:
         """Delete, under the lock, every copy a killed write left beside the store.
@@ -892,7 +1001,9 @@ class Store:
         """
         with self._locked():
             remove_leftovers(self._real)
-            remove_leftovers(self._archive.path)
+            remove_leftovers(self._archive.legacy.path)
+            # Any month's, even one whose file a killed write never made.
+            remove_leftovers(self._archive.folder / "any", prefix="")
             drop_index(self._real)
 
     def copies(self) -> list[backups.Copy]:
@@ -944,8 +1055,8 @@ class Store:
 
     @property
     def archive_path(self) -> Path:
-        """Where this store's archive of finished documents lives."""
-        return archive_path(self.path)
+        """Where this store's archive of finished documents lives: a folder of months."""
+        return archive_folder(self.path)
 
     def archived(self) -> dict[int, dict[str, Any]]:
         """Every document in the archive (none when there is none), read without a lock.
@@ -970,6 +1081,16 @@ class Store:
     def archive_cutoff(self) -> str | None:
         """The archive holds documents finished before this UTC moment (None: no archive)."""
         return self._archive.cutoff()
+
+    def archived_since(self, moment: str) -> dict[int, dict[str, Any]]:
+        """The archived documents that may have changed since the UTC text ``moment``
+        (the months it covers), read without a lock; an unreadable archive counts as
+        empty and is noted in ``problems``."""
+        try:
+            return self._archive.since(moment)
+        except StoreError as error:
+            self.pass_over(error)
+            return {}
 
     def all_documents(self) -> dict[int, dict[str, Any]]:
         """The store's documents and the archive's, the store's copy winning."""
@@ -1086,7 +1207,7 @@ class Store:
                 lock.drop_if_new()
                 raise
             # A reader of its own: what this Store read earlier, unlocked, may be stale.
-            archive = Archive(self._archive.path, self._archive.shown)
+            archive = Archive(self._real, self.path)
             transaction = Transaction(db, archive)
             try:
                 try:
@@ -1259,10 +1380,10 @@ class Transaction:
         self._meta = db.table(META)
         self._journal = db.table(JOURNAL)
         self._archive = archive
-        self._archived: dict[str, Any] | None = None  # the archive's loops, once read
-        self._archive_changed = False
+        self._archived: dict[str, dict[str, Any]] = {}  # a month -> its loops, once read
+        self._archive_changed: set[str] = set()  # the months to write
         self._cutoff: str | None = None
-        self._brought_back: set[str] = set()
+        self._brought_back: dict[str, set[str]] = {}  # a month -> the ids it gave back
         self.swept = 0
         self.skipped_sweep: StoreError | None = None  # the archive could not be read
         self.closed = False
@@ -1273,22 +1394,32 @@ class Transaction:
 
     def archived(self) -> dict[int, dict[str, Any]]:
         """The archive's documents by id, as this transaction has them."""
-        return {int(key): dict(doc) for key, doc in self._archived_loops().items()}
+        merged: dict[int, dict[str, Any]] = {}
+        for loops in self._every_month().values():
+            merged.update((int(key), dict(doc)) for key, doc in loops.items())
+        return merged
 
     def put_archived(self, loop_id: int, doc: dict[str, Any]) -> None:
         """Replace an archived document; written with the store, before it."""
         self._check_open()
-        loops = self._archived_loops()
-        if str(loop_id) not in loops:
+        month = self._holder(loop_id)
+        if month is None:
             raise ValueError(f"no archived document with id {loop_id}")
-        loops[str(loop_id)] = _plain(doc)
-        self._archive_changed = True
+        # A change moves it to the month of its new last event, where a page about
+        # that period looks for it.
+        moved = archive_month(doc) or month
+        if moved != month:
+            del self._archived[month][str(loop_id)]
+        self._month(moved)[str(loop_id)] = _plain(doc)
+        self._archive_changed |= {month, moved}
 
     def remove_archived(self, loop_id: int) -> None:
-        """Delete an archived document (erased from the team hub); written with the store."""
+        """Delete an archived document, every copy of it (erased from the team hub);
+        written with the store."""
         self._check_open()
-        if self._archived_loops().pop(str(loop_id), None) is not None:
-            self._archive_changed = True
+        for month, loops in self._every_month().items():
+            if loops.pop(str(loop_id), None) is not None:
+                self._archive_changed.add(month)
 
     def bring_back(self, loop_id: int) -> dict[str, Any] | None:
         """Move an archived document back into the store to change it; None if not archived.
@@ -1298,36 +1429,47 @@ class Transaction:
         self._check_open()
         if _get(self._loops, loop_id) is not None:
             return None
-        doc = self._archived_loops().get(str(loop_id))
+        month = self._holder(loop_id) if self._archived else self._archive.locate(loop_id)
+        if month is None:
+            return None
+        doc = self._month(month).get(str(loop_id))
         if doc is None:
             return None
         self._loops.insert(Document(_plain(doc), loop_id))
-        self._brought_back.add(str(loop_id))
+        self._brought_back.setdefault(month, set()).add(str(loop_id))
         return _get(self._loops, loop_id)
 
     def retire(self, terms: Sweep, *, forced: bool) -> None:
         """Move the documents ``terms`` picks to the archive, once a day unless forced.
 
+        Each goes to the file of the month it was finished in: a daily sweep reads and
+        writes this month's file (and last month's, on the first days of a month).
         A daily sweep skips an archive that cannot be read (the change being written
         matters more; doctor names the archive); ``archive`` asked for by name refuses.
         """
         meta = self._meta.get(doc_id=META_ID)
         if not forced and meta is not None and meta.get("swept") == terms.mark:
             return
+        moving = {str(doc.doc_id): dict(doc) for doc in self._loops if terms.retire(doc)}
+        by_month: dict[str, dict[str, Any]] = {}
+        for key, doc in moving.items():
+            by_month.setdefault(archive_month(doc), {})[key] = doc
         try:
-            self._archived_loops()
+            for month in by_month:
+                self._month(month)
         except StoreError as error:
             if forced:
                 raise
             self.skipped_sweep = error
             return
-        moving = {str(doc.doc_id): dict(doc) for doc in self._loops if terms.retire(doc)}
         if moving:
-            self._archived_loops().update(moving)
-            self._archive_changed = True
+            for month, docs in by_month.items():
+                self._month(month).update(docs)
+                self._archive_changed.add(month)
             self._cutoff = terms.cutoff
             self._loops.remove(doc_ids=[int(key) for key in moving])
-            self._brought_back -= set(moving)
+            for given in self._brought_back.values():
+                given -= set(moving)
             # Undo cannot bring back what is no longer here: drop the journal entries
             # that hold a moved loop as it was before a change ("before" by id).
             stale = [
@@ -1340,28 +1482,38 @@ class Transaction:
         self.swept = len(moving)
 
     def write_archive(self) -> None:
-        """Write the archive's changes, before the store is written."""
-        if self._archive_changed and self._archived is not None:
-            self._archive.write(dict(self._archived), self._cutoff)
+        """Write the archive's changed months, before the store is written."""
+        for month in sorted(self._archive_changed):
+            self._archive.segment(month).write(dict(self._archived[month]), self._cutoff)
+        self._archive.refresh()
 
     def release_archived(self) -> None:
         """Drop from the archive what was brought back, now the store holds it."""
-        if not self._brought_back:
-            return
-        remaining = {
-            key: doc for key, doc in self._archived_loops().items() if key not in self._brought_back
-        }
-        # The store holds the document already and wins over the archive's copy, so a
-        # failure here only leaves a duplicate that the next sweep replaces.
-        with suppress(StoreError):
-            self._archive.write(remaining)
+        for month, given in self._brought_back.items():
+            if not given:
+                continue
+            remaining = {key: doc for key, doc in self._month(month).items() if key not in given}
+            # The store holds the document already and wins over the archive's copy, so
+            # a failure here only leaves a duplicate that the next sweep replaces.
+            with suppress(StoreError):
+                self._archive.segment(month).write(remaining)
 
-    def _archived_loops(self) -> dict[str, Any]:
-        if self._archived is None:
-            self._archived = (
-                dict(self._archive.tables()[LOOPS]) if self._archive.path.exists() else {}
-            )
-        return self._archived
+    def _month(self, month: str) -> dict[str, Any]:
+        """The loops of one month's file, read once (none yet: empty)."""
+        if month not in self._archived:
+            self._archived[month] = dict(self._archive.segment(month).tables()[LOOPS])
+        return self._archived[month]
+
+    def _every_month(self) -> dict[str, dict[str, Any]]:
+        """Every month's loops, oldest first, each read once."""
+        for month in self._archive.segments():
+            self._month(month)
+        return dict(sorted(self._archived.items()))
+
+    def _holder(self, loop_id: int) -> str | None:
+        """The latest month that holds ``loop_id``, every month read."""
+        holders = [month for month, loops in self._every_month().items() if str(loop_id) in loops]
+        return holders[-1] if holders else None
 
     def meta_value(self, key: str) -> Any:
         """A value the store keeps beside its loops, as this transaction has it."""
