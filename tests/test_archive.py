@@ -380,6 +380,21 @@ def test_a_change_to_an_archived_loop_moves_it_to_the_month_of_its_last_event(
     folder = tmp_path / "loops.archive"
     assert file_loops(folder / "2026-09.json") == {}
     assert file_loops(folder / "2026-11.json") == {str(loop_id): later}
-    assert Store(tmp_path / "loops.json").archived_since("2026-11-01T00:00:00Z") == {
-        loop_id: later
-    }
+    assert Store(tmp_path / "loops.json").archived_since("2026-11-01T00:00:00Z") == {loop_id: later}
+
+
+def test_a_month_file_names_its_ids_so_a_loop_of_another_month_is_not_looked_for_there(
+    run: Run, add: Callable[..., int], home: Path, old_closed: int
+) -> None:
+    add("Li Wei", "check the warranty")
+    month = home / "loops.archive" / "2026-10.json"
+    head = month.read_bytes()[:80]
+    assert head.startswith(b'{"meta":{"1":{"cutoff":"2026-11-24T09:00:00Z","low":%d,"high":%d'
+                           % (old_closed, old_closed))  # fmt: skip
+    from loopcloser.storage.store import Segment
+
+    segment = Segment(month, month)
+    assert segment.get(old_closed) is not None
+    # An id outside the file's span is answered from the first bytes alone.
+    month.write_bytes(head[: head.index(b"}") + 1] + b"  not read any further")
+    assert segment.get(old_closed + 1) is None

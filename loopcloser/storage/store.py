@@ -330,7 +330,12 @@ class Segment:
         """
         if self._data is None:
             try:
-                raw = self.path.read_bytes()
+                with open(self.path, "rb") as file:
+                    head = ARCHIVE_CUTOFF.match(file.read(512))
+                    if head is not None and head[2] and not int(head[2]) <= loop_id <= int(head[3]):
+                        return None
+                    file.seek(0)
+                    raw = file.read()
             except FileNotFoundError:
                 return None
             except OSError:
@@ -370,8 +375,12 @@ class Segment:
         if cutoff is not None and cutoff > str(meta.get("cutoff", "")):
             meta["cutoff"] = cutoff
         data[LOOPS] = loops
-        # The cutoff first, so cutoff() finds it in the first bytes.
-        ordered = {META: {str(META_ID): {"cutoff": meta.pop("cutoff", ""), **meta}}, LOOPS: loops}
+        # The cutoff and the ids first, so cutoff() and get() find them in the first bytes.
+        ids = [int(key) for key in loops if key.isdigit()]
+        span = {"low": min(ids), "high": max(ids)} if ids and len(ids) == len(loops) else {}
+        meta = {key: value for key, value in meta.items() if key not in ("low", "high")}
+        first = {"cutoff": meta.pop("cutoff", ""), **span}
+        ordered = {META: {str(META_ID): {**first, **meta}}, LOOPS: loops}
         ensure_private_dir(self.path.parent)
         write_atomically(self.path, serialise(ordered))
         remove_leftovers(self.path)  # under the store's lock: any other copy is a crash's
@@ -403,7 +412,9 @@ def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
         return doc if isinstance(doc, dict) and "uid" in doc else None
 
 
-ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"')
+ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"(?:,"low":(\d+),"high":(\d+))?')
+"""An archive file's first bytes: its latest sweep's cutoff, then the lowest and highest
+id it holds (a file of one month holds ids close together: most are not in it)."""
 
 
 # --- a file in the store's format, read a document at a time ----------------------------
