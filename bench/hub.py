@@ -36,7 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import AGENTS, NOW_TEXT, cached, default_cache
-from run import LOOPCLOSER, TIME, Failed, Timing, machine, measure, measured_version, ms
+from page import machine, measured_version
+from timing import LOOPCLOSER, TIME, Failed, Timing, measure, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## The team hub"
@@ -83,7 +84,7 @@ def compile_loopcloser(env: dict[str, str]) -> None:
 def timed_json(argv: list[str], env: dict[str, str]) -> tuple[float, int | None, Any]:
     """Run one command that prints JSON: its milliseconds, peak KiB and what it printed.
 
-    Like run.run_once, under GNU time where it is installed, so the peak memory is the
+    Like timing.run_once, under GNU time where it is installed, so the peak memory is the
     command's own.
     """
     with tempfile.NamedTemporaryFile() as memory:

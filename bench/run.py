@@ -5,9 +5,14 @@ the store, the work, writing. Each command runs once to warm up, then --runs tim
 (3 in all, the first counted, when one run takes over --slow seconds). A command that
 writes gets a fresh copy of the store before each run, made outside the timing, so
 every run does the same work. Peak memory is each process's own, from GNU time.
+Before each run of loopcloser, ``python -c pass`` and ``python -c "import typer"``
+run too, so that each command is compared with those floors under the same load.
+The prompt's segment and TAB on a command name are timed inside one bash, as a
+shell runs them. The page opens with the speed issue's targets, met or not.
 
-Run: .venv/bin/python bench/run.py [--sizes 1000 10000 100000] [--runs 5]
-A quick look: .venv/bin/python bench/run.py --sizes 1000 --runs 2 --team-stores 2
+Run: .venv/bin/python bench/run.py [--sizes 1000 10000 100000] [--runs 5] [--output FILE]
+A quick look: .venv/bin/python bench/run.py --sizes 1000 --runs 2 --team-stores 2 \\
+    --output /tmp/RESULTS.md
 """
 
 from __future__ import annotations
@@ -16,186 +21,40 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import imports
+import shell
 import taskwarrior
-from generate import AGENTS, NOW_TEXT, Summary, cached, default_cache
+from generate import AGENTS, NOW, NOW_TEXT, Summary, cached, default_cache, stamp
+from page import page
+from results import Results, Row, Size, Team
+from stores import STORE, Stamp, copy_store, described, sizes, stamps
+from targets import FIRST_OF_DAY, LARGE, LOOP_ID_TAB, SMALL, WRITES
+from timing import BARE, FLOORS, LOOPCLOSER, TYPER, Failed, Timing, measure, ms, run_once
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-LOOPCLOSER = str(BIN / "loopcloser")
-BARE = [sys.executable, "-c", "pass"]
-EVERYDAY = ("add", "list", "show open", "show closed", "done", "close", "status")
 CONFIG = 'agent = "anna"\ntimezone = "Europe/Rome"\ndelivery = "terminal"\n'
-
-
-# --- timing one command ---------------------------------------------------------
-
-
-@dataclass
-class Timing:
-    """Wall-clock milliseconds and peak memory (KiB) of each timed run."""
-
-    ms: list[float] = field(default_factory=list)
-    rss: list[int | None] = field(default_factory=list)
-    bare: list[float] = field(default_factory=list)
-    """``python -c pass`` run just before each timed run: what the machine gave then."""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.ms)
-
-    @property
-    def over_bare(self) -> float | None:
-        """How much longer than bare Python, each measured under the same load."""
-        return self.median - statistics.median(self.bare) if self.bare else None
-
-    @property
-    def peak_mib(self) -> str:
-        known = [kib for kib in self.rss if kib is not None]
-        return f"{max(known) / 1024:.0f}" if known else "?"
-
-
-class Failed(Exception):
-    """A timed command did not succeed: the figures would mean nothing."""
-
-
-def gnu_time() -> str | None:
-    """GNU time, which reports a child's own peak memory; None where it is missing."""
-    found = shutil.which("time") or "/usr/bin/time"
-    try:
-        probe = subprocess.run([found, "-f", "%M", "true"], capture_output=True, check=False)
-    except OSError:
-        return None
-    return found if probe.returncode == 0 and probe.stderr.strip().isdigit() else None
-
-
-# The peak memory of a child of this process would count this process's own: a child
-# starts as a copy of its parent. So children start under the small GNU time, which
-# reports the command's own peak (its start adds about a millisecond to every figure).
-TIME = gnu_time()
-
-
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int | None]:
-    """Run one process to its end: milliseconds from start to exit, and its peak KiB."""
-    with tempfile.NamedTemporaryFile() as memory, tempfile.TemporaryFile() as errors:
-        wrapped = [TIME, "-f", "%M", "-o", memory.name, "--", *argv] if TIME else argv
-        start = time.perf_counter()
-        done = subprocess.run(
-            wrapped,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-            check=False,
-        )
-        elapsed = (time.perf_counter() - start) * 1000
-        if done.returncode != 0:
-            errors.seek(0)
-            said = errors.read().decode(errors="replace").strip()
-            raise Failed(f"{shlex.join(argv)} exited {done.returncode}: {said[-500:]}")
-        lines = memory.read().decode().split()
-    return elapsed, int(lines[-1]) if TIME and lines else None
-
-
-def measure(
-    argv: list[str],
-    env: dict[str, str],
-    runs: int,
-    slow: float,
-    fresh: Callable[[], None] | None = None,
-    bare: bool = False,
-) -> Timing:
-    """Time ``argv`` over several runs; ``fresh`` prepares each run, outside the timing.
-
-    The first run only warms the caches, unless it takes over ``slow`` seconds: then
-    a cold cache is lost in the noise, so it counts, and 3 runs in all will do. With
-    ``bare``, ``python -c pass`` runs just before each run, so that the two are
-    compared under the same load on a shared machine.
-    """
-    timing = Timing()
-    warm = False
-    while len(timing.ms) < runs:
-        if fresh:
-            fresh()
-        python = run_once(BARE, env)[0] if bare else None
-        ms, rss = run_once(argv, env)
-        if not warm:
-            warm = True
-            if ms <= slow * 1000:
-                continue  # the warm-up: not counted
-            runs = min(runs, 3)
-        timing.ms.append(ms)
-        timing.rss.append(rss)
-        if python is not None:
-            timing.bare.append(python)
-    return timing
-
-
-# --- the stores, as daily use leaves them --------------------------------------------
-
-
-def stamps(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """Each file in the folder (locks aside) by inode, size and modification time."""
-    found = {}
-    for entry in os.scandir(folder):
-        if entry.is_file() and not entry.name.endswith(".lock"):
-            status = entry.stat()
-            found[entry.name] = (status.st_ino, status.st_size, status.st_mtime_ns)
-    return found
-
-
-def copy_store(source: Path, target: Path) -> None:
-    """Copy a store folder so that loopcloser trusts its indexes as it does the original's.
-
-    An index (``.NAME.open``) names the store file it was made from by inode, size
-    and modification time; a copy is a new inode, so the copied index names it too.
-    Otherwise the first command after each copy would read the whole store instead.
-    """
-    import orjson
-
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    before = stamps(source)
-    for name in before:
-        shutil.copyfile(source / name, target / name)
-    by_stamp = {stamp: name for name, stamp in before.items()}
-    for name in before:
-        if not (name.startswith(".") and name.endswith(".open")):
-            continue
-        index = orjson.loads((target / name).read_bytes())
-        made_from = (
-            by_stamp.get(tuple(index.get("stamp") or ())) if isinstance(index, dict) else None
-        )
-        if made_from is not None:
-            status = os.stat(target / made_from)
-            index["stamp"] = [status.st_ino, status.st_size, status.st_mtime_ns]
-            (target / name).write_bytes(orjson.dumps(index))
-
-
-def copies_keep_indexes(pristine: Path, copy: Path, env: dict[str, str]) -> bool:
-    """Whether loopcloser reads a copy made by copy_store as fast as the original.
-
-    It does if a command that reads finds every index current: it rewrites none.
-    """
-    copy_store(pristine, copy)
-    before = {name: stamp for name, stamp in stamps(copy).items() if name.endswith(".open")}
-    loopcloser({**env, "LOOPCLOSER_STORE": str(copy / "loops.json")}, "status")
-    after = {name: stamp for name, stamp in stamps(copy).items() if name.endswith(".open")}
-    return before == after
+YESTERDAY = stamp(NOW - 86400)
+"""The pinned now, a day earlier: the store's last write before the timed day."""
+ADD = ("add", "Maria Rossi", "call back about the refund", "--due", "fri 12:00")
+PROFILED = ("list", "--json")
+"""The command whose imports the page lists."""
+TAB_ON_LOOP_ID = {
+    "COMP_WORDS": "loopcloser done ",
+    "COMP_CWORD": "2",
+    "_LOOPCLOSER_COMPLETE": "complete_bash",
+}
+"""What bash's completion script passes when it asks loopcloser for ``done``'s loop ids."""
 
 
 def available(command: str, env: dict[str, str]) -> bool:
@@ -210,8 +69,8 @@ def available(command: str, env: dict[str, str]) -> bool:
     return asked.returncode == 0
 
 
-def loopcloser(env: dict[str, str], *args: str) -> float:
-    """Run loopcloser once, untimed as a figure but timed for the notes; milliseconds."""
+def loopcloser(env: dict[str, str], *args: str) -> tuple[float, str]:
+    """Run loopcloser once, untimed as a figure: milliseconds (for the notes), its output."""
     start = time.perf_counter()
     done = subprocess.run(
         [LOOPCLOSER, *args],
@@ -223,10 +82,52 @@ def loopcloser(env: dict[str, str], *args: str) -> float:
     )
     if done.returncode != 0:
         raise Failed(f"loopcloser {shlex.join(args)} exited {done.returncode}: {done.stderr}")
-    return (time.perf_counter() - start) * 1000
+    return (time.perf_counter() - start) * 1000, done.stdout
 
 
-# --- one size ------------------------------------------------------------------------
+def copies_keep_indexes(pristine: Path, copy: Path, env: dict[str, str]) -> bool:
+    """Whether loopcloser reads a copy made by copy_store as fast as the original.
+
+    It does if a command that reads finds every index current: it rewrites none.
+    """
+    copy_store(pristine, copy)
+
+    def indexes() -> dict[str, Stamp]:
+        return {name: found for name, found in stamps(copy).items() if name.endswith(".open")}
+
+    before = indexes()
+    loopcloser({**env, "LOOPCLOSER_STORE": str(copy / STORE)}, "status")
+    return indexes() == before
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> str:
+    """Which of a store's files a command added, removed or resized, in KiB."""
+    said = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if old is None:
+            said.append(f"{name} new, {(new or 0) / 1024:.0f} KiB")
+        elif new is None:
+            said.append(f"{name} removed")
+        else:
+            said.append(f"{name} {(new - old) / 1024:+.0f} KiB")
+    return ", ".join(said) or "no file's size"
+
+
+def rewrote(command: str, before: dict[str, Stamp], after: dict[str, Stamp]) -> str:
+    """The note for a command that only reads yet changed the store's files.
+
+    The prompt's status file is left by every ``remind``, a dry run too: no surprise.
+    """
+    every = before.keys() | after.keys()
+    names = sorted(name for name in every if before.get(name) != after.get(name))
+    said = f"`{command}`, which only reads, changed {', '.join(names)}"
+    return said if all(name.endswith(".status") for name in names) else f"**{said}**"
+
+
+# --- what is timed ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -238,6 +139,10 @@ class Case:
     writes: bool = False
     peer: tuple[str, ...] | None = None
     peer_writes: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+    """Variables the command runs with, beyond the store's."""
+    shown: str = ""
+    """How the table names it, when not by its command line."""
 
 
 def cases(open_id: str, closed_id: str, peer: Peer | None) -> list[Case]:
@@ -245,13 +150,13 @@ def cases(open_id: str, closed_id: str, peer: Peer | None) -> list[Case]:
     task_id = peer.open_id if peer else ""
     # Finished tasks have no id in Taskwarrior: reports show the first 8 digits of the uuid.
     finished = peer.closed_uuid[:8] if peer else ""
-    due = ("--due", "fri 12:00")
     return [
         Case("version", ("--version",), peer=("--version",)),
-        Case("add", ("add", "Maria Rossi", "call back about the refund", *due), writes=True,
+        Case("add", ADD, writes=True,
              peer=("add", "call back about the refund (Maria Rossi)", "due:friday"),
              peer_writes=True),
         Case("list", ("list",), peer=("next",)),
+        Case("list --json", ("list", "--json"), peer=("status:pending", "export")),
         Case("show open", ("show", open_id), peer=(task_id, "info")),
         Case("show closed", ("show", closed_id), peer=(finished, "info")),
         Case("done", ("done", open_id, "refund issued"), writes=True,
@@ -261,8 +166,20 @@ def cases(open_id: str, closed_id: str, peer: Peer | None) -> list[Case]:
         Case("digest", ("digest",)),
         Case("remind --dry-run", ("remind", "--dry-run")),
         Case("status", ("status",), peer=("count", "status:pending")),
-        Case("export", ("export", "--all", "--format", "json"), peer=("export",)),
+        Case(LOOP_ID_TAB, (), peer=("_ids",), env=tuple(TAB_ON_LOOP_ID.items()),
+             shown="loopcloser done <TAB>"),
+        Case("export json", ("export", "--all", "--format", "json"), peer=("export",)),
+        Case("export jsonl", ("export", "--all", "--format", "jsonl"), peer=("export",)),
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write, made on a fresh copy of a store before each run."""
+
+    args: tuple[str, ...]
+    pristine: Path
+    copy: Path
 
 
 def shown(program: str, args: tuple[str, ...] | list[str]) -> str:
@@ -270,30 +187,7 @@ def shown(program: str, args: tuple[str, ...] | list[str]) -> str:
     return " ".join([program, *(f'"{arg}"' if " " in arg else arg for arg in args)])
 
 
-@dataclass
-class Row:
-    """One command of the table: loopcloser's timing and Taskwarrior's nearest."""
-
-    name: str
-    command: str
-    timing: Timing
-    peer: str = ""
-    peer_timing: Timing | None = None
-
-
-@dataclass
-class Size:
-    """Everything measured on one store size."""
-
-    loops: int
-    summary: Summary
-    store_mib: float
-    rows: list[Row] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    before_archive: list[Row] = field(default_factory=list)
-
-    def row(self, name: str) -> Row | None:
-        return next((row for row in self.rows if row.name == name), None)
+# --- one size ------------------------------------------------------------------------
 
 
 class Bench:
@@ -309,7 +203,8 @@ class Bench:
         keep = {
             name: value
             for name, value in os.environ.items()
-            if not name.startswith(("LOOPCLOSER_", "TASK")) and name != "NO_COLOR"
+            if not name.startswith(("LOOPCLOSER_", "TASK", "_LOOPCLOSER_", "COMP_"))
+            and name != "NO_COLOR"
         }
         # Time what an installed copy does: with its bytecode cached. (With
         # PYTHONDONTWRITEBYTECODE set, every run would compile loopcloser from source.)
@@ -322,18 +217,24 @@ class Bench:
         self.task = taskwarrior.executable() if arguments.taskwarrior else None
         self.archive = available("archive", self.env)
         self.importing = available("import", self.env)
+        self.stores: dict[int, dict[str, str]] = {}
+        """Each size's environment, its store as daily use leaves it."""
         package = importlib.util.find_spec("loopcloser")
         assert package is not None and package.submodule_search_locations
         folder = package.submodule_search_locations[0]  # the loopcloser the executable runs
         compiling = [sys.executable, "-m", "compileall", "-q", folder]
         subprocess.run(compiling, check=True, env=self.env)
 
+    def pristine(self, loops: int) -> Path:
+        """The folder of the store of ``loops`` as daily use leaves it, never written to."""
+        return self.work / f"loopcloser-{loops}"
+
     def time(
         self, argv: list[str], env: dict[str, str], fresh: Callable[[], None] | None = None
     ) -> Timing:
-        """Time one command with this run's settings."""
-        bare = argv[0] == LOOPCLOSER  # loopcloser's start-up is compared with Python's
-        return measure(argv, env, self.runs, self.slow, fresh, bare)
+        """Time one command with this run's settings; loopcloser beside the floors."""
+        floors = FLOORS if argv[0] == LOOPCLOSER else None
+        return measure(argv, env, self.runs, self.slow, fresh, floors)
 
     def size(self, loops: int) -> Size:
         """Generate (or reuse) the store, lay it out as daily use does, time every command."""
@@ -341,55 +242,80 @@ class Bench:
         result = Size(loops, summary, source.stat().st_size / 2**20)
         made = "read from the cache" if summary.from_cache else "generated by this run"
         result.notes.append(f"the store was {made}; generating it takes {summary.seconds:.1f} s")
-        pristine = self.work / f"loopcloser-{loops}"
+        pristine = self.pristine(loops)
         env = self.lay_out(source, pristine, result)
+        self.stores[loops] = env
         copy = self.work / "copy"
-        copy_env = {**self.env, "LOOPCLOSER_STORE": str(copy / "loops.json")}
-
-        def fresh() -> None:
-            copy_store(pristine, copy)
-
         if not copies_keep_indexes(pristine, copy, self.env):
             result.notes.append(
                 "**copies of the store do not keep its indexes current**: the figures of"
                 " commands that write may include a full read that an agent's would not"
             )
         peer = self.taskwarrior(loops, source, summary, result) if self.task else None
+        result.rows.append(Row("python -c pass", "python -c pass", self.time(BARE, env)))
+        result.rows.append(Row("typer", 'python -c "import typer"', self.time(TYPER, env)))
         open_id = str(summary.open_ids[0])
         closed_id = str(summary.closed_ids[len(summary.closed_ids) // 2])
-        before = stamps(pristine)
-        python = self.time(BARE, env)
-        result.rows.append(Row("python -c pass", "python -c pass", python))
+        result.rows += self.case_rows(cases(open_id, closed_id, peer), pristine, peer, result)
+        if result.row(LOOP_ID_TAB):
+            result.notes.append(self.offered(env))
+        result.rows += self.first_of_day(source, pristine, result)
+        if self.importing:
+            result.rows += self.import_rows(result, env, peer)
+        else:
+            result.notes.append("this loopcloser has no `import` command")
+        self.in_shell(pristine, result, peer)
+        shutil.rmtree(copy, ignore_errors=True)
+        return result
+
+    def case_rows(
+        self, every: list[Case], pristine: Path, peer: Peer | None, result: Size
+    ) -> list[Row]:
+        """Each case timed; one that writes on a fresh copy of ``pristine`` each run, and
+        one that reads noted if it changed the store's files."""
+        copy = self.work / "copy"
+
+        def fresh() -> None:
+            copy_store(pristine, copy)
+
+        rows = []
         peer_timings: dict[tuple[str, ...], Timing] = {}
-        for case in cases(open_id, closed_id, peer):
-            argv = [LOOPCLOSER, *case.args]
-            timing = self.time(argv, copy_env, fresh) if case.writes else self.time(argv, env)
-            row = Row(case.name, shown("loopcloser", case.args), timing)
+        for case in every:
+            folder = copy if case.writes else pristine
+            env = {**self.env, "LOOPCLOSER_STORE": str(folder / STORE), **dict(case.env)}
+            before = stamps(pristine)
+            try:
+                timing = self.time([LOOPCLOSER, *case.args], env, fresh if case.writes else None)
+            except Failed as error:  # the other figures still count: say it, go on
+                result.notes.append(f"**`{case.name}` failed, so it has no row**: {error}")
+                continue
+            if not case.writes and stamps(pristine) != before:
+                result.notes.append(rewrote(case.name, before, stamps(pristine)))
+            row = Row(case.name, case.shown or shown("loopcloser", case.args), timing)
             if peer and case.peer:
                 if case.peer not in peer_timings:  # done and close share one: task N done
                     peer_timings[case.peer] = peer.time(list(case.peer), case.peer_writes)
                 row.peer, row.peer_timing = shown("task", case.peer), peer_timings[case.peer]
-            result.rows.append(row)
-        if stamps(pristine) != before:
-            result.notes.append("**a command that only reads changed the store's files**")
-        shutil.rmtree(copy, ignore_errors=True)
-        if self.importing:
-            result.rows.append(self.import_row(loops, env, peer))
-        else:
-            result.notes.append("this loopcloser has no `import` command")
-        return result
+            rows.append(row)
+        return rows
+
+    def offered(self, env: dict[str, str]) -> str:
+        """What TAB after ``loopcloser done`` offers: the note that the timing was of that."""
+        _, said = loopcloser({**env, **TAB_ON_LOOP_ID})
+        ids = said.split()
+        return f"TAB after `loopcloser done` asks loopcloser, which offers {len(ids)} loop ids"
 
     def lay_out(self, source: Path, pristine: Path, result: Size) -> dict[str, str]:
         """The generated store as daily use leaves it: indexed, archived if loopcloser can."""
         pristine.mkdir()
-        shutil.copyfile(source, pristine / "loops.json")
-        env = {**self.env, "LOOPCLOSER_STORE": str(pristine / "loops.json")}
-        first = loopcloser(env, "status")  # reads it all once and leaves the open-loop index
+        shutil.copyfile(source, pristine / STORE)
+        env = {**self.env, "LOOPCLOSER_STORE": str(pristine / STORE)}
+        first, _ = loopcloser(env, "status")  # reads it all once, leaves the open-loop index
         result.notes.append(f"first read of the generated store (builds the index): {first:.0f} ms")
         if self.archive:
             result.before_archive = self.single_file_rows(pristine, result.summary)
             try:
-                moved = loopcloser(env, "archive")
+                moved, _ = loopcloser(env, "archive")
                 result.notes.append(f"`loopcloser archive`, once, untimed: {moved:.0f} ms")
             except Failed as error:
                 result.notes.append(
@@ -398,17 +324,13 @@ class Bench:
             loopcloser(env, "status")
         else:
             result.notes.append("this loopcloser has no `archive` command: the store is one file")
-        files = ", ".join(
-            f"{name} {os.stat(pristine / name).st_size / 2**20:.1f} MiB"
-            for name in sorted(stamps(pristine))
-        )
-        result.notes.append(f"loopcloser's files: {files}")
+        result.notes.append(f"loopcloser's files: {described(pristine)}")
         return env
 
     def single_file_rows(self, pristine: Path, summary: Summary) -> list[Row]:
         """A few commands on the store before ``archive`` moved its finished loops out."""
         copy = self.work / "copy"
-        env = {**self.env, "LOOPCLOSER_STORE": str(copy / "loops.json")}
+        env = {**self.env, "LOOPCLOSER_STORE": str(copy / STORE)}
         rows = []
         for case in cases(str(summary.open_ids[0]), "", None):
             if case.name not in ("add", "list", "done", "digest"):
@@ -418,30 +340,130 @@ class Bench:
                 copy_store(pristine, copy)
 
             argv = [LOOPCLOSER, *case.args]
-            timing = measure(argv, env, min(self.runs, 3), self.slow, fresh, bare=True)
+            floors = {"bare": BARE}
+            timing = measure(argv, env, min(self.runs, 3), self.slow, fresh, floors)
             rows.append(Row(case.name, shown("loopcloser", case.args), timing))
         return rows
 
-    def import_row(self, loops: int, env: dict[str, str], peer: Peer | None) -> Row:
-        """Importing the export of the whole store into an empty store."""
-        exported = self.work / f"export-{loops}.json"
-        loopcloser(env, "export", "--all", "--format", "json", "-o", str(exported))
+    def first_of_day(self, source: Path, pristine: Path, result: Size) -> list[Row]:
+        """``add`` as the day's first write, on the store as yesterday's last write left it.
+
+        Its day's sweep was yesterday's, so this write does today's: it moves the loops
+        finished a day longer ago to the archive, and takes the day's backup. It runs
+        by turns with ``add`` on the store whose day was swept already.
+        """
+        if not self.archive:
+            result.notes.append("no `archive` command: the day's first write was not timed")
+            return []
+        yesterday = self.work / f"loopcloser-{result.loops}-yesterday"
+        yesterday.mkdir()
+        shutil.copyfile(source, yesterday / STORE)
+        then = {**self.env, "LOOPCLOSER_STORE": str(yesterday / STORE), "LOOPCLOSER_NOW": YESTERDAY}
+        first = Write(ADD, yesterday, self.work / "copy-yesterday")
+        try:
+            loopcloser(then, "archive")
+            loopcloser(then, "status")
+            result.swept_add, timing = self.by_turns(
+                [Write(ADD, pristine, self.work / "copy"), first]
+            )
+        except Failed as error:
+            result.notes.append(f"**the day's first write was not timed**: {error}")
+            return []
+        result.notes.append(
+            f"the day's first write: the store as `archive` left it at {YESTERDAY}, then `add`"
+            f" at {NOW_TEXT}, by turns with `add` on the store swept today"
+            f" ({ms(result.swept_add.median)} ms); it changed"
+            f" {changed(sizes(yesterday), sizes(first.copy))}"
+        )
+        shutil.rmtree(yesterday)
+        shutil.rmtree(first.copy)
+        command = shown("loopcloser", ADD) + "  # the day's first write"
+        return [Row(FIRST_OF_DAY, command, timing)]
+
+    def by_turns(self, writes: list[Write]) -> list[Timing]:
+        """Time writes by turns: each run of one is followed by a run of the others, after
+        a turn to warm up, so that all meet the same load and differ by their stores alone."""
+        timings = [Timing() for _ in writes]
+        for turn in range(self.runs + 1):
+            for write, timing in zip(writes, timings, strict=True):
+                copy_store(write.pristine, write.copy)
+                env = {**self.env, "LOOPCLOSER_STORE": str(write.copy / STORE)}
+                took, peak = run_once([LOOPCLOSER, *write.args], env)
+                if turn:
+                    timing.ms.append(took)
+                    timing.rss.append(peak)
+        return timings
+
+    def growth(self, small: Size, large: Size) -> dict[str, tuple[Timing, Timing]]:
+        """Each write on the small store and on the large one, by turns: (small, large)."""
+        found = {}
+        for name in WRITES:
+            writes = [self.write(name, size) for size in (small, large)]
+            try:
+                low, high = self.by_turns(writes)
+                found[name] = (low, high)
+            except Failed as error:
+                large.notes.append(
+                    f"**`{name}` by turns with {small.loops} loops failed**: {error}"
+                )
+            for write in writes:
+                shutil.rmtree(write.copy, ignore_errors=True)
+        return found
+
+    def write(self, name: str, size: Size) -> Write:
+        """The case ``name`` as a write on this size's store as daily use leaves it."""
+        summary = size.summary
+        closed = str(summary.closed_ids[len(summary.closed_ids) // 2])
+        named = {case.name: case for case in cases(str(summary.open_ids[0]), closed, None)}
+        return Write(named[name].args, self.pristine(size.loops), self.work / f"copy-{size.loops}")
+
+    def import_rows(self, result: Size, env: dict[str, str], peer: Peer | None) -> list[Row]:
+        """Importing the whole store's export, in each format, into an empty store."""
         empty = self.work / "empty"
 
         def nothing() -> None:
             shutil.rmtree(empty, ignore_errors=True)
             empty.mkdir()
 
-        into = {**self.env, "LOOPCLOSER_STORE": str(empty / "loops.json")}
-        args = ["import", str(exported), "--format", "json"]
-        row = Row(
-            "import",
-            shown("loopcloser", ["import", "export.json", "--format", "json"]),
-            self.time([LOOPCLOSER, *args], into, nothing),
-        )
-        if peer:
-            row.peer, row.peer_timing = "task import tasks.json", peer.importing()
-        return row
+        into = {**self.env, "LOOPCLOSER_STORE": str(empty / STORE)}
+        theirs = peer.importing() if peer else None
+        rows = []
+        for kind in ("jsonl", "json"):
+            exported = self.work / f"export.{kind}"
+            argv = [LOOPCLOSER, "import", str(exported), "--format", kind]
+            try:
+                loopcloser(env, "export", "--all", "--format", kind, "-o", str(exported))
+                timing = self.time(argv, into, nothing)
+            except Failed as error:
+                result.notes.append(f"**`import` of the {kind} export failed**: {error}")
+                continue
+            finally:
+                exported.unlink(missing_ok=True)
+            command = shown("loopcloser", ["import", f"export.{kind}", "--format", kind])
+            row = Row(f"import {kind}", command, timing)
+            if theirs:
+                row.peer, row.peer_timing = "task import tasks.json", theirs
+            rows.append(row)
+        shutil.rmtree(empty, ignore_errors=True)
+        return rows
+
+    def in_shell(self, pristine: Path, result: Size, peer: Peer | None) -> None:
+        """The prompt's segment and TAB on a command name, timed inside one bash."""
+        try:
+            if (pristine / f"{STORE}.status").exists():
+                result.prompt = shell.prompt(pristine / STORE, self.env, self.runs)
+            else:
+                result.notes.append("**no status file beside the store**: no prompt to time")
+            script = shell.completion_script(LOOPCLOSER, self.env, self.work)
+            result.command_tab = shell.command_tab(script, LOOPCLOSER, self.env, self.runs)
+            if peer:
+                result.task_tab = shell.task_command_tab(peer.env, min(self.runs, 3))
+        except Failed as error:
+            result.notes.append(f"**timing in the shell failed**: {error}")
+
+    def profile(self, loops: int) -> list[imports.Imported]:
+        """The modules ``list --json`` imports on the store of ``loops``."""
+        return imports.profile(list(PROFILED), self.stores[loops], self.runs)
 
     def taskwarrior(self, loops: int, source: Path, summary: Summary, result: Size) -> Peer:
         """The same loops imported into a private Taskwarrior, laid out as its use leaves it."""
@@ -451,12 +473,15 @@ class Bench:
         tasks = folder / "tasks.json"
         documents = json.loads(source.read_bytes())["loops"]
         taskwarrior.import_file(documents.values(), tasks)
-        quietly = {"env": env, "capture_output": True, "stdin": subprocess.DEVNULL, "check": True}
+
+        def quietly(*args: str) -> None:
+            subprocess.run(args, env=env, capture_output=True, stdin=subprocess.DEVNULL, check=True)
+
         start = time.perf_counter()
-        subprocess.run([self.task, "import", str(tasks)], **quietly)
+        quietly(self.task, "import", str(tasks))
         took = time.perf_counter() - start
         # Any report collects garbage (gc=on): finished tasks end up in completed.data.
-        subprocess.run([self.task, "next"], **quietly)
+        quietly(self.task, "next")
         layout = ", ".join(
             f"{name} {lines} lines" for name, lines in taskwarrior.layout(env).items()
         )
@@ -487,7 +512,7 @@ class Bench:
             for agent in agents:
                 env = {**self.env, "LOOPCLOSER_STORE": str(folder / f"{agent}.json")}
                 try:
-                    total += loopcloser(env, "archive")
+                    total += loopcloser(env, "archive")[0]
                 except Failed as error:
                     notes.append(f"`loopcloser archive` failed on {agent}.json: {error}")
             notes.append(
@@ -496,16 +521,6 @@ class Bench:
         timing = self.time([LOOPCLOSER, "report", "--team", str(folder)], self.env)
         row = Row("report --team", "loopcloser report --team TEAM", timing)
         return Team(row, notes, stores, loops)
-
-
-@dataclass
-class Team:
-    """The team report over a folder of stores."""
-
-    row: Row
-    notes: list[str]
-    stores: int
-    loops: int
 
 
 @dataclass
@@ -547,260 +562,11 @@ class Peer:
         return self.bench.time([self.bench.task, "import", str(self.tasks)], env, nothing)
 
 
-# --- the page ------------------------------------------------------------------------
+# --- the run -------------------------------------------------------------------------
 
 
-def measured_version(env: dict[str, str] | None = None) -> str:
-    """The loopcloser measured: its version and the commit it was built from."""
-    version = subprocess.run(
-        [LOOPCLOSER, "--version"], env=env, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return f"{version.removeprefix('loopcloser ')} ({commit or 'no git'})"
-
-
-def machine() -> list[tuple[str, str]]:
-    """What the figures were measured on."""
-    cpu = "unknown"
-    memory = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as info:
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu
-        )
-    with open("/proc/meminfo", encoding="utf-8") as info:
-        total = next((line.split()[1] for line in info if line.startswith("MemTotal")), None)
-        memory = f"{int(total) / 2**20:.1f} GiB" if total else memory
-    system = platform.platform()
-    try:
-        release = Path("/etc/os-release").read_text(encoding="utf-8")
-        pretty = next(
-            line.split("=", 1)[1].strip('"')
-            for line in release.splitlines()
-            if line.startswith("PRETTY_NAME=")
-        )
-        system = f"{pretty} ({platform.system()} {platform.release()})"
-    except (OSError, StopIteration):
-        pass
-    return [
-        ("CPU", f"{cpu}, {os.cpu_count()} cores"),
-        ("memory", memory),
-        ("OS", system),
-        ("Python", platform.python_version()),
-    ]
-
-
-def ms(value: float) -> str:
-    """Milliseconds, thousands apart."""
-    return f"{value:,.0f}".replace(",", " ")
-
-
-def over(timing: Timing) -> str:
-    """Milliseconds over bare Python, if measured."""
-    return "" if timing.over_bare is None else f"{timing.over_bare:+,.0f}".replace(",", " ")
-
-
-def ratio(row: Row) -> str:
-    """How many times Taskwarrior's time loopcloser takes."""
-    if row.peer_timing is None:
-        return ""
-    return f"{row.timing.median / row.peer_timing.median:.2f}×"
-
-
-def table(rows: list[Row], with_peer: bool) -> list[str]:
-    """The Markdown table of one size."""
-    head = "| command | median ms | min | max | runs | over bare Python | peak MiB |"
-    rule = "|---|---:|---:|---:|---:|---:|---:|"
-    if with_peer:
-        head += " Taskwarrior's nearest | median ms | peak MiB | loopcloser / Taskwarrior |"
-        rule += "---|---:|---:|---:|"
-    lines = [head, rule]
-    for row in rows:
-        timing = row.timing
-        line = (
-            f"| `{row.command}` | {ms(timing.median)} | {ms(min(timing.ms))} "
-            f"| {ms(max(timing.ms))} | {len(timing.ms)} | {over(timing)} | {timing.peak_mib} |"
-        )
-        if with_peer:
-            peer = row.peer_timing
-            line += (
-                f" `{row.peer}` | {ms(peer.median)} | {peer.peak_mib} | {ratio(row)} |"
-                if peer
-                else " | | | |"
-            )
-        lines.append(line)
-    return lines
-
-
-def targets(sizes: dict[int, Size], team: Team | None, with_peer: bool) -> list[str]:
-    """Each target, what was measured and whether it was met."""
-    lines = ["| target | measured | met |", "|---|---|---|"]
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "**not met**"
-
-    for loops in (10000, 100000):
-        size = sizes.get(loops)
-        if size is None or not with_peer:
-            lines.append(
-                f"| everyday commands at {loops} no slower than Taskwarrior | not measured | |"
-            )
-            continue
-        for name in EVERYDAY:
-            row = size.row(name)
-            if row is None or row.peer_timing is None:
-                continue
-            ok = row.timing.median <= row.peer_timing.median
-            lines.append(
-                f"| `{name}` at {loops} loops no slower than `{row.peer}` "
-                f"| {ms(row.timing.median)} ms against {ms(row.peer_timing.median)} ms "
-                f"| {verdict(ok)} |"
-            )
-    small = sizes.get(1000)
-    if small is None:
-        lines.append(
-            "| everyday commands at 1000 within 100 ms of `python -c pass` | not measured | |"
-        )
-    else:
-        for name in EVERYDAY:
-            row = small.row(name)
-            if row is None or row.timing.over_bare is None:
-                continue
-            lines.append(
-                f"| `{name}` at 1000 loops within 100 ms of `python -c pass` "
-                f"| {over(row.timing)} ms | {verdict(row.timing.over_bare <= 100)} |"
-            )
-    large = sizes.get(100000)
-    digest = large.row("digest") if large else None
-    if digest is None:
-        lines.append("| digest at 100000 loops under 0.5 s | not measured | |")
-    else:
-        lines.append(
-            f"| digest at 100000 loops under 0.5 s | {ms(digest.timing.median)} ms "
-            f"| {verdict(digest.timing.median < 500)} |"
-        )
-    if team is None:
-        lines.append("| report over 20 stores of 10000 loops under 2 s | not measured | |")
-    else:
-        median = team.row.timing.median
-        lines.append(
-            f"| report over {team.stores} stores of {team.loops} loops under 2 s "
-            f"| {ms(median)} ms | {verdict(median < 2000)} |"
-        )
-    return lines
-
-
-def page(
-    bench: Bench,
-    arguments: argparse.Namespace,
-    sizes: dict[int, Size],
-    team: Team | None,
-    seconds: float,
-) -> str:
-    """RESULTS.md."""
-    peer = taskwarrior.version(bench.task) if bench.task else "not compared"
-    slow = f"{arguments.slow:g} s"
-    lines = [
-        "# loopcloser benchmarks",
-        "",
-        "Whole processes, as an agent or a script runs them, on stores generated to look like",
-        "two years of an agent's work (bench/generate.py), side by side with Taskwarrior holding",
-        "the same loops. Written by bench/run.py; do not edit by hand.",
-        "",
-        "| | |",
-        "|---|---|",
-        *[f"| {name} | {value} |" for name, value in machine()],
-        f"| loopcloser | {measured_version(bench.env)} |",
-        f"| Taskwarrior | {peer} |",
-        f"| date | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC |",
-        f"| reproduce | `make bench`, i.e. `{reproduce(arguments)}` |",
-        f"| took | {seconds / 60:.1f} min, store generation included |",
-        f"| load average | {bench.load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end |",
-        "",
-        f"Medians of the timed runs, after one warm-up run (a command slower than {slow}",
-        "gets 3 runs in all, the first counted). A command that writes gets a fresh copy of the",
-        "store (and of Taskwarrior's data) before each run, made outside the timing.",
-        f"LOOPCLOSER_NOW is pinned to {NOW_TEXT}; Taskwarrior reads the real clock, so its",
-        "tasks' dates are moved by whole days to keep the same ones overdue. Taskwarrior runs",
-        "with a private taskrc: confirmation, colour, hooks and recurrence off, verbose nothing.",
-        "Over bare Python: the median minus that of `python -c pass` run just before each timed",
-        "run, so both meet the same load from whatever else the machine is doing. Peak MiB is",
-        "each process's maximum resident memory.",
-        "",
-        "## Targets",
-        "",
-        *targets(sizes, team, bench.task is not None),
-    ]
-    large = sizes.get(100000)
-    if large:
-        lines += ["", "Memory at 100000 loops (peak resident set of the process):", ""]
-        for name in ("list", "add"):
-            row = large.row(name)
-            if row:
-                theirs = (
-                    f"; Taskwarrior's `{row.peer}` {row.peer_timing.peak_mib} MiB"
-                    if row.peer_timing
-                    else ""
-                )
-                lines.append(f"- `loopcloser {name}`: {row.timing.peak_mib} MiB{theirs}")
-    for loops, size in sizes.items():
-        states = ", ".join(
-            f"{count} {state}" for state, count in sorted(size.summary.states.items())
-        )
-        lines += [
-            "",
-            f"## {loops} loops",
-            "",
-            f"The store: {states}; {size.store_mib:.1f} MiB as generated.",
-            "",
-            *[f"- {note}" for note in size.notes],
-            "",
-            *table(size.rows, bench.task is not None),
-        ]
-        if size.before_archive:
-            lines += [
-                "",
-                "Before `loopcloser archive` (the same store as one file):",
-                "",
-                *table(size.before_archive, False),
-            ]
-    if team:
-        lines += [
-            "",
-            "## Team report",
-            "",
-            *[f"- {note}" for note in team.notes],
-            "",
-            *table([team.row], False),
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def reproduce(arguments: argparse.Namespace) -> str:
-    words = [
-        ".venv/bin/python",
-        "bench/run.py",
-        "--sizes",
-        *map(str, arguments.sizes),
-        "--runs",
-        str(arguments.runs),
-    ]
-    if arguments.team_stores != 20 or arguments.team_size != 10000:
-        words += [
-            "--team-stores",
-            str(arguments.team_stores),
-            "--team-size",
-            str(arguments.team_size),
-        ]
-    return shlex.join(words)
-
-
-def main() -> None:
-    """Time every size and the team report; write the page."""
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -826,22 +592,37 @@ def main() -> None:
         default=default_cache(),
         help="where generated stores are kept between runs",
     )
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
-    arguments = parser.parse_args()
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=ROOT / "bench" / "RESULTS.md",
+        help="where the page goes (default bench/RESULTS.md)",
+    )
+    arguments = parser.parse_args(argv)
     if arguments.runs < 1 or any(loops < 10 for loops in arguments.sizes):
         parser.error("give at least 1 run and stores of at least 10 loops")
+    return arguments
+
+
+def main() -> None:
+    """Time every size, the team report and the start-up's imports; write the page."""
+    arguments = parse()
     started = time.perf_counter()
     bench = Bench(arguments)
     try:
-        sizes = {}
+        results = Results({}, with_peer=bench.task is not None)
         for loops in arguments.sizes:
             print(f"{loops} loops...", file=sys.stderr)
-            sizes[loops] = bench.size(loops)
-        team = None
+            results.sizes[loops] = bench.size(loops)
+        if SMALL in results.sizes and LARGE in results.sizes:
+            print(f"writes at {SMALL} and {LARGE} loops by turns...", file=sys.stderr)
+            results.growth = bench.growth(results.sizes[SMALL], results.sizes[LARGE])
+        results.imports_at = min(arguments.sizes)
+        results.imports = bench.profile(results.imports_at)
         if arguments.team_stores:
             print(f"report over {arguments.team_stores} stores...", file=sys.stderr)
-            team = bench.team(arguments.team_stores, arguments.team_size)
-        text = page(bench, arguments, sizes, team, time.perf_counter() - started)
+            results.team = bench.team(arguments.team_stores, arguments.team_size)
+        text = page(bench, arguments, results, time.perf_counter() - started)
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
     arguments.output.write_text(text, encoding="utf-8")
