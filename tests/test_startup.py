@@ -6,13 +6,15 @@ parser ~45 ms, keyring ~30 ms); a read that needs none of them must not pay for 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_e2e import env, loopcloser
+from loopcloser.cli.main import COMMANDS, MODULES
+from tests.test_e2e import EXECUTABLE, env, loopcloser
 
 __all__ = ["env"]  # the fixture, shared
 
@@ -32,8 +34,9 @@ HEAVY = {
 
 def loaded(env: dict[str, str], *args: str) -> set[str]:
     """The modules the installed program imported to run ``args``."""
+    # The executable, not -m: typer finds a shell asking for candidates by its name.
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "loopcloser", *args],
+        [sys.executable, "-X", "importtime", str(EXECUTABLE), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -57,3 +60,58 @@ def test_an_everyday_read_loads_no_heavy_module(env: dict[str, str], args: tuple
 def test_the_probe_sees_a_heavy_module_when_one_is_used(env: dict[str, str]) -> None:
     assert loopcloser(env, "add", "Maria Rossi", "call back", "--due", "fri 12:00").returncode == 0
     assert "csv" in loaded(env, "export", "--format", "csv")
+
+
+def test_a_command_loads_no_other_module_of_commands(env: dict[str, str]) -> None:
+    assert loopcloser(env, "add", "Maria Rossi", "call back", "--due", "fri 12:00").returncode == 0
+    for args, own in [(("list", "--json"), "loops"), (("status",), "reminders")]:
+        commands = {name for name in loaded(env, *args) if name in COMMAND_MODULES}
+        assert commands == {f"loopcloser.cli.{own}"}, args
+
+
+def test_tab_after_a_command_loads_only_that_command(env: dict[str, str]) -> None:
+    assert loopcloser(env, "add", "Maria Rossi", "call back", "--due", "fri 12:00").returncode == 0
+    asking = {"_LOOPCLOSER_COMPLETE": "complete_bash", "COMP_WORDS": "loopcloser done "}
+    modules = loaded({**env, **asking, "COMP_CWORD": "2"})
+    assert {name for name in modules if name in COMMAND_MODULES} == {"loopcloser.cli.loops"}
+    heavy = {name: why for name, why in HEAVY.items() if name in modules}
+    assert heavy == {}, heavy
+    # A command's own name still comes from every command.
+    modules = loaded({**env, **asking, "COMP_WORDS": "loopcloser d", "COMP_CWORD": "1"})
+    assert modules >= COMMAND_MODULES
+
+
+COMMAND_MODULES = {f"loopcloser.cli.{name}" for name in MODULES}
+
+# Imports each module of commands in turn and prints what each one registered.
+WHO_REGISTERS = """
+import importlib, json
+from loopcloser.cli.app import app
+from loopcloser.cli.main import MODULES
+
+def names():
+    named = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands}
+    groups = {g.name: len(g.typer_instance.registered_commands) for g in app.registered_groups}
+    return named, groups
+
+found = {}
+for module in MODULES:
+    commands, groups = names()
+    importlib.import_module(f"loopcloser.cli.{module}")
+    after, grown = names()
+    for name in after - commands:
+        found[name] = module
+    for name, count in grown.items():
+        if count != groups.get(name):
+            found[name] = module
+print(json.dumps(found))
+"""
+
+
+def test_each_command_is_imported_from_the_module_that_registers_it() -> None:
+    # A run imports only the module main.COMMANDS names: a wrong one is "no such command".
+    result = subprocess.run(
+        [sys.executable, "-c", WHO_REGISTERS], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == COMMANDS

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.settings import interval
 from loopcloser.core.when import (
     ACCEPTED_FORMS,
     AGO_WORDS,
@@ -483,6 +484,23 @@ def test_any_text_is_an_interval_or_bad_input(text: str) -> None:
 @given(st.integers(1, timedelta.max // timedelta(minutes=1)).map(lambda n: timedelta(minutes=n)))
 def test_shown_interval_reads_back_the_same(delta: timedelta) -> None:
     assert parse_duration(format_duration(delta)) == delta
+
+
+@given(st.one_of(st.text(), GRAMMARISH, st.from_regex(r"[0-9]{1,8}[mhdw]", fullmatch=True)))
+def test_an_interval_setting_reads_as_parse_duration_reads_it(text: str) -> None:
+    # interval() reads the form settings are saved in itself, sparing core.when's import.
+    if text == "off":
+        assert interval(text) is None
+        return
+    try:
+        expected: timedelta | None = parse_duration(text)
+    except BadInput:
+        expected = None
+    if expected is None:
+        with pytest.raises(BadInput):
+            interval(text)
+    else:
+        assert interval(text) == expected
 
 
 @given(

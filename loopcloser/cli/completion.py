@@ -11,6 +11,7 @@ values themselves; a shell asks here only for the values in ASKED_AT_TAB.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import Counter
@@ -48,9 +49,6 @@ ASK = "\x00ask"
 """What those offer while a script is written: the script asks loopcloser instead."""
 WRITING_SCRIPT = "loopcloser.writing_script"
 """Set in the context's meta while completion_scripts reads the commands."""
-# What bash would split or expand in a candidate it inserts as is (zsh and fish quote
-# candidates themselves).
-BASH_SPECIAL = re.compile(r"""[\s"'\\$`!&;|<>()*?\[\]{}#~^]""")
 
 
 def loop_ids(context: typer.Context, incomplete: str) -> list[Candidate]:
@@ -162,6 +160,26 @@ def answer(app: typer.Typer) -> NoReturn:
     raise SystemExit(0)  # command() exits itself; this only tells the type checker
 
 
+def words_typed(asked: str) -> list[str]:
+    """The whole words of the line the shell asks about (``asked`` is ``complete_SHELL``),
+    as typer's completion for that shell reads them; none for a shell it does not know."""
+    try:
+        from typer._click.shell_completion import get_completion_class
+        from typer._completion_classes import completion_init
+        from typer.core import TyperCommand
+    except ImportError:
+        return []
+    completion_init()
+    shell = get_completion_class(asked.partition("_")[2])
+    if shell is None:
+        return []
+    try:
+        words, _ = shell(TyperCommand("loopcloser"), {}, "loopcloser", "").get_completion_args()
+    except (KeyError, ValueError):  # COMP_WORDS or COMP_CWORD missing or not a number
+        return []
+    return words
+
+
 def describe_plainly() -> None:
     """zsh and fish as typer answers them, but with each candidate quoted for zsh and
     without rendering each description through rich.
@@ -263,6 +281,13 @@ def text_of(document: dict[str, Any], field: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+@functools.cache
+def bash_special() -> re.Pattern[str]:
+    """What bash would split or expand in a candidate it inserts as is (zsh and fish quote
+    candidates themselves); compiled when bash first asks."""
+    return re.compile(r"""[\s"'\\$`!&;|<>()*?\[\]{}#~^]""")
+
+
 def offer(candidates: Iterable[Candidate], incomplete: str) -> list[Candidate]:
     """The candidates that start with what is typed, in the form the asking shell needs.
 
@@ -276,7 +301,7 @@ def offer(candidates: Iterable[Candidate], incomplete: str) -> list[Candidate]:
         if not value.startswith(incomplete):
             continue
         if bash:
-            offered.append(BASH_SPECIAL.sub(r"\\\g<0>", value))
+            offered.append(bash_special().sub(r"\\\g<0>", value))
         elif description:
             offered.append((value, one_line(description)))
         else:

@@ -277,7 +277,7 @@ def edit(
 
     Example: loopcloser edit 42 --contact anna@acme.example --tag vip
     """
-    from loopcloser.core.model import Edit
+    from loopcloser.core.edit import Edit
 
     if due is not None:
         # A due is a date the customer was promised: moving it must say whether they know.

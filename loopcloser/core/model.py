@@ -8,11 +8,11 @@ rebuilds its stored fields exactly. Nothing here reads the clock or a file.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
 
@@ -215,9 +215,12 @@ DERIVED_FIELDS = tuple(item.name for item in fields(Flags))
 """The fields of a loop's JSON that are derived from its history, never stored."""
 
 
+FLAG_NAMES = tuple(str(flag) for flag in Flag)
+
+
 def flags_to_document(flags: Flags) -> dict[str, Any]:
     """The flags as the loop's JSON gives them: moments as UTC text, the outcome by name."""
-    document: dict[str, Any] = {str(flag): flags.is_set(flag) for flag in Flag}
+    document: dict[str, Any] = {name: bool(getattr(flags, name)) for name in FLAG_NAMES}
     document["outcome"] = None if flags.outcome is None else str(flags.outcome)
     document["last_contact"] = to_utc_text(flags.last_contact)
     document["expected_due"] = to_utc_text(flags.expected_due)
@@ -232,7 +235,9 @@ def to_utc_text(moment: datetime) -> str:
 
     Whole seconds, as jq's ``fromdateiso8601`` and spreadsheets want them.
     """
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC or moment.microsecond:  # most are UTC already, to the second
+        moment = moment.astimezone(UTC).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def from_utc_text(text: str) -> datetime:
@@ -241,7 +246,10 @@ def from_utc_text(text: str) -> datetime:
     A fraction of a second, which older stores hold, is read and dropped: a loop's fields
     and the history that rebuilds them must agree to the second they are written in.
     """
-    moment = datetime.fromisoformat(text).replace(microsecond=0)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is UTC and not moment.microsecond:  # as to_utc_text writes them
+        return moment
+    moment = moment.replace(microsecond=0)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
@@ -254,40 +262,58 @@ def encode_field(name: str, value: Any) -> Any:
     """A loop field in its stored (JSON) form."""
     if value is None:
         return None
-    if name in MOMENTS:
-        return to_utc_text(value)
-    if name == "remind":
-        return [to_utc_text(moment) for moment in value]
-    if name == "update_every":
-        return int(value.total_seconds())
-    if name == "waiting_on":
-        until = None if value.until is None else to_utc_text(value.until)
-        return {"party": value.party, "until": until}
-    if name == "tags":
-        return list(value)
-    if name == "state":
-        return str(value)
-    return value
+    encode = ENCODERS.get(name)
+    return value if encode is None else encode(value)
 
 
 def decode_field(name: str, value: Any) -> Any:
     """A loop field from its stored (JSON) form."""
     if value is None:
         return () if name in ("tags", "remind") else None
-    if name in MOMENTS:
-        return from_utc_text(value)
-    if name == "remind":
-        return tuple(from_utc_text(text) for text in value)
-    if name == "update_every":
-        return timedelta(seconds=value)
-    if name == "waiting_on":
-        until = value.get("until")
-        return Waiting(value["party"], None if until is None else from_utc_text(until))
-    if name == "tags":
-        return tuple(value)
-    if name == "state":
-        return State(value)
-    return value
+    decode = DECODERS.get(name)
+    return value if decode is None else decode(value)
+
+
+def encode_waiting(waiting: Waiting) -> dict[str, Any]:
+    """Who a loop waits on, as stored."""
+    until = None if waiting.until is None else to_utc_text(waiting.until)
+    return {"party": waiting.party, "until": until}
+
+
+def decode_waiting(value: Any) -> Waiting:
+    """Who a loop waits on, from its stored form."""
+    until = value.get("until")
+    return Waiting(value["party"], None if until is None else from_utc_text(until))
+
+
+STATES: dict[str, State] = {str(state): state for state in State}
+"""Each state by its stored name: a lookup, where calling the enum is slow."""
+
+
+def decode_state(name: Any) -> State:
+    """A state from its stored name; ValueError for a name that is none."""
+    state = STATES.get(name) if type(name) is str else None
+    return State(name) if state is None else state
+
+
+# How each field that is not stored as it is goes to and from its stored form: looked
+# up by name, as every field of every loop a command reads passes through here.
+ENCODERS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(MOMENTS, to_utc_text),
+    "remind": lambda moments: [to_utc_text(moment) for moment in moments],
+    "update_every": lambda every: int(every.total_seconds()),
+    "waiting_on": encode_waiting,
+    "tags": list,
+    "state": str,
+}
+DECODERS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(MOMENTS, from_utc_text),
+    "remind": lambda texts: tuple(from_utc_text(text) for text in texts),
+    "update_every": lambda seconds: timedelta(seconds=seconds),
+    "waiting_on": decode_waiting,
+    "tags": tuple,
+    "state": decode_state,
+}
 
 
 STORED_FIELDS = (
@@ -334,18 +360,34 @@ that reads tens of thousands of events."""
 def event_from_document(document: Mapping[str, Any]) -> Event:
     """Read an event written by :func:`event_to_document`."""
     kind = document["kind"]
-    return Event(
-        kind=KINDS[kind] if kind in KINDS else Kind(kind),
-        at=from_utc_text(document["at"]),
-        by=document["by"],
-        text=document.get("text"),
-        via=document.get("via"),
-        told=document.get("told"),
-        changes=document.get("changes", {}),
-        key=text_or_none(document.get("key"), "key"),
-        uid=text_or_none(document.get("uid"), "uid"),
-        void=text_or_none(document.get("void"), "void"),
-    )
+    fields = {
+        "kind": KINDS[kind] if kind in KINDS else Kind(kind),
+        "at": from_utc_text(document["at"]),
+        "by": document["by"],
+        "text": document.get("text"),
+        "via": document.get("via"),
+        "told": document.get("told"),
+        "changes": document.get("changes", {}),
+        "key": text_or_none(document.get("key"), "key"),
+        "uid": text_or_none(document.get("uid"), "uid"),
+        "void": text_or_none(document.get("void"), "void"),
+    }
+    return assembled(Event, fields)
+
+
+Frozen = TypeVar("Frozen", Event, Loop)
+
+
+def assembled(kind: type[Frozen], fields: dict[str, Any]) -> Frozen:
+    """The frozen dataclass ``kind`` holding ``fields``, which name every field it has.
+
+    What its __init__ makes, without the call to object.__setattr__ that a frozen
+    dataclass's __init__ makes for each field: a command reads hundreds of loops and
+    thousands of events, and that took more time than reading their documents.
+    """
+    made = object.__new__(kind)
+    made.__dict__.update(fields)
+    return made
 
 
 def text_or_none(value: Any, name: str) -> str | None:
@@ -388,8 +430,9 @@ def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
     """Read a loop written by :func:`to_document`; ValueError if it is out of shape."""
     check_document(document)
     fields = {name: decode_field(name, document.get(name)) for name in STORED_FIELDS}
-    events = tuple(event_from_document(event) for event in document.get("events", ()))
-    return Loop(id=loop_id, events=events, **fields)
+    fields["events"] = tuple(event_from_document(event) for event in document.get("events", ()))
+    fields["id"] = loop_id
+    return assembled(Loop, fields)
 
 
 # --- the one way a loop changes -----------------------------------------------
@@ -502,9 +545,11 @@ def terms(loop: Loop) -> Terms:
     due the customer held has passed does not renegotiate: the promise was
     already broken.
     """
-    last = deque(stepwise(loop), maxlen=1)
+    # Only the last step counts: its terms are made, not those of every step.
+    last = deque(steps(loop), maxlen=1)
     if last:
-        return last[0][1]
+        _, expected, agreed, untold = last[0]
+        return Terms(expected, agreed, untold_reschedule=untold)
     return Terms(original_due(loop), original_due(loop), untold_reschedule=False)
 
 
@@ -514,6 +559,13 @@ def stepwise(loop: Loop) -> Iterator[tuple[State | None, Terms]]:
     What :func:`apply` and :func:`terms` give for each prefix of the history, without
     rebuilding the loop: a report's trend asks it of every loop for every day.
     """
+    for state, expected, agreed, untold in steps(loop):
+        yield state, Terms(expected, agreed, untold_reschedule=untold)
+
+
+def steps(loop: Loop) -> Iterator[tuple[State | None, datetime, datetime, bool]]:
+    """:func:`stepwise`'s steps as plain values: the state, the expected and the agreed
+    due, and whether a move of the due is untold."""
     expected = agreed = original_due(loop)
     pending: datetime | None = None
     state: State | None = None
@@ -530,7 +582,7 @@ def stepwise(loop: Loop) -> Iterator[tuple[State | None, Terms]]:
                 if event.at <= agreed:
                     agreed = news
                 expected = news
-        yield state, Terms(expected, agreed, untold_reschedule=pending is not None)
+        yield state, expected, agreed, pending is not None
 
 
 def recorded_at(loop: Loop, kind: Kind) -> datetime | None:
@@ -699,53 +751,3 @@ def check_tags(tags: Iterable[str]) -> None:
     """Refuse an empty tag: it could never be listed or removed by name."""
     if any(not tag.strip() for tag in tags):
         raise BadInput("a tag cannot be empty", hint="give each tag a word, e.g. billing")
-
-
-@dataclass(frozen=True)
-class Edit:
-    """What ``edit`` was asked to change; None means leave that field alone."""
-
-    promise: str | None = None
-    customer: str | None = None
-    contact: str | None = None
-    prefers: str | None = None
-    add_tags: tuple[str, ...] = ()
-    remove_tags: tuple[str, ...] = ()
-    ref: str | None = None
-    update_every: timedelta | None = None
-    clear_update_every: bool = False
-    remind: tuple[datetime, ...] | None = None
-
-    def is_empty(self) -> bool:
-        """True when no option was given at all."""
-        return self == Edit()
-
-    def changes(self, loop: Loop) -> dict[str, Any]:
-        """The fields that differ from ``loop``, in stored form; BadInput if none would."""
-        for name in ("promise", "customer"):
-            value = getattr(self, name)
-            if value is not None:
-                require_words(name, value)
-        check_tags(self.add_tags)
-        wanted: dict[str, Any] = {
-            name: getattr(self, name)
-            for name in ("promise", "customer", "contact", "prefers", "ref")
-            if getattr(self, name) is not None
-        }
-        if self.add_tags or self.remove_tags:
-            tags = dict.fromkeys([*loop.tags, *self.add_tags])
-            wanted["tags"] = tuple(tag for tag in tags if tag not in self.remove_tags)
-        if self.update_every is not None or self.clear_update_every:
-            wanted["update_every"] = (
-                None if self.update_every is None else check_cadence(self.update_every)
-            )
-        if self.remind is not None:
-            wanted["remind"] = tuple(sorted(self.remind))
-        changed = {
-            name: encode_field(name, value)
-            for name, value in wanted.items()
-            if value != getattr(loop, name)
-        }
-        if not changed:
-            raise BadInput(f"loop #{loop.id} already says that", hint="nothing was changed")
-        return changed

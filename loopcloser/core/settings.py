@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import MAX_NAME, one_line_name
 from loopcloser.core.ways_out import Cargo, check_way, in_words, names
-from loopcloser.core.when import Calendar
 
 if TYPE_CHECKING:
     from loopcloser.core.reminders import Rules
+    from loopcloser.core.when import Calendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHANNELS = ("phone", "email", "chat", "social", "in-person", "video", "sms", "letter")
@@ -313,27 +313,17 @@ class Settings:
     @property
     def cadence(self) -> timedelta | None:
         """The default update cadence for loops without their own (None: none)."""
-        from loopcloser.core.when import parse_duration
-
-        value = self.values["update_every"]
-        return None if value == "off" else parse_duration(value)
+        return interval(self.values["update_every"])
 
     @property
     def archive_after(self) -> timedelta | None:
         """How long a finished loop stays in the store before the archive (None: for ever)."""
-        from loopcloser.core.when import parse_duration
-
-        value = self.values["archive_after"]
-        return None if value == "off" else parse_duration(value)
+        return interval(self.values["archive_after"])
 
     def rules(self) -> Rules:
         """The reminder defaults, from the remind_* settings."""
         from loopcloser.core.reminders import Rules
         from loopcloser.core.when import parse_duration
-
-        def interval(name: str) -> timedelta | None:
-            value = self.values[name]
-            return None if value == "off" else parse_duration(value)
 
         before = self.values["remind_before"]
         morning = self.values["overdue_morning"]
@@ -342,11 +332,13 @@ class Settings:
             at_due=self.values["remind_at_due"] == "yes",
             overdue_morning=None if morning == "off" else time.fromisoformat(morning),
             update_every=self.cadence,
-            untold_after=interval("untold_after"),
+            untold_after=interval(self.values["untold_after"]),
         )
 
     def calendar(self) -> Calendar:
         """The working calendar that date words are read against."""
+        from loopcloser.core.when import Calendar
+
         start, end = (time.fromisoformat(self.values[name]) for name in ("work_start", "work_end"))
         days = frozenset(WEEKDAYS.index(day) for day in self.values["work_days"].split(","))
         return Calendar(
@@ -356,6 +348,31 @@ class Settings:
             work_end=end,
             work_days=days,
         )
+
+
+INTERVAL_UNITS = {
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+
+
+def interval(value: str) -> timedelta | None:
+    """An interval setting's value (None: off).
+
+    A checked value is written as format_duration writes it ("90m", "36h", "1d"): read
+    here, every command that opens a store (archive_after) is spared core.when's import.
+    """
+    if value == "off":
+        return None
+    count, unit = value[:-1], value[-1:]
+    plain = count.isascii() and count.isdigit() and len(count) <= 6
+    if plain and unit in INTERVAL_UNITS and int(count) > 0:
+        return int(count) * INTERVAL_UNITS[unit]
+    from loopcloser.core.when import parse_duration
+
+    return parse_duration(value)
 
 
 def check_working_day(values: dict[str, str], path: Path) -> None:

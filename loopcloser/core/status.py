@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from loopcloser.core.documents import BadRecords, is_open
@@ -61,7 +61,8 @@ def standing(
 
     A document out of shape is passed over, as ``status`` passes over it.
     """
-    counts = dict.fromkeys(["open", *(str(flag) for flag in STATUS_ORDER)], 0)
+    names = [str(flag) for flag in STATUS_ORDER]
+    counts = dict.fromkeys(["open", *names], 0)
     bad = BadRecords()
     until: datetime | None = None
     for document in documents:
@@ -72,8 +73,8 @@ def standing(
             continue
         flags = derive(loop, now, tz, cadence)
         counts["open"] += 1
-        for flag in STATUS_ORDER:
-            counts[str(flag)] += flags.is_set(flag)
+        for name in names:
+            counts[name] += bool(getattr(flags, name))
         for moment in turning_points(loop, flags, now, tz, cadence):
             if moment > now and (until is None or moment < until):
                 until = moment
@@ -107,8 +108,12 @@ def just_after(moment: datetime) -> datetime:
 
 
 def midnight(day: date, tz: tzinfo) -> datetime:
-    """The moment ``day`` begins in ``tz``."""
-    return datetime.combine(day, time(0), tzinfo=tz)
+    """The moment ``day`` begins in ``tz``, in UTC.
+
+    In UTC, as every other turning point is: a comparison of moments in two zones asks
+    the zone for its offset each time, and standing() makes a few for every open loop.
+    """
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def epoch(moment: datetime | None) -> int:

@@ -1,12 +1,11 @@
 """How loops look: JSON for scripts, plain text for pipes, rich tables on a terminal.
 
 rich is imported only when output goes to a terminal, so scripts and pipes
-do not pay for it.
+do not pay for it; the words for dates (core.when) only for a person's view.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
@@ -25,7 +24,6 @@ from loopcloser.core.model import (
     in_words,
 )
 from loopcloser.core.text import cell_width, one_line, printable
-from loopcloser.core.when import describe_due, format_duration
 
 
 def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[str, Any]:
@@ -52,6 +50,8 @@ def to_json(value: Any, *, compact: bool = False) -> str:
     try:
         return orjson.dumps(value, option=option).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):
+        import json
+
         separators = (",", ":") if compact else None
         return json.dumps(
             value, sort_keys=True, ensure_ascii=False, indent=None if compact else 2,
@@ -95,6 +95,8 @@ def due_cell(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> str:
 
     A finished loop is not "late" any more: it shows the date it was due.
     """
+    from loopcloser.core.when import describe_due
+
     if loop.state not in ACTIVE:
         return short_date(loop.due, tz)
     shown = describe_due(flags.expected_due, now)
@@ -239,6 +241,8 @@ VOID_WORDS = {
 
 def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]:
     """Every field of a loop and its whole timeline, as lines of text."""
+    from loopcloser.core.when import describe_due, format_duration
+
     state = str(loop.state)
     if flag_words(flags):
         state += f" ({', '.join(flag_words(flags))})"

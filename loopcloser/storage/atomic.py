@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,6 +45,8 @@ def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
     private too. Pieces let a file too large to hold whole in memory be written
     the same way; a failure leaves the old file and no temporary one.
     """
+    import tempfile  # a write's: a command that only reads never loads it
+
     ensure_private_dir(path.parent)
     refuse_read_only(path)
     try:
@@ -106,6 +106,8 @@ def remove_leftovers(path: Path, prefix: str | None = None) -> None:
     hold a lock, so no other process is still writing one of them. They are named
     ``PREFIX.*.tmp`` beside it, ``.NAME`` being write_atomically's prefix.
     """
+    import glob
+
     start = glob.escape(prefix if prefix is not None else f".{path.name}")
     with contextlib.suppress(OSError):
         for leftover in path.parent.glob(f"{start}.*.tmp"):

@@ -21,7 +21,8 @@ from loopcloser.storage.atomic import ensure_private_dir, write_atomically
 KEEP = 7
 """How many daily copies of a store stay."""
 FOLDER = ".backups"
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+DAY = r"\d{4}-\d{2}-\d{2}"
+"""A daily copy's key; compiled (and kept) by re at its first use, not at each start."""
 BEFORE_RESTORE = "before-restore-"
 
 
@@ -35,7 +36,7 @@ class Copy:
     @property
     def daily(self) -> bool:
         """Whether this is a daily copy (else the store as a restore found it)."""
-        return DAY.fullmatch(self.key) is not None
+        return re.fullmatch(DAY, self.key) is not None
 
 
 def folder(store: Path) -> Path:
