@@ -23,18 +23,12 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
-import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
 
 from loopcloser.core.documents import Hot, Sweep, archive_month
 from loopcloser.core.errors import BadInput, StoreError
@@ -55,6 +49,9 @@ else:
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from tinydb import TinyDB
+    from tinydb.table import Table
+
     from loopcloser.core.settings import Settings
 
 SCHEMA_VERSION: int = 1
@@ -70,12 +67,31 @@ STATUS_WATCH: dict[Path, tuple[Path, datetime, Settings]] = {}
 (storage.status_file), by real path: the store as named, now and the settings."""
 
 
+class Pattern:
+    """A regular expression compiled at its first use: most commands use none of these."""
+
+    def __init__(self, source: Any, flags: int = 0) -> None:
+        self._source, self._flags = source, flags
+        self._compiled: re.Pattern[Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source, self._flags)
+        found = getattr(self._compiled, name)
+        setattr(self, name, found)  # looked up directly from now on: loops call match often
+        return found
+
+
 class Busy(StoreError):
     """Another process holds the lock for longer than we may wait."""
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that reads its file once and writes it only on flush(), atomically."""
+class AtomicJSONStorage:
+    """TinyDB storage that reads its file once and writes it only on flush(), atomically.
+
+    TinyDB asks a storage only for read, write and close; not deriving from its base
+    class spares the commands that read through the index the import of TinyDB.
+    """
 
     def __init__(
         self, path: Path, shown: Path, hot: Hot | None = None, backup_day: str | None = None
@@ -109,6 +125,8 @@ class AtomicJSONStorage(Storage):
             return
         # A new generation on every write: the index beside the store names the one
         # it was made from, and is used only while the store still carries it.
+        import uuid
+
         generation = uuid.uuid4().hex
         # The meta table is written first in the file (see serialise), so a reader finds
         # the generation in the first bytes.
@@ -146,6 +164,9 @@ class AtomicJSONStorage(Storage):
             streamed = self.streamed
             leave_status(self._path, lambda: itertools.chain(loops.values(), streamed.documents()))
 
+    def close(self) -> None:
+        """Nothing to release: the file is read whole and replaced whole."""
+
     def generation(self) -> str | None:
         """The generation of the data read, if the file carried one."""
         meta = self.read().get(META, {}).get(str(META_ID), {})
@@ -174,7 +195,7 @@ def archive_folder(store: Path) -> Path:
     return store.with_name(f"{store.stem}.archive")
 
 
-MONTH_FILE = re.compile(r"(\d{4}-\d{2})\.json")
+MONTH_FILE = Pattern(r"(\d{4}-\d{2})\.json")
 
 
 class Archive:
@@ -412,7 +433,7 @@ def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
         return doc if isinstance(doc, dict) and "uid" in doc else None
 
 
-ARCHIVE_CUTOFF = re.compile(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"(?:,"low":(\d+),"high":(\d+))?')
+ARCHIVE_CUTOFF = Pattern(rb'\{"meta":\{"1":\{"cutoff":"([^"\\]*)"(?:,"low":(\d+),"high":(\d+))?')
 """An archive file's first bytes: its latest sweep's cutoff, then the lowest and highest
 id it holds (a file of one month holds ids close together: most are not in it)."""
 
@@ -421,12 +442,12 @@ id it holds (a file of one month holds ids close together: most are not in it)."
 
 READ_SIZE = 1 << 20
 """How much of a store file a streamed read takes at a time."""
-BLANK = re.compile(rb"[ \t\n\r]*")
-LOOP_KEY = re.compile(rb'"([1-9][0-9]*)"')
+BLANK = Pattern(rb"[ \t\n\r]*")
+LOOP_KEY = Pattern(rb'"([1-9][0-9]*)"')
 # How a loop document ends in the loops table: where the next one starts. Inside a
 # string a quote is escaped, so this is always the end of some object; the decoding
 # that succeeds from the document's first brace tells that it is the document's own.
-DOCUMENT_END = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*"([1-9][0-9]*)"[ \t\n\r]*:[ \t\n\r]*\{')
+DOCUMENT_END = Pattern(rb'\}[ \t\n\r]*,[ \t\n\r]*"([1-9][0-9]*)"[ \t\n\r]*:[ \t\n\r]*\{')
 
 
 def stream_documents(path: Path, shown: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -561,7 +582,7 @@ class Cursor:
     def peek(self) -> bytes:
         """The next byte that is not blank, not taken; b"" at the end of the file."""
         while True:
-            self.at = BLANK.match(self.data, self.at).end()  # type: ignore[union-attr]
+            self.at = BLANK.match(self.data, self.at).end()
             if self.at < len(self.data) or not self.more():
                 return self.data[self.at : self.at + 1]
 
@@ -674,7 +695,7 @@ def drop_index(store: Path) -> None:
 
 
 # The store is written meta first, so its generation sits in the first bytes.
-GENERATION = re.compile(rb'\{"meta":\{"1":\{[^{}]*"generation":"([0-9a-f]{32})"')
+GENERATION = Pattern(rb'\{"meta":\{"1":\{[^{}]*"generation":"([0-9a-f]{32})"')
 
 
 def file_generation(store: Path) -> str | None:
@@ -769,6 +790,8 @@ class Spool:
     def __init__(self, folder: Path, hot: Hot | None) -> None:
         try:
             # Held open across the transaction, closed by close().
+            import tempfile
+
             self._file = tempfile.TemporaryFile(dir=folder, prefix=".spool.")  # noqa: SIM115
         except OSError as error:
             raise _spool_error(error) from None
@@ -915,6 +938,8 @@ def unnamed_file(folder: Path) -> Any:
 
     Held open by its caller until it closes it, like the spool's.
     """
+    import tempfile
+
     try:
         return tempfile.TemporaryFile(dir=folder, prefix=".scratch.")
     except OSError:
@@ -1241,6 +1266,8 @@ class Store:
                 self.problems.append(transaction.skipped_sweep)
 
     def _open(self) -> TinyDB:
+        from tinydb import TinyDB
+
         check_link(self.path, self._real)
         return TinyDB(self._real, self.path, self._hot, self._backup_day, storage=AtomicJSONStorage)
 
@@ -1446,6 +1473,8 @@ class Transaction:
         doc = self._month(month).get(str(loop_id))
         if doc is None:
             return None
+        from tinydb.table import Document
+
         self._loops.insert(Document(_plain(doc), loop_id))
         self._brought_back.setdefault(month, set()).add(str(loop_id))
         return _get(self._loops, loop_id)
@@ -1558,6 +1587,8 @@ class Transaction:
         # shown to a user is never handed out again.
         first: int = self._meta.get(doc_id=META_ID)["next_id"]  # type: ignore[index]
         ids = list(range(first, first + len(plain)))
+        from tinydb.table import Document
+
         self._loops.insert_multiple([Document(d, i) for i, d in zip(ids, plain, strict=True)])
         self._meta.update({"next_id": ids[-1] + 1}, doc_ids=[META_ID])
         return ids
@@ -1713,7 +1744,7 @@ def _checked_json(doc: dict[str, Any], compact: bool = False) -> str:
     return text
 
 
-LONG_DIGITS = re.compile(r"[0-9]{19}")
+LONG_DIGITS = Pattern(r"[0-9]{19}")
 
 
 def _huge_integer(value: Any) -> bool:
