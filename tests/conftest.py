@@ -57,6 +57,35 @@ def archived_loops(store: Path) -> dict[str, Any]:
     return loops
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test speaks English unless it asks for another language: the locale of
+    the machine that runs the tests must not change what they see."""
+    from loopcloser.core.words import use
+
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    use("en", None)  # what an earlier test's run in another language left behind
+
+
+@pytest.fixture(scope="session", autouse=True)
+def catalogs() -> None:
+    """The compiled catalogs, as a build makes them, fresh from their sources: an
+    editable install compiled them once, and the sources may have changed since."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for source in (Path(__file__).parent.parent / "loopcloser" / "locale").glob("*/*/*.po"):
+        compiled = source.with_suffix(".mo")
+        if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        with source.open("rb") as file:
+            catalog = read_po(file, abort_invalid=True)
+        with compiled.open("wb") as file:
+            write_mo(file, catalog)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private store and config, the agent 'anna' in Rome, and now pinned."""

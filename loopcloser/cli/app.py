@@ -18,6 +18,7 @@ from loopcloser import __version__
 from loopcloser.cli.context import RUNS
 from loopcloser.cli.output import hint_for, report, warn_of_bad_records
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
+from loopcloser.core.words import _
 
 
 class LoopGroup(TyperGroup):
@@ -30,6 +31,7 @@ class LoopGroup(TyperGroup):
         as_json = "--json" in options
         RUNS.clear()
         try:
+            speak(self, as_json)
             check_encoding(argv)
             extra["standalone_mode"] = False
             try:
@@ -40,25 +42,29 @@ class LoopGroup(TyperGroup):
         except LoopcloserError as error:
             code = report(error.message, hint_for(error), error.kind, error.exit_code, as_json)
         except typer.Abort:
-            code = report("aborted", None, "aborted", ExitCode.BAD_INPUT, as_json)
+            code = report(_("aborted"), None, "aborted", ExitCode.BAD_INPUT, as_json)
         except typer.TyperException as error:
+            from loopcloser.cli.language import framework_message
+
             context = getattr(error, "ctx", None)
-            hint = f"see: {context.command_path if context else 'loopcloser'} --help"
-            code = report(error.format_message(), hint, "bad_input", ExitCode.BAD_INPUT, as_json)
+            path = context.command_path if context else "loopcloser"
+            hint = _("see: {command} --help").format(command=path)
+            message = framework_message(error.format_message())
+            code = report(message, hint, "bad_input", ExitCode.BAD_INPUT, as_json)
         except BrokenPipeError:
             # The reader went away (``loopcloser list | head``): stop quietly.
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
             code = ExitCode.OK
         except OSError as error:
             # Store and config errors arrive as StoreError: a bare OSError is the output.
-            message = f"cannot write the output: {error.strerror or error}"
-            hint = "any change was saved; check with: loopcloser list"
+            message = _("cannot write the output: {reason}").format(reason=error.strerror or error)
+            hint = _("any change was saved; check with: loopcloser list")
             code = report(message, hint, "output", ExitCode.INTERNAL, as_json)
         except Exception as error:
             if os.environ.get("LOOPCLOSER_DEBUG"):
                 raise
-            message = f"unexpected {type(error).__name__}: {error}"
-            hint = "this is a bug; rerun with LOOPCLOSER_DEBUG=1 and report the traceback"
+            message = _("unexpected {kind}: {error}").format(kind=type(error).__name__, error=error)
+            hint = _("this is a bug; rerun with LOOPCLOSER_DEBUG=1 and report the traceback")
             code = report(message, hint, "internal", ExitCode.INTERNAL, as_json)
         sys.exit(int(code))
 
@@ -71,9 +77,25 @@ def check_encoding(argv: Sequence[str]) -> None:
         except UnicodeEncodeError:
             shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
             raise BadInput(
-                f"argument '{shown}' is not valid UTF-8 text",
-                hint="check the encoding of the terminal or script that sent it",
+                _("argument '{argument}' is not valid UTF-8 text").format(argument=shown),
+                hint=_("check the encoding of the terminal or script that sent it"),
             ) from None
+
+
+def speak(group: TyperGroup, as_json: bool) -> None:
+    """Choose the run's language (the ``language`` setting, else the locale); in any
+    but English, the help of every command there is comes from the catalog too.
+
+    Under ``--json`` a run speaks English, messages and hints included: a script reads
+    the same output whatever the language of the agent who runs it.
+    """
+    from loopcloser.cli.context import config_file
+    from loopcloser.cli.language import choose, configured, translate_help
+    from loopcloser.storage.config_file import read_file
+
+    setting = configured(lambda: read_file(config_file()))
+    if choose(setting, os.environ, for_scripts=as_json) != "en":
+        translate_help(group)
 
 
 app = typer.Typer(

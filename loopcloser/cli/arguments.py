@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import N_, _
 
 if TYPE_CHECKING:
     from loopcloser.core.settings import Settings
@@ -17,8 +18,8 @@ def parse_id(text: str) -> int:
     # ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or reads.
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 18 and int(digits) > 0):
         raise BadInput(
-            f"'{text}' is not a loop id",
-            hint="ids are whole numbers, e.g. 42 (see loopcloser list)",
+            _("'{text}' is not a loop id").format(text=text),
+            hint=_("ids are whole numbers, e.g. 42 (see loopcloser list)"),
         )
     return int(digits)
 
@@ -36,14 +37,21 @@ def parse_due(
 
     due = check_ahead(parse_when(text, now, conf.calendar()), now, f"'{text}'")
     if due < now and not allow_past:
-        hint = "give a later time (with the year, for a date next year)"
-        if allow_past is not None:
-            hint += ", or add --allow-past to log a promise already late"
-        raise BadInput(f"'{text}' means {local_time(due, conf.tz, now)}, which has passed", hint)
+        if allow_past is None:
+            hint = _("give a later time (with the year, for a date next year)")
+        else:
+            hint = _(
+                "give a later time (with the year, for a date next year),"
+                " or add --allow-past to log a promise already late"
+            )
+        shown = local_time(due, conf.tz, now)
+        raise BadInput(
+            _("'{text}' means {moment}, which has passed").format(text=text, moment=shown), hint
+        )
     return due
 
 
-SINCE_FORMS = (
+SINCE_FORMS = N_(
     "give a day gone by: 7 days ago, 3 weeks ago, yesterday, last monday, last week, 20/11, "
     "2026-11-20 (Italian too: 7 giorni fa, ieri, lunedì scorso, settimana scorsa)"
 )
@@ -60,12 +68,13 @@ def parse_since(text: str, now: datetime, conf: Settings) -> datetime:
     try:
         start = parse_when(text, now, conf.calendar())
     except BadInput as error:
-        if error.hint != ACCEPTED_FORMS:
+        if error.hint not in (ACCEPTED_FORMS, _(ACCEPTED_FORMS)):
             raise
-        raise BadInput(error.message, hint=SINCE_FORMS) from None
+        raise BadInput(error.message, hint=_(SINCE_FORMS)) from None
     if start.astimezone(conf.tz).date() > now.astimezone(conf.tz).date():
         shown = local_time(start, conf.tz, now)
-        raise BadInput(f"'{text}' means {shown}, which is still to come", hint=SINCE_FORMS)
+        message = _("'{text}' means {moment}, which is still to come")
+        raise BadInput(message.format(text=text, moment=shown), hint=_(SINCE_FORMS))
     return start
 
 
@@ -86,7 +95,10 @@ def channel(text: str | None, conf: Settings) -> str:
 def require_text(text: str, what: str) -> str:
     """Refuse empty text where the history needs words (a reason, a note)."""
     if not text.strip():
-        raise BadInput(f"{what} cannot be empty", hint=f"say it in a few words: {what} TEXT")
+        raise BadInput(
+            _("{what} cannot be empty").format(what=what),
+            hint=_("say it in a few words: {what} TEXT").format(what=what),
+        )
     return text
 
 
@@ -108,13 +120,15 @@ def parse_targets(words: list[str], text: str | None, verb: str) -> tuple[list[i
         parse_id(rest[0] if rest else "")
     if len(rest) > 1:
         raise BadInput(
-            f"'{rest[1]}' comes after the text '{rest[0]}'",
-            hint=f'put the text in quotes: loopcloser {verb} {words[0]} "..."',
+            _("'{word}' comes after the text '{text}'").format(word=rest[1], text=rest[0]),
+            hint=_('put the text in quotes: loopcloser {verb} {first} "..."').format(
+                verb=verb, first=words[0]
+            ),
         )
     if rest and text is not None:
         raise BadInput(
-            f"two texts given: '{rest[0]}' and --text '{text}'",
-            hint=f"give one: loopcloser {verb} ID --text TEXT",
+            _("two texts given: '{first}' and --text '{text}'").format(first=rest[0], text=text),
+            hint=_("give one: loopcloser {verb} ID --text TEXT").format(verb=verb),
         )
     return list(dict.fromkeys(ids)), rest[0] if rest else text
 
@@ -127,14 +141,16 @@ def looks_like_ids(word: str) -> bool:
 
 def parse_ids(word: str) -> list[int]:
     """The ids one word names: ``42``, ``#42`` or the range ``5-7``."""
-    first, _, last = word.partition("-")
+    first, _dash, last = word.partition("-")
     if not last:
         return [parse_id(first)]
     start, end = parse_id(first), parse_id(last)
     if end < start or end - start >= MOST_IDS:
         raise BadInput(
-            f"'{word}' is not a range of loop ids",
-            hint=f"write the smaller id first, at most {MOST_IDS} ids: e.g. 5-7",
+            _("'{word}' is not a range of loop ids").format(word=word),
+            hint=_("write the smaller id first, at most {most} ids: e.g. 5-7").format(
+                most=MOST_IDS
+            ),
         )
     return list(range(start, end + 1))
 
@@ -143,10 +159,14 @@ def lone_id_text(verb: str, ids: list[int], what: str) -> BadInput:
     """The error when a verb that needs words got only ids: the last may have been the text."""
     if len(ids) > 1:
         return BadInput(
-            f"{what} is missing, and '{ids[-1]}' looks like a loop id",
-            hint=f"to act on #{ids[0]} with the text '{ids[-1]}': loopcloser {verb} {ids[0]}"
-            f" --text {ids[-1]}",
+            _("{what} is missing, and '{last}' looks like a loop id").format(
+                what=what, last=ids[-1]
+            ),
+            hint=_(
+                "to act on #{first} with the text '{last}': loopcloser {verb} {first} --text {last}"
+            ).format(first=ids[0], last=ids[-1], verb=verb),
         )
     return BadInput(
-        f"{what} is missing", hint=f'say it in a few words: loopcloser {verb} {ids[0]} "TEXT"'
+        _("{what} is missing").format(what=what),
+        hint=_('say it in a few words: loopcloser {verb} {id} "TEXT"').format(verb=verb, id=ids[0]),
     )

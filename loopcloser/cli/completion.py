@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from loopcloser.core.model import ALLOWED_FROM, Kind
+from loopcloser.core.words import _, n_
 
 if TYPE_CHECKING:
     import typer
@@ -79,7 +80,7 @@ def customers(context: typer.Context, incomplete: str) -> list[Candidate]:
     if whole_team and conf.team is not None:
         from loopcloser.storage.location import open_team
 
-        stores = [store for _, store in open_team(conf.team)]
+        stores = [store for _agent, store in open_team(conf.team)]
     else:
         stores = [own_store(context, conf)]
     counts: Counter[str] = Counter()
@@ -88,11 +89,17 @@ def customers(context: typer.Context, incomplete: str) -> list[Candidate]:
         names = (document.get("customer") for document in documents.values())
         counts.update(name for name in names if isinstance(name, str) and name.strip())
     counts.pop(FORGOTTEN, None)
-    what = "loop" if every_state else "open loop"
     return offer(
-        [(name, f"{count} {what}{'s' * (count != 1)}") for name, count in sorted(counts.items())],
+        [(name, loops_held(count, every_state)) for name, count in sorted(counts.items())],
         incomplete,
     )
+
+
+def loops_held(count: int, every_state: bool) -> str:
+    """How many loops a customer has: "2 open loops", or "2 loops" in every state."""
+    if every_state:
+        return n_("{count} loop", "{count} loops", count).format(count=count)
+    return n_("{count} open loop", "{count} open loops", count).format(count=count)
 
 
 def agents(context: typer.Context, incomplete: str) -> list[Candidate]:
@@ -103,7 +110,7 @@ def agents(context: typer.Context, incomplete: str) -> list[Candidate]:
     from loopcloser.storage.team import team_stores
 
     others = context.info_name == "handoff"
-    names = [agent for agent, _ in team_stores(conf.team)]
+    names = [agent for agent, _store in team_stores(conf.team)]
     return offer([name for name in names if not (others and name == conf["agent"])], incomplete)
 
 
@@ -130,14 +137,14 @@ def senders(context: typer.Context, incomplete: str) -> list[Candidate]:
     """The ways out ``--send`` can send a page by, each with what it is."""
     from loopcloser.core.ways_out import Cargo, carrying
 
-    return offer([(way.name, way.description) for way in carrying(Cargo.PAGES)], incomplete)
+    return offer([(way.name, _(way.description)) for way in carrying(Cargo.PAGES)], incomplete)
 
 
 def setting_names(context: typer.Context, incomplete: str) -> list[Candidate]:
     """The settings, each with what it means."""
     from loopcloser.core.settings import KEYS
 
-    return offer([(name, key.help) for name, key in KEYS.items()], incomplete)
+    return offer([(name, _(key.help)) for name, key in KEYS.items()], incomplete)
 
 
 def secret_names(context: typer.Context, incomplete: str) -> list[Candidate]:
@@ -174,7 +181,7 @@ def words_typed(asked: str) -> list[str]:
     if shell is None:
         return []
     try:
-        words, _ = shell(TyperCommand("loopcloser"), {}, "loopcloser", "").get_completion_args()
+        words = shell(TyperCommand("loopcloser"), {}, "loopcloser", "").get_completion_args()[0]
     except (KeyError, ValueError):  # COMP_WORDS or COMP_CWORD missing or not a number
         return []
     return words

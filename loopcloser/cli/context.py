@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import _
 from loopcloser.services.context import Context
 
 if TYPE_CHECKING:
@@ -83,13 +84,15 @@ def now_moment() -> datetime:
     pinned = os.environ.get("LOOPCLOSER_NOW")
     if not pinned:
         return datetime.now(UTC).replace(microsecond=0)
-    hint = "use e.g. 2026-11-25T09:00:00Z, or unset it"
+    hint = _("use e.g. 2026-11-25T09:00:00Z, or unset it")
     try:
         moment = datetime.fromisoformat(pinned.strip())
     except ValueError:
-        raise BadInput(f"LOOPCLOSER_NOW='{pinned}' is not an ISO-8601 moment", hint) from None
+        message = _("LOOPCLOSER_NOW='{value}' is not an ISO-8601 moment").format(value=pinned)
+        raise BadInput(message, hint) from None
     if not EARLIEST <= moment.year <= LATEST:
-        raise BadInput(f"LOOPCLOSER_NOW must fall between {EARLIEST} and {LATEST}", hint)
+        message = _("LOOPCLOSER_NOW must fall between {earliest} and {latest}")
+        raise BadInput(message.format(earliest=EARLIEST, latest=LATEST), hint)
     moment = moment.replace(microsecond=0)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

@@ -13,6 +13,7 @@ from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, ViaOptio
 from loopcloser.cli.output import emit, emit_loop, out, page_width, program_name, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop, derive
+from loopcloser.core.words import _
 
 
 @app.command()
@@ -38,15 +39,27 @@ def wait(
     conf, now = ctx.settings, ctx.now
     until_at = None if until is None else parse_due(until, now, conf, allow_past=None)
     waiting = {"waiting_on": encode_field("waiting_on", Waiting(on.strip(), until_at))}
-    summary = "#{loop.id} is waiting on {loop.waiting_on.party}; it stays on your list."
-    loop = record(ctx, id, Kind.WAITING, summary, lambda _: waiting, text=text)
+
+    def summary(loop: Loop) -> str:
+        party = "" if loop.waiting_on is None else loop.waiting_on.party
+        return _("#{id} is waiting on {party}; it stays on your list.").format(
+            id=loop.id, party=party
+        )
+
+    loop = record(ctx, id, Kind.WAITING, summary, lambda _loop: waiting, text=text)
     expected = derive(loop, now, conf.tz, conf.cadence).expected_due
     if until_at is not None and until_at > expected:
-        warning = (
-            f"{on} is due to answer {local_time(until_at, conf.tz, now)}, after"
-            f" {loop.customer} expects to hear ({local_time(expected, conf.tz, now)})"
+        warning = _(
+            "{party} is due to answer {answer}, after {customer} expects to hear ({expected})"
+        ).format(
+            party=on,
+            answer=local_time(until_at, conf.tz, now),
+            customer=loop.customer,
+            expected=local_time(expected, conf.tz, now),
         )
-        hint = f"tell them: {program_name()} reschedule {loop.id} WHEN --told --via CHANNEL"
+        hint = _("tell them: {program} reschedule {id} WHEN --told --via CHANNEL").format(
+            program=program_name(), id=loop.id
+        )
         warn(warning, hint, as_json, kind="answer_after_due")
 
 
@@ -61,7 +74,11 @@ def resume(
 
     Example: loopcloser resume 42 "Finance approved the refund"
     """
-    record(context(store, as_json), id, Kind.RESUMED, "#{loop.id} is open again.", text=text)
+
+    def summary(loop: Loop) -> str:
+        return _("#{id} is open again.").format(id=loop.id)
+
+    record(context(store, as_json), id, Kind.RESUMED, summary, text=text)
 
 
 @app.command()
@@ -93,30 +110,34 @@ def reschedule(
 
     if told == not_told:
         raise BadInput(
-            "say whether the customer was told of the new date",
-            hint="add --told --via CHANNEL, or --not-told",
+            _("say whether the customer was told of the new date"),
+            hint=_("add --told --via CHANNEL, or --not-told"),
         )
     if not_told and via is not None:
-        raise BadInput("--via is how the customer was told", hint="drop --via with --not-told")
+        raise BadInput(
+            _("--via is how the customer was told"), hint=_("drop --via with --not-told")
+        )
     ctx = context(store, as_json)
     conf, now = ctx.settings, ctx.now
     due = {"due": to_utc_text(parse_due(when, now, conf, allow_past=None))}
 
     def summary(loop: Loop) -> str:
-        moved = f"#{loop.id} now due {local_time(loop.due, conf.tz, now)}"
+        due = local_time(loop.due, conf.tz, now)
         if told:
-            return f"{moved}; {loop.customer} was told."
-        return (
-            f"{moved}, but {loop.customer} still expects the old date: tell them,"
-            f" then log it with: {program_name()} contact {loop.id} TEXT"
-        )
+            return _("#{id} now due {due}; {customer} was told.").format(
+                id=loop.id, due=due, customer=loop.customer
+            )
+        return _(
+            "#{id} now due {due}, but {customer} still expects the old date: tell them,"
+            " then log it with: {program} contact {id} TEXT"
+        ).format(id=loop.id, due=due, customer=loop.customer, program=program_name())
 
     record(
         ctx,
         id,
         Kind.RESCHEDULED,
         summary,
-        lambda _: due,
+        lambda _loop: due,
         told=told,
         via=channel(via, conf) if told else None,
         text=text,
@@ -158,11 +179,13 @@ def handoff(
     ctx = context(store, as_json)
     loop, new_id = give(ctx, parse_id(id), to, note, new_agent=new_agent)
     if ctx.settings.team is None:
-        summary = f"#{loop.id} is now {to.strip()}'s."
+        summary = _("#{id} is now {agent}'s.").format(id=loop.id, agent=to.strip())
     else:
-        summary = f"#{parse_id(id)} handed off to {to.strip()}: it is #{new_id} in their store."
+        summary = _("#{id} handed off to {agent}: it is #{new_id} in their store.").format(
+            id=parse_id(id), agent=to.strip(), new_id=new_id
+        )
     emit_loop(ctx, loop, summary)
-    sync_after(ctx, f"#{loop.id} was handed off here")
+    sync_after(ctx, _("#{id} was handed off here").format(id=loop.id))
 
 
 @app.command()
@@ -197,6 +220,7 @@ def customer(
         if found:
             print_customer(rows, timeline(found), ctx.now, ctx.tz, out(), page_width())
         else:
-            sys.stderr.write(printable(f"No loop for a customer matching '{name}'.") + "\n")
+            nothing = _("No loop for a customer matching '{name}'.").format(name=name)
+            sys.stderr.write(printable(nothing) + "\n")
 
     emit(as_json, lambda: customer_json(name, rows, timeline(found)), show)

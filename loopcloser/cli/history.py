@@ -10,6 +10,7 @@ from loopcloser.cli.context import context
 from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import emit, out, said, warn
 from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.words import _, n_
 
 if TYPE_CHECKING:
     from loopcloser.services.forget import Erased
@@ -40,23 +41,28 @@ def undo(
         elif changes:
             rows: list[list[str]] = [
                 [
-                    change.what,
+                    change.what_said,
                     local_time(change.at, ctx.tz, ctx.now),
                     change.by,
-                    change.blocked or "",
+                    change.blocked_said or "",
                 ]
                 for change in changes
             ]
-            out().write(plain_table([["CHANGE", "WHEN", "BY", "CANNOT BE UNDONE BECAUSE"], *rows]))
+            header = [_("CHANGE"), _("WHEN"), _("BY"), _("CANNOT BE UNDONE BECAUSE")]
+            out().write(plain_table([header, *rows]))
         else:
-            sys.stderr.write("Nothing to undo.\n")
+            sys.stderr.write(_("Nothing to undo.") + "\n")
         return
     reverted = journal.undo(target)
     when = local_time(reverted.at, ctx.tz, ctx.now)
     emit(
         as_json,
         lambda: change_json(reverted),
-        said(f"Undid: {reverted.what} (by {reverted.by}, {when})."),
+        said(
+            _("Undid: {what} (by {by}, {when}).").format(
+                what=reverted.what_said, by=reverted.by, when=when
+            )
+        ),
     )
 
 
@@ -90,36 +96,43 @@ def restore(
 
     ctx = context(store, as_json)
     if show_list == (key is not None):
-        raise BadInput("give a day to restore, or --list", hint="see: loopcloser restore --list")
+        raise BadInput(
+            _("give a day to restore, or --list"), hint=_("see: loopcloser restore --list")
+        )
     if show_list:
         kept = copies(ctx)
 
         def show() -> None:
             if not kept:
-                sys.stderr.write("No copy yet: the first change of a day keeps one.\n")
+                sys.stderr.write(_("No copy yet: the first change of a day keeps one.") + "\n")
                 return
             rows = [
-                [copy.key, "daily" if copy.daily else "before a restore", counted(copy.loops)]
+                [copy.key, _("daily") if copy.daily else _("before a restore"), counted(copy.loops)]
                 for copy in kept
             ]
-            out().write(plain_table([["COPY", "KIND", "LOOPS"], *rows]))
+            out().write(plain_table([[_("COPY"), _("KIND"), _("LOOPS")], *rows]))
 
         emit(as_json, lambda: [copy_json(copy) for copy in kept], show)
         return
     assert key is not None
     restored, before = bring_back(ctx, key)
-    kept_as = f"; the store as it was is kept as {before.key}" if before else ""
     data = {
         "restored": restored.key,
         "kept": None if before is None else before.key,
         "store": str(ctx.store().path),
     }
-    emit(as_json, lambda: data, said(f"Restored the copy of {restored.key}{kept_as}."))
+    if before is None:
+        summary = _("Restored the copy of {key}.").format(key=restored.key)
+    else:
+        summary = _("Restored the copy of {key}; the store as it was is kept as {kept}.").format(
+            key=restored.key, kept=before.key
+        )
+    emit(as_json, lambda: data, said(summary))
 
 
 def counted(loops: int | None) -> str:
     """How many loops a copy holds, or why that is not known."""
-    return "unreadable" if loops is None else f"{loops:,}"
+    return _("unreadable") if loops is None else f"{loops:,}"
 
 
 def copy_json(copy: "Kept") -> dict[str, Any]:
@@ -167,8 +180,10 @@ def forget(
 
     if not yes:
         raise BadInput(
-            f"forget erases every trace of '{customer}' and cannot be undone",
-            hint="add --yes to confirm",
+            _("forget erases every trace of '{customer}' and cannot be undone").format(
+                customer=customer
+            ),
+            hint=_("add --yes to confirm"),
         )
     erased = forget_customer(context(store, as_json), customer)
     data = {
@@ -185,44 +200,83 @@ def forget(
         }
     emit(as_json, lambda: data, said(forgotten(customer, erased)))
     if erased.hub is not None and erased.hub.why is not None:
+        warning = n_(
+            "the hub was not reached ({why}): this store's"
+            " {count} loop(s) of {customer} are erased from it at the next sync",
+            "the hub was not reached ({why}): this store's"
+            " {count} loop(s) of {customer} are erased from it at the next sync",
+            erased.hub.queued,
+        ).format(why=erased.hub.why, count=erased.hub.queued, customer=customer)
         warn(
-            f"the hub was not reached ({erased.hub.why}): this store's"
-            f" {erased.hub.queued} loop(s) of {customer} are erased from it at the next sync",
-            "loops of the customer that only colleagues hold need forget again with the hub up",
+            warning,
+            _("loops of the customer that only colleagues hold need forget again with the hub up"),
             as_json,
             kind="hub_unreachable",
         )
     if erased.hub is not None and erased.hub.others:
-        warn(
-            f"{erased.hub.others} loop(s) of {customer} in the team hub are colleagues':"
+        warning = n_(
+            "{count} loop(s) of {customer} in the team hub are colleagues':"
             " only a lead may erase them",
-            f'ask a lead to run: loopcloser forget "{customer}" --yes',
+            "{count} loop(s) of {customer} in the team hub are colleagues':"
+            " only a lead may erase them",
+            erased.hub.others,
+        ).format(count=erased.hub.others, customer=customer)
+        warn(
+            warning,
+            _('ask a lead to run: loopcloser forget "{customer}" --yes').format(customer=customer),
             as_json,
             kind="needs_lead",
         )
     for path, message in erased.failed:
-        hint = "it may still hold the customer"
-        warn(f"could not erase in {path}: {message}", hint, as_json, kind="not_erased")
+        hint = _("it may still hold the customer")
+        warning = _("could not erase in {path}: {message}").format(path=path, message=message)
+        warn(warning, hint, as_json, kind="not_erased")
     if erased.failed:
         count = len(erased.failed)
         raise StoreError(
-            f"forget could not erase in {count} file{'s' * (count != 1)} named above,"
-            f" which may still hold '{customer}'",
-            hint="fix it (e.g. restore it from a backup), then run forget again to finish",
+            n_(
+                "forget could not erase in {count} file named above,"
+                " which may still hold '{customer}'",
+                "forget could not erase in {count} files named above,"
+                " which may still hold '{customer}'",
+                count,
+            ).format(count=count, customer=customer),
+            hint=n_(
+                "fix it (e.g. restore it from a backup), then run forget again to finish",
+                "fix it (e.g. restore it from a backup), then run forget again to finish",
+                count,
+            ),
         )
 
 
 def forgotten(customer: str, erased: "Erased") -> str:
     """What forget did, in one line."""
     if not (erased.loops or erased.mentions or erased.failed or (erased.hub and erased.hub.erased)):
-        return f"No loop belongs to '{customer}' (the name or contact must match exactly)."
-    counts = f"{erased.loops} loop{'s' * (erased.loops != 1)} scrubbed"
+        return _(
+            "No loop belongs to '{customer}' (the name or contact must match exactly)."
+        ).format(customer=customer)
+    counts = [
+        n_("{count} loop scrubbed", "{count} loops scrubbed", erased.loops).format(
+            count=erased.loops
+        )
+    ]
     if erased.mentions:
-        plural = "s" * (erased.mentions != 1)
-        counts += f", mentions redacted in {erased.mentions} other loop{plural}"
+        counts.append(
+            n_(
+                "mentions redacted in {count} other loop",
+                "mentions redacted in {count} other loops",
+                erased.mentions,
+            ).format(count=erased.mentions)
+        )
     if erased.hub is not None and erased.hub.why is None:
-        counts += f", {erased.hub.erased} erased from the team hub"
-    return f"Forgot {customer}: {counts}."
+        counts.append(
+            n_(
+                "{count} erased from the team hub",
+                "{count} erased from the team hub",
+                erased.hub.erased,
+            ).format(count=erased.hub.erased)
+        )
+    return _("Forgot {customer}: {counts}.").format(customer=customer, counts=", ".join(counts))
 
 
 @app.command()
@@ -252,12 +306,15 @@ def archive(
     after = ctx.settings.archive_after if older_than is None else parse_duration(older_than)
     if after is None:
         raise BadInput(
-            "the archive is off (archive_after = off)",
-            hint="give --older-than, e.g. 30d, or: loopcloser config set archive_after 30d",
+            _("the archive is off (archive_after = off)"),
+            hint=_("give --older-than, e.g. 30d, or: loopcloser config set archive_after 30d"),
         )
     target = ctx.store()
     moved, kept = sweep(ctx, after)
     result = {"archived": moved, "kept": kept, "archive": str(target.archive_path)}
-    loops = f"{moved:,} loop{'s' * (moved != 1)}"
-    summary = f"Archived {loops} to {target.archive_path}; {kept:,} stay in the store."
+    summary = n_(
+        "Archived {count:,} loop to {path}; {kept:,} stay in the store.",
+        "Archived {count:,} loops to {path}; {kept:,} stay in the store.",
+        moved,
+    ).format(count=moved, path=target.archive_path, kept=kept)
     emit(as_json, lambda: result, said(summary))

@@ -9,6 +9,7 @@ import typer
 from loopcloser.cli.app import app, help_when_bare
 from loopcloser.cli.options import JsonOption
 from loopcloser.cli.output import emit, out, said
+from loopcloser.core.words import _, p_
 
 hub_app = typer.Typer(help="Set up the team hub: a PostgreSQL database the team shares.")
 app.add_typer(hub_app, name="hub")
@@ -52,11 +53,13 @@ def hub_init(url: UrlArgument, as_json: JsonOption = False) -> None:
 
     before, now = init(url)
     if before is None:
-        summary = f"Made a loopcloser hub (schema {now})."
+        summary = _("Made a loopcloser hub (schema {schema}).").format(schema=now)
     elif before == now:
-        summary = f"The hub is up to date (schema {now}); nothing changed."
+        summary = _("The hub is up to date (schema {schema}); nothing changed.").format(schema=now)
     else:
-        summary = f"Upgraded the hub from schema {before} to {now}."
+        summary = _("Upgraded the hub from schema {before} to {schema}.").format(
+            before=before, schema=now
+        )
     emit(as_json, lambda: {"schema_before": before, "schema": now}, said(summary))
 
 
@@ -82,12 +85,20 @@ def hub_add_agent(
     login, password, url = add_agent(hub, name, lead)
 
     def show() -> None:
+        if lead:
+            may = _("Lead {name} may log in to the hub as {login}.")
+        else:
+            may = _("Agent {name} may log in to the hub as {login}.")
         out().write(
-            f"{'Lead' if lead else 'Agent'} {name} may log in to the hub as {login}.\n"
-            f"Their hub: {url}\n"
-            f"Their password, shown once: {password}\n"
+            may.format(name=name, login=login)
+            + "\n"
+            + _("Their hub: {url}").format(url=url)
+            + "\n"
+            + _("Their password, shown once: {password}").format(password=password)
+            + "\n"
         )
-        sys.stderr.write("Keep the password out of files: the agent stores it in a keyring.\n")
+        keep = _("Keep the password out of files: the agent stores it in a keyring.")
+        sys.stderr.write(keep + "\n")
 
     emit(as_json, lambda: {"agent": name, "login": login, "lead": lead, "hub": url,
                            "password": password}, show)  # fmt: skip
@@ -116,11 +127,12 @@ def hub_agents(hub: HubOption, as_json: JsonOption = False) -> None:
 
     def show() -> None:
         rows = [
-            [agent.name, "lead" if agent.lead else "agent", synced(agent.last_sync),
-             str(agent.loops)]
+            [agent.name, p_("role", "lead") if agent.lead else p_("role", "agent"),
+             synced(agent.last_sync), str(agent.loops)]
             for agent in listed
         ]  # fmt: skip
-        out().write(plain_table([["AGENT", "ROLE", "LAST SYNC", "LOOPS"], *rows]))
+        header = [_("AGENT"), _("ROLE"), _("LAST SYNC"), _("LOOPS")]
+        out().write(plain_table([header, *rows]))
 
     emit(as_json, lambda: data, show)
 
@@ -129,7 +141,7 @@ def synced(moment: "datetime | None") -> str:
     """When an agent last synced, for a person."""
     from loopcloser.core.model import to_utc_text
 
-    return "never" if moment is None else to_utc_text(moment)
+    return _("never") if moment is None else to_utc_text(moment)
 
 
 @hub_app.command("reassign")
@@ -159,5 +171,9 @@ def hub_reassign(
     emit(
         as_json,
         lambda: {"uid": moved.uid, "customer": moved.customer, "from": moved.was, "to": moved.to},
-        said(f"Reassigned {moved.uid[:8]} ({moved.customer}) from {moved.was} to {moved.to}."),
+        said(
+            _("Reassigned {uid} ({customer}) from {agent} to {to}.").format(
+                uid=moved.uid[:8], customer=moved.customer, agent=moved.was, to=moved.to
+            )
+        ),
     )

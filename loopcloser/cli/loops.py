@@ -30,8 +30,10 @@ from loopcloser.cli.options import (
 from loopcloser.cli.output import emit, emit_loop, is_terminal, out, print_rows, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop, State, derive
+from loopcloser.core.words import _, p_
 
 if TYPE_CHECKING:
+    from loopcloser.cli.changes import Summary
     from loopcloser.services.context import Context
 
 
@@ -91,8 +93,10 @@ def add(
     conf, now = ctx.settings, ctx.now
     if owner is not None and owner.strip() != ctx.agent and conf.hub is not None:
         raise BadInput(
-            "with a team hub, a loop is added by the agent who owns it",
-            hint=f"add it yourself, then: loopcloser handoff ID --to {owner.strip()} --note TEXT",
+            _("with a team hub, a loop is added by the agent who owns it"),
+            hint=_("add it yourself, then: loopcloser handoff ID --to {agent} --note TEXT").format(
+                agent=owner.strip()
+            ),
         )
     event = creation(
         uid=str(uuid.uuid4()),
@@ -117,7 +121,8 @@ def add(
         emit_loop(ctx, loop, str(loop.id))
         return
     when = local_time(loop.due, ctx.tz, now)
-    emit_loop(ctx, loop, f"Added #{loop.id} for {loop.customer}, due {when}.")
+    added = _("Added #{id} for {customer}, due {due}.")
+    emit_loop(ctx, loop, added.format(id=loop.id, customer=loop.customer, due=when))
 
 
 def warn_of_late_reminders(ctx: "Context", loop: Loop) -> None:
@@ -127,9 +132,13 @@ def warn_of_late_reminders(ctx: "Context", loop: Loop) -> None:
     for moment in loop.remind:
         if moment > loop.due:
             warn(
-                f"the reminder {local_time(moment, ctx.tz, ctx.now)} comes after the due"
-                f" {local_time(loop.due, ctx.tz, ctx.now)}",
-                f"change it if that is not what you meant: loopcloser edit {loop.id} --remind WHEN",
+                _("the reminder {reminder} comes after the due {due}").format(
+                    reminder=local_time(moment, ctx.tz, ctx.now),
+                    due=local_time(loop.due, ctx.tz, ctx.now),
+                ),
+                _(
+                    "change it if that is not what you meant: loopcloser edit {id} --remind WHEN"
+                ).format(id=loop.id),
                 ctx.as_json,
                 kind="late_reminder",
             )
@@ -220,8 +229,8 @@ def list_loops(
         rows = select(ctx.store(), query, ctx.now, ctx.tz, ctx.cadence, ctx.bad)
     filtered = query != Query(states) or state is not None
     if not print_rows(ctx, rows, team):
-        empty = "No loops match.\n" if filtered else "No open loops.\n"
-        sys.stderr.write(empty)
+        empty = _("No loops match.") if filtered else _("No open loops.")
+        sys.stderr.write(empty + "\n")
 
 
 @app.command()
@@ -282,8 +291,10 @@ def edit(
     if due is not None:
         # A due is a date the customer was promised: moving it must say whether they know.
         raise BadInput(
-            "edit does not move the due date",
-            hint=f'use: loopcloser reschedule {id} "{due}" --told --via CHANNEL (or --not-told)',
+            _("edit does not move the due date"),
+            hint=_(
+                'use: loopcloser reschedule {id} "{due}" --told --via CHANNEL (or --not-told)'
+            ).format(id=id, due=due),
         )
     ctx = context(store, as_json)
     conf, now = ctx.settings, ctx.now
@@ -307,9 +318,12 @@ def edit(
     )
     if wanted.is_empty():
         raise BadInput(
-            "nothing to change", hint="give at least one option, see: loopcloser edit --help"
+            _("nothing to change"), hint=_("give at least one option, see: loopcloser edit --help")
         )
-    summary = "#{loop.id} updated."
+
+    def summary(loop: Loop) -> str:
+        return _("#{id} updated.").format(id=loop.id)
+
     record(ctx, id, Kind.EDITED, summary, wanted.changes)
 
 
@@ -325,8 +339,12 @@ def note(
     Example: loopcloser note 42 "Finance says the refund was approved"
     """
     ctx = context(store, as_json)
-    targets, words = with_text(ids, text, "note", "the note")
-    record(ctx, targets, Kind.NOTE, "Noted on #{loop.id}.", text=words)
+    targets, words = with_text(ids, text, "note", _("the note"))
+
+    def summary(loop: Loop) -> str:
+        return _("Noted on #{id}.").format(id=loop.id)
+
+    record(ctx, targets, Kind.NOTE, summary, text=words)
 
 
 @app.command()
@@ -344,8 +362,11 @@ def contact(
     Example: loopcloser contact 42 "told her Finance is on it" --via email
     """
     ctx = context(store, as_json)
-    targets, words = with_text(ids, text, "contact", "the message")
-    summary = "Contact logged on #{loop.id}."
+    targets, words = with_text(ids, text, "contact", _("the message"))
+
+    def summary(loop: Loop) -> str:
+        return _("Contact logged on #{id}.").format(id=loop.id)
+
     record(ctx, targets, Kind.CONTACT, summary, fields_for=told_via(ctx, via), text=words)
 
 
@@ -363,10 +384,13 @@ def done(
     Example: loopcloser done 42 "refund issued"
     """
     targets, words = parse_targets(ids, text, "done")
-    summary = (
-        "#{loop.id} is done but {loop.customer} has not been told:"
-        " close it once they know (loopcloser close {loop.id} --via CHANNEL)."
-    )
+
+    def summary(loop: Loop) -> str:
+        return _(
+            "#{id} is done but {customer} has not been told:"
+            " close it once they know (loopcloser close {id} --via CHANNEL)."
+        ).format(id=loop.id, customer=loop.customer)
+
     record(context(store, as_json), targets, Kind.DONE, summary, text=words)
 
 
@@ -386,8 +410,14 @@ def close(
     Example: loopcloser close 42 "told her the refund is on its way" --via phone
     """
     targets, words = parse_targets(ids, text, "close")
-    summary = "#{loop.id} closed: {loop.customer} has been told ({flags.outcome})."
     ctx = context(store, as_json)
+
+    def summary(loop: Loop) -> str:
+        outcome = derive(loop, ctx.now, ctx.tz, ctx.cadence).outcome
+        return _("#{id} closed: {customer} has been told ({outcome}).").format(
+            id=loop.id, customer=loop.customer, outcome=p_("outcome", str(outcome))
+        )
+
     record(ctx, targets, Kind.CLOSED, summary, fields_for=told_via(ctx, via), text=words)
 
 
@@ -402,7 +432,10 @@ def cancel(
 
     Example: loopcloser cancel 42 --reason "customer withdrew the request"
     """
-    summary = "#{loop.id} cancelled."
+
+    def summary(loop: Loop) -> str:
+        return _("#{id} cancelled.").format(id=loop.id)
+
     with_reason(context(store, as_json), ids, Kind.CANCELLED, summary, reason)
 
 
@@ -417,16 +450,24 @@ def reopen(
 
     Example: loopcloser reopen 42 --reason "refund bounced"
     """
-    summary = "#{loop.id} is open again."
+
+    def summary(loop: Loop) -> str:
+        return _("#{id} is open again.").format(id=loop.id)
+
     with_reason(context(store, as_json), ids, Kind.REOPENED, summary, reason)
 
 
-def with_reason(ctx: "Context", ids: list[str], kind: Kind, summary: str, reason: str) -> None:
+def with_reason(
+    ctx: "Context", ids: list[str], kind: Kind, summary: "Summary", reason: str
+) -> None:
     """Record a change that must say why (cancel, reopen)."""
     verb = "cancel" if kind is Kind.CANCELLED else "reopen"
     targets, stray = parse_targets(ids, None, verb)
     if stray is not None:
-        raise BadInput(f"'{stray}' is not a loop id", hint=f'the reason goes in --reason "{stray}"')
+        raise BadInput(
+            _("'{text}' is not a loop id").format(text=stray),
+            hint=_('the reason goes in --reason "{text}"').format(text=stray),
+        )
     record(ctx, targets, kind, summary, text=require_text(reason, "--reason"))
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
 from loopcloser.core.model import derive
+from loopcloser.core.words import N_, _
 
 if TYPE_CHECKING:
     from loopcloser.core.errors import WarningKind
@@ -41,9 +42,9 @@ def report(message: str, hint: str | None, kind: str, code: int, as_json: bool) 
 
 # The command that does each next step a lower layer suggests, as the user types it.
 NEXT_STEPS = {
-    "reopen": "reopen it first: {program} reopen {id} --reason TEXT",
-    "close": "tell the customer, then: {program} close {id} --via CHANNEL",
-    "show": "see its history: {program} show {id}",
+    "reopen": N_("reopen it first: {program} reopen {id} --reason TEXT"),
+    "close": N_("tell the customer, then: {program} close {id} --via CHANNEL"),
+    "show": N_("see its history: {program} show {id}"),
 }
 
 
@@ -52,14 +53,14 @@ def hint_for(error: LoopcloserError) -> str | None:
     step = error.next_step
     if step is None or step.verb not in NEXT_STEPS:
         return error.hint
-    return NEXT_STEPS[step.verb].format(program="loopcloser", id=step.loop_id)
+    return _(NEXT_STEPS[step.verb]).format(program="loopcloser", id=step.loop_id)
 
 
 def warn_of_bad_records(runs: Sequence[Context], as_json: bool) -> None:
     """Name what the reads passed over (a malformed loop, an unreadable archive), once."""
     problems = [problem for ctx in runs for problem in ctx.problems()]
     for kind, message, hint in dict.fromkeys(problems):
-        warn(message, hint or "loopcloser doctor says more", as_json, kind=kind)
+        warn(message, hint or _("loopcloser doctor says more"), as_json, kind=kind)
 
 
 def warn(message: str, hint: str, as_json: bool, *, kind: WarningKind) -> None:
@@ -75,7 +76,8 @@ def warn(message: str, hint: str, as_json: bool, *, kind: WarningKind) -> None:
         warning = {"warning": message, "kind": kind, "hint": hint}
         sys.stderr.write(to_json(warning, compact=True) + "\n")
     else:
-        sys.stderr.write(printable(f"loopcloser: warning: {message}; {hint}") + "\n")
+        line = _("loopcloser: warning: {message}; {hint}").format(message=message, hint=hint)
+        sys.stderr.write(printable(line) + "\n")
 
 
 def out() -> TextIO:
@@ -110,16 +112,21 @@ def write_output(data: str | bytes | Iterable[bytes], output: Path | None, what:
     if mode is None or stat.S_ISREG(mode):
         write_pieces(target, raw)
     elif stat.S_ISDIR(mode):
-        raise BadInput(f"{output} is a folder", hint="give a file name to write to")
+        raise BadInput(
+            _("{path} is a folder").format(path=output), hint=_("give a file name to write to")
+        )
     else:
         try:
             with open(target, "wb") as device:
                 device.writelines(raw)
         except OSError as error:
             raise StoreError(
-                f"cannot write {output}: {error.strerror or error}", hint="check the path"
+                _("cannot write {path}: {reason}").format(
+                    path=output, reason=error.strerror or error
+                ),
+                hint=_("check the path"),
             ) from None
-    sys.stderr.write(f"Wrote {what} to {output}\n")
+    sys.stderr.write(_("Wrote {what} to {path}").format(what=what, path=output) + "\n")
 
 
 def is_terminal() -> bool:
@@ -200,7 +207,10 @@ def chosen_format(**flags: bool) -> str:
     chosen = [name for name, wanted in flags.items() if wanted]
     if len(chosen) > 1:
         *others, last = (f"--{name}" for name in flags)
-        raise BadInput("choose one format", hint=f"one of {', '.join(others)} or {last}")
+        raise BadInput(
+            _("choose one format"),
+            hint=_("one of {options} or {last}").format(options=", ".join(others), last=last),
+        )
     return chosen[0] if chosen else "text"
 
 

@@ -14,6 +14,7 @@ from loopcloser.cli.options import IdArgument, JsonOption, StoreOption, complete
 from loopcloser.cli.output import out, warn
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Kind, Loop
+from loopcloser.core.words import _, n_
 
 if TYPE_CHECKING:
     from loopcloser.core.reminders import Reminder
@@ -26,13 +27,14 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 
     Example: PS1='$(loopcloser status) \\$ '
     """
-    from loopcloser.core.model import STATUS_ORDER, in_words
+    from loopcloser.core.model import STATUS_ORDER
+    from loopcloser.core.status import status_line
     from loopcloser.render.tables import to_json
     from loopcloser.services.loops import Query, select
 
     ctx = context(store, as_json)
     rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
-    counts = {str(flag): sum(flags.is_set(flag) for _, flags in rows) for flag in STATUS_ORDER}
+    counts = {str(flag): sum(flags.is_set(flag) for _loop, flags in rows) for flag in STATUS_ORDER}
     hub: dict[str, object] = {}
     if ctx.settings.hub is not None:
         from loopcloser.services.sync import standing
@@ -42,9 +44,11 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         out().write(to_json({"open": len(rows), **counts, **hub}) + "\n")
         return
-    parts = [f"{count} {in_words(name)}" for name, count in counts.items() if count]
-    if hub.get("to_sync"):
-        parts.append(f"{hub['to_sync']} to sync")
+    line = status_line(counts)
+    parts = [line] if line else []
+    to_sync = hub.get("to_sync")
+    if isinstance(to_sync, int) and to_sync:
+        parts.append(n_("{count} to sync", "{count} to sync", to_sync).format(count=to_sync))
     if parts:
         out().write(" · ".join(parts) + "\n")
 
@@ -74,19 +78,20 @@ def snooze(
 
     def summary(loop: Loop) -> str:
         if moment is None:
-            return f"#{loop.id} reminds you again."
-        return f"#{loop.id} is quiet until {local_time(moment, conf.tz, now)}; its due stays put."
+            return _("#{id} reminds you again.").format(id=loop.id)
+        return _("#{id} is quiet until {moment}; its due stays put.").format(
+            id=loop.id, moment=local_time(moment, conf.tz, now)
+        )
 
-    loop = record(ctx, id, Kind.SNOOZED, summary, lambda _: changes)
+    loop = record(ctx, id, Kind.SNOOZED, summary, lambda _loop: changes)
     expected = derive(loop, now, conf.tz).expected_due
     if moment is not None and expected < moment:
-        warn(
-            f"#{loop.id} is due {local_time(expected, conf.tz, now)}, inside the snooze:"
-            " nothing will remind you of it until the snooze ends",
-            f"snooze to an earlier time, or lift it: loopcloser snooze {loop.id} off",
-            as_json,
-            kind="due_in_snooze",
-        )
+        warning = _(
+            "#{id} is due {due}, inside the snooze: nothing will remind you of it until the"
+            " snooze ends"
+        ).format(id=loop.id, due=local_time(expected, conf.tz, now))
+        hint = _("snooze to an earlier time, or lift it: loopcloser snooze {id} off")
+        warn(warning, hint.format(id=loop.id), as_json, kind="due_in_snooze")
 
 
 @app.command()
@@ -130,15 +135,17 @@ def remind(
     conf = ctx.settings
     if install is not None:
         if conf["delivery"] == "terminal":
-            message = "with delivery = terminal, a scheduled remind writes to a log nobody reads"
-            hint = f"first: loopcloser config set delivery {elsewhere()}"
+            message = _("with delivery = terminal, a scheduled remind writes to a log nobody reads")
+            hint = _("first: loopcloser config set delivery {ways}").format(ways=elsewhere())
             if write:
                 raise BadInput(message, hint=hint)
             warn(message, hint, as_json, kind="unseen_delivery")
         install_schedule(install, every, write, ctx.store())
         return
     if write:
-        raise BadInput("--write goes with --install", hint="e.g. remind --install cron --write")
+        raise BadInput(
+            _("--write goes with --install"), hint=_("e.g. remind --install cron --write")
+        )
     now = ctx.now
     target = ctx.store()
     target.leave_status()  # a prompt's counts grow stale by the clock: each run renews them
@@ -162,10 +169,11 @@ def remind(
                 target, now, rules, calendar, ctx.agent, deliver, printing, ctx.bad
             )
         except AnotherRun:
-            sys.stderr.write("Another remind is running for this store; it fires what is due.\n")
+            busy = _("Another remind is running for this store; it fires what is due.")
+            sys.stderr.write(busy + "\n")
             fired = []
         # With a team hub, every run keeps this replica fresh: the cron timer syncs it.
-        sync_after(ctx, "the reminders were handled")
+        sync_after(ctx, _("the reminders were handled"))
         if printing and fired:
             return  # printed already, as their delivery
     if as_json:
@@ -187,7 +195,9 @@ def elsewhere() -> str:
     from loopcloser.core.ways_out import Cargo, in_words, names
 
     first, *others = (name for name in names(Cargo.REMINDERS) if name != "terminal")
-    return f"{first} (or {in_words(others)})" if others else first
+    if not others:
+        return first
+    return _("{first} (or {others})").format(first=first, others=in_words(others))
 
 
 def stop(signal_number: int, frame: object) -> None:
@@ -227,21 +237,23 @@ def install_schedule(kind: str, every: int, write: bool, target: "Store") -> Non
         line = schedule.cron_line(executable, every, env, log)
         if write:
             schedule.install_cron(line)
-            sys.stderr.write("Installed in your crontab.\n")
+            sys.stderr.write(_("Installed in your crontab.") + "\n")
         out().write(line + "\n")
     elif kind == "systemd":
         units = schedule.systemd_units(executable, every, env)
         if write:
             directory = schedule.systemd_user_dir(config_home())
             for path in schedule.install_systemd(units, directory):
-                sys.stderr.write(f"Wrote {path}\n")
+                sys.stderr.write(_("Wrote {path}").format(path=path) + "\n")
             if not shutil.which("systemctl"):
                 commands = "; ".join(" ".join(command) for command in schedule.ENABLE_COMMANDS)
-                sys.stderr.write(f"systemctl is not on PATH: run {commands}\n")
+                missing = _("systemctl is not on PATH: run {commands}")
+                sys.stderr.write(missing.format(commands=commands) + "\n")
         else:
             for name, text in units.items():
                 out().write(f"# {name}\n{text}\n")
     else:
         raise BadInput(
-            f"cannot install for '{kind}'", hint="use --install cron or --install systemd"
+            _("cannot install for '{kind}'").format(kind=kind),
+            hint=_("use --install cron or --install systemd"),
         )

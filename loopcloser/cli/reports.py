@@ -14,6 +14,7 @@ from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import chosen_format, emit_page, is_terminal, out, page_width, warn
 from loopcloser.core.errors import LoopcloserError
 from loopcloser.core.ways_out import Cargo, check_way, in_words, names
+from loopcloser.core.words import _, n_
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -92,11 +93,12 @@ def digest(
     if chosen == "text" and output is None and is_terminal():
         print_digest(page, who, out(), page_width())
     else:
-        emit_page(renderings, chosen, output, "the digest")
+        emit_page(renderings, chosen, output, _("the digest"))
     if send is not None:
         # A mail's text part keeps to 80 columns, whatever the terminal it was sent from.
         mailed = {**renderings, "text": lambda: digest_text(page, who, TEXT_WIDTH)}
-        send_page(send, ctx, "the digest", f"loopcloser digest: {heading(page, who)}", mailed)
+        subject = _("loopcloser digest: {heading}").format(heading=heading(page, who))
+        send_page(send, ctx, _("the digest"), subject, mailed)
 
 
 @app.command()
@@ -151,8 +153,9 @@ def report(
     start = period_start(ctx, first)
 
     def skipped(path: Path, error: LoopcloserError) -> None:
-        hint = "the report covers the other stores"
-        warn(f"skipped {path}: {error.message}", hint, as_json, kind="skipped_store")
+        hint = _("the report covers the other stores")
+        warning = _("skipped {path}: {message}").format(path=path, message=error.message)
+        warn(warning, hint, as_json, kind="skipped_store")
 
     watch = progress if is_terminal() else iter
     summary = build(ctx, start, team, [path.expanduser() for path in stores or ()], skipped, watch)
@@ -165,18 +168,21 @@ def report(
         "html": lambda: report_html(summary),
         "text": lambda: report_text(summary, width),
     }
-    emit_page(renderings, chosen, output, "the report")
+    emit_page(renderings, chosen, output, _("the report"))
     if send is not None:
         # A mail's text part keeps to 80 columns, whatever the terminal it was sent from.
         mailed = {**renderings, "text": lambda: report_text(summary)}
-        send_page(send, ctx, "the report", report_subject(summary), mailed)
+        send_page(send, ctx, _("the report"), report_subject(summary), mailed)
     if summary.unreadable:
         count = len(summary.unreadable)
         agents = ", ".join(item.agent for item in summary.unreadable)
         raise StoreError(
-            f"the report is incomplete: {count} {'store' if count == 1 else 'stores'}"
-            f" could not be read ({agents})",
-            hint="it names each with the reason; loopcloser doctor --store PATH says more",
+            n_(
+                "the report is incomplete: {count} store could not be read ({agents})",
+                "the report is incomplete: {count} stores could not be read ({agents})",
+                count,
+            ).format(count=count, agents=agents),
+            hint=_("it names each with the reason; loopcloser doctor --store PATH says more"),
         )
 
 
@@ -197,7 +203,8 @@ def send_page(
         html=renderings["html"](),
         markdown=renderings["markdown"](),
     )
-    sys.stderr.write(f"Sent {what} to {send(way, ctx.settings, page)}\n")
+    sent = _("Sent {what} to {where}").format(what=what, where=send(way, ctx.settings, page))
+    sys.stderr.write(sent + "\n")
 
 
 def progress(sources: list[tuple[str, Any]]) -> Any:
@@ -206,4 +213,4 @@ def progress(sources: list[tuple[str, Any]]) -> Any:
         return sources
     from rich.progress import track
 
-    return track(sources, description="Reading stores", transient=True)
+    return track(sources, description=_("Reading stores"), transient=True)

@@ -11,6 +11,7 @@ from loopcloser.cli.context import config_file, context, settings
 from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import emit, out, page_width, print_rows, program_name
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import _
 
 
 @app.command()
@@ -37,11 +38,15 @@ def demo(
         store = Path(tempfile.mkdtemp(prefix="loopcloser-demo-")) / "loops.json"
     ctx = context(store, as_json)
     if ctx.store().documents():
-        raise BadInput(f"{store} already holds loops", hint="give --store a new file for the demo")
+        raise BadInput(
+            _("{store} already holds loops").format(store=store),
+            hint=_("give --store a new file for the demo"),
+        )
     rows = build(ctx)
     print_rows(ctx, rows)
     example = f"{program_name()} show {rows[0][0].id} --store {store}"
-    sys.stderr.write(f"\nDemo store: {store}\nTry: {example}\n")
+    where = _("Demo store: {store}").format(store=store)
+    sys.stderr.write(f"\n{where}\n" + _("Try: {example}").format(example=example) + "\n")
 
 
 @config_app.command("get")
@@ -104,9 +109,9 @@ def config_list(as_json: JsonOption = False) -> None:
     values = settings().values
 
     def show() -> None:
-        rows = [[name, values[name] or '""', KEYS[name].help] for name in KEYS]
-        out().write(plain_table([["SETTING", "VALUE", "MEANING"], *rows]))
-        sys.stderr.write(f"config file: {config_file()}\n")
+        rows = [[name, values[name] or '""', _(KEYS[name].help)] for name in KEYS]
+        out().write(plain_table([[_("SETTING"), _("VALUE"), _("MEANING")], *rows]))
+        sys.stderr.write(_("config file: {path}").format(path=config_file()) + "\n")
 
     emit(as_json, lambda: values, show)
 
@@ -142,7 +147,10 @@ def secret_set(
     from loopcloser.delivery.secrets import NAMES, set_secret
 
     if name not in NAMES:
-        raise BadInput(f"unknown secret '{name}'", hint=f"use one of: {', '.join(NAMES)}")
+        raise BadInput(
+            _("unknown secret '{name}'").format(name=name),
+            hint=_("use one of: {choices}").format(choices=", ".join(NAMES)),
+        )
     if sys.stdin is not None and sys.stdin.isatty():
         import getpass
 
@@ -150,7 +158,7 @@ def secret_set(
     else:
         value = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
     set_secret(name, value)
-    sys.stderr.write(f"Stored {name} in the keyring.\n")
+    sys.stderr.write(_("Stored {name} in the keyring.").format(name=name) + "\n")
 
 
 @app.command()
@@ -175,10 +183,10 @@ def doctor(store: StoreOption = None, as_json: JsonOption = False) -> None:
         checks = run_checks(context(store, as_json, conf).store().path, conf)
     # On a narrow page a check's detail and its fix wrap; neither is ever left out.
     columns = [
-        Column("CHECK", [check.name for check in checks]),
-        Column("", ["ok" if check.ok else "PROBLEM" for check in checks]),
-        Column("DETAIL", [printable(check.detail) for check in checks], wraps=True),
-        Column("FIX", [check.fix or "" for check in checks], wraps=True),
+        Column(_("CHECK"), [check.label for check in checks]),
+        Column("", [_("ok") if check.ok else _("PROBLEM") for check in checks]),
+        Column(_("DETAIL"), [printable(check.detail) for check in checks], wraps=True),
+        Column(_("FIX"), [check.fix or "" for check in checks], wraps=True),
     ]
     emit(
         as_json,

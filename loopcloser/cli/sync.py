@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from loopcloser.cli.app import app
 from loopcloser.cli.options import JsonOption, StoreOption
 from loopcloser.cli.output import emit, out, warn
+from loopcloser.core.words import _, n_
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -37,21 +38,29 @@ def sync(store: StoreOption = None, as_json: JsonOption = False) -> None:
         with suppress(LoopcloserError):
             waiting = standing(ctx.store()).waiting
             if waiting:
-                error.hint = (
-                    f"{plural(waiting, 'change')} waiting here for the next sync; {error.hint}"
-                )
+                error.hint = n_(
+                    "{count} change waiting here for the next sync; {hint}",
+                    "{count} changes waiting here for the next sync; {hint}",
+                    waiting,
+                ).format(count=waiting, hint=error.hint)
         raise
     if done.busy:
-        sys.stderr.write("Another sync of this store is running; it sends what waits.\n")
+        busy = _("Another sync of this store is running; it sends what waits.")
+        sys.stderr.write(busy + "\n")
     emit(
         as_json,
         lambda: as_data(done),
         lambda: out().write("".join(f"{line}\n" for line in lines(done)) if not done.busy else ""),
     )
     if done.refused:
+        count = len(done.refused)
         raise HubError(
-            f"the hub refused {len(done.refused)} loop(s)' changes: {done.refused[0]}",
-            hint="they wait here, nothing lost; fix the cause (loopcloser show ID), sync again",
+            n_(
+                "the hub refused {count} loop(s)' changes: {first}",
+                "the hub refused {count} loop(s)' changes: {first}",
+                count,
+            ).format(count=count, first=done.refused[0]),
+            hint=_("they wait here, nothing lost; fix the cause (loopcloser show ID), sync again"),
         )
 
 
@@ -75,11 +84,20 @@ def as_data(done: Synced) -> dict[str, Any]:
 
 def lines(done: Synced) -> list[str]:
     """What a sync moved, for a person: the counts, the news, and what still waits."""
-    counts = (
-        f"Sent {plural(done.sent, 'change')} to the hub;"
-        f" {plural(done.received, 'loop')} brought up to date."
-    )
-    waits = [f"{plural(done.waiting, 'change')} still wait to be sent."] if done.waiting else []
+    changes = n_("{count} change", "{count} changes", done.sent).format(count=done.sent)
+    counts = n_(
+        "Sent {changes} to the hub; {count} loop brought up to date.",
+        "Sent {changes} to the hub; {count} loops brought up to date.",
+        done.received,
+    ).format(changes=changes, count=done.received)
+    waits: list[str] = []
+    if done.waiting:
+        still = n_(
+            "{count} change still wait to be sent.",
+            "{count} changes still wait to be sent.",
+            done.waiting,
+        )
+        waits.append(still.format(count=done.waiting))
     return [counts, *news(done), *waits]
 
 
@@ -89,37 +107,50 @@ def news(done: Synced) -> list[str]:
 
     said = []
     if done.resent:
-        said.append(f"{plural(done.resent, 'change')} had reached the hub already: kept once.")
+        said.append(
+            n_(
+                "{count} change had reached the hub already: kept once.",
+                "{count} changes had reached the hub already: kept once.",
+                done.resent,
+            ).format(count=done.resent)
+        )
     for arrived in done.arrived:
         if arrived.kind == "created":
-            said.append(f"#{arrived.loop_id} arrived from your other machine.")
+            said.append(_("#{id} arrived from your other machine.").format(id=arrived.loop_id))
             continue
-        verb = "reassigned" if arrived.kind == "reassigned" else "handed"
+        if arrived.kind == "reassigned":
+            yours = _("#{id} is yours now, reassigned to you by {agent}{note}")
+        else:
+            yours = _("#{id} is yours now, handed to you by {agent}{note}")
         note = f": {arrived.note}" if arrived.note else ""
-        said.append(
-            printable(f"#{arrived.loop_id} is yours now, {verb} to you by {arrived.by}{note}")
-        )
+        said.append(printable(yours.format(id=arrived.loop_id, agent=arrived.by, note=note)))
     for loop_id in done.late:
         said.append(
-            f"#{loop_id} had been reassigned: your changes to it are kept in its history as late,"
-            " changing nothing; its copy here is gone."
+            _(
+                "#{id} had been reassigned: your changes to it are kept in its history as late,"
+                " changing nothing; its copy here is gone."
+            ).format(id=loop_id)
         )
     for loop_id, by in dict.fromkeys(done.late_arrivals):
         said.append(
-            f"#{loop_id}: changes {by} made before it was reassigned arrived late;"
-            f" see: loopcloser show {loop_id}"
+            _(
+                "#{id}: changes {agent} made before it was reassigned arrived late;"
+                " see: loopcloser show {id}"
+            ).format(id=loop_id, agent=by)
         )
     for loop_id, owner in done.left:
         if loop_id not in done.late:
-            said.append(printable(f"#{loop_id} is {owner}'s now: its copy here is gone."))
+            gone = _("#{id} is {agent}'s now: its copy here is gone.")
+            said.append(printable(gone.format(id=loop_id, agent=owner)))
     if done.erased:
-        said.append(f"{plural(done.erased, 'erased loop')} dropped from this store.")
+        said.append(
+            n_(
+                "{count} erased loop dropped from this store.",
+                "{count} erased loops dropped from this store.",
+                done.erased,
+            ).format(count=done.erased)
+        )
     return said
-
-
-def plural(count: int, word: str) -> str:
-    """``1 change``, ``2 changes``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def sync_after(ctx: Context, why: str) -> Synced | None:
@@ -137,16 +168,18 @@ def sync_after(ctx: Context, why: str) -> Synced | None:
             raise HubError(ctx.hub_down)
         done = run(ctx)
     except LoopcloserError as error:
-        warn(f"{why}, but the hub was not reached: {error.message}",
-             "nothing is lost: the next sync sends it", ctx.as_json,
+        warning = _("{why}, but the hub was not reached: {message}")
+        warn(warning.format(why=why, message=error.message),
+             _("nothing is lost: the next sync sends it"), ctx.as_json,
              kind="hub_unreachable")  # fmt: skip
         return None
     for line in news(done):
         if ctx.as_json:
-            warn(line, "loopcloser sync --json lists what moved", True, kind="sync_news")
+            warn(line, _("loopcloser sync --json lists what moved"), True, kind="sync_news")
         else:
             sys.stderr.write(f"loopcloser: {line}\n")
     for refusal in done.refused:
-        hint = "it waits here; loopcloser sync says more"
-        warn(f"the hub refused {refusal}", hint, ctx.as_json, kind="hub_refused")
+        hint = _("it waits here; loopcloser sync says more")
+        warning = _("the hub refused {refusal}").format(refusal=refusal)
+        warn(warning, hint, ctx.as_json, kind="hub_refused")
     return done

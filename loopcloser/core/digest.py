@@ -20,18 +20,15 @@ from loopcloser.core.model import (
     closed_at,
     derive,
     done_at,
-    in_words,
     wait_until,
 )
-from loopcloser.core.when import Calendar, describe_due
+from loopcloser.core.when import Calendar, describe_due, gap_words
+from loopcloser.core.words import MONTHS, N_, WEEKDAYS, _, n_, p_
 
-# Our own names, so the digest reads the same whatever the process locale says.
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LATEST = datetime.max.replace(tzinfo=UTC)  # sorts waits with no answer date last
 COUNTED = (Flag.OVERDUE, Flag.DUE_TODAY, "due_soon", Flag.UNTOLD, Flag.SILENT, "waiting")
 """The sections the summary line counts, in its order."""
-NOTHING_OPEN = "Nothing open: every promise is closed."
+NOTHING_OPEN = N_("Nothing open: every promise is closed.")
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,11 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled group of loops; ``key`` is stable for scripts, ``title`` is for people."""
+    """A titled group of loops; ``key`` is stable for scripts, ``title`` is for people.
+
+    The texts for people (a section's title, an item's detail, the summary) are worded
+    in the language in use when the digest is built.
+    """
 
     key: str
     title: str
@@ -140,11 +141,11 @@ def overdue(morning: Morning) -> Section:
     """Past the due the customer expects, most overdue first."""
 
     def detail(loop: Loop, flags: Flags) -> str:
-        untold = "; new due not told" if flags.untold_reschedule else ""
-        return describe_due(flags.expected_due, morning.now) + untold
+        late = describe_due(flags.expected_due, morning.now)
+        return _("{late}; new due not told").format(late=late) if flags.untold_reschedule else late
 
     chosen = [pair for pair in morning.active if pair[1].overdue]
-    return section(Flag.OVERDUE, "Overdue", chosen, lambda pair: pair[1].expected_due, detail)
+    return section(Flag.OVERDUE, _("Overdue"), chosen, lambda pair: pair[1].expected_due, detail)
 
 
 def due_today(morning: Morning) -> Section:
@@ -156,7 +157,7 @@ def due_today(morning: Morning) -> Section:
     ]
     return section(
         Flag.DUE_TODAY,
-        "Due today",
+        _("Due today"),
         chosen,
         lambda pair: pair[1].expected_due,
         lambda loop, flags: f"{flags.expected_due.astimezone(morning.tz):%H:%M}",
@@ -175,7 +176,9 @@ def due_soon(morning: Morning) -> Section:
     ]
     return section(
         "due_soon",
-        f"Due in the next {days} working day{'' if days == 1 else 's'}",
+        n_(
+            "Due in the next {count} working day", "Due in the next {count} working days", days
+        ).format(count=days),
         chosen,
         lambda pair: pair[1].expected_due,
         lambda loop, flags: moment_text(flags.expected_due, morning.tz),
@@ -186,10 +189,10 @@ def untold(morning: Morning) -> Section:
     """Done, the customer not yet told: longest waiting first."""
     return section(
         Flag.UNTOLD,
-        "Done but not told",
+        _("Done but not told"),
         [pair for pair in morning.active if pair[1].untold],
         lambda pair: done_at(pair[0]),
-        lambda loop, flags: f"done {ago(morning.now - done_at(loop))}",
+        lambda loop, flags: done_ago(morning.now - done_at(loop)),
     )
 
 
@@ -197,18 +200,22 @@ def silent(morning: Morning) -> Section:
     """Past the update cadence without a word to the customer."""
 
     def detail(loop: Loop, flags: Flags) -> str:
-        prefers = f"; prefers {loop.prefers}" if loop.prefers else ""
-        return f"no word for {span(morning.now - flags.last_contact)}{prefers}"
+        gap = span(morning.now - flags.last_contact)
+        if loop.prefers:
+            return _("no word for {gap}; prefers {channel}").format(
+                gap=gap, channel=p_("channel", loop.prefers)
+            )
+        return _("no word for {gap}").format(gap=gap)
 
     chosen = [pair for pair in morning.active if pair[1].silent]
-    return section(Flag.SILENT, "Silent", chosen, lambda pair: pair[1].last_contact, detail)
+    return section(Flag.SILENT, _("Silent"), chosen, lambda pair: pair[1].last_contact, detail)
 
 
 def waiting(morning: Morning) -> Section:
     """Waiting on another party; stale waits first: someone has to chase them today."""
     return section(
         "waiting",
-        "Waiting on others",
+        _("Waiting on others"),
         [pair for pair in morning.active if pair[0].state is State.WAITING],
         lambda pair: (not pair[1].stale_wait, wait_until(pair[0]) or LATEST),
         lambda loop, flags: waiting_text(loop, flags, morning.tz),
@@ -219,10 +226,10 @@ def closed_yesterday(morning: Morning) -> Section:
     """Closed yesterday, with how each promise ended."""
     return section(
         "closed_yesterday",
-        "Closed yesterday",
+        _("Closed yesterday"),
         morning.closed_yesterday,
         lambda pair: closed_at(pair[0]),
-        lambda loop, flags: str(flags.outcome or ""),
+        lambda loop, flags: outcome_words(flags.outcome),
     )
 
 
@@ -241,20 +248,71 @@ PARTS: tuple[Callable[[Morning], Section], ...] = (
 def summary(sections: tuple[Section, ...], any_active: bool, soon_days: int) -> str:
     """One line counting each section, closed yesterday split by outcome."""
     counts = {s.key: len(s.items) for s in sections}
-    head = " · ".join(f"{counts[key]} {in_words(key)}" for key in COUNTED if key in counts)
+    head = " · ".join(counted(key, counts[key]) for key in COUNTED if key in counts)
     if not head:
         # An open loop due next month is in no section, yet "every promise is closed" is false.
         head = (
-            f"Nothing urgent: nothing due in the next {soon_days} working days"
+            n_(
+                "Nothing urgent: nothing due in the next {count} working days",
+                "Nothing urgent: nothing due in the next {count} working days",
+                soon_days,
+            ).format(count=soon_days)
             if any_active
-            else NOTHING_OPEN.removesuffix(".")
+            else _(NOTHING_OPEN).removesuffix(".")
         )
     closed = next((s for s in sections if s.key == "closed_yesterday"), None)
     if closed is None:
         return head if counts else head + "."
     outcomes = [item.flags.outcome for item in closed.items]
-    split = ", ".join(f"{outcomes.count(o)} {o}" for o in Outcome if outcomes.count(o))
-    return f"{head}; {len(closed.items)} closed yesterday ({split})"
+    split = ", ".join(
+        outcomes_counted(outcome, outcomes.count(outcome))
+        for outcome in Outcome
+        if outcomes.count(outcome)
+    )
+    return n_(
+        "{summary}; {count} closed yesterday ({outcomes})",
+        "{summary}; {count} closed yesterday ({outcomes})",
+        len(closed.items),
+    ).format(summary=head, count=len(closed.items), outcomes=split)
+
+
+def counted(key: str, count: int) -> str:
+    """A count of the summary line: "3 overdue", "1 due today"."""
+    if key == Flag.OVERDUE:
+        text = n_("{count} overdue", "{count} overdue", count)
+    elif key == Flag.DUE_TODAY:
+        text = n_("{count} due today", "{count} due today", count)
+    elif key == "due_soon":
+        text = n_("{count} due soon", "{count} due soon", count)
+    elif key == Flag.UNTOLD:
+        text = n_("{count} untold", "{count} untold", count)
+    elif key == Flag.SILENT:
+        text = n_("{count} silent", "{count} silent", count)
+    else:
+        text = n_("{count} waiting", "{count} waiting", count)
+    return text.format(count=count)
+
+
+def outcomes_counted(outcome: Outcome, count: int) -> str:
+    """How many loops closed yesterday ended one way: "2 kept", "1 late"."""
+    if outcome is Outcome.KEPT:
+        text = n_("{count} kept", "{count} kept", count)
+    elif outcome is Outcome.RENEGOTIATED:
+        text = n_("{count} renegotiated", "{count} renegotiated", count)
+    else:
+        text = n_("{count} late", "{count} late", count)
+    return text.format(count=count)
+
+
+def outcome_words(outcome: Outcome | None) -> str:
+    """How a closed loop ended, as a person reads it: "kept", "renegotiated", "late"."""
+    if outcome is Outcome.KEPT:
+        return p_("outcome", "kept")
+    if outcome is Outcome.RENEGOTIATED:
+        return p_("outcome", "renegotiated")
+    if outcome is Outcome.LATE:
+        return p_("outcome", "late")
+    return ""
 
 
 def next_work_days(today: date, count: int, cal: Calendar) -> frozenset[date]:
@@ -270,27 +328,33 @@ def next_work_days(today: date, count: int, cal: Calendar) -> frozenset[date]:
 
 def waiting_text(loop: Loop, flags: Flags, tz: tzinfo) -> str:
     """ "Finance until Fri 27 Nov 12:00", marked stale once that has passed."""
-    party = loop.waiting_on.party if loop.waiting_on else "someone"
+    party = loop.waiting_on.party if loop.waiting_on else _("someone")
     until = wait_until(loop)
-    text = party if until is None else f"{party} until {moment_text(until, tz)}"
-    return text + (" (stale)" if flags.stale_wait else "")
+    if until is None:
+        return _("{party} (stale)").format(party=party) if flags.stale_wait else party
+    moment = moment_text(until, tz)
+    if flags.stale_wait:
+        return _("{party} until {moment} (stale)").format(party=party, moment=moment)
+    return _("{party} until {moment}").format(party=party, moment=moment)
 
 
 def moment_text(moment: datetime, tz: tzinfo) -> str:
-    """A moment in local time as agents read it: "Fri 27 Nov 17:30"."""
+    """A moment in local time as agents read it: "Fri 27 Nov 17:30", whatever the
+    process locale says (the names come from the language in use)."""
     local = moment.astimezone(tz)
-    day = f"{DAY_NAMES[local.weekday()]} {local.day} {MONTH_NAMES[local.month - 1]}"
-    return f"{day} {local:%H:%M}"
+    weekday = p_("weekday", WEEKDAYS[local.weekday()])
+    month = p_("month", MONTHS[local.month - 1])
+    return f"{weekday} {local.day} {month} {local:%H:%M}"
 
 
-def ago(gap: timedelta) -> str:
-    """How long ago, in words: "3d ago", and "just now" under a minute."""
-    return "just now" if gap < timedelta(minutes=1) else f"{span(gap)} ago"
+def done_ago(gap: timedelta) -> str:
+    """How long ago a loop was done: "done 3d ago", "done just now"."""
+    if gap < timedelta(minutes=1):
+        return _("done just now")
+    return _("done {gap} ago").format(gap=span(gap))
 
 
-def span(gap: timedelta) -> str:
-    """A gap in its largest whole unit ("3d", "5h", "20m"), as describe_due rounds."""
-    for suffix, size in (("d", timedelta(days=1)), ("h", timedelta(hours=1))):
-        if gap >= size:
-            return f"{gap // size}{suffix}"
-    return f"{max(gap, timedelta(0)) // timedelta(minutes=1)}m"
+def span(gap: timedelta, *, narrow: bool = False) -> str:
+    """A gap in its largest whole unit ("3d", "5h", "20m"), as describe_due rounds;
+    Italian writes the words out ("3 giorni") unless ``narrow`` ("3 g")."""
+    return gap_words(gap, narrow=narrow)

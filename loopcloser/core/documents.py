@@ -14,6 +14,7 @@ from typing import Any
 
 from loopcloser.core.errors import StoreError
 from loopcloser.core.model import ACTIVE, Event, Kind, Loop, State, from_document, to_utc_text
+from loopcloser.core.words import _
 
 ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
 
@@ -110,14 +111,22 @@ def change_words(before: Loop, event: Event) -> str:
     return "re-snoozed" if still else "snoozed"
 
 
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+"""What reading a document edited out of shape raises."""
+
+
 def load(loop_id: int, document: dict[str, Any]) -> Loop:
     """A loop from its stored document; a document edited out of shape is a store error."""
     try:
         return from_document(loop_id, document)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+    except MALFORMED as error:
         raise StoreError(
-            f"loop #{loop_id} in the store is malformed ({type(error).__name__}: {error})",
-            hint="the file was left untouched; restore it from a backup or fix that loop by hand",
+            _("loop #{id} in the store is malformed ({kind}: {error})").format(
+                id=loop_id, kind=type(error).__name__, error=error
+            ),
+            hint=_(
+                "the file was left untouched; restore it from a backup or fix that loop by hand"
+            ),
         ) from None
 
 
@@ -137,11 +146,17 @@ class BadRecords:
         ``where`` names the store when a read covers several.
         """
         try:
-            return load(loop_id, document)
-        except StoreError as error:
-            place = f" of {where}" if where else ""
-            self.found[f"{where}#{loop_id}"] = error.message.replace(
-                f"loop #{loop_id} in the store", f"loop #{loop_id}{place}"
+            return from_document(loop_id, document)
+        except MALFORMED as error:
+            kind = type(error).__name__
+            self.found[f"{where}#{loop_id}"] = (
+                _("loop #{id} of {store} is malformed ({kind}: {error})").format(
+                    id=loop_id, store=where, kind=kind, error=error
+                )
+                if where
+                else _("loop #{id} is malformed ({kind}: {error})").format(
+                    id=loop_id, kind=kind, error=error
+                )
             )
             return None
 

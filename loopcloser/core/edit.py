@@ -12,6 +12,7 @@ from typing import Any
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Loop, check_cadence, check_tags, encode_field, require_words
+from loopcloser.core.words import _
 
 
 @dataclass(frozen=True)
@@ -60,5 +61,8 @@ class Edit:
             if value != getattr(loop, name)
         }
         if not changed:
-            raise BadInput(f"loop #{loop.id} already says that", hint="nothing was changed")
+            raise BadInput(
+                _("loop #{id} already says that").format(id=loop.id),
+                hint=_("nothing was changed"),
+            )
         return changed

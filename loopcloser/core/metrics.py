@@ -25,12 +25,21 @@ from loopcloser.core.model import (
     stepwise,
     terms,
 )
+from loopcloser.core.words import N_, NP_, _, n_
 
 DAY = timedelta(days=1)
-TOTAL = "all"
-"""The agent name of the whole team's line."""
-BUCKETS = (("1 day", 1), ("2-3 days", 3), ("4-7 days", 7), ("over 7 days", None))
-"""Ageing buckets of overdue loops: a label and the most whole days late it holds."""
+TOTAL = NP_("agent", "all")
+"""The agent name of the whole team's line (scripts read it: shown, it is p_("agent", TOTAL))."""
+BUCKETS = (
+    (N_("1 day"), 1),
+    (N_("2-3 days"), 3),
+    (N_("4-7 days"), 7),
+    (N_("over 7 days"), None),
+)
+"""Ageing buckets of overdue loops: a label and the most whole days late it holds.
+
+The labels are the keys of :attr:`Report.ageing`, which scripts read: they stay English
+there, and are looked up with ``_`` where shown to a person."""
 LONGEST = 10
 
 
@@ -71,7 +80,8 @@ class Part(StrEnum):
 
 @dataclass(frozen=True)
 class Section:
-    """One section of the report: ``key`` for scripts and renderers, ``title`` for people."""
+    """One section of the report: ``key`` for scripts and renderers, ``title`` for people,
+    in the language in use."""
 
     key: Part
     title: str
@@ -133,12 +143,13 @@ class Report:
     @property
     def sections(self) -> tuple[Section, ...]:
         """The sections every format shows, in order: what could not be read comes first."""
+        days = len(self.trend)
         titles = {
-            Part.UNREADABLE: "Stores that could not be read",
-            Part.AGENTS: "By agent",
-            Part.AGEING: "Overdue by age",
-            Part.LONGEST_WAITING: "Customers waiting longest",
-            Part.TREND: f"Last {len(self.trend)} days",
+            Part.UNREADABLE: _("Stores that could not be read"),
+            Part.AGENTS: _("By agent"),
+            Part.AGEING: _("Overdue by age"),
+            Part.LONGEST_WAITING: _("Customers waiting longest"),
+            Part.TREND: n_("Last {count} days", "Last {count} days", days).format(count=days),
         }
         shown = [part for part in Part if part is not Part.UNREADABLE or self.unreadable]
         return tuple(Section(part, titles[part]) for part in shown)
@@ -228,7 +239,7 @@ def bucket(late: timedelta) -> str:
 
 def ageing(seen: Iterable[Seen], now: datetime) -> dict[str, int]:
     """Overdue open loops counted by how far past the due the customer was told."""
-    counts = {label: 0 for label, _ in BUCKETS}
+    counts = {label: 0 for label, _limit in BUCKETS}
     for item in seen:
         if item.flags.overdue:
             counts[bucket(now - item.flags.expected_due)] += 1

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
+from loopcloser.core.words import N_, NP_, _, p_
 
 
 class State(StrEnum):
@@ -57,6 +58,14 @@ class Outcome(StrEnum):
     KEPT = "kept"
     RENEGOTIATED = "renegotiated"
     LATE = "late"
+
+
+# States and outcomes as a person reads them (the STATE column, a refusal), looked up
+# with p_("state", ...) and p_("outcome", ...) where shown; stored and JSON names stay.
+STATE_WORDS = (NP_("state", "open"), NP_("state", "waiting"), NP_("state", "done"),
+               NP_("state", "closed"), NP_("state", "cancelled"))  # fmt: skip
+OUTCOME_WORDS = (NP_("outcome", "kept"), NP_("outcome", "renegotiated"),
+                 NP_("outcome", "late"))  # fmt: skip
 
 
 # Which states each kind of event may start from, and the state it leads to.
@@ -393,7 +402,9 @@ def assembled(kind: type[Frozen], fields: dict[str, Any]) -> Frozen:
 def text_or_none(value: Any, name: str) -> str | None:
     """A stored text field, or ValueError naming it when a hand edit made it something else."""
     if value is not None and not isinstance(value, str):
-        raise ValueError(f"an event's '{name}' holds {type(value).__name__}")
+        raise ValueError(
+            _("an event's '{name}' holds {type}").format(name=name, type=type(value).__name__)
+        )
     return value
 
 
@@ -419,11 +430,13 @@ def check_document(document: Mapping[str, Any]) -> None:
     for name, types in FIELD_TYPES.items():
         value = document.get(name, [] if name in ("tags", "remind") else None)
         if not isinstance(value, types) or isinstance(value, bool):
-            raise ValueError(f"field '{name}' holds {type(value).__name__}")
+            raise ValueError(
+                _("field '{name}' holds {type}").format(name=name, type=type(value).__name__)
+            )
     if not all(isinstance(tag, str) for tag in document.get("tags", ())):
-        raise ValueError("field 'tags' holds something other than text")
+        raise ValueError(_("field 'tags' holds something other than text"))
     if not isinstance(document.get("events", []), list):
-        raise ValueError("field 'events' is not a list")
+        raise ValueError(_("field 'events' is not a list"))
 
 
 def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
@@ -444,18 +457,21 @@ def apply(loop: Loop | None, event: Event, loop_id: int = 0) -> Loop:
         return replace(loop, events=(*loop.events, event))
     if event.kind is Kind.CREATED:
         if loop is not None:
-            raise InvalidTransition(f"loop #{loop.id} already exists")
+            raise InvalidTransition(_("loop #{id} already exists").format(id=loop.id))
         fields = {name: decode_field(name, value) for name, value in event.changes.items()}
         fields.setdefault("created", event.at)
         return Loop(id=loop_id, state=State.OPEN, events=(event,), **fields)
     if loop is None:
-        raise InvalidTransition(f"a {event.kind} event needs an existing loop")
+        raise InvalidTransition(_("a {kind} event needs an existing loop").format(kind=event.kind))
     allowed = ALLOWED_FROM.get(event.kind)
     if allowed is not None and loop.state not in allowed:
         raise refusal(loop, event.kind)
     if event.kind is Kind.EDITED and not set(event.changes) <= EDITABLE:
         unknown = ", ".join(sorted(set(event.changes) - EDITABLE))
-        raise BadInput(f"cannot edit {unknown}", hint=f"editable: {', '.join(sorted(EDITABLE))}")
+        raise BadInput(
+            _("cannot edit {fields}").format(fields=unknown),
+            hint=_("editable: {fields}").format(fields=", ".join(sorted(EDITABLE))),
+        )
     changes = {name: decode_field(name, value) for name, value in event.changes.items()}
     if TARGET.get(event.kind, State.WAITING) is not State.WAITING:
         changes["waiting_on"] = None  # a wait ends when the loop leaves waiting
@@ -473,36 +489,42 @@ def replay(loop_id: int, events: Iterable[Event]) -> Loop:
     for event in events:
         loop = apply(loop, event, loop_id)
     if loop is None:
-        raise BadInput(f"loop #{loop_id} has no history to replay")
+        raise BadInput(_("loop #{id} has no history to replay").format(id=loop_id))
     return loop
 
 
-VERBS = {
-    Kind.WAITING: "put on wait",
-    Kind.RESUMED: "resumed",
-    Kind.RESCHEDULED: "rescheduled",
-    Kind.HANDOFF: "handed off",
-    Kind.REASSIGNED: "reassigned",
-    Kind.DONE: "marked done",
-    Kind.CLOSED: "closed",
-    Kind.CANCELLED: "cancelled",
-    Kind.REOPENED: "reopened",
-    Kind.REMINDED: "reminded",
-    Kind.SNOOZED: "snoozed",
+# Why each kind of event cannot happen to a loop in the wrong state: whole sentences,
+# as each language words them its own way; looked up with _ where raised.
+REFUSALS = {
+    Kind.WAITING: N_("loop #{id} is {state}: it cannot be put on wait"),
+    Kind.RESUMED: N_("loop #{id} is {state}: it cannot be resumed"),
+    Kind.RESCHEDULED: N_("loop #{id} is {state}: it cannot be rescheduled"),
+    Kind.HANDOFF: N_("loop #{id} is {state}: it cannot be handed off"),
+    Kind.REASSIGNED: N_("loop #{id} is {state}: it cannot be reassigned"),
+    Kind.DONE: N_("loop #{id} is {state}: it cannot be marked done"),
+    Kind.CLOSED: N_("loop #{id} is {state}: it cannot be closed"),
+    Kind.CANCELLED: N_("loop #{id} is {state}: it cannot be cancelled"),
+    Kind.REOPENED: N_("loop #{id} is {state}: it cannot be reopened"),
+    Kind.REMINDED: N_("loop #{id} is {state}: it cannot be reminded"),
+    Kind.SNOOZED: N_("loop #{id} is {state}: it cannot be snoozed"),
 }
+ANY_REFUSAL = N_("loop #{id} is {state}: it cannot be {kind}")
+"""A kind without a sentence of its own (none today) is named as stored."""
 
 
 def refusal(loop: Loop, kind: Kind) -> InvalidTransition:
     """Why ``kind`` cannot happen to ``loop`` now, and what to do instead."""
-    message = f"loop #{loop.id} is {loop.state}: it cannot be {VERBS.get(kind, str(kind))}"
+    message = _(REFUSALS.get(kind, ANY_REFUSAL)).format(
+        id=loop.id, state=p_("state", str(loop.state)), kind=kind
+    )
     if loop.state in (State.CLOSED, State.CANCELLED):
-        hint, verb = "reopen it first", "reopen"
+        hint, verb = _("reopen it first"), "reopen"
     elif kind is Kind.REOPENED:
-        return InvalidTransition(message, "only done, closed or cancelled loops can be reopened")
+        return InvalidTransition(message, _("only done, closed or cancelled loops can be reopened"))
     elif kind is Kind.DONE and loop.state is State.DONE:
-        hint, verb = "tell the customer, then close it", "close"
+        hint, verb = _("tell the customer, then close it"), "close"
     else:
-        hint, verb = "see its history", "show"
+        hint, verb = _("see its history"), "show"
     return InvalidTransition(message, hint, next_step=NextStep(verb, loop.id))
 
 
@@ -548,7 +570,7 @@ def terms(loop: Loop) -> Terms:
     # Only the last step counts: its terms are made, not those of every step.
     last = deque(steps(loop), maxlen=1)
     if last:
-        _, expected, agreed, untold = last[0]
+        _state, expected, agreed, untold = last[0]
         return Terms(expected, agreed, untold_reschedule=untold)
     return Terms(original_due(loop), original_due(loop), untold_reschedule=False)
 
@@ -696,9 +718,9 @@ def creation(
     check_tags(tags)
     if update_every is not None:
         check_cadence(update_every)
-    check_ahead(due, at, "the due")
+    check_ahead(due, at, _("the due"))
     for moment in remind:
-        check_ahead(moment, at, "a reminder")
+        check_ahead(moment, at, _("a reminder"))
     values: dict[str, Any] = {
         "uid": uid,
         "customer": customer,
@@ -728,26 +750,45 @@ def check_cadence(every: timedelta) -> timedelta:
     """An update cadence within the limits, or BadInput naming them."""
     if not SHORTEST_CADENCE <= every <= LONGEST_CADENCE:
         raise BadInput(
-            "the update cadence must be between 15 minutes and a year",
-            hint="for example 2d, two days",
+            _("the update cadence must be between 15 minutes and a year"),
+            hint=_("for example 2d, two days"),
         )
     return every
 
 
 def check_ahead(moment: datetime, now: datetime, what: str) -> datetime:
-    """A moment at most ten years after ``now``, or BadInput naming the limit."""
+    """A moment at most ten years after ``now``, or BadInput naming the limit.
+
+    ``what`` names the moment in the language in use ("the due", "'3000-01-01'").
+    """
     if moment - now > FURTHEST_AHEAD:
-        raise BadInput(f"{what} is more than 10 years away", hint="check the year")
+        raise BadInput(
+            _("{what} is more than 10 years away").format(what=what), hint=_("check the year")
+        )
     return moment
+
+
+# What a blank field is told, by the name its caller gives it: whole sentences, as
+# Italian names each field with its own gender. Looked up with _ where raised.
+BLANK_FIELDS = {
+    "customer": (N_("the customer cannot be empty"), N_("give the customer in words")),
+    "promise": (N_("the promise cannot be empty"), N_("give the promise in words")),
+    "owner": (N_("the owner cannot be empty"), N_("give the owner in words")),
+    "receiver": (N_("the receiver cannot be empty"), N_("give the receiver in words")),
+    "party": (N_("the party cannot be empty"), N_("give the party in words")),
+}
 
 
 def require_words(name: str, text: str) -> None:
     """Refuse a field that must say something but is blank."""
     if not text.strip():
-        raise BadInput(f"the {name} cannot be empty", hint=f"give the {name} in words")
+        blank, hint = BLANK_FIELDS.get(
+            name, (N_("the {name} cannot be empty"), N_("give the {name} in words"))
+        )
+        raise BadInput(_(blank).format(name=name), hint=_(hint).format(name=name))
 
 
 def check_tags(tags: Iterable[str]) -> None:
     """Refuse an empty tag: it could never be listed or removed by name."""
     if any(not tag.strip() for tag in tags):
-        raise BadInput("a tag cannot be empty", hint="give each tag a word, e.g. billing")
+        raise BadInput(_("a tag cannot be empty"), hint=_("give each tag a word, e.g. billing"))

@@ -24,7 +24,8 @@ from loopcloser.core.model import (
     to_utc_text,
     update_cadence,
 )
-from loopcloser.core.when import Calendar, describe_due, working_time_before
+from loopcloser.core.when import Calendar, describe_due, gap_words, working_time_before
+from loopcloser.core.words import _, dated, p_
 
 # The kinds of reminder and their rank; lower is more urgent: a broken promise first, a
 # note-to-self last. A reminder about a flag is named for it.
@@ -115,7 +116,9 @@ def own_times(case: Case) -> list[Reminder]:
             "remind",
             f"remind:{to_utc_text(moment)}",
             moment,
-            f"reminder: {loop.promise} ({due_words(case.due, now)})",
+            _("reminder: {promise} ({due})").format(
+                promise=loop.promise, due=due_words(case.due, now)
+            ),
         )
         for moment in loop.remind
         if moment <= now
@@ -170,13 +173,19 @@ def silence(case: Case) -> list[Reminder]:
     if not flags.silent or cadence is None:
         return []
     periods = repeats(flags.last_contact, now, cadence)
-    preference = f"; they prefer {loop.prefers}" if loop.prefers else ""
+    gap = since(flags.last_contact, now)
+    if loop.prefers:
+        text = _("no update to {customer} for {gap}; they prefer {channel}").format(
+            customer=loop.customer, gap=gap, channel=p_("channel", loop.prefers)
+        )
+    else:
+        text = _("no update to {customer} for {gap}").format(customer=loop.customer, gap=gap)
     return [
         case.reminder(
             Flag.SILENT,
             f"silent:{to_utc_text(flags.last_contact)}:{periods}",
             flags.last_contact + periods * cadence,
-            f"no update to {loop.customer} for {since(flags.last_contact, now)}{preference}",
+            text,
         )
     ]
 
@@ -192,8 +201,9 @@ def stale_wait(case: Case) -> list[Reminder]:
             Flag.STALE_WAIT,
             f"stale:{to_utc_text(until)}",
             until,
-            f"{waiting.party} has not answered since "
-            f"{until.astimezone(case.cal.tz):%a %d %b %H:%M}; chase them",
+            _("{party} has not answered since {moment}; chase them").format(
+                party=waiting.party, moment=dated(until.astimezone(case.cal.tz), "%a %d %b %H:%M")
+            ),
         )
     ]
 
@@ -211,8 +221,9 @@ def untold(case: Case) -> list[Reminder]:
             Flag.UNTOLD,
             f"untold:{to_utc_text(done)}:{periods}",
             done + periods * after,
-            f"done {since(done, now)} ago but {loop.customer} has not been told;"
-            " close it once they know",
+            _("done {gap} ago but {customer} has not been told; close it once they know").format(
+                gap=since(done, now), customer=loop.customer
+            ),
         )
     ]
 
@@ -292,11 +303,16 @@ def last_morning(now: datetime, morning: time, cal: Calendar) -> datetime:
 
 def due_words(due: datetime, now: datetime) -> str:
     """Say "due in 2h", "due now" or "3d late", for a message."""
-    words = describe_due(due, now)
-    return words if words.endswith("late") else f"due {words}"
+    gap = abs(due - now)
+    if gap < timedelta(minutes=1):
+        return _("due now")
+    if due < now:
+        return describe_due(due, now)
+    return _("due in {gap}").format(gap=gap_words(gap))
 
 
 def since(moment: datetime, now: datetime) -> str:
-    """How long ago ``moment`` was, compactly: "3d", "5h"."""
-    # describe_due already rounds down to the largest whole unit; only its wording differs.
-    return describe_due(moment, now).removesuffix(" late")
+    """How long ago ``moment`` was, compactly: "3d", "5h" (as describe_due rounds)."""
+    if now - moment >= timedelta(minutes=1):
+        return gap_words(now - moment)
+    return describe_due(moment, now)  # "now", or a moment still to come

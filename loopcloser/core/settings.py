@@ -16,14 +16,19 @@ from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import MAX_NAME, one_line_name
-from loopcloser.core.ways_out import Cargo, check_way, in_words, names
+from loopcloser.core.ways_out import Cargo, check_way
+from loopcloser.core.words import N_, NP_, _
 
 if TYPE_CHECKING:
     from loopcloser.core.reminders import Rules
     from loopcloser.core.when import Calendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CHANNELS = ("phone", "email", "chat", "social", "in-person", "video", "sms", "letter")
+# As stored and typed (--via phone); marked so that a text a person reads can name each
+# one in words, with p_("channel", name).
+CHANNELS = (NP_("channel", "phone"), NP_("channel", "email"), NP_("channel", "chat"),
+            NP_("channel", "social"), NP_("channel", "in-person"), NP_("channel", "video"),
+            NP_("channel", "sms"), NP_("channel", "letter"))  # fmt: skip
 
 
 def check_agent(value: str) -> str:
@@ -31,9 +36,11 @@ def check_agent(value: str) -> str:
     value = value.strip()
     if not one_line_name(value):
         raise BadInput(
-            f"the agent name must be one line of 1 to {MAX_NAME} characters, without"
-            " control characters or line and paragraph separators",
-            hint="e.g. anna",
+            _(
+                "the agent name must be one line of 1 to {max} characters, without"
+                " control characters or line and paragraph separators"
+            ).format(max=MAX_NAME),
+            hint=_("e.g. anna"),
         )
     return value
 
@@ -50,7 +57,10 @@ def check_clock(value: str) -> str:
     """A time of day as HH:MM."""
     match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value.strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise BadInput(f"'{value}' is not a time of day", hint="write it as HH:MM, e.g. 17:30")
+        raise BadInput(
+            _("'{value}' is not a time of day").format(value=value),
+            hint=_("write it as HH:MM, e.g. 17:30"),
+        )
     return f"{int(match[1]):02d}:{match[2]}"
 
 
@@ -58,17 +68,18 @@ def check_workdays(value: str) -> str:
     """Working days as a comma-separated list or range of mon..sun."""
     days: list[str] = []
     for part in value.lower().replace(" ", "").split(","):
-        first, _, last = part.partition("-")
+        first, _dash, last = part.partition("-")
         if first not in WEEKDAYS or (last and last not in WEEKDAYS):
             raise BadInput(
-                f"'{value}' is not a list of weekdays", hint="for example mon-fri or mon,tue,thu"
+                _("'{value}' is not a list of weekdays").format(value=value),
+                hint=_("for example mon-fri or mon,tue,thu"),
             )
         start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
         # A range may wrap past Sunday: "sun-thu" is Sunday to Thursday.
         span = WEEKDAYS[start : end + 1] if start <= end else WEEKDAYS[start:] + WEEKDAYS[: end + 1]
         days.extend(day for day in span if day not in days)
     if not days:
-        raise BadInput("at least one working day is needed", hint="for example mon-fri")
+        raise BadInput(_("at least one working day is needed"), hint=_("for example mon-fri"))
     return ",".join(sorted(days, key=WEEKDAYS.index))
 
 
@@ -76,7 +87,10 @@ def check_date_order(value: str) -> str:
     """day-first (30/11) or month-first (11/30)."""
     value = value.strip().lower()
     if value not in ("day-first", "month-first"):
-        raise BadInput(f"'{value}' is not a date order", hint="use day-first or month-first")
+        raise BadInput(
+            _("'{value}' is not a date order").format(value=value),
+            hint=_("use day-first or month-first"),
+        )
     return value
 
 
@@ -84,7 +98,10 @@ def check_channel(value: str) -> str:
     """A channel name, one of CHANNELS."""
     value = value.strip().lower()
     if value not in CHANNELS:
-        raise BadInput(f"'{value}' is not a channel", hint=f"use one of: {', '.join(CHANNELS)}")
+        raise BadInput(
+            _("'{value}' is not a channel").format(value=value),
+            hint=_("use one of: {names}").format(names=", ".join(CHANNELS)),
+        )
     return value
 
 
@@ -92,7 +109,7 @@ def check_folder(value: str) -> str:
     """A folder path (~ expanded when used), or empty for none."""
     value = value.strip()
     if "\n" in value:
-        raise BadInput("a folder path must be one line", hint="e.g. /srv/loopcloser/team")
+        raise BadInput(_("a folder path must be one line"), hint=_("e.g. /srv/loopcloser/team"))
     return value
 
 
@@ -113,7 +130,10 @@ def check_duration_or_off(value: str) -> str:
     """One interval (3d, 4h), or off."""
     checked = check_durations(value)
     if "," in checked:
-        raise BadInput(f"'{value}' is more than one interval", hint="give one, e.g. 3d, or off")
+        raise BadInput(
+            _("'{value}' is more than one interval").format(value=value),
+            hint=_("give one, e.g. 3d, or off"),
+        )
     return checked
 
 
@@ -129,7 +149,7 @@ def check_yes_no(value: str) -> str:
         return "yes"
     if value in ("no", "false", "off", "0"):
         return "no"
-    raise BadInput(f"'{value}' is not yes or no", hint="use yes or no")
+    raise BadInput(_("'{value}' is not yes or no").format(value=value), hint=_("use yes or no"))
 
 
 def check_delivery(value: str) -> str:
@@ -144,14 +164,16 @@ def check_command(value: str) -> str:
     try:
         shlex.split(value)
     except ValueError as error:
-        raise BadInput(f"cannot read the command: {error}", hint="check its quotes") from None
+        raise BadInput(
+            _("cannot read the command: {error}").format(error=error), hint=_("check its quotes")
+        ) from None
     return value.strip()
 
 
 def check_text(value: str) -> str:
     """One line of text, or empty."""
     if "\n" in value:
-        raise BadInput("the value must be one line", hint="remove the line break")
+        raise BadInput(_("the value must be one line"), hint=_("remove the line break"))
     return value.strip()
 
 
@@ -164,21 +186,23 @@ def check_hub(value: str) -> str:
     from urllib.parse import urlsplit
 
     value = check_text(value)
-    hint = "drop it from the URL and keep it in the keyring: loopcloser secret set hub_password"
+    hint = _("drop it from the URL and keep it in the keyring: loopcloser secret set hub_password")
     if value.startswith(("postgresql://", "postgres://")):
         try:
             password = urlsplit(value).password
         except ValueError:
             raise BadInput(
-                f"'{value}' is not a hub URL", hint="e.g. postgresql://anna@db/loops"
+                _("'{value}' is not a hub URL").format(value=value),
+                hint=_("e.g. postgresql://anna@db/loops"),
             ) from None
         if password or "password=" in value.lower():
-            raise BadInput("the hub URL holds a password", hint=hint)
+            raise BadInput(_("the hub URL holds a password"), hint=hint)
     elif value and re.search(r"(^|\s)password\s*=", value, re.IGNORECASE):
-        raise BadInput("the hub connection string holds a password", hint=hint)
+        raise BadInput(_("the hub connection string holds a password"), hint=hint)
     elif value and "=" not in value:
         raise BadInput(
-            f"'{value}' is not a hub URL", hint="e.g. postgresql://anna@db.example/loops"
+            _("'{value}' is not a hub URL").format(value=value),
+            hint=_("e.g. postgresql://anna@db.example/loops"),
         )
     return value
 
@@ -187,7 +211,9 @@ def check_seconds(value: str) -> str:
     """A wait in whole seconds, 1 to 120."""
     value = value.strip().removesuffix("s")
     if not value.isdigit() or not 1 <= int(value) <= 120:
-        raise BadInput(f"'{value}' is not a wait of 1 to 120 seconds", hint="e.g. 5")
+        raise BadInput(
+            _("'{value}' is not a wait of 1 to 120 seconds").format(value=value), hint=_("e.g. 5")
+        )
     return str(int(value))
 
 
@@ -195,15 +221,36 @@ def check_port(value: str) -> str:
     """A TCP port number."""
     value = value.strip()
     if not value.isdigit() or not 0 < int(value) < 65536:
-        raise BadInput(f"'{value}' is not a port", hint="e.g. 587 for STARTTLS or 465 for TLS")
+        raise BadInput(
+            _("'{value}' is not a port").format(value=value),
+            hint=_("e.g. 587 for STARTTLS or 465 for TLS"),
+        )
     return str(int(value))
+
+
+def check_language(value: str) -> str:
+    """A language loopcloser speaks ("it", "en"), or empty: the locale's."""
+    from loopcloser.core.words import LANGUAGES
+
+    value = value.strip().lower()
+    if value and value not in LANGUAGES:
+        raise BadInput(
+            _("'{value}' is not a language loopcloser speaks").format(value=value),
+            hint=_("use one of: {names}, or empty for the locale's (LANG)").format(
+                names=", ".join(LANGUAGES)
+            ),
+        )
+    return value
 
 
 def check_security(value: str) -> str:
     """starttls, tls or none."""
     value = value.strip().lower()
     if value not in ("starttls", "tls", "none"):
-        raise BadInput(f"'{value}' is not a security mode", hint="use starttls, tls or none")
+        raise BadInput(
+            _("'{value}' is not a security mode").format(value=value),
+            hint=_("use starttls, tls or none"),
+        )
     return value
 
 
@@ -214,65 +261,87 @@ class Key:
     default: Callable[[], str]
     check: Callable[[str], str]
     help: str
+    """What it means, marked for the catalog: looked up with ``_`` where shown."""
 
 
 KEYS: dict[str, Key] = {
     # The login name stands in until the agent sets one: the loader knows it.
-    "agent": Key(lambda: "me", check_agent, "your name, the owner of the loops you add"),
-    "timezone": Key(lambda: "", check_timezone, "IANA time zone, e.g. Europe/Rome (empty: system)"),
-    "work_start": Key(lambda: "09:00", check_clock, "start of the working day, HH:MM"),
-    "work_end": Key(lambda: "17:30", check_clock, "end of the working day (eod), HH:MM"),
-    "work_days": Key(lambda: "mon,tue,wed,thu,fri", check_workdays, "working days, e.g. mon-fri"),
-    "date_order": Key(
-        lambda: "day-first", check_date_order, "how 3/4 reads: day-first or month-first"
+    "agent": Key(lambda: "me", check_agent, N_("your name, the owner of the loops you add")),
+    "timezone": Key(
+        lambda: "", check_timezone, N_("IANA time zone, e.g. Europe/Rome (empty: system)")
     ),
-    "default_channel": Key(lambda: "phone", check_channel, "channel used when --via is not given"),
+    "work_start": Key(lambda: "09:00", check_clock, N_("start of the working day, HH:MM")),
+    "work_end": Key(lambda: "17:30", check_clock, N_("end of the working day (eod), HH:MM")),
+    "work_days": Key(
+        lambda: "mon,tue,wed,thu,fri", check_workdays, N_("working days, e.g. mon-fri")
+    ),
+    "language": Key(
+        lambda: "",
+        check_language,
+        N_("it or en: the language loopcloser speaks (empty: from LANG, LC_MESSAGES, LC_ALL)"),
+    ),
+    "date_order": Key(
+        lambda: "day-first", check_date_order, N_("how 3/4 reads: day-first or month-first")
+    ),
+    "default_channel": Key(
+        lambda: "phone", check_channel, N_("channel used when --via is not given")
+    ),
     "team": Key(
-        lambda: "", check_folder, "team folder: one store per agent, AGENT.json (empty: none)"
+        lambda: "", check_folder, N_("team folder: one store per agent, AGENT.json (empty: none)")
     ),
     "remind_before": Key(
         lambda: "2h",
         check_durations,
-        "remind this much working time before a due, e.g. 2h or 8h,2h (off: never)",
+        N_("remind this much working time before a due, e.g. 2h or 8h,2h (off: never)"),
     ),
-    "remind_at_due": Key(lambda: "yes", check_yes_no, "remind when a due arrives: yes or no"),
+    "remind_at_due": Key(lambda: "yes", check_yes_no, N_("remind when a due arrives: yes or no")),
     "overdue_morning": Key(
-        lambda: "09:00", check_clock_or_off, "remind each working morning at HH:MM while overdue"
+        lambda: "09:00",
+        check_clock_or_off,
+        N_("remind each working morning at HH:MM while overdue"),
     ),
     "update_every": Key(
-        lambda: "off", check_duration_or_off, "default update cadence for the customer, e.g. 3d"
+        lambda: "off",
+        check_duration_or_off,
+        N_("default update cadence for the customer, e.g. 3d"),
     ),
     "untold_after": Key(
-        lambda: "4h", check_duration_or_off, "remind when done but untold for this long"
+        lambda: "4h", check_duration_or_off, N_("remind when done but untold for this long")
     ),
     "archive_after": Key(
         # A day: the store every write rewrites then holds the open loops and about a
         # day of finished ones, however long it has been used.
         lambda: "1d",
         check_duration_or_off,
-        "move loops closed or cancelled this long ago to the archive (off: never)",
+        N_("move loops closed or cancelled this long ago to the archive (off: never)"),
     ),
     "delivery": Key(
         lambda: "terminal",
         check_delivery,
-        f"reminders go by {in_words(names(Cargo.REMINDERS))}",
+        # Fixed words, so that the catalog can hold them: they name every way out that
+        # carries reminders (core.ways_out), as tests/test_ways_out.py checks.
+        N_("reminders go by terminal, desktop, command, email or webhook"),
     ),
-    "smtp_host": Key(lambda: "", check_text, "SMTP server for digest/report --send email"),
-    "smtp_port": Key(lambda: "587", check_port, "SMTP port (587 STARTTLS, 465 TLS, 25 none)"),
-    "smtp_security": Key(lambda: "starttls", check_security, "starttls, tls or none"),
-    "smtp_user": Key(lambda: "", check_text, "SMTP login (its password: loopcloser secret set)"),
-    "mail_from": Key(lambda: "", check_text, "sender address of mailed digests and reports"),
-    "mail_to": Key(lambda: "", check_text, "recipients, comma-separated"),
+    "smtp_host": Key(lambda: "", check_text, N_("SMTP server for digest/report --send email")),
+    "smtp_port": Key(lambda: "587", check_port, N_("SMTP port (587 STARTTLS, 465 TLS, 25 none)")),
+    "smtp_security": Key(lambda: "starttls", check_security, N_("starttls, tls or none")),
+    "smtp_user": Key(
+        lambda: "", check_text, N_("SMTP login (its password: loopcloser secret set)")
+    ),
+    "mail_from": Key(lambda: "", check_text, N_("sender address of mailed digests and reports")),
+    "mail_to": Key(lambda: "", check_text, N_("recipients, comma-separated")),
     "hub": Key(
         lambda: "",
         check_hub,
-        "the team hub: a libpq URL without password, e.g. postgresql://anna@db/loops",
+        N_("the team hub: a libpq URL without password, e.g. postgresql://anna@db/loops"),
     ),
     "hub_timeout": Key(
-        lambda: "5", check_seconds, "seconds to wait for the hub before working offline"
+        lambda: "5", check_seconds, N_("seconds to wait for the hub before working offline")
     ),
     "delivery_command": Key(
-        lambda: "", check_command, "with delivery = command: a program given each reminder as JSON"
+        lambda: "",
+        check_command,
+        N_("with delivery = command: a program given each reminder as JSON"),
     ),
 }
 
@@ -379,9 +448,10 @@ def check_working_day(values: dict[str, str], path: Path) -> None:
     """The working day must start before it ends, or eod would come before 9 o'clock."""
     if values["work_start"] >= values["work_end"]:
         raise BadInput(
-            f"config {path}: the working day starts ({values['work_start']})"
-            f" at or after it ends ({values['work_end']})",
-            hint="set work_start before work_end, e.g. 09:00 and 17:30",
+            _("config {path}: the working day starts ({start}) at or after it ends ({end})").format(
+                path=path, start=values["work_start"], end=values["work_end"]
+            ),
+            hint=_("set work_start before work_end, e.g. 09:00 and 17:30"),
         )
 
 
@@ -393,12 +463,16 @@ def zone_of(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a folder
         raise BadInput(
-            f"'{name}' is not a time zone", hint="use an IANA name such as Europe/Rome or UTC"
+            _("'{name}' is not a time zone").format(name=name),
+            hint=_("use an IANA name such as Europe/Rome or UTC"),
         ) from None
 
 
 def known(name: str) -> Key:
     """The setting called ``name``, or BadInput listing the known ones."""
     if name not in KEYS:
-        raise BadInput(f"unknown setting '{name}'", hint=f"known settings: {', '.join(KEYS)}")
+        raise BadInput(
+            _("unknown setting '{name}'").format(name=name),
+            hint=_("known settings: {names}").format(names=", ".join(KEYS)),
+        )
     return KEYS[name]

@@ -9,7 +9,7 @@ file says when that first happens, so the prompt can tell old counts from fresh 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -22,11 +22,11 @@ from loopcloser.core.model import (
     Loop,
     State,
     derive,
-    in_words,
     last_contact,
     update_cadence,
     wait_until,
 )
+from loopcloser.core.words import n_
 
 SECOND = timedelta(seconds=1)
 NEVER_EPOCH = 253402300799
@@ -48,10 +48,25 @@ class Standing:
         return status_line(self.counts)
 
 
+# Each count of the status line in words, the word agreeing with its number.
+COUNTED: dict[str, Callable[[int], str]] = {
+    "overdue": lambda count: n_("{count} overdue", "{count} overdue", count),
+    "untold": lambda count: n_("{count} untold", "{count} untold", count),
+    "untold_reschedule": lambda count: n_(
+        "{count} untold reschedule", "{count} untold reschedule", count
+    ),
+    "due_today": lambda count: n_("{count} due today", "{count} due today", count),
+    "silent": lambda count: n_("{count} silent", "{count} silent", count),
+    "stale_wait": lambda count: n_("{count} stale wait", "{count} stale wait", count),
+}
+
+
 def status_line(counts: Mapping[str, int]) -> str:
     """ "3 overdue · 1 untold": each flag that counts any loop, in the status order."""
     flags = (str(flag) for flag in STATUS_ORDER)
-    return " · ".join(f"{counts[name]} {in_words(name)}" for name in flags if counts.get(name))
+    return " · ".join(
+        COUNTED[name](counts[name]).format(count=counts[name]) for name in flags if counts.get(name)
+    )
 
 
 def standing(

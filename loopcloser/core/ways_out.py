@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import N_, _
 
 
 class Cargo(StrEnum):
@@ -23,12 +24,13 @@ class Cargo(StrEnum):
     @property
     def words(self) -> str:
         """The cargo as a person would name it in a sentence."""
-        return "pages (the digest, the report)" if self is Cargo.PAGES else "reminders"
+        return _("pages (the digest, the report)") if self is Cargo.PAGES else _("reminders")
 
 
 @dataclass(frozen=True)
 class WayOut:
-    """One way out: its name, what it carries, and one line on what it is and needs."""
+    """One way out: its name, what it carries, and one line on what it is and needs
+    (marked for the catalog: looked up with ``_`` where shown)."""
 
     name: str
     carries: frozenset[Cargo]
@@ -41,11 +43,11 @@ EVERYTHING = frozenset(Cargo)
 # The order is the order every list shows: the default first, then from the nearest
 # (this machine) to the farthest (someone else's server).
 WAYS_OUT: tuple[WayOut, ...] = (
-    WayOut("terminal", REMINDERS_ONLY, "one line each on standard output"),
-    WayOut("desktop", REMINDERS_ONLY, "a desktop notification through notify-send"),
-    WayOut("command", REMINDERS_ONLY, "your delivery_command, given each reminder as JSON"),
-    WayOut("email", EVERYTHING, "mail through the smtp_* and mail_* settings"),
-    WayOut("webhook", EVERYTHING, "a Slack or Teams webhook: the webhook_url secret"),
+    WayOut("terminal", REMINDERS_ONLY, N_("one line each on standard output")),
+    WayOut("desktop", REMINDERS_ONLY, N_("a desktop notification through notify-send")),
+    WayOut("command", REMINDERS_ONLY, N_("your delivery_command, given each reminder as JSON")),
+    WayOut("email", EVERYTHING, N_("mail through the smtp_* and mail_* settings")),
+    WayOut("webhook", EVERYTHING, N_("a Slack or Teams webhook: the webhook_url secret")),
 )
 
 
@@ -65,7 +67,8 @@ def check_way(value: str, cargo: Cargo) -> str:
     able = names(cargo)
     if name not in able:
         raise BadInput(
-            f"'{value}' is not a way to send {cargo.words}", hint=f"use one of: {', '.join(able)}"
+            _("'{value}' is not a way to send {cargo}").format(value=value, cargo=cargo.words),
+            hint=_("use one of: {names}").format(names=", ".join(able)),
         )
     return name
 
@@ -73,4 +76,4 @@ def check_way(value: str, cargo: Cargo) -> str:
 def in_words(items: Iterable[str]) -> str:
     """Items as a sentence lists them: "a, b or c"."""
     *rest, last = items
-    return f"{', '.join(rest)} or {last}" if rest else last
+    return _("{items} or {last}").format(items=", ".join(rest), last=last) if rest else last

@@ -12,15 +12,19 @@ from typing import Literal
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import folded
+from loopcloser.core.words import N_, _, n_, p_
 
-ACCEPTED_FORMS = (
+# The example words stay as a user types them; a catalog words the sentence around them.
+ACCEPTED_FORMS = N_(
     "accepted: 2026-11-30, 2026-11-30T17:00, 30/11, 30/11/2026 17:00, 3 dec, today, tonight, "
     "tomorrow, yesterday, eod, eow, eom, next week, fri, next fri, fri 17:00, tomorrow 9am, "
     "noon, tomorrow morning, thu afternoon, in 3 days, in a week, +2h, 3d, 2bd, 3 days ago "
     "(Italian too: oggi, domani, venerdì, fine mese, settimana prossima, domani pomeriggio, "
     "tra 3 giorni, 2 giorni lavorativi, 3 giorni fa)"
 )
-DURATION_FORMS = "accepted: 90m, 36h, 2d, 1w, 3 hours, 2 days, 1 week, 3 ore, 2 giorni, 1 settimana"
+DURATION_FORMS = N_(
+    "accepted: 90m, 36h, 2d, 1w, 3 hours, 2 days, 1 week, 3 ore, 2 giorni, 1 settimana"
+)
 
 # Vocabulary, kept as tables so a language is data, not code. Keys are lower case without
 # accents: input is folded the same way, so "venerdì" and "venerdi" both find "venerdi".
@@ -163,8 +167,8 @@ class Calendar:
         # Without a working day, eod/eow/2bd would search for ever.
         if not self.work_days or not self.work_days <= set(range(7)):
             raise BadInput(
-                "working days must be one or more of 0 (Monday) to 6 (Sunday)",
-                hint="for example Monday to Friday: 0, 1, 2, 3, 4",
+                _("working days must be one or more of 0 (Monday) to 6 (Sunday)"),
+                hint=_("for example Monday to Friday: 0, 1, 2, 3, 4"),
             )
 
 
@@ -190,9 +194,9 @@ def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
     if words.split(" ", 1)[0] in LEADING_FILLER:
         words = words.partition(" ")[2]
     if not words:
-        raise BadInput("no due date given", hint=ACCEPTED_FORMS)
+        raise BadInput(_("no due date given"), hint=_(ACCEPTED_FORMS))
     if len(words) > MAX_LENGTH:
-        raise BadInput("too long to be a due date", hint=ACCEPTED_FORMS)
+        raise BadInput(_("too long to be a due date"), hint=_(ACCEPTED_FORMS))
     local = now.astimezone(cal.tz)
     try:
         due = (
@@ -202,14 +206,19 @@ def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
             or _absolute(words, shown, local.date(), cal)
         )
         if due is None:
-            raise BadInput(f"cannot read '{shown}' as a date", hint=ACCEPTED_FORMS)
+            raise BadInput(unreadable_date(shown), hint=_(ACCEPTED_FORMS))
         # Nothing an agent promises is a century away; such a date is a typo (and near year
         # 1 or 9999 it could not even be shown in every time zone).
         if abs(due - now) > HORIZON:
-            raise BadInput(f"'{shown}' is more than 100 years away", hint="check the year")
+            raise BadInput(
+                _("'{text}' is more than 100 years away").format(text=shown),
+                hint=_("check the year"),
+            )
         return due.astimezone(UTC)
     except OverflowError as error:  # beyond year 1-9999, before or after the zone shift
-        raise BadInput(f"'{shown}' is too far away", hint=ACCEPTED_FORMS) from error
+        raise BadInput(
+            _("'{text}' is too far away").format(text=shown), hint=_(ACCEPTED_FORMS)
+        ) from error
 
 
 def parse_duration(text: str) -> timedelta:
@@ -219,13 +228,16 @@ def parse_duration(text: str) -> timedelta:
     unit = UNITS.get(match["unit"].strip()) if match else None
     # A business day has no fixed length, so it cannot be a repeat interval.
     if match is None or unit is None or unit == "business_days":
-        raise BadInput(f"cannot read '{' '.join(text.split())}' as an interval", DURATION_FORMS)
+        raise BadInput(
+            _("cannot read '{text}' as an interval").format(text=" ".join(text.split())),
+            _(DURATION_FORMS),
+        )
     try:
         delta = int(match["count"]) * UNIT_SIZES[unit]
     except OverflowError as error:
-        raise BadInput("that interval is too long", hint=DURATION_FORMS) from error
+        raise BadInput(_("that interval is too long"), hint=_(DURATION_FORMS)) from error
     if delta <= timedelta(0):
-        raise BadInput("an interval must be longer than zero", hint=DURATION_FORMS)
+        raise BadInput(_("an interval must be longer than zero"), hint=_(DURATION_FORMS))
     return delta
 
 
@@ -240,15 +252,31 @@ def format_duration(delta: timedelta) -> str:
     return f"{minutes}m"
 
 
-def describe_due(due: datetime, now: datetime) -> str:
-    """Say how far a due date is from now: "in 3h", "2d late", or "now" within a minute."""
+def describe_due(due: datetime, now: datetime, *, narrow: bool = False) -> str:
+    """Say how far a due date is from now: "in 3h", "2d late", or "now" within a minute.
+
+    English is always this short; Italian writes the words out ("tra 3 ore") unless
+    ``narrow`` (for a table's column: "tra 3 h").
+    """
     gap = abs(due - now)
     if gap < timedelta(minutes=1):
-        return "now"
-    # The largest unit that fits, rounded down: 2h59m is still "2h".
-    unit = next(unit for unit in ("days", "hours", "minutes") if gap >= UNIT_SIZES[unit])
-    amount = f"{gap // UNIT_SIZES[unit]}{unit[0]}"
-    return f"{amount} late" if due < now else f"in {amount}"
+        return p_("due", "now")
+    amount = gap_words(gap, narrow=narrow)
+    return _("{gap} late").format(gap=amount) if due < now else _("in {gap}").format(gap=amount)
+
+
+def gap_words(gap: timedelta, *, narrow: bool = False) -> str:
+    """A gap of at least a minute in its largest whole unit, rounded down (2h59m is "2h"):
+    "3d", "5h", "20m"; in Italian "3 giorni", or "3 g" when ``narrow``."""
+    unit = next((unit for unit in ("days", "hours") if gap >= UNIT_SIZES[unit]), "minutes")
+    count = max(gap, timedelta(0)) // UNIT_SIZES[unit]
+    if unit == "days":
+        text = p_("narrow", "{count}d") if narrow else n_("{count}d", "{count}d", count)
+    elif unit == "hours":
+        text = p_("narrow", "{count}h") if narrow else n_("{count}h", "{count}h", count)
+    else:
+        text = p_("narrow", "{count}m") if narrow else n_("{count}m", "{count}m", count)
+    return text.format(count=count)
 
 
 def working_time_before(end: datetime, span: timedelta, cal: Calendar) -> datetime:
@@ -260,7 +288,7 @@ def working_time_before(end: datetime, span: timedelta, cal: Calendar) -> dateti
     day = end.astimezone(cal.tz).date()
     upper = end
     # Each pass looks at one calendar day; a decade of days bounds any sane span.
-    for _ in range(3660):
+    for _day in range(3660):
         if day.weekday() in cal.work_days:
             start = _at(day, cal.work_start, cal)
             available = min(upper, _at(day, cal.work_end, cal)) - start
@@ -322,8 +350,10 @@ def _words(words: str, local: datetime, cal: Calendar) -> datetime | None:
             return None
         if match["at"] is None and hour <= 12:
             raise BadInput(
-                f"which {hour} o'clock is '{' '.join(words.split())}'?",
-                hint=f"write {hour}:00, {hour}am or {hour}pm",
+                _("which {hour} o'clock is '{text}'?").format(
+                    hour=hour, text=" ".join(words.split())
+                ),
+                hint=_("write {hour}:00, {hour}am or {hour}pm").format(hour=hour),
             )
     # A bare "30.11" is a date, not 30:11: "17.00" is a time only after a day or "at"/"alle".
     if match["sep"] == "." and match["day"] is None and match["at"] is None:
@@ -331,10 +361,12 @@ def _words(words: str, local: datetime, cal: Calendar) -> datetime | None:
     minute = int(match["minute"] or 0)
     if match["ampm"]:
         if not 1 <= hour <= 12:
-            raise BadInput(f"no such time: {match['hour']}{match['ampm']}", ACCEPTED_FORMS)
+            shown = f"{match['hour']}{match['ampm']}"
+            raise BadInput(_("no such time: {time}").format(time=shown), _(ACCEPTED_FORMS))
         hour = hour % 12 + (12 if match["ampm"] == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise BadInput(f"no such time: {hour}:{match['minute']}", hint=ACCEPTED_FORMS)
+        shown = f"{hour}:{match['minute']}"
+        raise BadInput(_("no such time: {time}").format(time=shown), hint=_(ACCEPTED_FORMS))
     return _at(day, time(hour, minute), cal)
 
 
@@ -342,7 +374,7 @@ def _part_of_day(words: str, today: date, cal: Calendar) -> datetime | None:
     """A day and a part of it: "tomorrow afternoon", "giovedì pomeriggio", "noon"."""
     if words in THIS_MORNING_WORDS:
         return _at(today, _part_time("morning", cal), cal)
-    head, _, last = words.rpartition(" ")
+    head, _space, last = words.rpartition(" ")
     part = PARTS.get(last)
     if part is None:
         return None
@@ -431,7 +463,7 @@ def _previous_work_day(day: date, cal: Calendar) -> date:
 
 def _start_of_run(day: date, cal: Calendar) -> date:
     """The first day of the run of consecutive working days that holds ``day``."""
-    for _ in range(6):
+    for _day in range(6):
         previous = day - timedelta(days=1)
         # With every day a working day the run never starts: call Monday the week's start.
         if (
@@ -445,7 +477,7 @@ def _start_of_run(day: date, cal: Calendar) -> date:
 
 def _end_of_run(day: date, cal: Calendar) -> date:
     """The last day of the run of consecutive working days that holds ``day``."""
-    for _ in range(6):
+    for _day in range(6):
         following = day + timedelta(days=1)
         # With every day a working day the run never ends: call Sunday the week's end.
         if following.weekday() not in cal.work_days or len(cal.work_days) == 7 == day.isoweekday():
@@ -475,11 +507,16 @@ def _offset(words: str, now: datetime, local: datetime, cal: Calendar) -> dateti
     if unit is None:
         # "3 dec" falls through to the date reader; "in 3 parsecs" is plainly an offset.
         if ahead or match["ago"]:
-            raise BadInput(f"unknown unit '{match['unit'].strip()}'", hint=ACCEPTED_FORMS)
+            raise BadInput(
+                _("unknown unit '{unit}'").format(unit=match["unit"].strip()),
+                hint=_(ACCEPTED_FORMS),
+            )
         return None
     count = int(count_word) if count_word.isdigit() else 1
     if count == 0:
-        raise BadInput("an offset of zero is now, not a due date", hint="for example: in 2 hours")
+        raise BadInput(
+            _("an offset of zero is now, not a due date"), hint=_("for example: in 2 hours")
+        )
     if match["ago"]:
         return _ago(count, unit, now, local, cal)
     if unit == "business_days":
@@ -509,7 +546,7 @@ def _work_days_away(day: date, count: int, cal: Calendar) -> date:
         weeks, steps = weeks - 1, len(cal.work_days)
     day += timedelta(weeks=weeks if count > 0 else -weeks)
     step = _next_work_day if count > 0 else _previous_work_day
-    for _ in range(steps):
+    for _step in range(steps):
         day = step(day, cal)
     return day
 
@@ -538,7 +575,7 @@ def _absolute(words: str, shown: str, today: date, cal: Calendar) -> datetime | 
         return None  # dateutil would skip or guess at unknown words; we refuse them
     if not any(name in MONTHS for name in names) and not re.search(r"[0-9][/.-][0-9]", words):
         return None  # bare numbers ("3", "2026", "1 2") are not dates
-    first, _, rest = words.partition(" ")
+    first, _space, rest = words.partition(" ")
     # dateutil reads "30.11" as the number 30.11: in the date a dot separates day and month,
     # after it hours and minutes ("30.11.2026 17.00").
     english = " ".join([first.replace(".", "/"), rest.replace(".", ":")]).strip()
@@ -552,7 +589,7 @@ def _absolute(words: str, shown: str, today: date, cal: Calendar) -> datetime | 
         one = parser.parse(english, dayfirst=cal.day_first, default=datetime(2000, 1, 1))
         two = parser.parse(english, dayfirst=cal.day_first, default=datetime(2004, 3, 2, 1, 1))
     except (ValueError, OverflowError) as error:
-        raise BadInput(f"cannot read '{shown}' as a date", hint=ACCEPTED_FORMS) from error
+        raise BadInput(unreadable_date(shown), hint=_(ACCEPTED_FORMS)) from error
     if one.tzinfo is not None or (one.month, one.day) != (two.month, two.day):
         return None
     at = one.time() if one.hour == two.hour else cal.work_end
@@ -568,8 +605,13 @@ def _absolute(words: str, shown: str, today: date, cal: Calendar) -> datetime | 
         year += 100 if year < today.year - 50 else -100 if year >= today.year + 50 else 0
         day = _valid_date(year, one.month, one.day)
     if day is None:
-        raise BadInput(f"no such date: '{shown}'", hint=ACCEPTED_FORMS)
+        raise BadInput(_("no such date: '{text}'").format(text=shown), hint=_(ACCEPTED_FORMS))
     return _at(day, at, cal)
+
+
+def unreadable_date(shown: str) -> str:
+    """The message for text that is no date at all."""
+    return _("cannot read '{text}' as a date").format(text=shown)
 
 
 def _nearest(month: int, day: int, today: date) -> date | None:

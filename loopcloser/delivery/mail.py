@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import _
 from loopcloser.delivery.notify import DeliveryFailed
 
 SECURITIES = ("starttls", "tls", "none")
@@ -62,17 +63,19 @@ def checked_message(
     """The message to send, or BadInput when the settings cannot make one."""
     if security not in SECURITIES:
         raise BadInput(
-            f"'{security}' is not an SMTP security mode",
-            hint=f"use one of: {', '.join(SECURITIES)}",
+            _("'{security}' is not an SMTP security mode").format(security=security),
+            hint=_("use one of: {choices}").format(choices=", ".join(SECURITIES)),
         )
     if not recipients:
-        raise BadInput("the email has no recipients", hint="give at least one recipient address")
+        raise BadInput(
+            _("the email has no recipients"), hint=_("give at least one recipient address")
+        )
     try:
         return build_message(sender, recipients, subject, text, html)
     except (ValueError, TypeError):
         raise BadInput(
-            "the mail sender or recipients cannot be written in a mail header",
-            hint="check mail_from and mail_to",
+            _("the mail sender or recipients cannot be written in a mail header"),
+            hint=_("check mail_from and mail_to"),
         ) from None
 
 
@@ -91,50 +94,71 @@ class Attempt:
 def failure(error: BaseException, attempt: Attempt) -> DeliveryFailed:
     """What went wrong with a send, in one line and a hint; the password never shows."""
     where, password = attempt.where, attempt.password
-    ports = "check the security mode and port (starttls: 587, tls: 465)"
+    ports = _("check the security mode and port (starttls: 587, tls: 465)")
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return DeliveryFailed(
-            f"the mail server {where} refused the login for {attempt.user}",
-            hint="check the SMTP user and password (loopcloser keeps the password in the keyring)",
+            _("the mail server {where} refused the login for {user}").format(
+                where=where, user=attempt.user
+            ),
+            hint=_(
+                "check the SMTP user and password (loopcloser keeps the password in the keyring)"
+            ),
         )
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         refused = ", ".join(sorted(error.recipients))
         return DeliveryFailed(
-            f"the mail server {where} refused the recipients: {refused}",
-            hint="check the addresses, or ask the server's administrator",
+            _("the mail server {where} refused the recipients: {refused}").format(
+                where=where, refused=refused
+            ),
+            hint=_("check the addresses, or ask the server's administrator"),
         )
     if isinstance(error, smtplib.SMTPSenderRefused):
         return DeliveryFailed(
-            f"the mail server {where} refused the sender {attempt.sender}",
-            hint="use a sender address the server lets this user send as",
+            _("the mail server {where} refused the sender {sender}").format(
+                where=where, sender=attempt.sender
+            ),
+            hint=_("use a sender address the server lets this user send as"),
         )
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return DeliveryFailed(
-            f"the mail server {where} does not support what {attempt.security} needs", hint=ports
+            _("the mail server {where} does not support what {security} needs").format(
+                where=where, security=attempt.security
+            ),
+            hint=ports,
         )
     if isinstance(error, smtplib.SMTPException):
         return DeliveryFailed(
-            f"the mail server {where} failed: {scrub(smtp_reason(error), password)}",
-            hint="retry later, or check the server settings",
+            _("the mail server {where} failed: {reason}").format(
+                where=where, reason=scrub(smtp_reason(error), password)
+            ),
+            hint=_("retry later, or check the server settings"),
         )
     if isinstance(error, ssl.SSLError):
-        return DeliveryFailed(f"the TLS handshake with {where} failed", hint=ports)
+        return DeliveryFailed(
+            _("the TLS handshake with {where} failed").format(where=where), hint=ports
+        )
     if isinstance(error, TimeoutError):
         return DeliveryFailed(
-            f"the mail server {where} did not answer within {attempt.timeout:g} s",
-            hint="check the host and port, or retry later",
+            _("the mail server {where} did not answer within {seconds:g} s").format(
+                where=where, seconds=attempt.timeout
+            ),
+            hint=_("check the host and port, or retry later"),
         )
     if isinstance(error, OSError):
         return DeliveryFailed(
-            f"cannot reach the mail server {where}: {scrub(os_reason(error), password)}",
-            hint="check the host and port, and that the server is running",
+            _("cannot reach the mail server {where}: {reason}").format(
+                where=where, reason=scrub(os_reason(error), password)
+            ),
+            hint=_("check the host and port, and that the server is running"),
         )
     # A UnicodeError: never the error's own text, which would quote the character and
     # where it sits, and that may be in the password.
     return DeliveryFailed(
-        f"the mail to {where} failed: a host name, login or password has characters"
-        " the mail protocol cannot carry",
-        hint="check smtp_host and smtp_user; an SMTP password must be plain ASCII",
+        _(
+            "the mail to {where} failed: a host name, login or password has characters"
+            " the mail protocol cannot carry"
+        ).format(where=where),
+        hint=_("check smtp_host and smtp_user; an SMTP password must be plain ASCII"),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Protocol, TextIO
 from loopcloser.core.errors import BadInput, ExitCode, LoopcloserError
 from loopcloser.core.model import to_utc_text
 from loopcloser.core.text import printable
+from loopcloser.core.words import _
 from loopcloser.delivery.secrets import child_environment
 
 TITLE = "loopcloser"
@@ -106,9 +107,11 @@ def desktop_sender() -> str:
     found = shutil.which("notify-send")
     if found is None:
         raise DeliveryFailed(
-            "notify-send is not installed",
-            hint="install libnotify-bin, or choose another delivery:"
-            " loopcloser config set delivery terminal",
+            _("notify-send is not installed"),
+            hint=_(
+                "install libnotify-bin, or choose another delivery:"
+                " loopcloser config set delivery terminal"
+            ),
         )
     return found
 
@@ -119,7 +122,7 @@ def send_desktop(program: str, reminder: ReminderLike) -> None:
     # Notification servers read the body as markup: "<b>" or "&" in a name must show as typed.
     body = html.escape(printable(reminder.message), quote=False)
     argv = [program, f"--app-name={TITLE}", "--", TITLE, body]
-    run(argv, None, "notify-send", hint="check that a desktop session is running")
+    run(argv, None, "notify-send", hint=_("check that a desktop session is running"))
 
 
 def command_argv(command: str) -> list[str]:
@@ -127,24 +130,27 @@ def command_argv(command: str) -> list[str]:
     try:
         argv = shlex.split(command)
     except ValueError as error:
-        raise BadInput(f"cannot read delivery_command: {error}", hint="check its quotes") from None
+        raise BadInput(
+            _("cannot read delivery_command: {reason}").format(reason=error),
+            hint=_("check its quotes"),
+        ) from None
     if not argv:
         raise BadInput(
-            "delivery is command but delivery_command is empty",
-            hint="set it, e.g. loopcloser config set delivery_command 'my-notifier --json'",
+            _("delivery is command but delivery_command is empty"),
+            hint=_("set it, e.g. loopcloser config set delivery_command 'my-notifier --json'"),
         )
     # Looked for when the delivery is made ready, so that doctor can tell it is missing.
     if shutil.which(argv[0]) is None:
         raise DeliveryFailed(
-            f"{argv[0]} was not found, or is not a program you may run",
-            hint="check delivery_command: loopcloser config set delivery_command 'PROGRAM ...'",
+            _("{program} was not found, or is not a program you may run").format(program=argv[0]),
+            hint=_("check delivery_command: loopcloser config set delivery_command 'PROGRAM ...'"),
         )
     return argv
 
 
 def run_command(argv: list[str], reminder: ReminderLike) -> None:
     """Run the user's command once, the reminder as JSON on its stdin."""
-    run(argv, as_json(reminder), argv[0], hint="check delivery_command (loopcloser config)")
+    run(argv, as_json(reminder), argv[0], hint=_("check delivery_command (loopcloser config)"))
 
 
 def run(argv: list[str], stdin: str | None, name: str, hint: str) -> None:
@@ -164,19 +170,27 @@ def run(argv: list[str], stdin: str | None, name: str, hint: str) -> None:
             start_new_session=True,
         )
     except FileNotFoundError:
-        raise DeliveryFailed(f"{name} was not found", hint=hint) from None
+        raise DeliveryFailed(_("{program} was not found").format(program=name), hint=hint) from None
     except PermissionError:
-        raise DeliveryFailed(f"{name} cannot be run: permission denied", hint=hint) from None
+        raise DeliveryFailed(
+            _("{program} cannot be run: permission denied").format(program=name), hint=hint
+        ) from None
     except OSError as error:
-        raise DeliveryFailed(f"{name} cannot be run: {error.strerror}", hint=hint) from None
+        raise DeliveryFailed(
+            _("{program} cannot be run: {reason}").format(program=name, reason=error.strerror),
+            hint=hint,
+        ) from None
     try:
-        _, errors = process.communicate(stdin, timeout=TIMEOUT_SECONDS)
+        _output, errors = process.communicate(stdin, timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise DeliveryFailed(
-            f"{name} did not finish within {TIMEOUT_SECONDS} seconds", hint=hint
+            _("{program} did not finish within {seconds} seconds").format(
+                program=name, seconds=TIMEOUT_SECONDS
+            ),
+            hint=hint,
         ) from None
     except BaseException:
         with contextlib.suppress(OSError):
@@ -184,5 +198,12 @@ def run(argv: list[str], stdin: str | None, name: str, hint: str) -> None:
         raise
     if process.returncode != 0:
         lines = (errors or "")[:4096].strip().splitlines()
-        said = f": {printable(lines[0])}" if lines else ""
-        raise DeliveryFailed(f"{name} failed with exit code {process.returncode}{said}", hint=hint)
+        if lines:
+            message = _("{program} failed with exit code {code}: {said}").format(
+                program=name, code=process.returncode, said=printable(lines[0])
+            )
+        else:
+            message = _("{program} failed with exit code {code}").format(
+                program=name, code=process.returncode
+            )
+        raise DeliveryFailed(message, hint=hint)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import _
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -39,7 +40,8 @@ def env_var(name: str) -> str:
         return NAMES[name]
     except KeyError:
         raise BadInput(
-            f"'{name}' is not a secret loopcloser knows", hint=f"use one of: {', '.join(NAMES)}"
+            _("'{name}' is not a secret loopcloser knows").format(name=name),
+            hint=_("use one of: {choices}").format(choices=", ".join(NAMES)),
         ) from None
 
 
@@ -96,7 +98,9 @@ def set_secret(name: str, value: str) -> None:
     """Store the secret in the OS keyring, or raise BadInput."""
     env_var(name)
     if not value:
-        raise BadInput(f"the value for {name} is empty", hint="give a non-empty value")
+        raise BadInput(
+            _("the value for {name} is empty").format(name=name), hint=_("give a non-empty value")
+        )
     import keyring.errors
 
     backend = usable_backend(name)
@@ -127,14 +131,23 @@ def usable_backend(name: str) -> KeyringBackend:
 def no_keyring(name: str) -> BadInput:
     """The error for a machine with no keyring backend."""
     return BadInput(
-        f"no keyring is available on this machine to hold {name}",
-        hint=f"set {NAMES[name]} in the environment instead",
+        _("no keyring is available on this machine to hold {name}").format(name=name),
+        hint=_("set {variable} in the environment instead").format(variable=NAMES[name]),
     )
 
 
 def keyring_failed(action: str, name: str, error: Exception) -> BadInput:
-    """The error for a keyring that refused; names the error type only, never its text."""
+    """The error for a keyring that refused to "read" or "store"; names the error type only.
+
+    One message for each ``action``, so that each reads whole in every language.
+    """
+    messages = {
+        "read": _("the keyring could not read {name} ({error})"),
+        "store": _("the keyring could not store {name} ({error})"),
+    }
     return BadInput(
-        f"the keyring could not {action} {name} ({type(error).__name__})",
-        hint=f"unlock the keyring and retry, or set {NAMES[name]} in the environment",
+        messages[action].format(name=name, error=type(error).__name__),
+        hint=_("unlock the keyring and retry, or set {variable} in the environment").format(
+            variable=NAMES[name]
+        ),
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import one_line, printable
+from loopcloser.core.words import _, dated
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -70,17 +71,24 @@ def mail_account(conf: Settings) -> MailAccount:
     missing = [name for name in MAIL_SETTINGS if not conf[name]]
     if missing:
         first = missing[0]
+        if missing[1:]:
+            hint = _("set each, e.g. loopcloser config set {name} {example}")
+        else:
+            hint = _("set it, e.g. loopcloser config set {name} {example}")
         raise BadInput(
-            f"mail needs smtp_host, mail_from and mail_to; not set: {', '.join(missing)}",
-            hint=f"set {'each' if missing[1:] else 'it'}, e.g. loopcloser config set {first}"
-            f" {MAIL_SETTINGS[first]}",
+            _("mail needs smtp_host, mail_from and mail_to; not set: {names}").format(
+                names=", ".join(missing)
+            ),
+            hint=hint.format(name=first, example=MAIL_SETTINGS[first]),
         )
     user = conf["smtp_user"] or None
     password = get_secret("smtp_password") if user else None
     if user and not password:
         raise BadInput(
-            "no SMTP password is stored",
-            hint=f"loopcloser secret set smtp_password, or set {env_var('smtp_password')}",
+            _("no SMTP password is stored"),
+            hint=_("loopcloser secret set smtp_password, or set {variable}").format(
+                variable=env_var("smtp_password")
+            ),
         )
     recipients = tuple(address.strip() for address in conf["mail_to"].split(",") if address.strip())
     return MailAccount(
@@ -102,8 +110,10 @@ def webhook_url(conf: Settings) -> str:
     url = get_secret("webhook_url")
     if not url:
         raise BadInput(
-            "no webhook URL is stored",
-            hint=f"loopcloser secret set webhook_url, or set {env_var('webhook_url')}",
+            _("no webhook URL is stored"),
+            hint=_("loopcloser secret set webhook_url, or set {variable}").format(
+                variable=env_var("webhook_url")
+            ),
         )
     return check_url(url)
 
@@ -115,12 +125,12 @@ def reminder_subject(reminder: ReminderLike) -> str:
 
 def reminder_mail(reminder: ReminderLike, agent: str, tz: tzinfo) -> str:
     """A reminder's mail body, plain text: the reminder, when it came due, where to see it."""
-    came = reminder.at.astimezone(tz).strftime("%a %d %b %Y %H:%M")
-    return (
-        f"{printable(reminder.message)}\n\n"
-        f"See the loop with: loopcloser show {reminder.loop_id}\n\n"
-        f"A reminder for {printable(agent)} from loopcloser remind; it came due {came}.\n"
+    came = dated(reminder.at.astimezone(tz), "%a %d %b %Y %H:%M")
+    see = _("See the loop with: loopcloser show {id}").format(id=reminder.loop_id)
+    whose = _("A reminder for {agent} from loopcloser remind; it came due {moment}.").format(
+        agent=printable(agent), moment=came
     )
+    return f"{printable(reminder.message)}\n\n{see}\n\n{whose}\n"
 
 
 def reminder_title(agent: str) -> str:
@@ -128,4 +138,4 @@ def reminder_title(agent: str) -> str:
 
     The webhook's payload puts it on one line and escapes its markup, as all it posts.
     """
-    return f"Reminder for {agent}"
+    return _("Reminder for {agent}").format(agent=agent)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from loopcloser.core.ways_out import Cargo, check_way
+from loopcloser.core.words import _
 from loopcloser.delivery.notify import (
     command_argv,
     desktop_sender,
@@ -66,7 +67,7 @@ class Terminal(Way):
     """One line per reminder on standard output."""
 
     def __init__(self, conf: Settings) -> None:
-        self.detail = "terminal"
+        self.detail = _("terminal")
 
     def send_reminder(self, reminder: ReminderLike) -> None:
         """Print the reminder's line."""
@@ -78,7 +79,7 @@ class Desktop(Way):
 
     def __init__(self, conf: Settings) -> None:
         self.program = desktop_sender()
-        self.detail = f"desktop via {self.program}"
+        self.detail = _("desktop via {program}").format(program=self.program)
 
     def send_reminder(self, reminder: ReminderLike) -> None:
         """Show the reminder as a notification."""
@@ -90,7 +91,7 @@ class Command(Way):
 
     def __init__(self, conf: Settings) -> None:
         self.argv = command_argv(conf["delivery_command"])
-        self.detail = f"command {self.argv[0]}"
+        self.detail = _("command {program}").format(program=self.argv[0])
 
     def send_reminder(self, reminder: ReminderLike) -> None:
         """Run the program for the reminder."""
@@ -103,7 +104,9 @@ class Email(Way):
     def __init__(self, conf: Settings) -> None:
         self.account = mail_account(conf)
         self.agent, self.tz = conf["agent"], conf.tz
-        self.detail = f"email to {self.account.to} via {self.account.host}:{self.account.port}"
+        self.detail = _("email to {recipients} via {host}:{port}").format(
+            recipients=self.account.to, host=self.account.host, port=self.account.port
+        )
 
     def send_reminder(self, reminder: ReminderLike) -> None:
         """Mail the reminder: the customer and what is due in the subject, plain text below."""
@@ -125,7 +128,7 @@ class Webhook(Way):
         self.url = webhook_url(conf)
         self.agent = conf["agent"]
         self.where = public_part(self.url)
-        self.detail = f"webhook at {self.where}"
+        self.detail = _("webhook at {where}").format(where=self.where)
 
     def send_reminder(self, reminder: ReminderLike) -> None:
         """Post the reminder's line under whose reminder it is."""

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import printable
+from loopcloser.core.words import _
 from loopcloser.delivery.notify import DeliveryFailed
 
 SCHEMES = ("http", "https")
@@ -39,14 +40,17 @@ def slack_escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def public_part(url: str, unreadable: str = "the webhook") -> str:
-    """Return scheme://host[:port] of a URL, the only part safe to show; else ``unreadable``."""
+def public_part(url: str, unreadable: str | None = None) -> str:
+    """Return scheme://host[:port] of a URL, the only part safe to show; else ``unreadable``.
+
+    ``unreadable`` is "the webhook" unless given, in the language in use.
+    """
     try:
         parts = urlsplit(url)
         host = parts.hostname or "?"
         port = parts.port
     except ValueError:
-        return unreadable
+        return _("the webhook") if unreadable is None else unreadable
     if ":" in host:
         host = f"[{host}]"
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
@@ -61,8 +65,8 @@ def check_url(url: str) -> str:
         valid = False
     if not valid:
         raise BadInput(
-            "the webhook URL is not an http or https URL",
-            hint="set the webhook URL your chat tool gave you (it starts with https://)",
+            _("the webhook URL is not an http or https URL"),
+            hint=_("set the webhook URL your chat tool gave you (it starts with https://)"),
         )
     return url
 
@@ -118,59 +122,74 @@ def post_webhook(url: str, title: str, text: str, timeout: float = 20) -> None:
         error.close()
     except TimeoutError:
         raise DeliveryFailed(
-            f"the webhook at {where} did not answer within {timeout:g} s",
-            hint="retry later, or check the webhook URL",
+            _("the webhook at {where} did not answer within {seconds:g} s").format(
+                where=where, seconds=timeout
+            ),
+            hint=_("retry later, or check the webhook URL"),
         ) from None
     except urllib.error.URLError as error:
         reason = error.reason
         if isinstance(reason, TimeoutError):
-            message = f"the webhook at {where} did not answer within {timeout:g} s"
+            message = _("the webhook at {where} did not answer within {seconds:g} s").format(
+                where=where, seconds=timeout
+            )
         elif isinstance(reason, OSError) and reason.strerror:
-            message = f"cannot reach the webhook at {where}: {reason.strerror}"
+            message = _("cannot reach the webhook at {where}: {reason}").format(
+                where=where, reason=reason.strerror
+            )
         else:
-            message = f"cannot reach the webhook at {where}"
-        raise DeliveryFailed(message, hint="check the webhook URL and the network") from None
+            message = _("cannot reach the webhook at {where}").format(where=where)
+        raise DeliveryFailed(message, hint=_("check the webhook URL and the network")) from None
     except OSError as error:
         raise DeliveryFailed(
-            f"cannot reach the webhook at {where}: {error.strerror or type(error).__name__}",
-            hint="check the webhook URL and the network",
+            _("cannot reach the webhook at {where}: {reason}").format(
+                where=where, reason=error.strerror or type(error).__name__
+            ),
+            hint=_("check the webhook URL and the network"),
         ) from None
     except (http.client.HTTPException, ValueError) as error:
         # Their text may quote the URL, so only the type is shown.
         raise DeliveryFailed(
-            f"the webhook at {where} failed ({type(error).__name__})",
-            hint="check the webhook URL, or retry later",
+            _("the webhook at {where} failed ({error})").format(
+                where=where, error=type(error).__name__
+            ),
+            hint=_("check the webhook URL, or retry later"),
         ) from None
     if 300 <= status < 400:
         raise DeliveryFailed(
-            f"the webhook at {where} answered HTTP {status}, a redirect to"
-            f" {redirect_target(url, location)}, and loopcloser follows no redirect",
-            hint="the webhook may have moved or been replaced:"
-            " store the URL your chat tool gives now (loopcloser secret set webhook_url)",
+            _(
+                "the webhook at {where} answered HTTP {status}, a redirect to"
+                " {target}, and loopcloser follows no redirect"
+            ).format(where=where, status=status, target=redirect_target(url, location)),
+            hint=_(
+                "the webhook may have moved or been replaced:"
+                " store the URL your chat tool gives now (loopcloser secret set webhook_url)"
+            ),
         )
     if not 200 <= status < 300:
         raise DeliveryFailed(
-            f"the webhook at {where} answered HTTP {status}",
+            _("the webhook at {where} answered HTTP {status}").format(where=where, status=status),
             hint=hint_for(status),
         )
 
 
 def redirect_target(url: str, location: str | None) -> str:
     """Where a redirect from ``url`` points, as scheme://host; "elsewhere" if it cannot be read."""
+    elsewhere = _("elsewhere")
     if not location:
-        return "elsewhere"
+        return elsewhere
     try:
         target = urljoin(url, location)
     except ValueError:  # the server's Location is no URL
-        return "elsewhere"
+        return elsewhere
     # The server wrote it: a control character in it must not reach the terminal.
-    return printable(public_part(target, unreadable="elsewhere"))
+    return printable(public_part(target, unreadable=elsewhere))
 
 
 def hint_for(status: int) -> str:
     """Return what to do about an HTTP error status from a webhook."""
     if status in (401, 403, 404, 410):
-        return "the webhook may have been removed or revoked: create a new one and store its URL"
+        return _("the webhook may have been removed or revoked: create a new one and store its URL")
     if status == 429 or status >= 500:
-        return "the chat service is busy or failing: retry later"
-    return "check the webhook URL; the service rejected the message"
+        return _("the chat service is busy or failing: retry later")
+    return _("check the webhook URL; the service rejected the message")

@@ -6,15 +6,37 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from loopcloser.core.model import Flag
 from loopcloser.core.text import one_line, printable
+from loopcloser.core.words import NP_, language, p_
 from loopcloser.render.tables import loop_json
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from loopcloser.core.digest import Digest, Section
+
+# Whole names (the digest's title), apart from the short ones of core.words.dated.
+FULL_WEEKDAYS = (NP_("full weekday", "Monday"), NP_("full weekday", "Tuesday"),
+                 NP_("full weekday", "Wednesday"), NP_("full weekday", "Thursday"),
+                 NP_("full weekday", "Friday"), NP_("full weekday", "Saturday"),
+                 NP_("full weekday", "Sunday"))  # fmt: skip
+FULL_MONTHS = (NP_("full month", "January"), NP_("full month", "February"),
+               NP_("full month", "March"), NP_("full month", "April"),
+               NP_("full month", "May"), NP_("full month", "June"),
+               NP_("full month", "July"), NP_("full month", "August"),
+               NP_("full month", "September"), NP_("full month", "October"),
+               NP_("full month", "November"), NP_("full month", "December"))  # fmt: skip
+
+
+def long_date(day: date) -> str:
+    """A day in whole words, ``Thursday 27 November 2025``, in the language in use."""
+    weekday = p_("full weekday", FULL_WEEKDAYS[day.weekday()])
+    month = p_("full month", FULL_MONTHS[day.month - 1])
+    return f"{weekday} {day:%d} {month} {day:%Y}"
 
 
 def heading(digest: Digest, agent: str) -> str:
     """The digest's title: the day it is for, and whose it is."""
-    return f"{digest.day:%A %d %B %Y}, {agent}"
+    return f"{long_date(digest.day)}, {agent}"
 
 
 def digest_text(digest: Digest, agent: str, width: int | None = None) -> str:
@@ -130,7 +152,7 @@ def digest_html(digest: Digest, agent: str) -> str:
     title = escape(printable(heading(digest, agent)))
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{language()}"><head><meta charset="utf-8">',
         f"<title>{title}</title></head>",
         '<body style="font-family:Helvetica,Arial,sans-serif;color:#101828;margin:24px;">',
         f'<h1 style="font-size:20px;margin:0 0 4px;">{title}</h1>',

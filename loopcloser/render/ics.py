@@ -16,6 +16,7 @@ from icalendar import Calendar as ICalendar
 from loopcloser.core.model import Loop, derive
 from loopcloser.core.reminders import Rules
 from loopcloser.core.when import Calendar, working_time_before
+from loopcloser.core.words import _
 
 DURATION = timedelta(minutes=15)
 """How long the calendar entry lasts: long enough to make the call."""
@@ -62,14 +63,20 @@ def loop_event(
     for moment in loop.remind:
         # Without VALUE=DATE-TIME a TRIGGER is read as a duration (RFC 5545 3.8.6.3).
         event.add_component(
-            alarm(f"Reminder: {summary}", moment.astimezone(UTC), {"VALUE": "DATE-TIME"})
+            alarm(
+                _("Reminder: {summary}").format(summary=summary),
+                moment.astimezone(UTC),
+                {"VALUE": "DATE-TIME"},
+            )
         )
     if rules is not None and cal is not None:
         for offset in rules.before_due:
             moment = working_time_before(expected_due, offset, cal)
-            event.add_component(alarm(f"Due soon: {summary}", moment, {"VALUE": "DATE-TIME"}))
+            soon = _("Due soon: {summary}").format(summary=summary)
+            event.add_component(alarm(soon, moment, {"VALUE": "DATE-TIME"}))
     if rules is None or rules.at_due:
-        event.add_component(alarm(f"Due now: {summary}", timedelta(0), {"RELATED": "START"}))
+        due_now = _("Due now: {summary}").format(summary=summary)
+        event.add_component(alarm(due_now, timedelta(0), {"RELATED": "START"}))
     return event
 
 
@@ -93,12 +100,15 @@ def alarm(text: str, trigger: datetime | timedelta, parameters: dict[str, str]) 
 
 def description(loop: Loop) -> str:
     """The event's notes: how to reach the customer and how to find the loop again."""
-    lines = [f"Promise: {loop.promise}", f"Owner: {loop.owner}"]
+    lines = [
+        _("Promise: {promise}").format(promise=loop.promise),
+        _("Owner: {owner}").format(owner=loop.owner),
+    ]
     if loop.contact:
-        lines.append(f"Contact: {loop.contact}")
+        lines.append(_("Contact: {contact}").format(contact=loop.contact))
     if loop.prefers:
-        lines.append(f"Prefers: {loop.prefers}")
+        lines.append(_("Prefers: {channel}").format(channel=loop.prefers))
     if loop.ref:
-        lines.append(f"Ref: {loop.ref}")
-    lines.append(f"Loop #{loop.id}: loopcloser show {loop.id}")
+        lines.append(_("Ref: {ref}").format(ref=loop.ref))
+    lines.append(_("Loop #{id}: loopcloser show {id}").format(id=loop.id))
     return "\n".join(lines)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.digest import span
-from loopcloser.core.metrics import STAT_NAMES, Part, Why
+from loopcloser.core.metrics import STAT_NAMES, TOTAL, Part, Why
 from loopcloser.core.model import in_words, to_utc_text
-from loopcloser.core.text import inert_cell, one_line, printable
+from loopcloser.core.text import cell_width, inert_cell, one_line, printable
 from loopcloser.core.when import describe_due
+from loopcloser.core.words import N_, NP_, _, dated, language, n_, p_
 from loopcloser.render.columns import TEXT_WIDTH, Column, fitted_table, flat, wrap
 from loopcloser.render.digest import markdown_text
 from loopcloser.render.tables import local_time
@@ -30,23 +31,31 @@ if TYPE_CHECKING:
 BARS = " ▁▂▃▄▅▆▇█"
 # The per-agent table's columns: the statistic, its header, and when it is left out of
 # a narrow page (1 first; None: always shown). What a lead acts on today stays longest.
+# Headers are looked up (p_, context "per agent") where the table is drawn.
 AGENT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("agent", "AGENT", None),
-    ("open", "OPEN", None),
-    ("overdue", "OVERDUE", None),
-    ("untold", "UNTOLD", None),
-    ("silent", "SILENT", 8),
-    ("waiting", "WAITING", 7),
-    ("closed", "CLOSED", 5),
-    ("kept", "KEPT", 2),
-    ("renegotiated", "RENEG.", 1),
-    ("late", "LATE", 4),
-    ("kept_rate", "KEPT %", 6),
-    ("median_days_late", "MEDIAN LATE", 3),
+    ("agent", NP_("per agent", "AGENT"), None),
+    ("open", NP_("per agent", "OPEN"), None),
+    ("overdue", NP_("per agent", "OVERDUE"), None),
+    ("untold", NP_("per agent", "UNTOLD"), None),
+    ("silent", NP_("per agent", "SILENT"), 8),
+    ("waiting", NP_("per agent", "WAITING"), 7),
+    ("closed", NP_("per agent", "CLOSED"), 5),
+    ("kept", NP_("per agent", "KEPT"), 2),
+    ("renegotiated", NP_("per agent", "RENEG."), 1),
+    ("late", NP_("per agent", "LATE"), 4),
+    ("kept_rate", NP_("per agent", "KEPT %"), 6),
+    ("median_days_late", NP_("per agent", "MEDIAN LATE"), 3),
 )
 COLUMN_WORDS = {name: in_words(name) for name in STAT_NAMES} | {"kept_rate": "kept %"}
 """What each per-agent column is called in words: Markdown's and HTML's headers."""
-NOBODY_WAITING = "No customer waits on an overdue or silent loop."
+# The same words, for the catalog: each is looked up with column_words (context "per agent").
+COUNTED_WORDS = (NP_("per agent", "agent"), NP_("per agent", "open"),
+                 NP_("per agent", "overdue"), NP_("per agent", "untold"),
+                 NP_("per agent", "silent"), NP_("per agent", "waiting"),
+                 NP_("per agent", "closed"), NP_("per agent", "kept"),
+                 NP_("per agent", "renegotiated"), NP_("per agent", "late"),
+                 NP_("per agent", "kept %"), NP_("per agent", "median days late"))  # fmt: skip
+NOBODY_WAITING = N_("No customer waits on an overdue or silent loop.")
 
 
 def rate(value: float | None) -> str:
@@ -59,10 +68,12 @@ def days(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def stats_row(stats: AgentStats) -> list[str]:
-    """One agent's numbers as table cells, in the order of STAT_NAMES."""
+def stats_row(stats: AgentStats, total: bool = False) -> list[str]:
+    """One agent's numbers as table cells, in the order of STAT_NAMES; the ``total`` line
+    is named in words (JSON and CSV keep the name ``all``)."""
     values = [getattr(stats, name) for name in STAT_NAMES[1:10]]
-    return [one_line(stats.agent, 24), *map(str, values), rate(stats.kept_rate),
+    agent = p_("agent", TOTAL) if total else stats.agent
+    return [one_line(agent, 24), *map(str, values), rate(stats.kept_rate),
             days(stats.median_days_late)]  # fmt: skip
 
 
@@ -72,6 +83,11 @@ def sparkline(values: list[int]) -> str:
     return "".join(BARS[round(value / top * (len(BARS) - 1))] for value in values)
 
 
+def column_words(name: str) -> str:
+    """A per-agent column's name in words, in the language in use: ``kept %``."""
+    return p_("per agent", COLUMN_WORDS[name])
+
+
 def plural(count: int, noun: str) -> str:
     """``1 store``, ``2 stores``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
@@ -79,45 +95,60 @@ def plural(count: int, noun: str) -> str:
 
 def report_title(report: Report) -> str:
     """The report's title: the start of its period, in the lead's time zone."""
-    return f"Open loops since {local_time(report.since, report.tz, report.now)}"
+    since = local_time(report.since, report.tz, report.now)
+    return _("Open loops since {moment}").format(moment=since)
 
 
 def report_subject(report: Report) -> str:
     """A mail subject that tells the day's numbers, and when a store was left out."""
     total = report.total
-    subject = f"Open loops: {total.overdue} overdue, {total.untold} untold, {total.open} open"
+    subject = n_(
+        "Open loops: {overdue} overdue, {untold} untold, {open} open",
+        "Open loops: {overdue} overdue, {untold} untold, {open} open",
+        total.open,
+    ).format(overdue=total.overdue, untold=total.untold, open=total.open)
     if report.unreadable:
-        subject += f" ({plural(len(report.unreadable), 'store')} not read)"
+        count = len(report.unreadable)
+        subject = n_(
+            "{subject} ({count} store not read)", "{subject} ({count} stores not read)", count
+        ).format(subject=subject, count=count)
     return subject
+
+
+def day_month(day: date) -> str:
+    """A day of the trend as ``27 Nov``, the month named in the language in use."""
+    return dated(datetime.combine(day, time()), "%d %b")
 
 
 def heading(report: Report, section: Section) -> str:
     """A section's heading: its title, and for the trend the days it spans."""
     if section.key is Part.TREND and report.trend:
         first, last = report.trend[0][0], report.trend[-1][0]
-        return f"{section.title}, {first:%d %b} to {last:%d %b}"
+        return _("{title}, {first} to {last}").format(
+            title=section.title, first=day_month(first), last=day_month(last)
+        )
     return section.title
 
 
 def waiting_words(wait: Waiting) -> str:
     """Why and how long a customer waits: ``overdue by 2.1 days``."""
     if wait.why is Why.OVERDUE:
-        return f"overdue by {days(wait.days_late)} days"
-    return f"silent for {days(wait.days_silent)} days"
+        return _("overdue by {days} days").format(days=days(wait.days_late))
+    return _("silent for {days} days").format(days=days(wait.days_silent))
 
 
 def waiting_span(report: Report, wait: Waiting) -> str:
     """The same, short, as ``list`` says it: ``22h late``, ``3d late``, ``silent 4d``."""
     if wait.why is Why.OVERDUE:
-        return describe_due(wait.due, report.now)
-    return f"silent {span(timedelta(days=wait.days_silent))}"
+        return describe_due(wait.due, report.now, narrow=True)
+    return _("silent {span}").format(span=span(timedelta(days=wait.days_silent), narrow=True))
 
 
 def due_words(report: Report, wait: Waiting, short: bool = False) -> str:
     """The due the customer holds, as the lead reads it; short without the weekday."""
     if short:
         local, now = wait.due.astimezone(report.tz), report.now.astimezone(report.tz)
-        return local.strftime("%d %b %H:%M" if local.year == now.year else "%d %b %Y %H:%M")
+        return dated(local, "%d %b %H:%M" if local.year == now.year else "%d %b %Y %H:%M")
     return local_time(wait.due, report.tz, report.now)
 
 
@@ -126,58 +157,72 @@ def due_words(report: Report, wait: Waiting, short: bool = False) -> str:
 
 def text_unreadable(report: Report, width: int) -> list[str]:
     """Each store not read: its agent and why, wrapped to the width."""
-    reasons = [flat(f"not read: {item.reason}") for item in report.unreadable]
+    reasons = [
+        flat(_("not read: {reason}").format(reason=item.reason)) for item in report.unreadable
+    ]
     agents = [one_line(item.agent, 24) for item in report.unreadable]
-    lines, _ = fitted_table(
-        [Column("AGENT", agents, wraps=True), Column("WHY", reasons, wraps=True)], width
-    )
+    columns = [
+        Column(p_("column", "AGENT"), agents, wraps=True),
+        Column(p_("column", "WHY"), reasons, wraps=True),
+    ]
+    lines, _left_out = fitted_table(columns, width)
     return lines
 
 
 def text_agents(report: Report, width: int) -> list[str]:
     """The per-agent table, its least needed columns left out (and named) when narrow."""
-    rows = [stats_row(stats) for stats in [*report.agents, report.total]]
+    rows = [stats_row(stats, stats is report.total) for stats in [*report.agents, report.total]]
     columns = [
-        Column(header, [row[STAT_NAMES.index(name)] for row in rows], drop, wraps=name == "agent",
-               name=COLUMN_WORDS[name])
+        Column(p_("per agent", header), [row[STAT_NAMES.index(name)] for row in rows], drop,
+               wraps=name == "agent", name=column_words(name))
         for name, header, drop in AGENT_COLUMNS
     ]  # fmt: skip
     lines, left_out = fitted_table(columns, width)
     if left_out:
         names = ", ".join(column.name for column in left_out)
-        note = f"Left out at {width} columns: {names} (--csv or --json has every column)."
+        note = _("Left out at {width} columns: {names} (--csv or --json has every column).").format(
+            width=width, names=names
+        )
         lines += wrap(note, width)
     return lines
 
 
 def text_ageing(report: Report, width: int) -> list[str]:
     """Overdue loops counted by how late they are."""
-    return [f"  {bucket:<12}{count}" for bucket, count in report.ageing.items()]
+    labels = [_(bucket) for bucket in report.ageing]
+    size = max([11, *map(cell_width, labels)]) + 1  # 12 in English
+    return [
+        f"  {label}{' ' * (size - cell_width(label))}{count}"
+        for label, count in zip(labels, report.ageing.values(), strict=True)
+    ]
 
 
 def text_waiting(report: Report, width: int) -> list[str]:
     """The customers waiting longest: why, due, customer, promise and owner."""
     waits = report.longest_waiting
     if not waits:
-        return ["  " + line for line in wrap(NOBODY_WAITING, width - 2)]
+        return ["  " + line for line in wrap(_(NOBODY_WAITING), width - 2)]
     columns = [
-        Column("WAITING", [waiting_span(report, wait) for wait in waits]),
-        Column("DUE", [due_words(report, wait, short=True) for wait in waits]),
-        Column("CUSTOMER", [flat(wait.loop.customer) for wait in waits], wraps=True),
-        Column("PROMISE", [flat(wait.loop.promise) for wait in waits], wraps=True),
-        Column("OWNER", [one_line(wait.agent, 24) for wait in waits]),
+        Column(p_("column", "WAITING"), [waiting_span(report, wait) for wait in waits]),
+        Column(p_("column", "DUE"), [due_words(report, wait, short=True) for wait in waits]),
+        Column(p_("column", "CUSTOMER"), [flat(wait.loop.customer) for wait in waits], wraps=True),
+        Column(p_("column", "PROMISE"), [flat(wait.loop.promise) for wait in waits], wraps=True),
+        Column(p_("column", "OWNER"), [one_line(wait.agent, 24) for wait in waits]),
     ]
-    lines, _ = fitted_table(columns, width)
+    lines, _left_out = fitted_table(columns, width)
     return lines
 
 
 def text_trend(report: Report, width: int) -> list[str]:
     """The trend as two sparklines, with today's counts."""
-    opened = [open_ for _, open_, _ in report.trend]
-    overdue = [late for _, _, late in report.trend]
+    opened = [open_ for _day, open_, _late in report.trend]
+    overdue = [late for _day, _open, late in report.trend]
+    labels = [p_("trend", "open"), p_("trend", "overdue")]
+    size = max(map(cell_width, labels)) + 2  # 9 in English
     return [
-        f"  open     {sparkline(opened)}  {opened[-1] if opened else 0} now",
-        f"  overdue  {sparkline(overdue)}  {overdue[-1] if overdue else 0} now",
+        f"  {label}{' ' * (size - cell_width(label))}{sparkline(values)}  "
+        + _("{count} now").format(count=values[-1] if values else 0)
+        for label, values in zip(labels, (opened, overdue), strict=True)
     ]
 
 
@@ -279,30 +324,33 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list
 def markdown_unreadable(report: Report) -> list[str]:
     """Each store not read, as a Markdown table."""
     rows = [
-        [f"**{markdown_text(item.agent)}**", f"not read: {markdown_text(item.reason)}"]
+        [
+            f"**{markdown_text(item.agent)}**",
+            _("not read: {reason}").format(reason=markdown_text(item.reason)),
+        ]
         for item in report.unreadable
     ]
-    return markdown_table(["agent", "why"], rows)
+    return markdown_table([p_("column", "agent"), p_("column", "why")], rows)
 
 
 def markdown_agents(report: Report) -> list[str]:
     """The per-agent table, every column."""
     rows = []
     for stats in [*report.agents, report.total]:
-        cells = stats_row(stats)
+        cells = stats_row(stats, stats is report.total)
         rows.append([markdown_text(cells[0]), *cells[1:]])
-    return markdown_table([COLUMN_WORDS[name] for name in STAT_NAMES], rows)
+    return markdown_table([column_words(name) for name in STAT_NAMES], rows)
 
 
 def markdown_ageing(report: Report) -> list[str]:
     """Overdue loops by age, as a list."""
-    return [f"- {bucket}: {count}" for bucket, count in report.ageing.items()]
+    return [f"- {_(bucket)}: {count}" for bucket, count in report.ageing.items()]
 
 
 def markdown_waiting(report: Report) -> list[str]:
     """The customers waiting longest; an overdue row's words in bold."""
     if not report.longest_waiting:
-        return [NOBODY_WAITING]
+        return [_(NOBODY_WAITING)]
     rows = [
         [
             f"**{waiting_words(wait)}**" if wait.why is Why.OVERDUE else waiting_words(wait),
@@ -313,7 +361,13 @@ def markdown_waiting(report: Report) -> list[str]:
         ]
         for wait in report.longest_waiting
     ]
-    return markdown_table(["waiting", "due", "customer", "promise", "owner"], rows)
+    return markdown_table(waiting_header(), rows)
+
+
+def waiting_header() -> list[str]:
+    """The headers of the customers waiting longest, in Markdown and HTML."""
+    return [p_("column", "waiting"), p_("column", "due"), p_("column", "customer"),
+            p_("column", "promise"), p_("column", "owner")]  # fmt: skip
 
 
 def markdown_trend(report: Report) -> list[str]:
@@ -378,10 +432,10 @@ def html_unreadable(report: Report) -> str:
     """Each store not read, as a row of class ``unreadable``."""
     rows = [
         ("unreadable", [f"<strong>{html_text(item.agent)}</strong>",
-                        f"not read: {html_text(item.reason)}"])
+                        _("not read: {reason}").format(reason=html_text(item.reason))])
         for item in report.unreadable
     ]  # fmt: skip
-    return html_table(["agent", "why"], rows)
+    return html_table([p_("column", "agent"), p_("column", "why")], rows)
 
 
 def html_agents(report: Report) -> str:
@@ -389,17 +443,17 @@ def html_agents(report: Report) -> str:
     rows = [
         (
             "total" if stats is report.total else "agent",
-            [html_text(cell) for cell in stats_row(stats)],
+            [html_text(cell) for cell in stats_row(stats, stats is report.total)],
         )
         for stats in [*report.agents, report.total]
     ]
-    return html_table([COLUMN_WORDS[name] for name in STAT_NAMES], rows)
+    return html_table([column_words(name) for name in STAT_NAMES], rows)
 
 
 def html_ageing(report: Report) -> str:
     """Overdue loops by age, as a list."""
     items = "".join(
-        f"<li>{escape(bucket)}: {count}</li>" for bucket, count in report.ageing.items()
+        f"<li>{escape(_(bucket))}: {count}</li>" for bucket, count in report.ageing.items()
     )
     return f"<ul>{items}</ul>"
 
@@ -407,7 +461,7 @@ def html_ageing(report: Report) -> str:
 def html_waiting(report: Report) -> str:
     """The customers waiting longest; an overdue row (class ``overdue``) tinted, in bold."""
     if not report.longest_waiting:
-        return f"<p>{escape(NOBODY_WAITING)}</p>"
+        return f"<p>{escape(_(NOBODY_WAITING))}</p>"
     rows = []
     for wait in report.longest_waiting:
         words = html_text(waiting_words(wait))
@@ -416,7 +470,7 @@ def html_waiting(report: Report) -> str:
         cells = [words, html_text(due_words(report, wait)), html_text(wait.loop.customer),
                  html_text(wait.loop.promise), html_text(wait.agent)]  # fmt: skip
         rows.append((str(wait.why), cells))
-    return html_table(["waiting", "due", "customer", "promise", "owner"], rows, nowrap=(1,))
+    return html_table(waiting_header(), rows, nowrap=(1,))
 
 
 HTML: dict[Part, Callable[[Report], str]] = {
@@ -434,7 +488,7 @@ def trend_svg(report: Report, width: int = 360, height: int = 150) -> str:
     points = report.trend
     if not points:
         return ""
-    top = max(max(open_ for _, open_, _ in points), 1)
+    top = max(max(open_ for _day, open_, _late in points), 1)
     step = width / max(len(points) - 1, 1)
     chart_top, chart_bottom = 24, height - 4
 
@@ -447,24 +501,30 @@ def trend_svg(report: Report, width: int = 360, height: int = 150) -> str:
 
     label = 'font-family="Helvetica,Arial,sans-serif" font-size="12" fill="#475467"'
     dashed = ' stroke-dasharray="6 4"'
-    first, last = points[0][0], points[-1][0]
+    first, last = day_month(points[0][0]), day_month(points[-1][0])
     opened, overdue = points[-1][1], points[-1][2]
+    open_words = escape(_("open ({count} now)").format(count=opened))
+    overdue_words = escape(_("overdue ({count} now)").format(count=overdue))
+    top_words = escape(_("{count} at most").format(count=top))
+    described = _("open and overdue loops each day, {first} to {last}").format(
+        first=first, last=last
+    )
     legend = (
         f'<line x1="0" y1="8" x2="20" y2="8" stroke="{OPEN_LINE}" stroke-width="2"/>'
-        f'<text x="24" y="12" {label}>open ({opened} now)</text>'
+        f'<text x="24" y="12" {label}>{open_words}</text>'
         f'<line x1="130" y1="8" x2="150" y2="8" stroke="{OVERDUE_TEXT}" stroke-width="2"{dashed}/>'
-        f'<text x="154" y="12" {label}>overdue ({overdue} now)</text>'
-        f'<text x="{width}" y="12" text-anchor="end" {label}>{top} at most</text>'
+        f'<text x="154" y="12" {label}>{overdue_words}</text>'
+        f'<text x="{width}" y="12" text-anchor="end" {label}>{top_words}</text>'
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 18}" '
         'width="100%" style="max-width:100%;height:auto;display:block;" role="img" '
-        f'aria-label="open and overdue loops each day, {first:%d %b} to {last:%d %b}">'
+        f'aria-label="{escape(described)}">'
         + legend
-        + line([open_ for _, open_, _ in points], OPEN_LINE, "")
-        + line([late for _, _, late in points], OVERDUE_TEXT, dashed)
-        + f'<text x="0" y="{height + 14}" {label}>{first:%d %b}</text>'
-        + f'<text x="{width}" y="{height + 14}" text-anchor="end" {label}>{last:%d %b}</text>'
+        + line([open_ for _day, open_, _late in points], OPEN_LINE, "")
+        + line([late for _day, _open, late in points], OVERDUE_TEXT, dashed)
+        + f'<text x="0" y="{height + 14}" {label}>{escape(first)}</text>'
+        + f'<text x="{width}" y="{height + 14}" text-anchor="end" {label}>{escape(last)}</text>'
         + "</svg>"
     )
 
@@ -478,7 +538,7 @@ def report_html(report: Report) -> str:
     title = html_text(report_title(report))
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title></head>",
         '<body style="font-family:Helvetica,Arial,sans-serif;color:#101828;margin:16px;'

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopcloser.core.documents import BadRecords
+from loopcloser.core.words import _
 
 if TYPE_CHECKING:
     from loopcloser.core.errors import WarningKind
@@ -53,13 +54,13 @@ class Context:
 
     def problems(self) -> list[tuple[WarningKind, str, str | None]]:
         """What the run's reads passed over, each with its kind and what to do: for a warning."""
-        kept = "it is kept as it is; loopcloser doctor says more"
+        kept = _("it is kept as it is; loopcloser doctor says more")
         found: list[tuple[WarningKind, str, str | None]] = [
-            ("malformed_loop", f"{message}: it was left out", kept)
+            ("malformed_loop", _("{problem}: it was left out").format(problem=message), kept)
             for message in self.bad.found.values()
         ]
         if self.offline is not None:
-            later = "sync when the hub is back: loopcloser sync"
+            later = _("sync when the hub is back: loopcloser sync")
             found.append(("hub_offline", self.offline, later))
         stores = [] if self._store is None else [self._store]
         for store in [*stores, *self._others]:

@@ -9,6 +9,7 @@ from loopcloser.core.documents import BadRecords, load
 from loopcloser.core.errors import BadInput
 from loopcloser.core.model import Event, Loop
 from loopcloser.core.text import folded
+from loopcloser.core.words import _
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -32,12 +33,14 @@ def sources(ctx: Context) -> list[tuple[str, Store]]:
         try:
             return team_copies(ctx)  # type: ignore[return-value]
         except HubError as error:
-            ctx.offline = f"the hub was not reached ({error.message}): only this store was read"
+            ctx.offline = _("the hub was not reached ({reason}): only this store was read").format(
+                reason=error.message
+            )
     if team is not None and ctx.store_path is None:
         from loopcloser.storage.location import open_team
 
         members = open_team(team)
-        ctx.reading([store for _, store in members])
+        ctx.reading([store for _agent, store in members])
         return members
     return [(ctx.agent, ctx.store())]
 
@@ -53,7 +56,9 @@ def customer_loops(
 
     wanted = _compact(needle)
     if not wanted:
-        raise BadInput("say which customer to look for", hint="give part of a name, email or phone")
+        raise BadInput(
+            _("say which customer to look for"), hint=_("give part of a name, email or phone")
+        )
     digits = _digits(needle) if PHONE.fullmatch(needle.strip()) else None
     found: dict[str, tuple[str, Loop]] = {}
     for label, store in sources:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from loopcloser.core.documents import BadRecords
 from loopcloser.core.errors import LoopcloserError
+from loopcloser.core.words import NP_, _, n_, p_
 
 if TYPE_CHECKING:
     from loopcloser.core.settings import Settings
@@ -27,23 +28,38 @@ class Check:
     detail: str
     fix: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The check's name as a person reads it; ``name`` stays as scripts read it."""
+        return p_("check", self.name)
+
+
+CHECK_NAMES = (NP_("check", "store"), NP_("check", "loops"), NP_("check", "archive"),
+               NP_("check", "permissions"), NP_("check", "folder"), NP_("check", "lock"),
+               NP_("check", "prompt"), NP_("check", "config"), NP_("check", "team"),
+               NP_("check", "keyring"), NP_("check", "delivery"), NP_("check", "hub"),
+               NP_("check", "sync"))  # fmt: skip
+"""Every check's name, marked for the catalog: ``Check.label`` looks it up."""
+
 
 def check_store(path: Path) -> list[Check]:
     """The store opens, carries a schema we read, and is private to its owner."""
     from loopcloser.storage.location import open_at
 
     if not path.exists():
-        return [Check("store", True, f"{path} does not exist yet; the first add creates it")]
+        absent = _("{path} does not exist yet; the first add creates it").format(path=path)
+        return [Check("store", True, absent)]
     store = open_at(path)
     try:
         count = len(store.documents())
     except LoopcloserError as error:
         with suppress(LoopcloserError):
             if store.copies():
-                fix = "bring back an earlier day: loopcloser restore --list, then restore DATE"
+                fix = _("bring back an earlier day: loopcloser restore --list, then restore DATE")
                 return [Check("store", False, error.message, fix)]
         return [Check("store", False, error.message, error.hint)]
-    checks = [Check("store", True, f"{path} holds {count} loop{'s' * (count != 1)}")]
+    holds = n_("{path} holds {count} loop", "{path} holds {count} loops", count)
+    checks = [Check("store", True, holds.format(path=path, count=count))]
     checks.append(check_loops(store))
     mode = stat.S_IMODE(path.stat().st_mode)
     private = not mode & 0o077
@@ -51,7 +67,11 @@ def check_store(path: Path) -> list[Check]:
         Check(
             "permissions",
             private,
-            f"{path} is {mode:o}" + ("" if private else ": others can read customer details"),
+            (
+                _("{path} is {mode:o}")
+                if private
+                else _("{path} is {mode:o}: others can read customer details")
+            ).format(path=path, mode=mode),
             None if private else f"chmod 600 {path}",
         )
     )
@@ -72,11 +92,17 @@ def check_status_file(store: Path) -> Check:
     try:
         behind = status.stat().st_mtime_ns < store.stat().st_mtime_ns
     except OSError:
-        return Check("prompt", True, f"no {status} yet: the next change or remind leaves it")
+        detail = _("no {path} yet: the next change or remind leaves it")
+        return Check("prompt", True, detail.format(path=status))
     if behind:
-        why = "it could not be written, or the store was changed from elsewhere"
-        return Check("prompt", True, f"{status} is older than the store ({why})")
-    return Check("prompt", True, f"{status} holds the counts for a shell prompt")
+        detail = _(
+            "{path} is older than the store (it could not be written,"
+            " or the store was changed from elsewhere)"
+        )
+        return Check("prompt", True, detail.format(path=status))
+    return Check(
+        "prompt", True, _("{path} holds the counts for a shell prompt").format(path=status)
+    )
 
 
 def check_loops(store: Store) -> Check:
@@ -90,11 +116,22 @@ def check_loops(store: Store) -> Check:
     for loop_id, document in documents.items():
         bad.load(loop_id, document)
     if not bad.found:
-        return Check("loops", True, f"all {len(documents)} read")
+        count = len(documents)
+        return Check(
+            "loops", True, n_("all {count} read", "all {count} read", count).format(count=count)
+        )
     first, *others = bad.found.values()
-    more = f" (and {len(others)} more)" if others else ""
-    fix = f"fix it by hand in {store.path}, or bring back an earlier day: loopcloser restore --list"
-    return Check("loops", False, f"{first}{more}", fix)
+    detail = (
+        n_("{problem} (and {count} more)", "{problem} (and {count} more)", len(others)).format(
+            problem=first, count=len(others)
+        )
+        if others
+        else first
+    )
+    fix = _(
+        "fix it by hand in {path}, or bring back an earlier day: loopcloser restore --list"
+    ).format(path=store.path)
+    return Check("loops", False, detail, fix)
 
 
 def check_folder(folder: Path) -> Check:
@@ -106,11 +143,19 @@ def check_folder(folder: Path) -> Check:
     try:
         mode = folder.stat().st_mode
     except OSError as error:
-        return Check("folder", False, f"{folder} cannot be read: {error.strerror or error}")
+        unread = _("{path} cannot be read: {reason}")
+        return Check("folder", False, unread.format(path=folder, reason=error.strerror or error))
     if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
-        detail = f"{folder} is {stat.S_IMODE(mode):o}: anyone can replace or delete the store"
-        return Check("folder", False, detail, f"chmod 700 {folder}")
-    return Check("folder", True, f"{folder} is {stat.S_IMODE(mode):o}")
+        detail = _("{path} is {mode:o}: anyone can replace or delete the store")
+        return Check(
+            "folder",
+            False,
+            detail.format(path=folder, mode=stat.S_IMODE(mode)),
+            f"chmod 700 {folder}",
+        )
+    return Check(
+        "folder", True, _("{path} is {mode:o}").format(path=folder, mode=stat.S_IMODE(mode))
+    )
 
 
 def check_lock(lock: Path) -> Check:
@@ -123,17 +168,21 @@ def check_lock(lock: Path) -> Check:
     try:
         fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
-        return Check("lock", True, "free")
+        return Check("lock", True, p_("lock", "free"))
     except OSError as error:
-        return Check("lock", False, f"{lock} cannot be read: {error.strerror or error}")
+        unread = _("{path} cannot be read: {reason}")
+        return Check("lock", False, unread.format(path=lock, reason=error.strerror or error))
     try:
         note = os.read(fd, 200).decode(errors="replace").strip()
         if is_held(fd, note):
-            return Check("lock", True, f"held by {note or 'another process'}")
+            holder = note or _("another process")
+            return Check("lock", True, _("held by {holder}").format(holder=holder))
     finally:
         os.close(fd)
-    left = f" ({note}, which has ended, left its note)" if note else ""
-    return Check("lock", True, f"free{left}")
+    if not note:
+        return Check("lock", True, p_("lock", "free"))
+    left = _("free ({holder}, which has ended, left its note)").format(holder=note)
+    return Check("lock", True, left)
 
 
 def is_held(fd: int, note: str) -> bool:
@@ -155,7 +204,13 @@ def is_held(fd: int, note: str) -> bool:
 def check_settings(conf: Settings) -> list[Check]:
     """The settings read, and the team folder, if any, exists."""
     checks = [
-        Check("config", True, f"agent {conf['agent']}, time zone {conf['timezone'] or 'system'}")
+        Check(
+            "config",
+            True,
+            _("agent {agent}, time zone {timezone}").format(
+                agent=conf["agent"], timezone=conf["timezone"] or p_("time zone", "system")
+            ),
+        )
     ]
     if conf.team is not None:
         from loopcloser.storage.location import is_folder
@@ -176,22 +231,24 @@ def check_keyring(conf: Settings | None = None) -> Check:
     from loopcloser.delivery.secrets import NAMES, in_environment
 
     if all(in_environment(name) for name in NAMES):
-        return Check("keyring", True, "secrets come from the environment")
+        return Check("keyring", True, _("secrets come from the environment"))
     try:
         import keyring
         from keyring.backends import fail
 
         backend = keyring.get_keyring()
     except Exception as error:  # a broken keyring install is a finding, not a crash
-        return Check("keyring", False, f"keyring cannot load ({type(error).__name__})")
+        broken = _("keyring cannot load ({error})").format(error=type(error).__name__)
+        return Check("keyring", False, broken)
     if isinstance(backend, fail.Keyring) or "null" in type(backend).__module__:
-        variables = " and ".join(NAMES.values())
+        joiner = _("and")
+        variables = f" {joiner} ".join(NAMES.values())
         needed = conf is not None and conf["smtp_user"] and not in_environment("smtp_password")
         if not needed:
-            detail = f"no keyring backend: secrets can come from {variables}"
-            return Check("keyring", True, detail)
-        fix = f"set {variables} in the environment instead"
-        return Check("keyring", False, "no keyring backend for the mail password", fix)
+            detail = _("no keyring backend: secrets can come from {variables}")
+            return Check("keyring", True, detail.format(variables=variables))
+        fix = _("set {variables} in the environment instead").format(variables=variables)
+        return Check("keyring", False, _("no keyring backend for the mail password"), fix)
     return Check("keyring", True, type(backend).__name__)
 
 
@@ -246,10 +303,17 @@ def check_sync(path: Path) -> Check:
     try:
         now = standing(open_at(path))
     except LoopcloserError as error:
-        return Check("sync", True, f"cannot count the changes waiting: {error.message}")
-    last = f"last sync {now.synced}" if now.synced else "never synced"
-    waiting = f"{now.waiting} change{'s' * (now.waiting != 1)} wait to be sent"
-    return Check("sync", True, f"{last}; {waiting if now.waiting else 'nothing waits'}")
+        uncounted = _("cannot count the changes waiting: {reason}")
+        return Check("sync", True, uncounted.format(reason=error.message))
+    last = _("last sync {moment}").format(moment=now.synced) if now.synced else _("never synced")
+    waiting = (
+        n_("{count} change wait to be sent", "{count} changes wait to be sent", now.waiting).format(
+            count=now.waiting
+        )
+        if now.waiting
+        else _("nothing waits")
+    )
+    return Check("sync", True, f"{last}; {waiting}")
 
 
 def check_hub(conf: Settings) -> Check:
@@ -263,4 +327,8 @@ def check_hub(conf: Settings) -> Check:
             version = hub.schema_version(connection)
     except LoopcloserError as error:
         return Check("hub", False, error.message, error.hint)
-    return Check("hub", True, f"schema {version}, agent {conf['agent']}")
+    return Check(
+        "hub",
+        True,
+        _("schema {version}, agent {agent}").format(version=version, agent=conf["agent"]),
+    )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.errors import BadInput, HubError, LoopcloserError, StoreError
 from loopcloser.core.model import Kind
+from loopcloser.core.words import _
 from loopcloser.storage.store import drop_index
 
 if TYPE_CHECKING:
@@ -185,14 +186,16 @@ def forget(stores: list[Store], who: str, team: Path | None = None) -> Erased:
     Undo journals that could bring the customer back are dropped.
     """
     if not _normalised(who):
-        raise BadInput("give the customer's name or contact to forget", hint='e.g. "Maria Rossi"')
+        raise BadInput(
+            _("give the customer's name or contact to forget"), hint=_('e.g. "Maria Rossi"')
+        )
     if team is None:
         return _Erasure(who, _unique(stores), []).run()
     from loopcloser.storage.team import settled
 
     # An intent that cannot be completed (a store unreadable) is scrubbed in place.
     with settled(team) as (members, pending):
-        everyone = [*stores, *(store for _, store in members)]
+        everyone = [*stores, *(store for _agent, store in members)]
         return _Erasure(who, _unique(everyone), pending).run()
 
 
@@ -222,7 +225,7 @@ class _Erasure:
         """Erase everywhere, again while a store reveals identities the others did not."""
         self._gather()
         erased_with: set[str] = set()
-        for _ in range(MAX_ROUNDS):
+        for _round in range(MAX_ROUNDS):
             if self.names == erased_with:
                 break
             erased_with = set(self.names)
@@ -313,7 +316,7 @@ class _Erasure:
             # the customer back; one handed off elsewhere may be the only copy left here.
             pattern = self.pattern
             held = pattern is not None and any(
-                _mentioned(entry, pattern) for _, entry in transaction.journal()
+                _mentioned(entry, pattern) for _entry_id, entry in transaction.journal()
             )
             if changed or held:
                 transaction.forget_entries()
@@ -331,7 +334,7 @@ class _Erasure:
         loops = tables.get("loops", {})
         changed = False
         for key, document in loops.items():
-            clean, _ = self._clean(document)
+            clean, _own = self._clean(document)
             if clean != document:
                 loops[key] = clean
                 changed = True
@@ -352,17 +355,21 @@ class _Erasure:
         if loop is None:
             if not path.exists():
                 return  # completed meanwhile
+            reason: str | None = None
             try:
                 raw = path.read_bytes().decode("utf-8", errors="replace")
             except OSError as error:
-                raw, reason = "", f": {error.strerror or error}"
-            else:
-                reason = ""
+                raw, reason = "", str(error.strerror or error)
             pattern = self.pattern
-            if reason or pattern is None or pattern.search(raw):
+            if reason is not None or pattern is None or pattern.search(raw):
+                unread = (
+                    _("unfinished handoff {path} cannot be read: {reason}, so it was not erased")
+                    if reason is not None
+                    else _("unfinished handoff {path} cannot be read, so it was not erased")
+                )
                 raise StoreError(
-                    f"unfinished handoff {path} cannot be read{reason}, so it was not erased",
-                    hint="check both agents' stores for the loop it names, then move it aside",
+                    unread.format(path=path, reason=reason),
+                    hint=_("check both agents' stores for the loop it names, then move it aside"),
                 )
             return  # not a loop, and no mention of the customer: nothing to erase
         self._learn([loop])

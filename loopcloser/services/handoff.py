@@ -7,6 +7,7 @@ from pathlib import Path
 from loopcloser.core.errors import BadInput, InvalidTransition
 from loopcloser.core.model import Event, Kind, Loop, require_words
 from loopcloser.core.text import one_line_name
+from loopcloser.core.words import _
 from loopcloser.services.context import Context
 
 
@@ -23,7 +24,7 @@ def handoff(
     receiver = receiver.strip()
     require_words("receiver", receiver)
     if not one_line_name(receiver):
-        raise BadInput("the receiver must be an agent's name", hint="e.g. --to luca")
+        raise BadInput(_("the receiver must be an agent's name"), hint=_("e.g. --to luca"))
     event = Event(
         kind=Kind.HANDOFF, at=ctx.now, by=ctx.agent, text=note, changes={"owner": receiver}
     )
@@ -37,7 +38,10 @@ def handoff(
 
         def in_place(loop: Loop) -> Event:
             if loop.owner == receiver:
-                raise BadInput(f"#{loop.id} is already {receiver}'s", hint="nothing was changed")
+                raise BadInput(
+                    _("#{id} is already {agent}'s").format(id=loop.id, agent=receiver),
+                    hint=_("nothing was changed"),
+                )
             owned_here(ctx, loop)
             return event
 
@@ -55,8 +59,8 @@ def owned_here(ctx: Context, loop: Loop) -> None:
     """With a team hub, only a loop's owner changes it: a copy of a colleague's is read-only."""
     if ctx.settings.hub is not None and loop.owner != ctx.agent:
         raise InvalidTransition(
-            f"#{loop.id} is {loop.owner}'s: only its owner changes it",
-            hint="sync to bring your copies up to date: loopcloser sync",
+            _("#{id} is {agent}'s: only its owner changes it").format(id=loop.id, agent=loop.owner),
+            hint=_("sync to bring your copies up to date: loopcloser sync"),
         )
 
 
@@ -64,8 +68,12 @@ def team_member(store: Path, folder: Path) -> str:
     """The agent whose store ``store`` is in the team folder; BadInput for another file."""
     if store.resolve().parent != folder.resolve() or store.suffix != ".json":
         raise BadInput(
-            f"{store} is not a store in the team folder {folder}",
-            hint="a handoff in a team moves loops between AGENT.json stores in that folder;"
-            " drop --store (and LOOPCLOSER_STORE)",
+            _("{path} is not a store in the team folder {folder}").format(
+                path=store, folder=folder
+            ),
+            hint=_(
+                "a handoff in a team moves loops between AGENT.json stores in that folder;"
+                " drop --store (and LOOPCLOSER_STORE)"
+            ),
         )
     return store.stem

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import one_line_name
+from loopcloser.core.words import _
 from loopcloser.storage import hub
 
 Result = TypeVar("Result")
@@ -45,8 +46,8 @@ def add_agent(url: str, name: str, lead: bool = False) -> tuple[str, str, str]:
     name = name.strip()
     if not one_line_name(name):
         raise BadInput(
-            "an agent's name must be one line of 1 to 100 characters",
-            hint="use their loopcloser agent name, e.g. anna",
+            _("an agent's name must be one line of 1 to 100 characters"),
+            hint=_("use their loopcloser agent name, e.g. anna"),
         )
     theirs = url_for(url, name)  # before the role exists: a URL that cannot be read stops here
     login, password = using(url, lambda connection: hub.add_agent(connection, name, lead))
@@ -72,6 +73,9 @@ def url_for(url: str, login: str) -> str:
     try:
         options = conninfo_to_dict(url)
     except Exception as error:
-        raise BadInput(f"the hub URL cannot be read: {error}", hint="use a libpq URI") from None
+        raise BadInput(
+            _("the hub URL cannot be read: {reason}").format(reason=error),
+            hint=_("use a libpq URI"),
+        ) from None
     kept = {key: value for key, value in options.items() if key not in NOT_FOR_AGENTS}
     return make_conninfo("", **kept, user=login)

@@ -36,6 +36,7 @@ from loopcloser.core.model import (
 )
 from loopcloser.core.replica import carried
 from loopcloser.core.text import folded
+from loopcloser.core.words import _
 
 if TYPE_CHECKING:
     from loopcloser.services.context import Context
@@ -121,7 +122,8 @@ def fetch(store: Store, loop_id: int) -> Loop:
 def not_found(loop_id: int) -> NotFound:
     """The error for an id the store does not hold."""
     return NotFound(
-        f"no loop #{loop_id} in this store", hint="see the ids with: loopcloser list --all"
+        _("no loop #{id} in this store").format(id=loop_id),
+        hint=_("see the ids with: loopcloser list --all"),
     )
 
 

@@ -17,6 +17,7 @@ from loopcloser.core.documents import BadRecords, finished_before
 from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
 from loopcloser.core.metrics import Report, Unreadable, build_report
 from loopcloser.core.model import Loop
+from loopcloser.core.words import _
 from loopcloser.services.context import Context
 from loopcloser.services.loops import documents_since
 
@@ -44,7 +45,7 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
         copies = team_copies(ctx, ctx.now - DIGEST_REACH, owner=agent)
         theirs = [
             loop
-            for _, copy in copies
+            for _owner, copy in copies
             for loop_id, document in copy.documents.items()
             if not finished_before(ctx.now - DIGEST_REACH)(document)
             if (loop := ctx.bad.load(loop_id, document, str(copy.path))) is not None
@@ -54,11 +55,13 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
         from loopcloser.storage.location import open_store
         from loopcloser.storage.team import store_path, team_stores
 
-        agents = [name for name, _ in team_stores(team)]
+        agents = [name for name, _path in team_stores(team)]
         if agent not in agents:
             raise BadInput(
-                f"{agent} has no store in team folder {team}",
-                hint=f"check the name; agents in the team: {', '.join(agents) or 'none yet'}",
+                _("{agent} has no store in team folder {team}").format(agent=agent, team=team),
+                hint=_("check the name; agents in the team: {agents}").format(
+                    agents=", ".join(agents) or _("none yet")
+                ),
             )
         target = open_store(store_path(team, agent), ctx.settings, ctx.now)
     else:
@@ -67,8 +70,10 @@ def digest(ctx: Context, agent: str | None = None) -> Digest:
             owners = sorted({str(doc.get("owner")) for doc in target.documents().values()})
             if agent not in owners:
                 raise BadInput(
-                    f"no loop of {agent} in this store",
-                    hint=f"check the name; owners here: {', '.join(owners) or 'none yet'}",
+                    _("no loop of {agent} in this store").format(agent=agent),
+                    hint=_("check the name; owners here: {owners}").format(
+                        owners=", ".join(owners) or _("none yet")
+                    ),
                 )
     recent = documents_since(target, ctx.now - DIGEST_REACH)
     read = ctx.bad.load
@@ -113,7 +118,7 @@ def report(
     with report_sources(ctx, team, stores) as (sources, from_team):
         if not sources:
             raise StoreError(
-                "no store to report on", hint="check the team folder or the --store paths"
+                _("no store to report on"), hint=_("check the team folder or the --store paths")
             )
         loops: list[tuple[str, Loop]] = []
         unreadable: list[Unreadable] = []
@@ -124,7 +129,9 @@ def report(
                 unreadable.append(Unreadable(agent, unreadable_reason(store.path, error)))
                 skipped(store.path, error)
     if len(unreadable) == len(sources):
-        raise StoreError("no store could be read", hint="check the paths and the warnings above")
+        raise StoreError(
+            _("no store could be read"), hint=_("check the paths and the warnings above")
+        )
     return build_report(loops, ctx.now, ctx.tz, start, ctx.cadence, unreadable=unreadable)
 
 
@@ -164,15 +171,15 @@ def report_sources(
 
     if stores:
         named = [(path.stem, open_at(path)) for path in stores]
-        ctx.reading([store for _, store in named])
+        ctx.reading([store for _agent, store in named])
         yield named, False
         return
     folder = team or ctx.settings.team
     if folder is None:
         yield [(ctx.agent, ctx.store())], False
         return
-    with settled(folder.expanduser()) as (members, _):
-        ctx.reading([store for _, store in members])
+    with settled(folder.expanduser()) as (members, _intents):
+        ctx.reading([store for _agent, store in members])
         yield members, True
 
 
@@ -185,7 +192,7 @@ def owned_loops(
     AGENT.json is that agent's, whoever owned its loops before.
     """
     if not store.path.is_file():
-        raise StoreError(f"no store at {store.path}", hint="check the path")
+        raise StoreError(_("no store at {path}").format(path=store.path), hint=_("check the path"))
     documents = documents_since(store, start)
     return [
         (agent if from_team else str(doc.get("owner") or agent), loop)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from loopcloser.core.words import _
 from loopcloser.services.forget import FORGOTTEN, forget
 from loopcloser.services.sync import PURGE, Synced, sync
 
@@ -24,7 +25,10 @@ def sync_and_purge(ctx: Context) -> Synced:
     store = ctx.store()
     for name in sorted(done.erased_customers - {FORGOTTEN}):
         failed = forget([store], name).failed
-        done.refused += [f"could not erase {path}: {message}" for path, message in failed]
+        done.refused += [
+            _("could not erase {path}: {reason}").format(path=path, reason=message)
+            for path, message in failed
+        ]
     if done.erased_customers:
         with store.transaction() as transaction:
             transaction.set_meta(PURGE, [])

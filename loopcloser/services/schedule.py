@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.words import _, n_
 from loopcloser.delivery.secrets import child_environment
 from loopcloser.storage.atomic import write_atomically
 
@@ -32,7 +33,12 @@ def check_every(every_minutes: int) -> int:
     """A run interval in whole minutes, 1 to 59."""
     if isinstance(every_minutes, bool) or not 1 <= every_minutes <= 59:
         raise BadInput(
-            f"cannot run every {every_minutes} minutes", hint="use a whole number from 1 to 59"
+            n_(
+                "cannot run every {count} minutes",
+                "cannot run every {count} minutes",
+                every_minutes,
+            ).format(count=every_minutes),
+            hint=_("use a whole number from 1 to 59"),
         )
     return every_minutes
 
@@ -40,17 +46,19 @@ def check_every(every_minutes: int) -> int:
 def check_value(what: str, value: str) -> str:
     """A value that fits on one line of a crontab or a unit file."""
     if any(character in value for character in "\n\r\0"):
-        raise BadInput(f"{what} contains a line break", hint="use a value on one line")
+        raise BadInput(
+            _("{what} contains a line break").format(what=what), hint=_("use a value on one line")
+        )
     return value
 
 
 def check_executable(executable: str) -> str:
     """An absolute path: cron and systemd run with a bare PATH."""
-    check_value("the executable path", executable)
+    check_value(_("the executable path"), executable)
     if not os.path.isabs(executable):
         raise BadInput(
-            f"'{executable}' is not an absolute path",
-            hint="give the full path of loopcloser (see: command -v loopcloser)",
+            _("'{path}' is not an absolute path").format(path=executable),
+            hint=_("give the full path of loopcloser (see: command -v loopcloser)"),
         )
     return executable
 
@@ -59,8 +67,8 @@ def check_env(env: Mapping[str, str]) -> dict[str, str]:
     """Environment settings with valid names and one-line values, sorted by name."""
     for name, value in env.items():
         if not ENV_NAME.match(name):
-            raise BadInput(f"'{name}' is not an environment variable name")
-        check_value(f"the value of {name}", value)
+            raise BadInput(_("'{name}' is not an environment variable name").format(name=name))
+        check_value(_("the value of {name}").format(name=name), value)
     return dict(sorted(env.items()))
 
 
@@ -68,8 +76,8 @@ def cron_escape(command: str) -> str:
     """Protect ``%``, which cron turns into a newline unless it follows a backslash."""
     if "\\%" in command:
         raise BadInput(
-            "a path or value contains '\\%', which cron cannot be given",
-            hint="rename the path, or use --install systemd",
+            _("a path or value contains '\\%', which cron cannot be given"),
+            hint=_("rename the path, or use --install systemd"),
         )
     return command.replace("%", "\\%")
 
@@ -81,7 +89,7 @@ def cron_line(executable: str, every_minutes: int, env: Mapping[str, str], log: 
     words = ["umask 077;"]
     words += [f"{name}={shlex.quote(value)}" for name, value in check_env(env).items()]
     words += [shlex.quote(check_executable(executable)), "remind"]
-    words += [">>", shlex.quote(check_value("the log path", log)), "2>&1"]
+    words += [">>", shlex.quote(check_value(_("the log path"), log)), "2>&1"]
     return f"*/{every_minutes} * * * * {cron_escape(' '.join(words))} {MARKER}"
 
 
@@ -128,7 +136,9 @@ def crontab(args: list[str], stdin: str | None = None) -> subprocess.CompletedPr
     """Run the crontab program (never through a shell)."""
     program = shutil.which("crontab")
     if program is None:
-        raise BadInput("crontab is not installed", hint="use --install systemd, or install cron")
+        raise BadInput(
+            _("crontab is not installed"), hint=_("use --install systemd, or install cron")
+        )
     try:
         return subprocess.run(
             [program, *args],
@@ -140,12 +150,12 @@ def crontab(args: list[str], stdin: str | None = None) -> subprocess.CompletedPr
             env=child_environment(),
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise StoreError(f"crontab could not be run: {error}") from None
+        raise StoreError(_("crontab could not be run: {reason}").format(reason=error)) from None
 
 
 def first_line(text: str) -> str:
     """The first non-empty line of a program's message."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "no message")
+    return next((line.strip() for line in text.splitlines() if line.strip()), _("no message"))
 
 
 def with_line(current: str, line: str) -> str:
@@ -166,7 +176,7 @@ def with_line(current: str, line: str) -> str:
 
 def install_cron(line: str) -> str:
     """Put ``line`` in the crontab in place of any older loopcloser line; return the table."""
-    check_value("the crontab line", line)
+    check_value(_("the crontab line"), line)
     if not line.rstrip().endswith(MARKER):
         line = f"{line.rstrip()} {MARKER}"
     listed = crontab(["-l"])
@@ -176,15 +186,15 @@ def install_cron(line: str) -> str:
         current = ""
     else:
         raise StoreError(
-            f"cannot read your crontab: {first_line(listed.stderr)}",
-            hint="check that you may use cron (crontab -l)",
+            _("cannot read your crontab: {reason}").format(reason=first_line(listed.stderr)),
+            hint=_("check that you may use cron (crontab -l)"),
         )
     updated = with_line(current, line)
     written = crontab(["-"], stdin=updated)
     if written.returncode != 0:
         raise StoreError(
-            f"crontab refused the new table: {first_line(written.stderr)}",
-            hint="your crontab was left as it was",
+            _("crontab refused the new table: {reason}").format(reason=first_line(written.stderr)),
+            hint=_("your crontab was left as it was"),
         )
     return updated
 
@@ -204,7 +214,7 @@ def install_systemd(units: Mapping[str, str], directory: Path) -> list[Path]:
     paths: list[Path] = []
     for name, text in units.items():
         if Path(name).name != name or not name:
-            raise BadInput(f"'{name}' is not a unit file name")
+            raise BadInput(_("'{name}' is not a unit file name").format(name=name))
         path = target / name
         write_atomically(path, text.encode("utf-8"))
         paths.append(path)
@@ -222,11 +232,18 @@ def install_systemd(units: Mapping[str, str], directory: Path) -> list[Path]:
                 env=child_environment(),
             )
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise StoreError(f"{' '.join(command)} could not be run: {error}") from None
+            raise StoreError(
+                _("{command} could not be run: {reason}").format(
+                    command=" ".join(command), reason=error
+                )
+            ) from None
         if result.returncode != 0:
             raise StoreError(
-                f"units written to {target}, but {' '.join(command)} failed: "
-                f"{first_line(result.stderr)}",
-                hint="run: " + " && ".join(" ".join(step) for step in ENABLE_COMMANDS),
+                _("units written to {folder}, but {command} failed: {reason}").format(
+                    folder=target, command=" ".join(command), reason=first_line(result.stderr)
+                ),
+                hint=_("run: {commands}").format(
+                    commands=" && ".join(" ".join(step) for step in ENABLE_COMMANDS)
+                ),
             )
     return paths

@@ -40,6 +40,7 @@ from loopcloser.core.replica import (
     unsent,
     waiting,
 )
+from loopcloser.core.words import _, n_
 from loopcloser.storage import hub
 from loopcloser.storage.sync_note import is_current, read_note, write_note
 
@@ -122,7 +123,9 @@ def agent_session(settings: Settings, agent: str) -> Iterator[Any]:
 
     url = settings.hub
     if url is None:
-        raise HubError("no team hub is set", hint="set one with: loopcloser config set hub URL")
+        raise HubError(
+            _("no team hub is set"), hint=_("set one with: loopcloser config set hub URL")
+        )
     timeout = float(settings["hub_timeout"])
     with hub.connect(url, password(), timeout) as connection:
         try:
@@ -130,14 +133,20 @@ def agent_session(settings: Settings, agent: str) -> Iterator[Any]:
             me = hub.me(connection)
             if me is None:
                 raise HubError(
-                    "the hub does not know this login as an agent",
-                    hint=f"ask whoever runs the hub: loopcloser hub add-agent {agent} --hub URL",
+                    _("the hub does not know this login as an agent"),
+                    hint=_(
+                        "ask whoever runs the hub: loopcloser hub add-agent {agent} --hub URL"
+                    ).format(agent=agent),
                 )
             if me != agent:
                 raise HubError(
-                    f"the hub knows this login as agent {me}, and you are {agent}",
-                    hint=f"set your name to theirs (loopcloser config set agent {me}),"
-                    " or use your own login",
+                    _("the hub knows this login as agent {login}, and you are {agent}").format(
+                        login=me, agent=agent
+                    ),
+                    hint=_(
+                        "set your name to theirs (loopcloser config set agent {login}),"
+                        " or use your own login"
+                    ).format(login=me),
                 )
             yield connection
         except psycopg.Error as error:
@@ -157,8 +166,8 @@ def check_agent(ctx: Context, name: str) -> None:
         return
     if name not in known:
         raise BadInput(
-            f"{name} is not an agent of the team hub",
-            hint=f"agents of the hub: {', '.join(known) or 'none yet'}",
+            _("{agent} is not an agent of the team hub").format(agent=name),
+            hint=_("agents of the hub: {agents}").format(agents=", ".join(known) or _("none yet")),
         )
 
 
@@ -169,8 +178,8 @@ def refused(error: Exception) -> HubError:
     if isinstance(error, psycopg.OperationalError):
         reason = " ".join(str(error).split()) or type(error).__name__
         return HubError(
-            f"lost the hub: {reason}",
-            hint="nothing was lost: what was not acknowledged is sent at the next sync",
+            _("lost the hub: {reason}").format(reason=reason),
+            hint=_("nothing was lost: what was not acknowledged is sent at the next sync"),
         )
     return hub.refused(error)
 
@@ -354,7 +363,7 @@ def send_loop(
     except psycopg.Error as error:
         if getattr(error.diag, "message_hint", None) == "erased":
             return Sent(erased=True)
-        message = hub.refused(error).message.removeprefix("the hub refused: ")
+        message = hub.refusal(error)
         counts.refused.append(f"#{loop_id}: {message}")
         return Sent(refusal=message)
     return counted(counts, loop_id, held, outcomes)
@@ -377,7 +386,7 @@ def recorded(
     if set(outcomes) != {"late"} and not hub.set_fields(
         connection, loop_uid, held[SENT], hub_fields(held, loop_id), json.dumps(void)
     ):
-        raise HubError(f"loop {loop_uid} changed in the hub while it was sent")
+        raise HubError(_("loop {uid} changed in the hub while it was sent").format(uid=loop_uid))
     return held, outcomes
 
 
@@ -484,8 +493,8 @@ def pull(connection: Any, store: Store, agent: str, done: Synced) -> tuple[str, 
                 transaction.put(here[0], from_hub(fields, events, here[1], here[0]))
                 done.late_arrivals += late_from_others(here[0], here[1], events, agent)
             done.received += 1
-        new_ids = transaction.insert_many([document for document, _ in arriving])
-        for new_id, (_, events) in zip(new_ids, arriving, strict=True):
+        new_ids = transaction.insert_many([document for document, _events in arriving])
+        for new_id, (_document, events) in zip(new_ids, arriving, strict=True):
             done.arrived.append(arrival(new_id, events))
             done.late_arrivals += late_from_others(new_id, {}, events, agent)
         erase_here(transaction, here_now, changes.erased, done)
@@ -514,7 +523,7 @@ def held_here(
     one the pull must change is brought back into the store first), and the uids of
     those the archive holds just as the hub does."""
     here = {doc.get("uid"): (key, doc) for key, doc in transaction.documents().items()}
-    changed = {uid: seq for uid, _, seq in changes.loops}
+    changed = {uid: seq for uid, _owner, seq in changes.loops}
     missing = [uid for uid in [*changed, *changes.erased] if uid not in here]
     current: set[str] = set()
     if not missing:
@@ -575,7 +584,7 @@ def erase_here(
 ) -> None:
     """Drop the loops erased from the hub (archived ones too): none of their data stays."""
     gone = [here[uid] for uid in erased if uid in here]
-    names = {document.get("customer") for _, document in gone}
+    names = {document.get("customer") for _key, document in gone}
     # Kept in the store with the pull, until the store's copies are scrubbed of them:
     # a sync killed before that finishes it the next time.
     waiting_purge = set(transaction.meta_value(PURGE) or [])
@@ -583,7 +592,7 @@ def erase_here(
     if waiting_purge:
         transaction.set_meta(PURGE, sorted(waiting_purge))
     done.erased_customers |= waiting_purge
-    transaction.remove_many([key for key, _ in gone])
+    transaction.remove_many([key for key, _document in gone])
     done.erased += len(gone)
 
 
@@ -612,8 +621,8 @@ def reassign(ctx: Context, reference: str, to: str, note: str) -> Reassigned:
     reference = reference.strip().lower()
     if len(reference) < 8 or any(c not in "0123456789abcdef-" for c in reference):
         raise BadInput(
-            f"{reference!r} is not a loop's uid",
-            hint="give its uid, or its first 8 characters (loopcloser report --json shows them)",
+            _("{reference} is not a loop's uid").format(reference=repr(reference)),
+            hint=_("give its uid, or its first 8 characters (loopcloser report --json shows them)"),
         )
     check_agent(ctx, to)
     done = Synced()
@@ -621,17 +630,24 @@ def reassign(ctx: Context, reference: str, to: str, note: str) -> Reassigned:
         found = hub.find_loop(connection, reference)
         if len(found) != 1:
             raise NotFound(
-                f"no loop in the hub has a uid starting {reference}"
+                _("no loop in the hub has a uid starting {reference}").format(reference=reference)
                 if not found
-                else f"{len(found)} loops in the hub have a uid starting {reference}",
-                hint="give more of its uid",
+                else n_(
+                    "{count} loop in the hub has a uid starting {reference}",
+                    "{count} loops in the hub have a uid starting {reference}",
+                    len(found),
+                ).format(count=len(found), reference=reference),
+                hint=_("give more of its uid"),
             )
         loop_uid, owner, seq, fields, events = found[0]
         their_id = fields.get(HUB_ID)  # the loop's id in its owner's store, kept for the lead
         if type(their_id) is not int or their_id < 1:
             their_id = 0
         if owner == to:
-            raise BadInput(f"loop {loop_uid[:8]} is already {to}'s", hint="nothing was changed")
+            raise BadInput(
+                _("loop {uid} is already {agent}'s").format(uid=loop_uid[:8], agent=to),
+                hint=_("nothing was changed"),
+            )
         loop = load(0, {**fields, "events": events})
         event = Event(
             kind=Kind.REASSIGNED,
@@ -646,8 +662,10 @@ def reassign(ctx: Context, reference: str, to: str, note: str) -> Reassigned:
             sent = send_loop(connection, {**to_document(moved), SENT: seq}, their_id, done)
         if sent.document is None:
             raise HubError(
-                f"the hub refused the reassignment: {sent.refusal or 'the loop was erased'}",
-                hint="only a lead may reassign; check with: loopcloser doctor",
+                _("the hub refused the reassignment: {reason}").format(
+                    reason=sent.refusal or _("the loop was erased")
+                ),
+                hint=_("only a lead may reassign; check with: loopcloser doctor"),
             )
     return Reassigned(loop_uid, loop.customer, owner, to)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
 from loopcloser.core.model import ACTIVE, Flags, Loop
+from loopcloser.core.words import _
 from loopcloser.services.loops import Query, matching, most_urgent_first, open_documents
 
 if TYPE_CHECKING:
@@ -31,13 +32,13 @@ def team_loops(ctx: Context, query: Query) -> list[tuple[Loop, Flags]]:
         return most_urgent_first(rows)
     if ctx.settings.team is None:
         raise BadInput(
-            "--team needs a team folder or a team hub",
-            hint="set one: loopcloser config set team FOLDER (or config set hub URL)",
+            _("--team needs a team folder or a team hub"),
+            hint=_("set one: loopcloser config set team FOLDER (or config set hub URL)"),
         )
     # A team folder's AGENT.json is that agent's, whoever owned its loops before.
     theirs = replace(query, owner=None)
-    with settled(ctx.settings.team.expanduser()) as (members, _):
-        ctx.reading([store for _, store in members])
+    with settled(ctx.settings.team.expanduser()) as (members, _intents):
+        ctx.reading([store for _agent, store in members])
         for agent, store in members:
             if query.owner is not None and agent != query.owner:
                 continue
@@ -45,7 +46,9 @@ def team_loops(ctx: Context, query: Query) -> list[tuple[Loop, Flags]]:
                 documents = open_documents(store) if open_only else store.all_documents()
             except LoopcloserError as error:
                 # One store out of reach must not hide the others' loops: it is named.
-                left_out = f"{error.message}: {agent}'s loops are left out"
+                left_out = _("{problem}: {agent}'s loops are left out").format(
+                    problem=error.message, agent=agent
+                )
                 store.problems.append(StoreError(left_out, hint=error.hint))
                 continue
             rows += [

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from loopcloser.core.errors import StoreError
+from loopcloser.core.words import _
 
 
 def ensure_private_dir(directory: Path) -> None:
@@ -27,8 +28,10 @@ def ensure_private_dir(directory: Path) -> None:
             folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as error:
         raise StoreError(
-            f"cannot create directory {directory}: {error.strerror}",
-            hint="check the path and its permissions",
+            _("cannot create directory {path}: {reason}").format(
+                path=directory, reason=error.strerror
+            ),
+            hint=_("check the path and its permissions"),
         ) from None
 
 
@@ -55,7 +58,8 @@ def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
         )
     except OSError as error:
         raise StoreError(
-            f"cannot write {path}: {error.strerror}", hint="check the directory's permissions"
+            _("cannot write {path}: {reason}").format(path=path, reason=error.strerror),
+            hint=_("check the directory's permissions"),
         ) from None
     try:
         with os.fdopen(handle, "wb", buffering=1 << 20) as temp:
@@ -70,8 +74,10 @@ def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
         if not isinstance(error, OSError):
             raise
         raise StoreError(
-            f"cannot write {path}: {error.strerror}; the previous file was left as it was",
-            hint="free some disk space or check permissions, then try again",
+            _("cannot write {path}: {reason}; the previous file was left as it was").format(
+                path=path, reason=error.strerror
+            ),
+            hint=_("free some disk space or check permissions, then try again"),
         ) from None
     fsync_directory(path.parent)
 
@@ -123,8 +129,8 @@ def refuse_read_only(path: Path) -> None:
         return  # missing: it will be created
     if not mode & stat.S_IWUSR:
         raise StoreError(
-            f"{path} is read-only, so it was not changed",
-            hint=f"make it writable (chmod u+w {path}) to record changes",
+            _("{path} is read-only, so it was not changed").format(path=path),
+            hint=_("make it writable (chmod u+w {path}) to record changes").format(path=path),
         )
 
 

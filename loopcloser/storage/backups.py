@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loopcloser.core.errors import NotFound, StoreError
+from loopcloser.core.words import _, p_
 from loopcloser.storage.atomic import ensure_private_dir, write_atomically
 
 KEEP = 7
@@ -105,10 +106,12 @@ def find(store: Path, key: str) -> Copy:
     for copy in every:
         if copy.key == key.strip():
             return copy
-    known = ", ".join(copy.key for copy in every) or "none yet"
+    known = ", ".join(copy.key for copy in every) or p_("copies", "none yet")
     raise NotFound(
-        f"no copy of {store.name} for '{key}' (copies: {known})",
-        hint="see them with: loopcloser restore --list",
+        _("no copy of {store} for '{key}' (copies: {copies})").format(
+            store=store.name, key=key, copies=known
+        ),
+        hint=_("see them with: loopcloser restore --list"),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.core.settings import KEYS, Settings, check_hub, check_working_day, known
+from loopcloser.core.words import N_, _, n_
 
 APP = "loopcloser"
 
@@ -45,11 +46,15 @@ def read_file(path: Path) -> dict[str, str]:
         return {}
     except OSError as error:
         raise StoreError(
-            f"cannot read config {path}: {error.strerror or error}",
-            hint="check the file's permissions, or point LOOPCLOSER_CONFIG elsewhere",
+            _("cannot read config {path}: {reason}").format(
+                path=path, reason=error.strerror or error
+            ),
+            hint=_("check the file's permissions, or point LOOPCLOSER_CONFIG elsewhere"),
         ) from None
     except UnicodeDecodeError:
-        raise BadInput(f"config {path} is not UTF-8 text", hint=FIX_FILE) from None
+        raise BadInput(
+            _("config {path} is not UTF-8 text").format(path=path), hint=_(FIX_FILE)
+        ) from None
     data: dict[str, Any] | None = plain_settings(raw)
     if data is None:
         import tomllib
@@ -57,12 +62,19 @@ def read_file(path: Path) -> dict[str, str]:
         try:
             data = tomllib.loads(raw)
         except tomllib.TOMLDecodeError as error:
-            raise BadInput(f"config {path} is not valid TOML: {error}", hint=FIX_FILE) from None
+            raise BadInput(
+                _("config {path} is not valid TOML: {error}").format(path=path, error=error),
+                hint=_(FIX_FILE),
+            ) from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise BadInput(
-            f"config {path} has unknown setting {', '.join(unknown)}",
-            hint=f"known settings: {', '.join(KEYS)}",
+            n_(
+                "config {path} has unknown setting {names}",
+                "config {path} has unknown setting {names}",
+                len(unknown),
+            ).format(path=path, names=", ".join(unknown)),
+            hint=_("known settings: {names}").format(names=", ".join(KEYS)),
         )
     for name, value in data.items():
         # A port is naturally written as a number in TOML: take it as text.
@@ -71,13 +83,13 @@ def read_file(path: Path) -> dict[str, str]:
             continue
         if not isinstance(value, str):
             raise BadInput(
-                f"config {path}: {name} must be text in quotes",
-                hint=f'e.g. {name} = "{KEYS[name].default()}"',
+                _("config {path}: {name} must be text in quotes").format(path=path, name=name),
+                hint=_('e.g. {name} = "{default}"').format(name=name, default=KEYS[name].default()),
             )
     return data
 
 
-FIX_FILE = "fix the file, or remove it to start again from the defaults"
+FIX_FILE = N_("fix the file, or remove it to start again from the defaults")
 
 
 def plain_settings(text: str) -> dict[str, str] | None:
@@ -121,8 +133,10 @@ def load(path: Path, team_override: str = "", hub_override: str = "") -> Setting
                 # The login name is looked up only when no agent is set (getpass costs ~1 ms).
                 values[name] = default_agent() if name == "agent" else key.default()
         except BadInput as error:
-            hint = f"fix it with: loopcloser config set {name} VALUE"
-            raise BadInput(f"config {path}: {error.message}", hint=hint) from None
+            hint = _("fix it with: loopcloser config set {name} VALUE").format(name=name)
+            raise BadInput(
+                _("config {path}: {message}").format(path=path, message=error.message), hint=hint
+            ) from None
     check_working_day(values, path)
     if hub_override:
         check_hub(hub_override)

@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from loopcloser.core.errors import BadInput, HubError
+from loopcloser.core.words import _
 
 SCHEMA = "loopcloser"
 CONNECT_TIMEOUT = 5
@@ -83,12 +84,17 @@ def connect(url: str, password: str | None = None, timeout: float = CONNECT_TIME
     except psycopg.OperationalError as error:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise HubError(
-            f"cannot reach the hub: {reason}",
-            hint="check the hub URL, the password and that the server is up;"
-            " local commands work without it",
+            _("cannot reach the hub: {reason}").format(reason=reason),
+            hint=_(
+                "check the hub URL, the password and that the server is up;"
+                " local commands work without it"
+            ),
         ) from None
     except psycopg.ProgrammingError as error:
-        raise BadInput(f"the hub URL cannot be read: {error}", hint="use a libpq URI") from None
+        raise BadInput(
+            _("the hub URL cannot be read: {reason}").format(reason=error),
+            hint=_("use a libpq URI"),
+        ) from None
 
 
 def schema_version(connection: Any) -> int | None:
@@ -103,8 +109,8 @@ def schema_version(connection: Any) -> int | None:
     ).fetchone()
     if value is None or not str(value[0]).isdigit():
         raise HubError(
-            "this database has a loopcloser schema without a version: it is not a hub",
-            hint="point the hub URL at the hub's database",
+            _("this database has a loopcloser schema without a version: it is not a hub"),
+            hint=_("point the hub URL at the hub's database"),
         )
     return int(value[0])
 
@@ -113,12 +119,15 @@ def check_version(version: int | None) -> int:
     """A hub this loopcloser can use, or HubError saying what to do."""
     if version is None:
         raise HubError(
-            "this database is not a loopcloser hub", hint="create one with: loopcloser hub init URL"
+            _("this database is not a loopcloser hub"),
+            hint=_("create one with: loopcloser hub init URL"),
         )
     if version > latest():
         raise HubError(
-            f"the hub was made by a newer loopcloser (schema {version}; this one knows {latest()})",
-            hint="upgrade loopcloser",
+            _(
+                "the hub was made by a newer loopcloser (schema {version}; this one knows {known})"
+            ).format(version=version, known=latest()),
+            hint=_("upgrade loopcloser"),
         )
     return version
 
@@ -219,8 +228,10 @@ def add_agent(connection: Any, name: str, lead: bool = False) -> tuple[str, str]
     login = name
     if len(login.encode("utf-8")) > MAX_LOGIN:
         raise BadInput(
-            f"{name!r} is too long for a PostgreSQL login ({MAX_LOGIN} bytes at most)",
-            hint="give the agent a shorter name",
+            _("{name} is too long for a PostgreSQL login ({limit} bytes at most)").format(
+                name=repr(name), limit=MAX_LOGIN
+            ),
+            hint=_("give the agent a shorter name"),
         )
     password = secrets.token_urlsafe(18)
     verifier = connection.pgconn.encrypt_password(
@@ -243,25 +254,32 @@ def add_agent(connection: Any, name: str, lead: bool = False) -> tuple[str, str]
             )
     except errors.DuplicateObject:
         raise BadInput(
-            f"a PostgreSQL role {login!r} exists already",
-            hint="choose another name, or ask the database's administrator",
+            _("a PostgreSQL role {login} exists already").format(login=repr(login)),
+            hint=_("choose another name, or ask the database's administrator"),
         ) from None
     except errors.ReservedName:
         raise BadInput(
-            f"{login!r} is a name PostgreSQL keeps for itself", hint="choose another name"
+            _("{login} is a name PostgreSQL keeps for itself").format(login=repr(login)),
+            hint=_("choose another name"),
         ) from None
     return login, password
 
 
 def refused(error: Exception) -> HubError:
     """A database error in one line, with what to do: never a traceback."""
-    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    first = first.removeprefix("loopcloser: ")
     return HubError(
-        f"the hub refused: {first}",
-        hint="check that the role in the hub URL may do this (hub init and add-agent need"
-        " the database's owner)",
+        _("the hub refused: {reason}").format(reason=refusal(error)),
+        hint=_(
+            "check that the role in the hub URL may do this (hub init and add-agent need"
+            " the database's owner)"
+        ),
     )
+
+
+def refusal(error: Exception) -> str:
+    """What the database said when it refused: the first line of its message."""
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return first.removeprefix("loopcloser: ")
 
 
 def agents(connection: Any) -> list[Agent]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from loopcloser.core.documents import is_open, sweep_terms
 from loopcloser.core.errors import StoreError
 from loopcloser.core.settings import Settings
+from loopcloser.core.words import _
 from loopcloser.storage.store import Store
 
 
@@ -36,8 +37,8 @@ def open_store(path: Path | None, conf: Settings, now: datetime) -> Store:
 
         if not is_folder(conf.team):
             raise StoreError(
-                f"the team folder {conf.team} does not exist",
-                hint="create it, or fix the team setting (or LOOPCLOSER_TEAM)",
+                _("the team folder {folder} does not exist").format(folder=conf.team),
+                hint=_("create it, or fix the team setting (or LOOPCLOSER_TEAM)"),
             )
         path = path or store_path(conf.team, conf["agent"])
     path = (path or default_store_path()).expanduser()

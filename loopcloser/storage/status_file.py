@@ -42,11 +42,14 @@ def leave(
     target = status_path(store)
     try:
         from loopcloser.core.status import file_text, standing
+        from loopcloser.core.words import preferred
 
         found = documents()
         if found is None:
             raise ValueError("the open loops could not be read back")
-        text = file_text(standing(found, now, settings.tz, settings.cadence))
+        # In the agent's language, even from a run that speaks English to a script.
+        with preferred():
+            text = file_text(standing(found, now, settings.tz, settings.cadence))
         replace_cache(target, [text.encode()])
     # Anything: the change is saved already, and must not be reported as failed.
     except Exception:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.documents import Hot, Sweep, archive_month
 from loopcloser.core.errors import BadInput, StoreError
+from loopcloser.core.words import N_, _
 from loopcloser.storage import backups
 from loopcloser.storage.atomic import (
     ensure_private_dir,
@@ -84,6 +85,19 @@ class Pattern:
 
 class Busy(StoreError):
     """Another process holds the lock for longer than we may wait."""
+
+
+class FileFault(StoreError):
+    """A file in the store's format that cannot be read or is out of shape.
+
+    ``fault`` says what is wrong with the file ``shown``, without naming it, so that an
+    archive's file can be named as the archive in any language.
+    """
+
+    def __init__(self, shown: Path, fault: str, hint: str) -> None:
+        super().__init__(_("store {path} {fault}").format(path=shown, fault=fault), hint)
+        self.shown = shown
+        self.fault = fault
 
 
 class AtomicJSONStorage:
@@ -225,9 +239,13 @@ class Archive:
                 names = []
             except OSError as error:
                 raise StoreError(
-                    f"the archive {self.shown} cannot be read: {error.strerror or error}",
-                    hint=f"check that it is a folder you may read, or move it aside"
-                    f" (mv {self.shown} {self.shown}.broken) to go on without it",
+                    _("the archive {path} cannot be read: {reason}").format(
+                        path=self.shown, reason=error.strerror or error
+                    ),
+                    hint=_(
+                        "check that it is a folder you may read, or move it aside"
+                        " (mv {path} {path}.broken) to go on without it"
+                    ).format(path=self.shown),
                 ) from None
             for name in names:
                 month = MONTH_FILE.fullmatch(name)
@@ -315,16 +333,18 @@ class Segment:
         if self._data is None:
             try:
                 self._data = _checked(_parse(self.path, self.shown), self.shown)
-            except StoreError as error:
+            except FileFault as error:
                 raise self.unreadable(error) from None
         return self._data
 
-    def unreadable(self, error: StoreError) -> StoreError:
+    def unreadable(self, error: FileFault) -> StoreError:
         """The error of a read of the archive, naming it, with what to do."""
         return StoreError(
-            f"the archive {error.message.removeprefix('store ')}",
-            hint=f"move it aside (mv {self.shown} {self.shown}.broken) to go on"
-            " without it, or put back a copy of it",
+            _("the archive {path} {fault}").format(path=error.shown, fault=error.fault),
+            hint=_(
+                "move it aside (mv {path} {path}.broken) to go on without it,"
+                " or put back a copy of it"
+            ).format(path=self.shown),
         )
 
     def each_document(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -334,7 +354,7 @@ class Segment:
             return
         try:
             yield from stream_documents(self.path, self.shown)
-        except StoreError as error:
+        except FileFault as error:
             raise self.unreadable(error) from None
 
     def documents(self) -> dict[int, dict[str, Any]]:
@@ -424,7 +444,7 @@ def _decode_at(raw: bytes, begin: int) -> dict[str, Any] | None:
     while True:
         window = raw[begin : begin + size]
         try:
-            doc, _ = json.JSONDecoder().raw_decode(window.decode("utf-8", errors="strict"))
+            doc, _end = json.JSONDecoder().raw_decode(window.decode("utf-8", errors="strict"))
         except (ValueError, RecursionError):
             if begin + size >= len(raw):
                 return None
@@ -515,7 +535,7 @@ def loop_documents(cursor: Cursor) -> Iterator[tuple[int, dict[str, Any]]]:
             and key[0] != "0"
             and isinstance(document, dict)
         ):
-            raise _malformed(cursor.shown, "has a malformed loops table")
+            raise _malformed(cursor.shown, _("has a malformed loops table: it was left untouched"))
         yield int(key), document
         # The documents as the store writes them: each end found with the next id
         # (Cursor.document, its first branch inlined: 100,000 of them, and more).
@@ -641,7 +661,8 @@ class Cursor:
         line = self._lines + self.data.count(b"\n", 0, offset) + 1
         before = self.data[newline + 1 : offset].decode("utf-8", errors="replace")
         column = len(before) + 1 + (self._column if newline < 0 else 0)
-        return _malformed(self.shown, f"is not valid JSON (line {line}, column {column})")
+        fault = _("is not valid JSON (line {line}, column {column}): it was left untouched")
+        return _malformed(self.shown, fault.format(line=line, column=column))
 
 
 DECODER = json.JSONDecoder()
@@ -860,7 +881,7 @@ SCRATCH_IN_MEMORY = 8 << 20
 """How many bytes a Scratch holds in memory before it moves them to a file."""
 SCRATCH_BATCH = 1 << 20
 """How many bytes a Scratch on file gathers before each write."""
-SCRATCH_WHAT = "the loops being written out"
+SCRATCH_WHAT = N_("the loops being written out")
 
 
 class Scratch:
@@ -946,10 +967,15 @@ def unnamed_file(folder: Path) -> Any:
         return tempfile.TemporaryFile(prefix="loopcloser-")
 
 
-def _spool_error(error: OSError, what: str = "the new documents") -> StoreError:
+NEW_DOCUMENTS = N_("the new documents")
+
+
+def _spool_error(error: OSError, what: str = NEW_DOCUMENTS) -> StoreError:
     return StoreError(
-        f"cannot hold {what} beside the store: {error.strerror or error}",
-        hint="free some disk space in the store's folder, then try again",
+        _("cannot hold {what} beside the store: {reason}").format(
+            what=_(what), reason=error.strerror or error
+        ),
+        hint=_("free some disk space in the store's folder, then try again"),
     )
 
 
@@ -1304,13 +1330,21 @@ def check_link(path: Path, real: Path) -> None:
         return  # a name the file system refuses: reading or writing it says so
     if real.parent != Path(os.path.realpath(path.parent)):
         raise StoreError(
-            f"store {path} is a link to {real}, outside its folder: it was not opened",
-            hint=f"name the file itself (--store {real}), or replace the link with the file",
+            _("store {path} is a link to {target}, outside its folder: it was not opened").format(
+                path=path, target=real
+            ),
+            hint=_(
+                "name the file itself (--store {target}), or replace the link with the file"
+            ).format(target=real),
         )
     if not real.exists():
         raise StoreError(
-            f"store {path} is a link to {real}, which does not exist: nothing was created",
-            hint=f"remove the link (rm {path}) or restore {real}",
+            _(
+                "store {path} is a link to {target}, which does not exist: nothing was created"
+            ).format(path=path, target=real),
+            hint=_("remove the link (rm {path}) or restore {target}").format(
+                path=path, target=real
+            ),
         )
 
 
@@ -1323,8 +1357,10 @@ def check_owner(real: Path, shown: Path) -> None:
         return  # missing: the write creates it; unreadable: the read says so
     if uid is not None and owner != uid:
         raise StoreError(
-            f"store {shown} belongs to another user (uid {owner}): it was not changed",
-            hint="run loopcloser as that user, or work on a copy of the file",
+            _("store {path} belongs to another user (uid {uid}): it was not changed").format(
+                path=shown, uid=owner
+            ),
+            hint=_("run loopcloser as that user, or work on a copy of the file"),
         )
 
 
@@ -1366,18 +1402,26 @@ def open_lock(lock: Path, shown: Path) -> Lock:
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise StoreError(
-                f"lock file {lock} is a link: it was not opened, and {shown} not changed",
-                hint=f"remove it (rm {lock}): loopcloser makes its own",
+                _("lock file {lock} is a link: it was not opened, and {path} not changed").format(
+                    lock=lock, path=shown
+                ),
+                hint=_("remove it (rm {lock}): loopcloser makes its own").format(lock=lock),
             ) from None
         raise _os_error(shown, "locked", error) from None
     status = os.fstat(fd)
     uid = _effective_uid()
     if not stat.S_ISREG(status.st_mode) or (uid is not None and status.st_uid != uid):
         os.close(fd)
-        what = "is not a file" if not stat.S_ISREG(status.st_mode) else "belongs to another user"
+        refused = (
+            _("lock file {lock} is not a file: it was not used, and {path} not changed")
+            if not stat.S_ISREG(status.st_mode)
+            else _(
+                "lock file {lock} belongs to another user: it was not used, and {path} not changed"
+            )
+        )
         raise StoreError(
-            f"lock file {lock} {what}: it was not used, and {shown} not changed",
-            hint=f"remove it (rm {lock}) if you may, or ask its owner",
+            refused.format(lock=lock, path=shown),
+            hint=_("remove it (rm {lock}) if you may, or ask its owner").format(lock=lock),
         )
     return Lock(lock, fd, created)
 
@@ -1393,8 +1437,10 @@ def exclusive(lock: Path, timeout: float, shown: Path) -> Iterator[Lock]:
         while not _try_lock(fd, shown):
             if time.monotonic() >= deadline:
                 raise Busy(
-                    f"store {shown} is locked by {_lock_holder(fd)}",
-                    hint="try again, or check that process",
+                    _("store {path} is locked by {holder}").format(
+                        path=shown, holder=_lock_holder(fd)
+                    ),
+                    hint=_("try again, or check that process"),
                 )
             time.sleep(0.05)
         since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -1732,14 +1778,15 @@ def _checked_json(doc: dict[str, Any], compact: bool = False) -> str:
         text.encode("utf-8")  # refuse lone surrogates (e.g. undecodable argv bytes)
     except (TypeError, ValueError) as error:
         raise StoreError(
-            f"document cannot be stored as JSON: {error}", hint="nothing was written"
+            _("document cannot be stored as JSON: {reason}").format(reason=error),
+            hint=_("nothing was written"),
         ) from None
     if LONG_DIGITS.search(text) and _huge_integer(doc):
         # The store is read with orjson, which turns these into floats; jq and
         # JavaScript lose them too.
         raise StoreError(
-            "document cannot be stored as JSON: an integer beyond 64 bits",
-            hint="nothing was written; store such a number as text",
+            _("document cannot be stored as JSON: an integer beyond 64 bits"),
+            hint=_("nothing was written; store such a number as text"),
         )
     return text
 
@@ -1790,58 +1837,68 @@ def _parse(path: Path, shown: Path) -> Any:
     try:
         return load_json(raw)
     except json.JSONDecodeError as error:
-        what = f"is not valid JSON (line {error.lineno}, column {error.colno})"
-        raise _malformed(shown, what if raw.strip() else "is empty") from None
+        fault = (
+            _("is not valid JSON (line {line}, column {column}): it was left untouched").format(
+                line=error.lineno, column=error.colno
+            )
+            if raw.strip()
+            else _("is empty: it was left untouched")
+        )
+        raise _malformed(shown, fault) from None
     except (UnicodeDecodeError, RecursionError):
-        raise _malformed(shown, "is not valid JSON") from None
+        raise _malformed(shown, _("is not valid JSON: it was left untouched")) from None
 
 
 def _checked(data: Any, shown: Path) -> Tables:
     """Return data as store tables with a complete meta record, or StoreError."""
     if not isinstance(data, dict):
-        raise _malformed(shown, "is not a JSON object")
+        raise _malformed(shown, _("is not a JSON object: it was left untouched"))
     meta_table = data.setdefault(META, {})
     meta = meta_table.setdefault(str(META_ID), {}) if isinstance(meta_table, dict) else None
     if not isinstance(meta, dict):
-        raise _malformed(shown, "has a malformed meta table")
+        raise _malformed(shown, _("has a malformed meta table: it was left untouched"))
     # A file without a meta record predates versioning: read it as the current schema.
     version = meta.setdefault("schema_version", SCHEMA_VERSION)
     next_id = meta.setdefault("next_id", 1)
     if type(version) is int and version > SCHEMA_VERSION:  # checked first: the rest may differ
-        raise StoreError(
-            f"store {shown} was written by a newer loopcloser "
-            f"(schema {version}; this version reads {SCHEMA_VERSION})",
-            hint="upgrade loopcloser",
+        raise FileFault(
+            shown,
+            _(
+                "was written by a newer loopcloser (schema {version}; this version reads {known})"
+            ).format(version=version, known=SCHEMA_VERSION),
+            hint=_("upgrade loopcloser"),
         )
     if not all(type(n) is int and n >= 1 for n in (version, next_id)):
-        raise _malformed(shown, "has a malformed meta record")
+        raise _malformed(shown, _("has a malformed meta record: it was left untouched"))
     journal = data.get(JOURNAL, {})
     if not isinstance(journal, dict) or not all(isinstance(e, dict) for e in journal.values()):
-        raise _malformed(shown, "has a malformed journal table")
+        raise _malformed(shown, _("has a malformed journal table: it was left untouched"))
     loops = data.setdefault(LOOPS, {})
     # Keys like "01" or "²" would become another id, or fail, once TinyDB parses them.
     if not isinstance(loops, dict) or not all(
         key.isascii() and key.isdigit() and key[0] != "0" and isinstance(doc, dict)
         for key, doc in loops.items()
     ):
-        raise _malformed(shown, "has a malformed loops table")
+        raise _malformed(shown, _("has a malformed loops table: it was left untouched"))
     # A hand-edited file may hold ids at or past its counter: skip past them (in memory;
     # the file changes only with a real write) so that no id is handed out twice.
     meta["next_id"] = max(next_id, max(map(int, loops), default=0) + 1)
     return data
 
 
-def _malformed(shown: Path, what: str) -> StoreError:
-    return StoreError(
-        f"store {shown} {what}: it was left untouched",
-        hint="restore it from a backup or point --store elsewhere",
-    )
+def _malformed(shown: Path, fault: str) -> FileFault:
+    return FileFault(shown, fault, hint=_("restore it from a backup or point --store elsewhere"))
 
 
-def _os_error(shown: Path, action: str, error: OSError) -> StoreError:
-    return StoreError(
-        f"store {shown} cannot be {action}: {error.strerror or error}",
-        hint="point --store at a file you may read and write, in a folder you may write",
+CANNOT = {"read": N_("cannot be read: {reason}"), "locked": N_("cannot be locked: {reason}")}
+"""What a file error stopped, by action: the fault of the store file named with it."""
+
+
+def _os_error(shown: Path, action: str, error: OSError) -> FileFault:
+    return FileFault(
+        shown,
+        _(CANNOT[action]).format(reason=error.strerror or error),
+        hint=_("point --store at a file you may read and write, in a folder you may write"),
     )
 
 
@@ -1854,8 +1911,8 @@ def _lock_timeout(value: float | None) -> float:
             value = -1.0
     if not value >= 0:  # also refuses NaN
         raise BadInput(
-            "the store lock timeout (LOOPCLOSER_LOCK_TIMEOUT) must be a number of seconds >= 0",
-            hint="fix or unset LOOPCLOSER_LOCK_TIMEOUT",
+            _("the store lock timeout (LOOPCLOSER_LOCK_TIMEOUT) must be a number of seconds >= 0"),
+            hint=_("fix or unset LOOPCLOSER_LOCK_TIMEOUT"),
         )
     return value
 
@@ -1871,8 +1928,8 @@ def _write_lock_note(fd: int, note: str) -> None:
 def _lock_holder(fd: int) -> str:
     with suppress(OSError):  # on Windows the holder's locked byte cannot be read
         os.lseek(fd, 0, os.SEEK_SET)
-        return os.read(fd, 200).decode(errors="replace").strip() or "another process"
-    return "another process"
+        return os.read(fd, 200).decode(errors="replace").strip() or _("another process")
+    return _("another process")
 
 
 def _try_lock(fd: int, shown: Path) -> bool:

@@ -32,6 +32,7 @@ from loopcloser.core.model import (
     to_document,
 )
 from loopcloser.core.text import MAX_NAME, one_line_name
+from loopcloser.core.words import _
 from loopcloser.storage.atomic import write_atomically
 from loopcloser.storage.store import Store, Transaction
 
@@ -63,11 +64,11 @@ def store_path(team: Path, agent: str) -> Path:
         or any(char in agent for char in "/\\")
     ):
         raise BadInput(
-            f"{agent!r} cannot name an agent's store in the team folder",
-            hint=(
-                f"use a plain name of up to {MAX_NAME} characters, without slashes,"
+            _("{agent} cannot name an agent's store in the team folder").format(agent=repr(agent)),
+            hint=_(
+                "use a plain name of up to {limit} characters, without slashes,"
                 " control characters, a leading dot or a final .archive, e.g. anna"
-            ),
+            ).format(limit=MAX_NAME),
         )
     return team / f"{agent}.json"
 
@@ -78,13 +79,15 @@ def team_stores(team: Path) -> list[tuple[str, Path]]:
         entries = list(os.scandir(team))
     except FileNotFoundError:
         raise StoreError(
-            f"team folder {team} does not exist",
-            hint="create it, or set another with: loopcloser config set team PATH",
+            _("team folder {folder} does not exist").format(folder=team),
+            hint=_("create it, or set another with: loopcloser config set team PATH"),
         ) from None
     except OSError as error:
         raise StoreError(
-            f"team folder {team} cannot be read: {error.strerror or error}",
-            hint="check that it is a folder you may read",
+            _("team folder {folder} cannot be read: {reason}").format(
+                folder=team, reason=error.strerror or error
+            ),
+            hint=_("check that it is a folder you may read"),
         ) from None
     stores = [
         (entry.name.removesuffix(".json"), Path(entry.path))
@@ -157,8 +160,10 @@ class Intent:
             trusted = False
         if not trusted:
             raise StoreError(
-                f"unfinished handoff {path} cannot be read, so it was not completed",
-                hint="check both agents' stores for the loop it names, then move the file aside",
+                _("unfinished handoff {path} cannot be read, so it was not completed").format(
+                    path=path
+                ),
+                hint=_("check both agents' stores for the loop it names, then move the file aside"),
             )
         return intent
 
@@ -181,16 +186,18 @@ def handoff(
     if event.kind is not Kind.HANDOFF or event.changes.get("owner") != to_agent:
         raise ValueError(f"a handoff needs a handoff event naming {to_agent} as the owner")
     source_path, target_path = store_path(team, source_agent), store_path(team, to_agent)
-    agents = [agent for agent, _ in team_stores(team)]
+    agents = [agent for agent, _path in team_stores(team)]
     if source_agent == to_agent or os.path.realpath(source_path) == os.path.realpath(target_path):
         raise BadInput(
-            f"loop #{loop_id} is already in {to_agent}'s store",
-            hint="hand it to a colleague: another agent of the team folder",
+            _("loop #{id} is already in {agent}'s store").format(id=loop_id, agent=to_agent),
+            hint=_("hand it to a colleague: another agent of the team folder"),
         )
     if not new_agent and to_agent not in agents:
         raise BadInput(
-            f"{to_agent} has no store in team folder {team}",
-            hint=f"check the name; agents in the team: {', '.join(agents) or 'none yet'}",
+            _("{agent} has no store in team folder {team}").format(agent=to_agent, team=team),
+            hint=_("check the name; agents in the team: {agents}").format(
+                agents=", ".join(agents) or _("none yet")
+            ),
         )
     with handoff_lock(team):
         _settle_pending(team)
@@ -219,8 +226,8 @@ def _move(
             document = outgoing.get(loop_id)
             if document is None:
                 raise NotFound(
-                    f"no loop #{loop_id} in {source_agent}'s store",
-                    hint="see the ids with: loopcloser list --all",
+                    _("no loop #{id} in {agent}'s store").format(id=loop_id, agent=source_agent),
+                    hint=_("see the ids with: loopcloser list --all"),
                 )
             moved = apply(load(loop_id, document), event)
             with target.transaction() as incoming:
@@ -362,8 +369,10 @@ def _refuse_copy(incoming: Transaction, uid: str, to_agent: str) -> None:
     copies = _ids_with_uid(incoming, uid)
     if copies:
         raise StoreError(
-            f"{to_agent}'s store already holds this loop (uid {uid}) as #{copies[0]}",
-            hint="keep one copy (cancel or remove the other), then hand it off again",
+            _("{agent}'s store already holds this loop (uid {uid}) as #{id}").format(
+                agent=to_agent, uid=uid, id=copies[0]
+            ),
+            hint=_("keep one copy (cancel or remove the other), then hand it off again"),
         )
 
 
@@ -429,7 +438,9 @@ def handoff_lock(team: Path) -> Iterator[None]:
             stack.enter_context(Store(team / HANDOFF_LOCK).transaction())
         except StoreError as error:
             raise StoreError(
-                f"the handoff lock of team folder {team} cannot be taken: {error.message}",
+                _("the handoff lock of team folder {folder} cannot be taken: {reason}").format(
+                    folder=team, reason=error.message
+                ),
                 hint=error.hint,
             ) from None
         yield
