@@ -61,12 +61,13 @@ def archived_loops(store: Path) -> dict[str, Any]:
 def english(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test speaks English unless it asks for another language: the locale of
     the machine that runs the tests must not change what they see."""
-    from loopcloser.core.words import use
+    from loopcloser.core.words import order_dates, use
 
     monkeypatch.setenv("LANG", "C.UTF-8")
     for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
     use("en", None)  # what an earlier test's run in another language left behind
+    order_dates(day_first=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

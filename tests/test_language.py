@@ -244,3 +244,10 @@ def test_a_script_reads_english_json_while_the_prompt_keeps_the_agents_language(
     assert run("status").out.strip() == "1 in ritardo"
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert run("status").out.strip() == "1 overdue"
+
+
+def test_dates_print_in_the_date_order_set(run: Run, add: Any) -> None:
+    add("Maria Rossi", "call back", "--due", "thu 12:00")
+    assert "Thu 26 Nov 12:00" in run("show", "1").out
+    assert run("config", "set", "date_order", "month-first").code == 0
+    assert "Thu Nov 26 12:00" in run("show", "1").out

@@ -106,13 +106,16 @@ def config_file() -> Path:
 
 def settings() -> Settings:
     """The user's settings (config file over defaults; LOOPCLOSER_TEAM over the team setting)."""
+    from loopcloser.core.words import order_dates
     from loopcloser.storage.config_file import load
 
-    return load(
+    loaded = load(
         config_file(),
         team_override=os.environ.get("LOOPCLOSER_TEAM", ""),
         hub_override=os.environ.get("LOOPCLOSER_HUB", ""),
     )
+    order_dates(loaded.values["date_order"] == "day-first")
+    return loaded
 
 
 def open_store(path: Path | None, conf: Settings | None = None) -> Store:

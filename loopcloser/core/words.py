@@ -110,9 +110,22 @@ MONTHS = (NP_("month", "Jan"), NP_("month", "Feb"), NP_("month", "Mar"), NP_("mo
           NP_("month", "Dec"))  # fmt: skip
 
 
+_day_first = True
+
+
+def order_dates(day_first: bool) -> None:
+    """Print dates day first ("Thu 27 Nov", the default) or month first ("Thu Nov 27"),
+    as the ``date_order`` setting reads them."""
+    global _day_first
+    _day_first = day_first
+
+
 def dated(moment: datetime, pattern: str) -> str:
     """``moment.strftime(pattern)`` with the weekday (``%a``) and month (``%b``) named
-    in the language in use ("Thu 27 Nov" or "gio 27 nov"), whatever the C locale says."""
+    in the language in use ("Thu 27 Nov" or "gio 27 nov"), whatever the C locale says,
+    and the day before or after the month as the date order says."""
+    if not _day_first:
+        pattern = pattern.replace("%d %b", "%b %d")
     weekday = p_("weekday", WEEKDAYS[moment.weekday()])
     month = p_("month", MONTHS[moment.month - 1])
     return moment.strftime(pattern.replace("%a", weekday).replace("%b", month))
