@@ -17,6 +17,7 @@ from loopcloser.cli.context import context
 from loopcloser.cli.options import JsonOption, StoreOption, completes
 from loopcloser.cli.output import emit, is_terminal, out, write_output
 from loopcloser.core.errors import BadInput
+from loopcloser.core.words import _, n_
 
 if TYPE_CHECKING:
     import rich.progress
@@ -76,18 +77,26 @@ def export(
 
     kind = "ics" if ics else format.strip().lower()
     if kind not in FORMATS:
-        raise BadInput(f"cannot export as '{format}'", hint=f"use one of: {', '.join(FORMATS)}")
+        raise BadInput(
+            _("cannot export as '{format}'").format(format=format),
+            hint=_("use one of: {choices}").format(choices=", ".join(FORMATS)),
+        )
     asked = (("--local-times", local_times), ("--bom", bom))
     spreadsheet = [name for name, wanted in asked if wanted]
     if spreadsheet and kind != "csv":
+        options = (
+            _("{first} and {second}").format(first=spreadsheet[0], second=spreadsheet[1])
+            if len(spreadsheet) == 2
+            else spreadsheet[0]
+        )
+        only = n_("{options} is for CSV only", "{options} are for CSV only", len(spreadsheet))
         raise BadInput(
-            f"{' and '.join(spreadsheet)} {'is' if len(spreadsheet) == 1 else 'are'} for CSV only",
-            hint="add --format csv, the format for a spreadsheet",
+            only.format(options=options), hint=_("add --format csv, the format for a spreadsheet")
         )
     ctx = context(store)
     # A bar while the loops go to the terminal would mix with them.
-    reading = Bar("Reading loops")
-    writing = Bar("Writing loops", shown=output is not None or not is_terminal())
+    reading = Bar(_("Reading loops"))
+    writing = Bar(_("Writing loops"), shown=output is not None or not is_terminal())
     with reading:
         count, data = exported(
             ctx, kind, everything=show_all, raw=raw, local_times=local_times, bom=bom,
@@ -95,7 +104,7 @@ def export(
         )  # fmt: skip
     writing.total = count
     with writing:
-        write_output(data, output, f"{count} loop{'s' * (count != 1)}")
+        write_output(data, output, n_("{count} loop", "{count} loops", count).format(count=count))
 
 
 PROGRESS_FROM = 1000
@@ -143,11 +152,12 @@ def import_loops(
     ctx = context(store, as_json)
     stream, shown = read_input(file)
     with stream if file != "-" else nullcontext(stream):  # standard input stays open
-        progress = Bar("Reading rows", file_size(stream), shown=not as_json, by_bytes=True)
+        progress = Bar(_("Reading rows"), file_size(stream), shown=not as_json, by_bytes=True)
         text = importing.decoded(chunks(stream, shown, progress), shown)
         first, text = importing.opening(text, shown)
         kind = importing.choose_format(format, file, first)
         records = importing.read_rows(kind, text, shown)
+        # The source is written into each imported loop's history: it stays in English.
         source = "standard input" if file == "-" else Path(file).name
         with progress:
             plan, ids = import_rows(
@@ -165,8 +175,8 @@ def read_input(file: str) -> tuple[BinaryIO, str]:
     """The file to import, open to read as it goes, and how to name where it came from."""
     if file == "-":
         if sys.stdin is None:
-            raise BadInput("there is no standard input to read", hint="give a file name")
-        return sys.stdin.buffer, "standard input"
+            raise BadInput(_("there is no standard input to read"), hint=_("give a file name"))
+        return sys.stdin.buffer, _("standard input")
     try:
         return Path(file).expanduser().open("rb"), file
     except OSError as error:
@@ -176,12 +186,15 @@ def read_input(file: str) -> tuple[BinaryIO, str]:
 def unreadable(file: str, error: OSError) -> BadInput:
     """The refusal of a file that cannot be opened or read, with what to do."""
     if isinstance(error, FileNotFoundError):
-        hint = "check the path; - reads standard input"
-        return BadInput(f"cannot read {file}: there is no such file", hint=hint)
+        hint = _("check the path; - reads standard input")
+        return BadInput(_("cannot read {file}: there is no such file").format(file=file), hint=hint)
     if isinstance(error, IsADirectoryError):
-        return BadInput(f"cannot read {file}: it is a folder", hint="give a file")
-    hint = "check the path and its permissions"
-    return BadInput(f"cannot read {file}: {error.strerror or error}", hint=hint)
+        return BadInput(
+            _("cannot read {file}: it is a folder").format(file=file), hint=_("give a file")
+        )
+    hint = _("check the path and its permissions")
+    reason = error.strerror or error
+    return BadInput(_("cannot read {file}: {reason}").format(file=file, reason=reason), hint=hint)
 
 
 def chunks(stream: BinaryIO, shown: str, progress: "Bar") -> Iterator[bytes]:
@@ -267,7 +280,6 @@ def show_import(
     as_json: bool,
 ) -> None:
     """The refused rows on stderr and a summary; exit 2 when any row was refused."""
-    from loopcloser.core.importing import count
     from loopcloser.core.text import printable
 
     problems = len(plan.problems)
@@ -297,37 +309,61 @@ def show_import(
     emit(as_json, lambda: data, show)
     if not problems:
         return
-    rows = count(problems, "row")
     if strict:
-        raise BadInput(
-            f"nothing was imported: {rows} of the file {'has' if problems == 1 else 'have'} errors",
-            hint="fix them, or import without --strict to take the good rows",
+        message = n_(
+            "nothing was imported: {count:,} row of the file has errors",
+            "nothing was imported: {count:,} rows of the file have errors",
+            problems,
         )
-    if dry_run:
-        raise BadInput(
-            f"{rows} with errors would be skipped",
-            hint="fix them first, or import anyway to take the good rows",
+        hint = _("fix them, or import without --strict to take the good rows")
+    elif dry_run:
+        message = n_(
+            "{count:,} row with errors would be skipped",
+            "{count:,} rows with errors would be skipped",
+            problems,
         )
-    raise BadInput(
-        f"{rows} with errors {'was' if problems == 1 else 'were'} skipped",
-        hint="fix those rows and import the file again: what is already in stays as it is",
-    )
+        hint = _("fix them first, or import anyway to take the good rows")
+    else:
+        message = n_(
+            "{count:,} row with errors was skipped",
+            "{count:,} rows with errors were skipped",
+            problems,
+        )
+        hint = _("fix those rows and import the file again: what is already in stays as it is")
+    raise BadInput(message.format(count=problems), hint=hint)
 
 
 def summary(plan: "Plan", *, dry_run: bool, strict: bool) -> str:
     """One line: how many loops were (or would be) added, updated and left alone."""
-    from loopcloser.core.importing import count
-
     good = plan.new + len(plan.updated) + plan.unchanged
-    counts = f"{plan.new:,} added, {len(plan.updated):,} updated, {plan.unchanged:,} unchanged"
-    rows = count(len(plan.problems), "row")
-    if strict and plan.problems:
-        return f"Imported nothing: {rows} with errors (--strict); the other {good:,}: {counts}."
-    if dry_run:
-        line = f"Would import {count(good, 'loop')}: {counts}"
-        line += f"; {rows} with errors would be skipped" if plan.problems else ""
-        return line + ". Nothing was written (--dry-run)."
-    line = f"Imported {count(good, 'loop')}: {counts}"
-    if plan.problems:
-        line += f"; {rows} with errors {'was' if len(plan.problems) == 1 else 'were'} skipped"
-    return line + "."
+    counts = _("{added:,} added, {updated:,} updated, {unchanged:,} unchanged").format(
+        added=plan.new, updated=len(plan.updated), unchanged=plan.unchanged
+    )
+    problems = len(plan.problems)
+    loops = n_("{count:,} loop", "{count:,} loops", good).format(count=good)
+    if strict and problems:
+        return n_(
+            "Imported nothing: {count:,} row with errors (--strict); the other {good:,}: {counts}.",
+            "Imported nothing: {count:,} rows with errors (--strict);"
+            " the other {good:,}: {counts}.",
+            problems,
+        ).format(count=problems, good=good, counts=counts)
+    if dry_run and problems:
+        line = n_(
+            "Would import {loops}: {counts}; {count:,} row with errors would be skipped."
+            " Nothing was written (--dry-run).",
+            "Would import {loops}: {counts}; {count:,} rows with errors would be skipped."
+            " Nothing was written (--dry-run).",
+            problems,
+        )
+    elif dry_run:
+        line = _("Would import {loops}: {counts}. Nothing was written (--dry-run).")
+    elif problems:
+        line = n_(
+            "Imported {loops}: {counts}; {count:,} row with errors was skipped.",
+            "Imported {loops}: {counts}; {count:,} rows with errors were skipped.",
+            problems,
+        )
+    else:
+        line = _("Imported {loops}: {counts}.")
+    return line.format(loops=loops, counts=counts, count=problems)

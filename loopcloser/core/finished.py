@@ -4,10 +4,11 @@ A long-used store is mostly closed and cancelled loops. Building each as a Loop
 and deriving its flags takes some 40 µs, which is most of an export of 100,000
 loops. A finished loop's flags do not depend on the moment, and a document in the
 exact form the store writes holds its fields and events in their JSON form
-already: its JSON can be taken from the document in a few µs. Every other
-document (a loop still open, one an older loopcloser wrote with fractions of
-seconds, one edited by hand) gets None, and the caller builds the loop, which also
-says what is wrong with it if anything is. The tests hold both ways to one result.
+already: its JSON can be taken from the document in a few µs (its dozen moments
+checked together, see ``moments``). Every other document (a loop still open, one
+an older loopcloser wrote with fractions of seconds, one edited by hand) gets None,
+and the caller builds the loop, which also says what is wrong with it if anything
+is. The tests hold both ways to one result.
 """
 
 from __future__ import annotations
@@ -24,11 +25,17 @@ LONGEST = 10**13
 """Seconds of an update cadence beyond which its stored form is left to the model."""
 UNFLAGGED = {str(flag): False for flag in Flag}
 """The flags of a finished loop: each is about a loop still ours to close."""
+JUST_STORED = len(STORED_FIELDS) + 1
+"""How many keys a document has with its fields and events, and nothing else."""
 SHAPE = "--T::Z"
 """Every third character of ``2026-11-25T09:00:00Z`` from the fifth: a moment's form."""
+DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+SAMPLE = b"0000-00-00T00:00:00Z"
+"""A moment as ``to_utc_text`` writes it, each digit read as 0 (see ``moments``)."""
 EVENT_KEYS = ("kind", "at", "by", "text", "via", "told", "key", "uid", "void", "changes")
 TEXT_KEYS = frozenset({"key", "uid", "void"})
 stored_fields = itemgetter(*STORED_FIELDS)
+at_of = itemgetter("at")
 fromisoformat = datetime.fromisoformat
 NOT_THE_FORM = (KeyError, TypeError, ValueError, AttributeError)
 """What reading a document out of the store's form raises here: then the model reads it."""
@@ -45,6 +52,39 @@ def moment(value: Any) -> bool:
     return True
 
 
+def moments(values: list[Any]) -> bool:
+    """Whether each of ``values`` is a moment as ``to_utc_text`` writes it, and a real one.
+
+    All at once, so a document's dozen moments cost little more than one: their text,
+    joined by ``|`` and each digit read as 0, is as many SAMPLEs joined so. A ``|`` or a
+    character of several bytes in a value would shift what follows.
+    """
+    try:
+        joined = "|".join(values).encode()
+    except (TypeError, UnicodeEncodeError):  # one is not text, or holds a lone surrogate
+        return False
+    count = len(values)
+    if joined.translate(DIGITS_AS_ZERO) != (TOGETHER.get(count) or together(count)):
+        return False
+    try:
+        for _ in map(fromisoformat, values):  # a real day and time (not 2026-02-30)
+            pass
+    except ValueError:
+        return False
+    return True
+
+
+TOGETHER: dict[int, bytes] = {}
+
+
+def together(count: int) -> bytes:
+    """``count`` SAMPLEs joined by ``|``, remembered for the next document of as many."""
+    joined = b"|".join([SAMPLE] * count)
+    if count < 100:  # a bound on what is remembered
+        TOGETHER[count] = joined
+    return joined
+
+
 def finished_json(loop_id: int, document: Mapping[str, Any]) -> dict[str, Any] | None:
     """The JSON of a closed or cancelled loop (fields, flags and history), as
     ``render.tables.loop_json`` gives it for the loop the document makes; None when
@@ -57,10 +97,12 @@ def finished_json(loop_id: int, document: Mapping[str, Any]) -> dict[str, Any] |
 
 def read(loop_id: int, document: Mapping[str, Any]) -> dict[str, Any] | None:
     """finished_json, which may raise any of NOT_THE_FORM for a document out of form."""
+    fields = stored_fields(document)
     (uid, customer, contact, prefers, via, promise, owner, created, due, state, remind,
-     every, waiting, tags, ref, snoozed) = stored_fields(document)  # fmt: skip
+     every, waiting, tags, ref, snoozed) = fields  # fmt: skip
     if state not in FINISHED or waiting is not None:  # a wait ends when its loop does
         return None
+    events = document.get("events", [])
     if not (
         type(uid) is str
         and type(customer) is str
@@ -70,25 +112,23 @@ def read(loop_id: int, document: Mapping[str, Any]) -> dict[str, Any] | None:
         and (prefers is None or type(prefers) is str)
         and (via is None or type(via) is str)
         and (ref is None or type(ref) is str)
-        and moment(created)
-        and moment(due)
-        and (snoozed is None or moment(snoozed))
         and type(remind) is list
         and type(tags) is list
+        and type(events) is list
         and (every is None or (type(every) is int and -LONGEST < every < LONGEST))
     ):
         return None
-    for at in remind:
-        if not moment(at):
-            return None
     for tag in tags:
         if type(tag) is not str:
             return None
-    events = document.get("events", [])
-    if type(events) is not list:
-        return None
-    facts = history_facts(events, due)
-    if facts is None:
+    # Every moment of the document, its events' too, checked at once, after the walk
+    # of its history (which adds the dues its events set, and may read a moment that
+    # is none: then it stops, or its answer is dropped here).
+    when = [created, due, *remind, *map(at_of, events)]
+    if snoozed is not None:
+        when.append(snoozed)
+    facts = history_facts(events, due, when)
+    if facts is None or not moments(when):
         return None
     first, last_contact, closed_at, expected, agreed = facts
     outcome = None
@@ -96,96 +136,91 @@ def read(loop_id: int, document: Mapping[str, Any]) -> dict[str, Any] | None:
         # Told when the last closing event says (a hand edit may have left none).
         told = closed_at or (events[-1]["at"] if events else created)
         outcome = "kept" if told <= first else "renegotiated" if told <= agreed else "late"
-    return {
-        "id": loop_id,
-        "uid": uid,
-        "customer": customer,
-        "contact": contact,
-        "prefers": prefers,
-        "via": via,
-        "promise": promise,
-        "owner": owner,
-        "created": created,
-        "due": due,
-        "state": state,
-        "remind": remind,
-        "update_every": every,
-        "waiting_on": None,
-        "tags": tags,
-        "ref": ref,
-        "snoozed_until": snoozed,
-        **UNFLAGGED,
-        "outcome": outcome,
-        "last_contact": last_contact or created,
-        "expected_due": expected,
-        "events": events,  # each as stored: the form the JSON gives it
-    }
+    if len(document) == JUST_STORED and "events" in document:
+        data = dict(document)  # its fields and events (each as stored: as the JSON has it)
+    else:  # a key of another program's (a hub's), which the JSON leaves out
+        data = dict(zip(STORED_FIELDS, fields, strict=True))
+        data["events"] = events
+    data["id"] = loop_id
+    data.update(UNFLAGGED)
+    data["outcome"] = outcome
+    data["last_contact"] = last_contact or created
+    data["expected_due"] = expected
+    return data
 
 
 History = tuple[str, str | None, str | None, str, str]
+CREATION, CONTACT, CLOSING, MOVE = 1, 2, 3, 4
+ROLES = {kind: 0 for kind in KINDS} | {
+    "created": CREATION, "contact": CONTACT, "closed": CLOSING, "rescheduled": MOVE
+}  # fmt: skip
+"""What each kind of event tells of a finished loop's flags (0: nothing); no other kind is."""
 
 
-def history_facts(events: list[Any], due: str) -> History | None:
+def history_facts(events: list[Any], due: str, when: list[Any]) -> History | None:
     """What the flags of a finished loop need from its history, if every event is stored
     exactly as ``event_to_document`` writes it (else None): the due first promised, the
-    last contact, the last closing, and the dues expected and agreed (``model.terms``)."""
+    last contact, the last closing, and the dues expected and agreed (``model.terms``).
+
+    The caller checks each event's moment, and those added to ``when``: the dues its
+    events set (a value that is no moment makes no other answer than None, or an error).
+    """
     original: str | None = None
     last_contact = closed_at = None
     moved = False  # a reschedule: the customer's terms need a walk of their own
-    shapes = SHAPES
+    shapes, roles = SHAPES, ROLES
     for event in events:
-        kind, at = event["kind"], event["at"]  # and "by", as the shape says
-        optional = shapes.get(tuple(event)) or learn(tuple(event))
-        if optional is NO_SHAPE or kind not in KINDS:
+        keys = tuple(event)
+        known, optional, texts, changed = shapes.get(keys) or learn(keys)
+        role = roles.get(event["kind"])
+        if role is None or not known:
             return None
         for name in optional:
-            value = event[name]
-            if value is None or (name in TEXT_KEYS and type(value) is not str):
+            if event[name] is None:
                 return None
-        if len(at) != 20 or at[4::3] != SHAPE:
-            return None
-        fromisoformat(at)
-        if "changes" in event:
+        for name in texts:
+            if type(event[name]) is not str:
+                return None
+        if changed:
             changes = event["changes"]
             if type(changes) is not dict or not changes:
                 return None  # no changes are written as no key, never as {}
-            if kind == "created" and original is None and "due" in changes:
+            if role == CREATION and original is None and "due" in changes:
                 original = changes["due"]
-                if not moment(original):
-                    return None
-        if kind == "contact":
-            last_contact = at
-        elif kind == "closed":
-            last_contact = closed_at = at
-        elif kind == "rescheduled":
+                when.append(original)
+        if role == CONTACT:
+            last_contact = event["at"]
+        elif role == CLOSING:
+            last_contact = closed_at = event["at"]
+        elif role == MOVE:
             moved = True
     first = original or due
     if not moved:
         return first, last_contact, closed_at, first, first
-    terms = agreed_terms(events, first)
-    if terms is None:
-        return None
-    return first, last_contact, closed_at, *terms
+    expected, agreed = agreed_terms(events, first, when)
+    return first, last_contact, closed_at, expected, agreed
 
 
-NO_SHAPE: tuple[str, ...] = ("",)
-SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
-"""Each order of keys an event was seen with: its optional keys, or NO_SHAPE when it has
-an unknown one or lacks one it must have. A store holds a few dozen such orders."""
+Shape = tuple[bool, tuple[str, ...], tuple[str, ...], bool]
+"""Of an order of an event's keys: whether it is one the store writes, the optional keys
+(never null), those of them that must be text, and whether "changes" is one."""
+SHAPES: dict[tuple[str, ...], Shape] = {}
+"""Each order of keys an event was seen with, and its Shape. A store holds a few dozen."""
 
 
-def learn(keys: tuple[str, ...]) -> tuple[str, ...]:
-    """The optional keys of an event with ``keys``, remembered (see SHAPES)."""
+def learn(keys: tuple[str, ...]) -> Shape:
+    """The Shape of an event with ``keys``, remembered (see SHAPES)."""
     known = set(keys) <= set(EVENT_KEYS) and {"kind", "at", "by"} <= set(keys)
-    optional = tuple(key for key in keys if key not in ("kind", "at", "by")) if known else NO_SHAPE
+    optional = tuple(key for key in keys if key not in ("kind", "at", "by"))
+    shape = known, optional, tuple(key for key in optional if key in TEXT_KEYS), "changes" in keys
     if len(SHAPES) < 1000:  # hand-made histories: a bound on what is remembered
-        SHAPES[keys] = optional
-    return optional
+        SHAPES[keys] = shape
+    return shape
 
 
-def agreed_terms(events: list[dict[str, Any]], original: str) -> tuple[str, str] | None:
-    """The due the customer expects and the one agreed in time (see ``model.terms``);
-    None for a reschedule whose new due is not in the store's form."""
+def agreed_terms(events: list[dict[str, Any]], original: str, when: list[Any]) -> tuple[str, str]:
+    """The due the customer expects and the one agreed in time (see ``model.terms``); each
+    new due a reschedule sets goes to ``when``, for the caller to check it is a moment."""
     expected = agreed = original
     pending: str | None = None
     for event in events:
@@ -195,8 +230,7 @@ def agreed_terms(events: list[dict[str, Any]], original: str) -> tuple[str, str]
         news: str | None = None
         if kind == "rescheduled":
             new_due = event.get("changes", {}).get("due")
-            if not moment(new_due):
-                return None
+            when.append(new_due)
             news, pending = (new_due, None) if event.get("told") else (None, new_due)
         elif pending is not None:
             news, pending = pending, None

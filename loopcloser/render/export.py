@@ -2,7 +2,7 @@
 
 Each loop is rendered on its own, as bytes, and ``framed`` puts the pieces
 together (a JSON array, JSON Lines, or CSV rows under their header), so an export
-of any size is written a loop at a time and never held whole.
+of any size is written some 256 KB at a time and never held whole.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.text import FORMULA_STARTS, inert_cell
@@ -60,32 +61,72 @@ def framed(kind: str, loops: Iterable[bytes], *, bom: bool = False) -> Iterator[
     A JSON array is written ``[``, the loops separated by ``,`` and a newline, ``]``:
     the bytes an indented array of them is. ``bom`` starts a CSV with the UTF-8
     byte-order mark, by which Excel knows the file is UTF-8 (without it, it reads
-    ``Zoë`` as ``ZoÃ«``).
+    ``Zoë`` as ``ZoÃ«``). The loops come joined in pieces of some 256 KB: a hundred
+    thousand small pieces cost more to pass along and write than to join.
     """
     if kind == "csv":
         from loopcloser.core.importing import CSV_COLUMNS, UTF8_BOM
 
         yield (UTF8_BOM if bom else b"") + CsvLine(raw=True).line(CSV_COLUMNS)
-        yield from loops
+        yield from map(b"".join, batched(loops))
     elif kind == "jsonl":
-        yield from loops
+        yield from map(b"".join, batched(loops))
     else:
         empty = True
-        for loop in loops:
-            yield b"[\n" if empty else b",\n"
-            yield loop
+        for batch in batched(loops):
+            yield (b"[\n" if empty else b",\n") + b",\n".join(batch)
             empty = False
         yield b"[]\n" if empty else b"\n]\n"
+
+
+BATCH = 1 << 18
+"""How many bytes of loops ``framed`` joins into one piece, at most (or one loop)."""
+
+
+def batched(pieces: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The pieces in lists of some BATCH bytes, in order."""
+    batch: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= BATCH:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def renderer(kind: str, tz: tzinfo | None = None, *, raw: bool = False) -> Render:
     """How one loop is written in ``kind``: an item of the JSON array (indented as in
     it), a line of JSON Lines, or a CSV row (its due in ``tz``, see :func:`csv_time`)."""
     if kind == "json":
-        return lambda data: b"  " + json_bytes(data, compact=False).replace(b"\n", b"\n  ")
+        return json_item
     if kind == "jsonl":
-        return lambda data: json_bytes(data, compact=True) + b"\n"
+        return json_line
     return CsvLine(tz, raw=raw).loop
+
+
+def json_item(data: Mapping[str, Any]) -> bytes:
+    """A loop as an item of an indented JSON array: indented as in it, without a comma."""
+    import orjson
+
+    try:
+        # The array of it alone, less "[\n" and "\n]": one copy, where indenting
+        # each line of the loop's own JSON takes three.
+        return orjson.dumps([data], option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)[2:-2]
+    except (orjson.JSONEncodeError, TypeError):
+        return b"  " + json_bytes(data, compact=False).replace(b"\n", b"\n  ")
+
+
+def json_line(data: Mapping[str, Any]) -> bytes:
+    """A loop as a line of JSON Lines."""
+    import orjson
+
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    except (orjson.JSONEncodeError, TypeError):
+        return json_bytes(data, compact=True) + b"\n"
 
 
 def json_bytes(value: Any, *, compact: bool) -> bytes:
@@ -120,7 +161,7 @@ class CsvLine:
         self._written = written
         self._tz = tz
         self._raw = raw
-        self._columns = CSV_COLUMNS
+        self._cells = itemgetter(*CSV_COLUMNS)
         self._due, self._tags = CSV_COLUMNS.index("due"), CSV_COLUMNS.index("tags")
 
     def line(self, values: Iterable[Any]) -> bytes:
@@ -137,16 +178,33 @@ class CsvLine:
             from loopcloser.core.model import from_utc_text
 
             due = csv_time(from_utc_text(due), self._tz)
-        cells = [data[name] for name in self._columns]
+        cells = list(self._cells(data))
         cells[self._due], cells[self._tags] = due, ";".join(data["tags"])
         texts = [str(cell or "") for cell in cells]
+        # Most rows need no quotes, nor a cell made inert: then csv would write them as
+        # they are, each after a comma.
+        plain = ",".join(texts)
+        if (
+            plain.count(",") == len(texts) - 1
+            and '"' not in plain
+            and "\n" not in plain
+            and "\r" not in plain
+            and "\x00" not in plain
+            and (self._raw or not starts_risky(plain))
+        ):
+            return (plain + "\r\n").encode("utf-8")
         if not self._raw:
             texts = [inert_cell(text) if text[:1] in RISKY else text for text in texts]
-        # Most rows need no quotes: then csv would write the cells as they are.
         plain = ",".join(texts)
         if plain.count(",") == len(texts) - 1 and QUOTED.search(plain) is None:
             return (plain + "\r\n").encode("utf-8")
         return self.line(texts)
+
+
+def starts_risky(row: str) -> bool:
+    """Whether a cell of ``row`` (cells joined by commas, none holding one) starts with a
+    character that ``inert_cell`` may change."""
+    return row[:1] in RISKY or any(map(row.__contains__, RISKY_STARTS))
 
 
 QUOTED = re.compile('["\r\n\x00]')
@@ -154,6 +212,8 @@ QUOTED = re.compile('["\r\n\x00]')
 RISKY = frozenset("'" + "".join(FORMULA_STARTS))
 """The first characters of a cell that inert_cell may change: formula starts, and the
 apostrophe it puts before them (a cell starting otherwise is written as it is)."""
+RISKY_STARTS = tuple("," + start for start in sorted(RISKY))
+"""Each of them at the start of a cell that follows another."""
 
 
 class Sink:

@@ -128,10 +128,11 @@ class Ordered:
 
         assert self._scratch is not None
         keys, where, keep, render = self._keys, self._where, self._scratch.add, self._render
+        intern = sys.intern
         for loop_id, document in documents:
             data = finished_json(loop_id, document)
             if data is not None:
-                key = (3, data["due"], sys.intern(data["owner"]), loop_id, keep(render(data)))
+                key = (3, data["due"], intern(data["owner"]), loop_id, keep(render(data)))
             else:
                 built = self.built(loop_id, document)
                 if built is None:
@@ -139,7 +140,8 @@ class Ordered:
                     continue
                 (rank, due, owner), data = built
                 key = (rank, due, owner, loop_id, keep(render(data)))
-            self.drop(loop_id)
+            if loop_id in where:
+                self.drop(loop_id)
             where[loop_id] = len(keys)
             keys.append(key)
             if step is not None:

@@ -24,7 +24,6 @@ from loopcloser.core.replica import carried
 
 if TYPE_CHECKING:
     from loopcloser.core.importing import Lookup, Plan, Record
-    from loopcloser.core.model import Loop
     from loopcloser.services.context import Context
     from loopcloser.storage.store import Transaction
 
@@ -55,8 +54,8 @@ def import_rows(
         return importing.plan_stream(records, found, context, lambda *_: None, step), ids
     with target.transaction() as transaction:
 
-        def keep(place: int, _: Loop, document: dict[str, Any]) -> None:
-            transaction.spool().add(place, document)
+        def keep(place: int, new: importing.New) -> None:
+            transaction.spool().add(place, new.document)
 
         # Loops finished long ago are in the archive: a row may name one of them too.
         found = stored_loops(transaction.all_documents())
