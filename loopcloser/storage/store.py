@@ -176,7 +176,12 @@ class AtomicJSONStorage:
             leave_status(self._path, loops.values)
         else:  # the spooled documents are in the file: read back one at a time
             streamed = self.streamed
-            leave_status(self._path, lambda: itertools.chain(loops.values(), streamed.documents()))
+            # The status counts open loops only: the spool knows which those are.
+            open_only = self._hot is not None
+            leave_status(
+                self._path,
+                lambda: itertools.chain(loops.values(), streamed.documents(hot_only=open_only)),
+            )
 
     def close(self) -> None:
         """Nothing to release: the file is read whole and replaced whole."""
@@ -593,7 +598,8 @@ class Cursor:
             self._ended = True
             return False
         newline = self.data.rfind(b"\n", 0, self.at)
-        self._lines += self.data.count(b"\n", 0, self.at)
+        if newline >= 0:  # a store as written has no line breaks: nothing to count
+            self._lines += self.data.count(b"\n", 0, self.at)
         self._column = self.at - newline - 1 if newline >= 0 else self._column + self.at
         self.data = self.data[self.at :] + chunk
         self.at = 0
@@ -987,11 +993,12 @@ class Streamed:
         self.ids = ids
         self.entry: str | None = None  # the key of the journal entry they were created by
 
-    def documents(self) -> Iterator[dict[str, Any]]:
-        """The spooled documents read back one at a time: never all of them held at once."""
+    def documents(self, hot_only: bool = False) -> Iterator[dict[str, Any]]:
+        """The spooled documents read back one at a time: never all of them held at once;
+        ``hot_only``: only those the hot test picked (the open loops)."""
         import orjson
 
-        for item in self.spool.items(self.ids):
+        for item in self.spool.items(self.ids, hot_only):
             yield orjson.loads(item[item.index(b":") + 1 :])
 
     def tables(self, data: Tables) -> Iterator[bytes]:
