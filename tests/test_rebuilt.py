@@ -22,6 +22,7 @@ from loopcloser.core.rebuilt import rebuilt
 from loopcloser.core.when import Calendar
 from loopcloser.render.tables import loop_json
 from tests.test_bench import generate
+from tests.test_export_stream import edit
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 ROME = ZoneInfo("Europe/Rome")
@@ -58,23 +59,6 @@ def test_every_exported_loop_is_folded_into_the_document_the_model_stores() -> N
         assert replayed(row, straight=True) == replayed(row, straight=False), row["id"]
 
 
-def edit(path: str, value: Any) -> Any:
-    """An edit of a row: ``events.1.text`` set to ``value`` (``DELETE`` removes it)."""
-
-    def edited(row: dict[str, Any]) -> None:
-        *parents, last = [int(part) if part.isdigit() else part for part in path.split(".")]
-        target: Any = row
-        for part in parents:
-            target = target[part]
-        if value is DELETE:
-            del target[last]
-        else:
-            target[last] = value
-
-    return edited
-
-
-DELETE = object()
 CLOSED = next(row for row in ROWS if row["state"] == "closed" and len(row["events"]) >= 4)
 LEFT_TO_THE_MODEL = {
     "a null in an event": edit("events.1.text", None),
