@@ -29,8 +29,8 @@ from loopcloser.cli.options import (
 )
 from loopcloser.cli.output import emit, emit_loop, is_terminal, out, print_rows, warn
 from loopcloser.core.errors import BadInput
-from loopcloser.core.model import Kind, Loop, State, derive
-from loopcloser.core.words import _, p_
+from loopcloser.core.model import Kind, Loop, State, derive, outcome_words
+from loopcloser.core.words import _
 
 if TYPE_CHECKING:
     from loopcloser.cli.changes import Summary
@@ -415,7 +415,7 @@ def close(
     def summary(loop: Loop) -> str:
         outcome = derive(loop, ctx.now, ctx.tz, ctx.cadence).outcome
         return _("#{id} closed: {customer} has been told ({outcome}).").format(
-            id=loop.id, customer=loop.customer, outcome=p_("outcome", str(outcome))
+            id=loop.id, customer=loop.customer, outcome=outcome_words(outcome)
         )
 
     record(ctx, targets, Kind.CLOSED, summary, fields_for=told_via(ctx, via), text=words)

@@ -20,6 +20,7 @@ from loopcloser.core.model import (
     closed_at,
     derive,
     done_at,
+    outcome_words,
     wait_until,
 )
 from loopcloser.core.when import Calendar, describe_due, gap_words
@@ -302,17 +303,6 @@ def outcomes_counted(outcome: Outcome, count: int) -> str:
     else:
         text = n_("{count} late", "{count} late", count)
     return text.format(count=count)
-
-
-def outcome_words(outcome: Outcome | None) -> str:
-    """How a closed loop ended, as a person reads it: "kept", "renegotiated", "late"."""
-    if outcome is Outcome.KEPT:
-        return p_("outcome", "kept")
-    if outcome is Outcome.RENEGOTIATED:
-        return p_("outcome", "renegotiated")
-    if outcome is Outcome.LATE:
-        return p_("outcome", "late")
-    return ""
 
 
 def next_work_days(today: date, count: int, cal: Calendar) -> frozenset[date]:

@@ -54,6 +54,7 @@ from loopcloser.core.model import (
     event_to_document,
     from_document,
     from_utc_text,
+    state_words,
     to_document,
 )
 from loopcloser.core.rebuilt import folded, rebuilt
@@ -1064,7 +1065,7 @@ def replayed(fields: Mapping[str, Any]) -> tuple[Loop | None, dict[str, Any]]:
         try:
             loop = apply(loop, event)
         except LoopcloserError as error:
-            state = p_("state", str(loop.state)) if loop is not None else ""
+            state = state_words(loop.state) if loop is not None else ""
             if event.kind is Kind.EDITED:
                 message = _("its history does not replay: event {number} ({kind}) {reason}")
             elif loop is not None:

@@ -61,11 +61,22 @@ class Outcome(StrEnum):
 
 
 # States and outcomes as a person reads them (the STATE column, a refusal), looked up
-# with p_("state", ...) and p_("outcome", ...) where shown; stored and JSON names stay.
+# with state_words and outcome_words where shown; stored and JSON names stay.
 STATE_WORDS = (NP_("state", "open"), NP_("state", "waiting"), NP_("state", "done"),
                NP_("state", "closed"), NP_("state", "cancelled"))  # fmt: skip
 OUTCOME_WORDS = (NP_("outcome", "kept"), NP_("outcome", "renegotiated"),
                  NP_("outcome", "late"))  # fmt: skip
+
+
+def state_words(state: State) -> str:
+    """A state as a person reads it, in the language in use: "open", "aperta"."""
+    return p_("state", str(state))
+
+
+def outcome_words(outcome: Outcome | None) -> str:
+    """How a closed loop ended, as a person reads it: "kept", "renegotiated", "late";
+    "" for a loop not closed."""
+    return "" if outcome is None else p_("outcome", str(outcome))
 
 
 # Which states each kind of event may start from, and the state it leads to.
@@ -515,7 +526,7 @@ ANY_REFUSAL = N_("loop #{id} is {state}: it cannot be {kind}")
 def refusal(loop: Loop, kind: Kind) -> InvalidTransition:
     """Why ``kind`` cannot happen to ``loop`` now, and what to do instead."""
     message = _(REFUSALS.get(kind, ANY_REFUSAL)).format(
-        id=loop.id, state=p_("state", str(loop.state)), kind=kind
+        id=loop.id, state=state_words(loop.state), kind=kind
     )
     if loop.state in (State.CLOSED, State.CANCELLED):
         hint, verb = _("reopen it first"), "reopen"

@@ -22,6 +22,8 @@ from loopcloser.core.model import (
     event_to_document,
     flags_to_document,
     in_words,
+    outcome_words,
+    state_words,
 )
 from loopcloser.core.text import cell_width, one_line, printable
 from loopcloser.core.words import N_, NP_, _, dated, p_
@@ -102,7 +104,7 @@ def flag_words(flags: Flags) -> list[str]:
     """The flags that are set, as words, then a closed loop's outcome."""
     words = [p_("flag", in_words(flag)) for flag in flags.raised()]
     if flags.outcome is not None:
-        words.append(p_("outcome", str(flags.outcome)))
+        words.append(outcome_words(flags.outcome))
     return words
 
 
@@ -114,7 +116,7 @@ def list_rows(rows: Sequence[tuple[Loop, Flags]], now: datetime, tz: tzinfo) -> 
             due_cell(loop, flags, now, tz),
             one_line(loop.customer),
             one_line(loop.promise),
-            p_("state", str(loop.state)),
+            state_words(loop.state),
             ", ".join(list_flags(loop, flags, now)),
         ]
         for loop, flags in rows
@@ -287,7 +289,7 @@ def show_lines(loop: Loop, flags: Flags, now: datetime, tz: tzinfo) -> list[str]
     """Every field of a loop and its whole timeline, as lines of text."""
     from loopcloser.core.when import describe_due, format_duration
 
-    state = p_("state", str(loop.state))
+    state = state_words(loop.state)
     if flag_words(flags):
         state += f" ({', '.join(flag_words(flags))})"
     # After a reschedule the customer has not heard of, they still wait for the old due.
