@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date
 from typing import Protocol
 
 LANGUAGES = {"en": "English", "it": "italiano"}
@@ -108,6 +108,16 @@ MONTHS = (NP_("month", "Jan"), NP_("month", "Feb"), NP_("month", "Mar"), NP_("mo
           NP_("month", "May"), NP_("month", "Jun"), NP_("month", "Jul"), NP_("month", "Aug"),
           NP_("month", "Sep"), NP_("month", "Oct"), NP_("month", "Nov"),
           NP_("month", "Dec"))  # fmt: skip
+FULL_WEEKDAYS = (NP_("full weekday", "Monday"), NP_("full weekday", "Tuesday"),
+                 NP_("full weekday", "Wednesday"), NP_("full weekday", "Thursday"),
+                 NP_("full weekday", "Friday"), NP_("full weekday", "Saturday"),
+                 NP_("full weekday", "Sunday"))  # fmt: skip
+FULL_MONTHS = (NP_("full month", "January"), NP_("full month", "February"),
+               NP_("full month", "March"), NP_("full month", "April"),
+               NP_("full month", "May"), NP_("full month", "June"),
+               NP_("full month", "July"), NP_("full month", "August"),
+               NP_("full month", "September"), NP_("full month", "October"),
+               NP_("full month", "November"), NP_("full month", "December"))  # fmt: skip
 
 
 _day_first = True
@@ -120,12 +130,20 @@ def order_dates(day_first: bool) -> None:
     _day_first = day_first
 
 
-def dated(moment: datetime, pattern: str) -> str:
-    """``moment.strftime(pattern)`` with the weekday (``%a``) and month (``%b``) named
-    in the language in use ("Thu 27 Nov" or "gio 27 nov"), whatever the C locale says,
-    and the day before or after the month as the date order says."""
+def dated(moment: date, pattern: str) -> str:
+    """``moment.strftime(pattern)`` with the weekday (``%a``, whole: ``%A``) and month
+    (``%b``, whole: ``%B``) named in the language in use ("Thu 27 Nov" or "gio 27 nov"),
+    whatever the C locale says, and the day before or after the month as the date
+    order says."""
     if not _day_first:
         pattern = pattern.replace("%d %b", "%b %d")
-    weekday = p_("weekday", WEEKDAYS[moment.weekday()])
-    month = p_("month", MONTHS[moment.month - 1])
-    return moment.strftime(pattern.replace("%a", weekday).replace("%b", month))
+    names = {
+        "%a": ("weekday", WEEKDAYS[moment.weekday()]),
+        "%b": ("month", MONTHS[moment.month - 1]),
+        "%A": ("full weekday", FULL_WEEKDAYS[moment.weekday()]),
+        "%B": ("full month", FULL_MONTHS[moment.month - 1]),
+    }
+    for directive, (context, name) in names.items():
+        if directive in pattern:
+            pattern = pattern.replace(directive, p_(context, name))
+    return moment.strftime(pattern)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from loopcloser.core.model import Flag
 from loopcloser.core.text import one_line, printable
-from loopcloser.core.words import NP_, language, p_
+from loopcloser.core.words import dated, language
 from loopcloser.render.tables import loop_json
 
 if TYPE_CHECKING:
@@ -14,24 +14,10 @@ if TYPE_CHECKING:
 
     from loopcloser.core.digest import Digest, Section
 
-# Whole names (the digest's title), apart from the short ones of core.words.dated.
-FULL_WEEKDAYS = (NP_("full weekday", "Monday"), NP_("full weekday", "Tuesday"),
-                 NP_("full weekday", "Wednesday"), NP_("full weekday", "Thursday"),
-                 NP_("full weekday", "Friday"), NP_("full weekday", "Saturday"),
-                 NP_("full weekday", "Sunday"))  # fmt: skip
-FULL_MONTHS = (NP_("full month", "January"), NP_("full month", "February"),
-               NP_("full month", "March"), NP_("full month", "April"),
-               NP_("full month", "May"), NP_("full month", "June"),
-               NP_("full month", "July"), NP_("full month", "August"),
-               NP_("full month", "September"), NP_("full month", "October"),
-               NP_("full month", "November"), NP_("full month", "December"))  # fmt: skip
-
 
 def long_date(day: date) -> str:
     """A day in whole words, ``Thursday 27 November 2025``, in the language in use."""
-    weekday = p_("full weekday", FULL_WEEKDAYS[day.weekday()])
-    month = p_("full month", FULL_MONTHS[day.month - 1])
-    return f"{weekday} {day:%d} {month} {day:%Y}"
+    return dated(day, "%A %d %B %Y")
 
 
 def heading(digest: Digest, agent: str) -> str:
