@@ -6,7 +6,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-from loopcloser.core.words import N_, _, from_locale, language, use
+from loopcloser.core.words import LANGUAGES, N_, _, from_locale, language, use
 
 DOMAIN = "loopcloser"
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
@@ -42,13 +42,9 @@ def choose(setting: str, environ: MutableMapping[str, str], *, for_scripts: bool
         use(code, catalog)
     if code != "en":
         environ["LANGUAGE"] = code
-    elif environ.get("LANGUAGE") in CHOSEN:
+    elif environ.get("LANGUAGE") in LANGUAGES.keys() - {"en"}:
         del environ["LANGUAGE"]  # set by an earlier choice in this process
     return code
-
-
-CHOSEN = {"it"}
-"""The values ``choose`` gives LANGUAGE: the languages loopcloser speaks besides English."""
 
 
 def configured(read: Any) -> str:
@@ -135,13 +131,8 @@ FRAMEWORK_MESSAGES = (
         r"Got unexpected extra argument\(?s?\)? \((?P<arguments>.*)\)",
         N_("Got unexpected extra arguments ({arguments})"),
     ),
-    (r"No such command '(?P<name>[^']*)'\.?", N_("No such command '{name}'")),
-    (
-        r"No such command '(?P<name>[^']*)'\. Did you mean '(?P<guess>[^']*)'\?",
-        N_("No such command '{name}'. Did you mean '{guess}'?"),
-    ),
-    (r"Missing command\.?", N_("Missing command")),
-    # The framework words this part itself, after a message it may have translated.
+    # "No such command" and "Missing command" the framework translates itself (its
+    # gettext calls read the same catalog); it adds this part in English after them.
     (r"(?P<message>.*)\. Did you mean (?P<guess>.*)\?", N_("{message}. Did you mean {guess}?")),
 )
 """The command-line framework's own error messages, as patterns, and their catalog keys."""
