@@ -1474,11 +1474,3 @@ def stored_loop(loop_id: int, document: Mapping[str, Any]) -> Loop:
         return from_document(loop_id, document)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
         raise malformed(loop_id, error) from None
-
-
-# --- for the summary ------------------------------------------------------------------
-
-
-def count(number: int, noun: str) -> str:
-    """``1 loop``, ``9,995 loops``."""
-    return f"{number:,} {noun}{'s' * (number != 1)}"

@@ -88,11 +88,6 @@ def column_words(name: str) -> str:
     return p_("per agent", COLUMN_WORDS[name])
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 store``, ``2 stores``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def report_title(report: Report) -> str:
     """The report's title: the start of its period, in the lead's time zone."""
     since = local_time(report.since, report.tz, report.now)

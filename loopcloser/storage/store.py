@@ -272,10 +272,6 @@ class Archive:
         """Look for the archive's files afresh at the next read (a month was written)."""
         self._segments = None
 
-    def exists(self) -> bool:
-        """Whether anything was ever archived."""
-        return bool(self.segments())
-
     def documents(self) -> dict[int, dict[str, Any]]:
         """Every archived document by id, the later month's copy winning."""
         merged: dict[int, dict[str, Any]] = {}
