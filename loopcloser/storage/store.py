@@ -293,20 +293,18 @@ class Archive:
         for segment in self.segments().values():
             yield from segment.each_document()
 
-    def locate(self, loop_id: int) -> str | None:
-        """The month whose file holds ``loop_id`` (the latest, if several do), or None."""
+    def find(self, loop_id: int) -> tuple[str, dict[str, Any]] | None:
+        """The latest month whose file holds ``loop_id``, and the document there; None."""
         for month, segment in reversed(self.segments().items()):
-            if segment.get(loop_id) is not None:
-                return month
+            document = segment.get(loop_id)
+            if document is not None:
+                return month, document
         return None
 
     def get(self, loop_id: int) -> dict[str, Any] | None:
         """One archived document, or None: the later months are looked at first."""
-        for segment in reversed(self.segments().values()):
-            found = segment.get(loop_id)
-            if found is not None:
-                return found
-        return None
+        found = self.find(loop_id)
+        return None if found is None else found[1]
 
     def cutoff(self) -> str | None:
         """The latest sweep's cutoff, from the files' first bytes (None: no archive)."""
@@ -1516,7 +1514,11 @@ class Transaction:
         self._check_open()
         if _get(self._loops, loop_id) is not None:
             return None
-        month = self._holder(loop_id) if self._archived else self._archive.locate(loop_id)
+        if self._archived:  # months read already: look in them
+            month = self._holder(loop_id)
+        else:  # else find it by the files' first bytes, reading one month in full
+            found = self._archive.find(loop_id)
+            month = None if found is None else found[0]
         if month is None:
             return None
         doc = self._month(month).get(str(loop_id))
