@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import os
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -55,6 +59,46 @@ def archived_loops(store: Path) -> dict[str, Any]:
     for path in archive_files(store):
         loops.update(json.loads(path.read_bytes())["loops"])
     return loops
+
+
+PACKAGES = {"bash": "bash", "zsh": "zsh", "fish": "fish", "jq": "jq", "task": "taskwarrior",
+            "systemd-analyze": "systemd"}  # fmt: skip
+"""The programs some tests drive for real, and the Debian package of each."""
+
+
+def need(program: str) -> str:
+    """Where ``program`` is. A machine without it skips the test, but under CI=true it is
+    installed from Debian's packages first, and a test that still lacks it fails: in CI
+    every test runs."""
+    found = shutil.which(program)
+    if found is None and os.environ.get("CI") == "true":
+        install_programs()
+        found = shutil.which(program)
+        if found is None:
+            pytest.fail(f"{program} is needed under CI=true and could not be installed")
+    if found is None:
+        pytest.skip(f"{program} is not installed (apt-get install {PACKAGES[program]})")
+    return found
+
+
+@functools.cache
+def install_programs() -> None:
+    """Install every program of PACKAGES at once, as root with apt-get (its package lists
+    fetched first if it knows none)."""
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt, "install", "-y", "-q", "--no-install-recommends", *PACKAGES.values()]
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        subprocess.run([apt, "update", "-q"], env=env, capture_output=True, check=False)
+        subprocess.run(install, env=env, capture_output=True, check=False)
+
+
+@pytest.fixture
+def jq() -> str:
+    """jq, which the guide's scripts use."""
+    return need("jq")
 
 
 @pytest.fixture(autouse=True)

@@ -5,16 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 from loopcloser.core.model import Kind, State, from_document, replay, to_document
 from loopcloser.storage.store import Store
+from tests.conftest import need
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"
@@ -109,8 +107,8 @@ def test_the_runner_times_every_command_and_writes_the_page(tmp_path: Path) -> N
     assert list((tmp_path / "cache").rglob("anna-60-7.json"))
 
 
-@pytest.mark.skipif(shutil.which("task") is None, reason="Taskwarrior is not installed")
 def test_the_runner_puts_taskwarrior_beside_loopcloser(tmp_path: Path) -> None:
+    need("task")
     page = run_bench(tmp_path)
     assert "| `task next` |" in page
     assert "| `task count status:pending` |" in page

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from loopcloser.core.ways_out import Cargo, carrying
+from tests.conftest import need
 
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"
 SHELLS = ("bash", "zsh", "fish")
@@ -366,8 +367,7 @@ def test_a_loop_with_damaged_fields_is_still_offered(env: dict[str, str]) -> Non
 
 def in_bash(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]:
     """Run ``command`` from bash, so that typer detects bash as the user's shell."""
-    if shutil.which("bash") is None:
-        pytest.skip("bash is not installed")
+    need("bash")
     # "; true" keeps bash alive as loopcloser's parent (it would exec a lone command).
     return subprocess.run(
         ["bash", "-c", f"{command}; true"], env=env, capture_output=True, text=True, check=False
@@ -521,8 +521,7 @@ def typed_in(argv: list[str], env: dict[str, str], keys: str) -> str:
 def test_tab_in_a_real_shell_types_the_customers_exact_name(
     env: dict[str, str], shell: str
 ) -> None:
-    if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed")
+    need(shell)
     argv = setup_shell(shell, env)
     printed = typed_in(argv, env, "loopcloser customer O\t\n")
     assert f"GOT[{APOSTROPHE}]" in printed, printed

@@ -22,6 +22,7 @@ import typer
 
 from loopcloser.cli.main import app
 from loopcloser.core.settings import CHANNELS
+from tests.conftest import need
 from tests.test_completion import typed_in
 
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"
@@ -46,10 +47,7 @@ case "$_LOOPCLOSER_COMPLETE" in
 
 
 def needs(shell: str) -> str:
-    found = shutil.which(shell)
-    if found is None:
-        pytest.skip(f"{shell} is not installed")
-    return found
+    return need(shell)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ EXECUTABLE = Path(sys.executable).parent / "loopcloser"
 OVERDUE_SH = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "overdue.sh"
 # As jq's fromdateiso8601 reads a time: whole seconds, UTC.
 WHOLE_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
-needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+needs_jq = pytest.mark.usefixtures("jq")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW, Run, agent_env
+from tests.conftest import NOW, Run, agent_env, need
 
 Add = Callable[..., int]
 EXECUTABLE = Path(sys.executable).parent / "loopcloser"
@@ -300,9 +299,7 @@ def loopcloser(env: dict[str, str], *args: str, now: str = NOW) -> None:
 
 def prompt_in_bash(env: dict[str, str]) -> str:
     """The prompt bash shows with the guide's snippet in ~/.bashrc (PS1 was '> ')."""
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("bash is not installed")
+    bash = need("bash")
     script = f'PS1=\'> \'\n{guide_snippet("bash")}\neval "$PROMPT_COMMAND"\nprintf %s "${{PS1@P}}"'
     shown = subprocess.run(
         [bash, "--norc", "-c", script], env=env, capture_output=True, text=True, check=False
@@ -332,8 +329,7 @@ def test_the_guides_bash_prompt_marks_counts_the_clock_has_overtaken(
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
 def test_the_guides_zsh_and_fish_prompts_show_the_same(env: dict[str, str], shell: str) -> None:
-    if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed")
+    need(shell)
     friday = "2026-11-27T09:00:00Z"
     loopcloser(env, "add", "Maria Rossi", "call back", "--due", "today 11:00")
     loopcloser(env, "done", "1", "refund issued", now=friday)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.conftest import need
 from tests.test_mail import PLAIN_AUTH, Collector, accepting, free_port, parsed
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -36,9 +37,7 @@ HUB = "postgresql://admin@db.example/loops?sslmode=verify-full"
 # Where the page's example paths land in the test.
 PLACES = {"/tmp/demo.json": "demo.json", "/srv/desk/loops": "team"}
 
-needs_jq = pytest.mark.skipif(
-    shutil.which("jq") is None, reason="jq is not installed (e.g. apt-get install jq)"
-)
+needs_jq = pytest.mark.usefixtures("jq")
 needs_linux = pytest.mark.skipif(
     sys.platform != "linux", reason="the recipes use Linux paths and GNU tools"
 )
@@ -302,9 +301,7 @@ def test_the_crontab_line_mails_the_digest_with_the_password_from_smtp_env(
 
 
 def test_the_systemd_units_are_valid(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
+    analyze = need("systemd-analyze")
     probe = tmp_path / "probe.service"
     probe.write_text("[Service]\nType=oneshot\nExecStart=/bin/true\n", encoding="utf-8")
     verify = [analyze, "verify", "--man=no"]
