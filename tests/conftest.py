@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -62,7 +63,7 @@ def archived_loops(store: Path) -> dict[str, Any]:
 
 
 PACKAGES = {"bash": "bash", "zsh": "zsh", "fish": "fish", "jq": "jq", "task": "taskwarrior",
-            "systemd-analyze": "systemd"}  # fmt: skip
+            "systemd-analyze": "systemd", "setpriv": "util-linux"}  # fmt: skip
 """The programs some tests drive for real, and the Debian package of each."""
 
 
@@ -93,6 +94,35 @@ def install_programs() -> None:
     if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
         subprocess.run([apt, "update", "-q"], env=env, capture_output=True, check=False)
         subprocess.run(install, env=env, capture_output=True, check=False)
+
+
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+WITHOUT_POWERS = "LOOPCLOSER_TEST_WITHOUT_ROOT_POWERS"
+
+
+def ran_without_root_powers(request: pytest.FixtureRequest) -> bool:
+    """For a test of what file modes refuse, which root would pass through.
+
+    As root, the test runs again in a process of its own that lacks the powers to
+    override file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), and must pass there:
+    True, and the caller returns. False where the test is to run here: any other user,
+    or that process itself.
+    """
+    if not AS_ROOT or os.environ.get(WITHOUT_POWERS):
+        return False
+    setpriv = need("setpriv")
+    done = subprocess.run(
+        [setpriv, "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m",
+         "pytest", "-q", "-p", "no:cacheprovider", request.node.nodeid],
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, WITHOUT_POWERS: "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout, done.stdout[-2000:]
+    return True
 
 
 @pytest.fixture
