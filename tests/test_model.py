@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,10 @@ from loopcloser.core.model import (
     creation,
     derive,
     done_at,
+    facts,
+    facts_from_json,
+    facts_to_json,
+    flags_at,
     flags_to_document,
     from_document,
     from_utc_text,
@@ -384,6 +389,37 @@ def test_replaying_the_events_rebuilds_the_stored_loop(
     # from_document sets the fields without __init__: every one, and no other.
     for made in (stored, *stored.events):
         assert sorted(vars(made)) == sorted(field.name for field in dataclasses.fields(made))
+
+
+@given(a_history(), st.sampled_from([None, 3600, 2 * 86400]))
+def test_the_facts_the_index_keeps_read_back_as_the_flags_of_the_whole_history(
+    history: list[tuple[Kind, dict[str, object]]], seconds: int | None
+) -> None:
+    every = None if seconds is None else timedelta(seconds=seconds)
+    loop = new_loop(every=every)
+    for minutes, (kind, fields) in enumerate(history, start=1):
+        try:
+            loop = step(loop, kind, T0 + timedelta(minutes=minutes), **fields)
+        except InvalidTransition:
+            continue
+    kept = json.loads(json.dumps(facts_to_json(facts(loop))))  # as the index file holds them
+    for now in (T0, T0 + 2 * DAY + HOUR, T0 + 9 * DAY):
+        assert flags_at(facts_from_json(kept), now, ROME, DAY) == derive(loop, now, ROME, DAY)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        ["open", "2026-11-23T09:00:00Z"],  # too short
+        ["lost", *["2026-11-23T09:00:00Z"] * 3, False, None, None, None],  # no such state
+        ["open", *["2026-11-23T09:00:00Z"] * 3, "no", None, None, None],  # not a yes or no
+        ["open", *["2026-11-23T09:00:00Z"] * 3, False, "1d", None, None],  # not seconds
+        {"state": "open"},
+    ],
+)
+def test_facts_out_of_shape_are_refused_rather_than_misread(kept: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        facts_from_json(kept)
 
 
 def test_moments_are_written_to_the_whole_second() -> None:

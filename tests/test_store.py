@@ -526,6 +526,37 @@ def test_the_index_answers_for_the_open_loops_until_the_store_changes(path: Path
     assert Store(path, hot=open_only).hot_documents() == {3: {"state": "open"}}
 
 
+def test_the_index_keeps_each_open_loops_facts_and_a_write_works_out_only_the_changed(
+    path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from loopcloser.core.documents import is_open
+    from loopcloser.core.model import facts, facts_to_json, from_document, to_document
+    from tests.factories import made_loop
+
+    monday = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    loops = [made_loop(number, monday + timedelta(days=number), monday) for number in (1, 2, 3)]
+    with Store(path, hot=is_open).transaction() as transaction:
+        transaction.insert_many([to_document(loop) for loop in loops])
+    index = path.with_name(f".{path.name}.open")
+
+    def kept() -> dict[str, Any]:
+        return dict(json.loads(index.read_bytes())["facts"])
+
+    written = kept()
+    for key, document in json.loads(index.read_bytes())["loops"].items():
+        assert written[key] == facts_to_json(facts(from_document(int(key), document)))
+    # Facts the next write finds beside an unchanged loop are the ones it keeps: planted
+    # ones survive it, while the loop it changes has its facts worked out anew.
+    planted = {**json.loads(index.read_bytes()), "facts": {key: ["planted"] for key in written}}
+    index.write_text(json.dumps(planted))
+    with Store(path, hot=is_open).transaction() as transaction:
+        changed = {**transaction.get(2), "promise": "send the corrected invoice", "tags": ["vip"]}
+        transaction.put(2, changed)
+    assert kept() == {"1": ["planted"], "2": written["2"], "3": ["planted"]}
+
+
 def test_a_stale_or_broken_index_is_never_believed(path: Path) -> None:
     with Store(path, hot=open_only).transaction() as transaction:
         transaction.insert({"state": "open"})

@@ -27,14 +27,12 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
 
     Example: PS1='$(loopcloser status) \\$ '
     """
-    from loopcloser.core.model import STATUS_ORDER
     from loopcloser.core.status import status_line
     from loopcloser.render.tables import to_json
-    from loopcloser.services.loops import Query, select
+    from loopcloser.services.loops import status_counts
 
     ctx = context(store, as_json)
-    rows = select(ctx.store(), Query(), ctx.now, ctx.tz, ctx.cadence, ctx.bad)
-    counts = {str(flag): sum(flags.is_set(flag) for _loop, flags in rows) for flag in STATUS_ORDER}
+    counts = status_counts(ctx)
     hub: dict[str, object] = {}
     if ctx.settings.hub is not None:
         from loopcloser.services.sync import standing
@@ -42,7 +40,7 @@ def status(store: StoreOption = None, as_json: JsonOption = False) -> None:
         now = standing(ctx.store())
         hub = {"to_sync": now.waiting, "last_sync": now.synced}
     if as_json:
-        out().write(to_json({"open": len(rows), **counts, **hub}) + "\n")
+        out().write(to_json({**counts, **hub}) + "\n")
         return
     line = status_line(counts)
     parts = [line] if line else []

@@ -7,13 +7,25 @@ documents back into loops and journal what they change for ``undo``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from loopcloser.core.errors import StoreError
-from loopcloser.core.model import ACTIVE, Event, Kind, Loop, State, from_document, to_utc_text
+from loopcloser.core.model import (
+    ACTIVE,
+    Event,
+    Facts,
+    Kind,
+    Loop,
+    State,
+    facts,
+    facts_from_json,
+    facts_to_json,
+    from_document,
+    to_utc_text,
+)
 from loopcloser.core.words import _
 
 ACTIVE_NAMES = frozenset(str(state) for state in ACTIVE)
@@ -161,9 +173,71 @@ class BadRecords:
             return None
 
 
+def load_or_none(loop_id: int, document: dict[str, Any]) -> Loop | None:
+    """The loop, or None when its document is out of shape: for counts nobody reads a
+    warning with (the prompt's status file); a command names such a loop."""
+    try:
+        return from_document(loop_id, document)
+    except MALFORMED:
+        return None
+
+
 def loader(bad: BadRecords | None) -> Callable[[int, dict[str, Any]], Loop | None]:
     """How a read turns documents into loops: passing over bad ones, or refusing them."""
     return load if bad is None else bad.load
+
+
+FACTS_FORM = 1
+"""The form of the facts the index keeps (facts_to_json's list): an index whose facts
+have another form, from another version, has its facts worked out again."""
+
+
+def facts_kept(
+    documents: Mapping[str, dict[str, Any]], before: Mapping[str, Any] | None
+) -> dict[str, list[Any]]:
+    """The facts, in the index's form, of each of ``documents`` (the open loops, by id
+    as text) that loads as a loop: taken from the index ``before`` this write for a
+    document the same as the one it holds, worked out from the history for the rest.
+
+    A write changes a loop or two: the others' histories need no second walk.
+    """
+    earlier_loops: Mapping[str, Any] = {}
+    earlier_facts: Mapping[str, Any] = {}
+    if before is not None and before.get("facts_form") == FACTS_FORM:
+        earlier_loops, earlier_facts = before.get("loops") or {}, before.get("facts") or {}
+    kept = {}
+    for key, document in documents.items():
+        earlier = earlier_facts.get(key)
+        if earlier is not None and earlier_loops.get(key) == document:
+            kept[key] = earlier
+            continue
+        try:
+            kept[key] = facts_to_json(facts(from_document(int(key), document)))
+        except MALFORMED:
+            continue  # a loop out of shape has no facts: a reader loads it, and says so
+    return kept
+
+
+def open_facts(
+    documents: Iterable[tuple[int, dict[str, Any]]],
+    indexed: Mapping[str, Any],
+    read: Callable[[int, dict[str, Any]], Loop | None],
+) -> Iterator[Facts]:
+    """The facts of the open loops among ``documents`` (id and document): the ``indexed``
+    ones (by id as text, in the index's form) as kept, the others read with ``read``."""
+    for loop_id, document in documents:
+        if not is_open(document):
+            continue
+        kept = indexed.get(str(loop_id))
+        if kept is not None:
+            try:
+                yield facts_from_json(kept)
+                continue
+            except MALFORMED:
+                pass  # a hand-edited index: the document still says it all
+        loop = read(loop_id, document)
+        if loop is not None:
+            yield facts(loop)
 
 
 Hot = Callable[[dict[str, Any]], bool]

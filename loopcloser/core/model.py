@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
 from loopcloser.core.words import N_, NP_, _, p_
@@ -650,7 +650,7 @@ def wait_until(loop: Loop) -> datetime | None:
     return loop.waiting_on.until if loop.waiting_on else None
 
 
-def update_cadence(loop: Loop, default: timedelta | None) -> timedelta | None:
+def update_cadence(loop: Loop | Facts, default: timedelta | None) -> timedelta | None:
     """How often the customer should hear from us: the loop's own cadence, else the team's."""
     return loop.update_every or default
 
@@ -672,28 +672,98 @@ def outcome(loop: Loop, agreed_due: datetime | None = None) -> Outcome | None:
     return Outcome.LATE
 
 
+class Facts(NamedTuple):
+    """What a loop's fields and history say that the clock does not change.
+
+    The flags at any moment follow from these alone (:func:`flags_at`), so the index of
+    the open loops keeps them (:func:`facts_to_json`): a status count or a list need not
+    walk every history again. A tuple, not a dataclass: made at every start.
+    """
+
+    state: State
+    last_contact: datetime
+    expected_due: datetime
+    agreed_due: datetime
+    untold_reschedule: bool
+    update_every: timedelta | None
+    wait_until: datetime | None
+    outcome: Outcome | None
+
+
+def facts(loop: Loop) -> Facts:
+    """Walk the loop's history once for what its flags at any moment need."""
+    known = terms(loop)
+    return Facts(
+        state=loop.state,
+        last_contact=last_contact(loop),
+        expected_due=known.expected_due,
+        agreed_due=known.agreed_due,
+        untold_reschedule=known.untold_reschedule,
+        update_every=loop.update_every,
+        wait_until=wait_until(loop),
+        outcome=outcome(loop, known.agreed_due),
+    )
+
+
+def flags_at(known: Facts, now: datetime, tz: tzinfo, cadence: timedelta | None = None) -> Flags:
+    """The flags at ``now`` of a loop whose :func:`facts` are ``known``; ``tz`` decides
+    what "today" is, ``cadence`` is the team's update cadence for loops without their own.
+    """
+    active = known.state in ACTIVE
+    every = update_cadence(known, cadence)
+    until = known.wait_until
+    return Flags(
+        # Late is measured against what the customer was told, not our own plans.
+        overdue=active and now > known.expected_due,
+        due_today=active and known.expected_due.astimezone(tz).date() == now.astimezone(tz).date(),
+        untold=known.state is State.DONE,
+        silent=active and every is not None and now - known.last_contact > every,
+        outcome=known.outcome,
+        last_contact=known.last_contact,
+        expected_due=known.expected_due,
+        untold_reschedule=active and known.untold_reschedule,
+        stale_wait=known.state is State.WAITING and until is not None and now > until,
+    )
+
+
 def derive(loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None = None) -> Flags:
     """The loop's flags at ``now``; ``tz`` decides what "today" is.
 
     ``cadence`` is the team's default update cadence, for loops without their own.
     """
-    active = loop.state in ACTIVE
-    contacted = last_contact(loop)
-    known = terms(loop)
-    every = update_cadence(loop, cadence)
-    silent = active and every is not None and now - contacted > every
-    until = wait_until(loop)
-    return Flags(
-        # Late is measured against what the customer was told, not our own plans.
-        overdue=active and now > known.expected_due,
-        due_today=active and known.expected_due.astimezone(tz).date() == now.astimezone(tz).date(),
-        untold=loop.state is State.DONE,
-        silent=silent,
-        outcome=outcome(loop, known.agreed_due),
-        last_contact=contacted,
-        expected_due=known.expected_due,
-        untold_reschedule=active and known.untold_reschedule,
-        stale_wait=loop.state is State.WAITING and until is not None and now > until,
+    return flags_at(facts(loop), now, tz, cadence)
+
+
+def facts_to_json(known: Facts) -> list[Any]:
+    """The facts as the index keeps them: a list, moments as UTC text, spans in seconds."""
+    every = known.update_every
+    return [
+        str(known.state),
+        to_utc_text(known.last_contact),
+        to_utc_text(known.expected_due),
+        to_utc_text(known.agreed_due),
+        known.untold_reschedule,
+        None if every is None else every.total_seconds(),
+        None if known.wait_until is None else to_utc_text(known.wait_until),
+        None if known.outcome is None else str(known.outcome),
+    ]
+
+
+def facts_from_json(value: Any) -> Facts:
+    """The facts from :func:`facts_to_json`'s list; ValueError or TypeError when it is
+    not one (an index from another version, a hand edit)."""
+    state, contacted, expected, agreed, untold, every, until, ended = value
+    if not isinstance(untold, bool) or not (every is None or type(every) in (int, float)):
+        raise TypeError("facts out of shape")
+    return Facts(
+        State(state),
+        from_utc_text(contacted),
+        from_utc_text(expected),
+        from_utc_text(agreed),
+        untold,
+        None if every is None else timedelta(seconds=every),
+        None if until is None else from_utc_text(until),
+        None if ended is None else Outcome(ended),
     )
 
 

@@ -12,20 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
 
-from loopcloser.core.documents import BadRecords, is_open
-from loopcloser.core.model import (
-    ACTIVE,
-    STATUS_ORDER,
-    Flags,
-    Loop,
-    State,
-    derive,
-    last_contact,
-    update_cadence,
-    wait_until,
-)
+from loopcloser.core.model import ACTIVE, STATUS_ORDER, Facts, State, flags_at, update_cadence
 from loopcloser.core.words import n_
 
 SECOND = timedelta(seconds=1)
@@ -70,50 +58,41 @@ def status_line(counts: Mapping[str, int]) -> str:
 
 
 def standing(
-    documents: Iterable[dict[str, Any]], now: datetime, tz: tzinfo, cadence: timedelta | None
+    known: Iterable[Facts], now: datetime, tz: tzinfo, cadence: timedelta | None
 ) -> Standing:
-    """The status counts of the loops still open among ``documents`` at ``now``.
-
-    A document out of shape is passed over, as ``status`` passes over it.
-    """
+    """The status counts at ``now`` of the loops whose :func:`~loopcloser.core.model.facts`
+    are ``known``: those still open count, the rest are passed over."""
     names = [str(flag) for flag in STATUS_ORDER]
     counts = dict.fromkeys(["open", *names], 0)
-    bad = BadRecords()
     until: datetime | None = None
-    for document in documents:
-        if not is_open(document):  # cheap on the raw document: most loops are finished
+    for facts in known:
+        if facts.state not in ACTIVE:
             continue
-        loop = bad.load(0, document)
-        if loop is None or loop.state not in ACTIVE:
-            continue
-        flags = derive(loop, now, tz, cadence)
+        flags = flags_at(facts, now, tz, cadence)
         counts["open"] += 1
         for name in names:
             counts[name] += bool(getattr(flags, name))
-        for moment in turning_points(loop, flags, now, tz, cadence):
+        for moment in turning_points(facts, cadence, tz):
             if moment > now and (until is None or moment < until):
                 until = moment
     return Standing(counts, now, until)
 
 
-def turning_points(
-    loop: Loop, flags: Flags, now: datetime, tz: tzinfo, cadence: timedelta | None
-) -> list[datetime]:
+def turning_points(facts: Facts, cadence: timedelta | None, tz: tzinfo) -> list[datetime]:
     """The moments after which one of the loop's flags turns, by the clock alone.
 
     Each flag compares now with a moment strictly (``now > due``): it turns one whole
     second after that moment. "Due today" turns at the local midnights around the due.
     """
-    due = flags.expected_due
+    due = facts.expected_due
     moments = [just_after(due)]
     due_day = due.astimezone(tz).date()
     moments += [midnight(due_day, tz), midnight(due_day + timedelta(days=1), tz)]
-    every = update_cadence(loop, cadence)
+    every = update_cadence(facts, cadence)
     if every is not None:
-        moments.append(just_after(last_contact(loop) + every))
-    until = wait_until(loop)
-    if loop.state is State.WAITING and until is not None:
-        moments.append(just_after(until))
+        moments.append(just_after(facts.last_contact + every))
+    if facts.state is State.WAITING and facts.wait_until is not None:
+        moments.append(just_after(facts.wait_until))
     return moments
 
 

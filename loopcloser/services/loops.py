@@ -217,6 +217,18 @@ def matching(
     return rows
 
 
+def status_counts(ctx: Context) -> dict[str, int]:
+    """The loops still open and the count of each flag of the status line, now: as the
+    prompt's status file counts them, from what the index keeps of each loop's history.
+
+    A malformed loop is noted in ``ctx.bad`` and left out.
+    """
+    from loopcloser.core.status import standing
+
+    known = ctx.store().open_facts(loader(ctx.bad))
+    return standing(known, ctx.now, ctx.tz, ctx.cadence).counts
+
+
 def most_urgent_first(rows: list[tuple[Loop, Flags]]) -> list[tuple[Loop, Flags]]:
     """Rows in the order a list shows them: overdue, untold, then by the due it shows."""
     return sorted(rows, key=lambda row: (*urgency(*row), row[0].owner, row[0].id))

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loopcloser.storage.atomic import replace_cache
 
 if TYPE_CHECKING:
+    from loopcloser.core.model import Facts
     from loopcloser.core.settings import Settings
 
 
@@ -33,18 +34,18 @@ def leave(
     store: Path,
     now: datetime,
     settings: Settings,
-    documents: Callable[[], Iterable[dict[str, Any]] | None],
+    known: Callable[[], Iterable[Facts] | None],
 ) -> None:
-    """Write the status of the store at ``store`` from its open loops' ``documents``.
+    """Write the status of the store at ``store`` from its open loops' facts, ``known``.
 
-    ``documents`` gives None when they cannot be known: the old file goes.
+    ``known`` gives None when they cannot be known: the old file goes.
     """
     target = status_path(store)
     try:
         from loopcloser.core.status import file_text, standing
         from loopcloser.core.words import preferred
 
-        found = documents()
+        found = known()
         if found is None:
             raise ValueError("the open loops could not be read back")
         # In the agent's language, even from a run that speaks English to a script.

@@ -30,7 +30,15 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loopcloser.core.documents import Hot, Sweep, archive_month
+from loopcloser.core.documents import (
+    FACTS_FORM,
+    Hot,
+    Sweep,
+    archive_month,
+    facts_kept,
+    load_or_none,
+    open_facts,
+)
 from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.core.words import N_, _
 from loopcloser.storage import backups
@@ -53,6 +61,7 @@ if TYPE_CHECKING:
     from tinydb import TinyDB
     from tinydb.table import Table
 
+    from loopcloser.core.model import Facts, Loop
     from loopcloser.core.settings import Settings
 
 SCHEMA_VERSION: int = 1
@@ -164,23 +173,28 @@ class AtomicJSONStorage:
         except OSError:
             stamp = None
         loops = self._data.get(LOOPS, {})
+        kept: dict[str, Any] = {}
         if self._hot is not None and stamp is not None:
             loops = {key: doc for key, doc in loops.items() if self._hot(doc)}
+            # The index being replaced, current or not, holds the facts of the loops
+            # this write left as they were.
+            kept = facts_kept(loops, load_index(self._path))
             spooled = self.streamed.spool.items(self.streamed.ids, True) if self.streamed else ()
-            write_index(self._path, {"generation": generation, "stamp": stamp}, loops, spooled)
+            made_from = {"generation": generation, "stamp": stamp}
+            write_index(self._path, made_from, loops, spooled, kept)
         else:
             # A writer that keeps no index drops the old one: it is stale now, and must
             # not hold on to text that was just changed or erased.
             drop_index(self._path)
+        numbered = ((int(key), doc) for key, doc in loops.items())
         if self.streamed is None:
-            leave_status(self._path, loops.values)
+            leave_status(self._path, lambda: open_facts(numbered, kept, load_or_none))
         else:  # the spooled documents are in the file: read back one at a time
             streamed = self.streamed
             # The status counts open loops only: the spool knows which those are.
-            open_only = self._hot is not None
+            more = ((0, doc) for doc in streamed.documents(hot_only=self._hot is not None))
             leave_status(
-                self._path,
-                lambda: itertools.chain(loops.values(), streamed.documents(hot_only=open_only)),
+                self._path, lambda: open_facts(itertools.chain(numbered, more), kept, load_or_none)
             )
 
     def close(self) -> None:
@@ -193,14 +207,14 @@ class AtomicJSONStorage:
         return value if isinstance(value, str) else None
 
 
-def leave_status(real: Path, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:
+def leave_status(real: Path, known: Callable[[], Iterable[Facts]]) -> None:
     """Leave the status beside the store at ``real`` if this run watches it: under the
-    lock, from its open loops' ``documents`` (all of them will do: the rest are passed over)."""
+    lock, from its open loops' facts (any others are passed over)."""
     watched = STATUS_WATCH.get(real)
     if watched is not None:
         from loopcloser.storage.status_file import leave
 
-        leave(*watched, documents)
+        leave(*watched, known)
 
 
 def archive_path(store: Path) -> Path:
@@ -688,21 +702,27 @@ def file_stamp(status: os.stat_result) -> list[int]:
 
 
 def write_index(
-    store: Path, made_from: dict[str, Any], hot: dict[str, Any], spooled: Iterable[bytes] = ()
+    store: Path,
+    made_from: dict[str, Any],
+    hot: dict[str, Any],
+    spooled: Iterable[bytes] = (),
+    facts: dict[str, Any] | None = None,
 ) -> None:
     """Leave the hot documents beside the store; a cache, so failures are ignored.
 
     ``made_from`` names the store version they were read from: its generation and
-    its file stamp. ``spooled`` are more of them, serialised (``Spool.items``). A
-    failed write removes the old index: stale is worse than none.
+    its file stamp. ``spooled`` are more of them, serialised (``Spool.items``).
+    ``facts`` are what the clock does not change of those that are loops, by id
+    (core.documents.facts_kept). A failed write removes the old index: stale is
+    worse than none.
     """
     import orjson
 
+    kept = {"facts_form": FACTS_FORM, "facts": facts} if facts else {}
     try:
         # "loops" last, so the spooled documents go in before its two closing braces.
-        replace_cache(
-            index_path(store), extended(orjson.dumps({**made_from, "loops": hot}), spooled, 2)
-        )
+        whole = orjson.dumps({**made_from, **kept, "loops": hot})
+        replace_cache(index_path(store), extended(whole, spooled, 2))
     except (OSError, orjson.JSONEncodeError):
         drop_index(store)
 
@@ -730,8 +750,18 @@ def file_generation(store: Path) -> str | None:
     return None if found is None else found[1].decode()
 
 
-def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
-    """The hot documents from the index, or None when it is missing or not current.
+def load_index(store: Path) -> dict[str, Any] | None:
+    """The index beside ``store`` as it was written, current or not; None when there is
+    none that reads as one."""
+    try:
+        index = load_json(index_path(store).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return index if isinstance(index, dict) else None
+
+
+def current_index(store: Path) -> dict[str, Any] | None:
+    """The index beside ``store``, or None when it is missing or not current.
 
     Current means the store still carries the generation the index names (a write
     by this loopcloser makes a new one) and is still the same file, byte count and
@@ -749,11 +779,28 @@ def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
         index = load_json(raw)
         if found is None or index.get("generation") != found[1].decode():
             return None
-        if index.get("stamp") != stamp:
+        if index.get("stamp") != stamp or not isinstance(index["loops"], dict):
             return None
-        return {int(key): doc for key, doc in index["loops"].items()}
+        return dict(index)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
+    """The hot documents from the index, or None when it is missing or not current."""
+    index = current_index(store)
+    if index is None:
+        return None
+    try:
+        return {int(key): doc for key, doc in index["loops"].items()}
+    except ValueError:
+        return None
+
+
+def indexed_facts(index: dict[str, Any]) -> dict[str, Any]:
+    """The facts a current index keeps, by id as text; none when of another form."""
+    facts = index.get("facts")
+    return facts if index.get("facts_form") == FACTS_FORM and isinstance(facts, dict) else {}
 
 
 def serialise(data: Tables) -> bytes:
@@ -1051,6 +1098,7 @@ class Store:
         self._sweep = sweep
         self._backup_day = backup_day  # the local date: its first write keeps a copy
         self._snapshot: TinyDB | None = None
+        self._indexed_facts: dict[str, Any] = {}  # as hot_documents() found them
         # What a read passed over (an archive that cannot be read, a handoff left that
         # cannot be trusted), for the front end to name: never a reason to stop.
         self.problems: list[StoreError] = []
@@ -1090,7 +1138,9 @@ class Store:
             write_atomically(self._real, raw)
             remove_leftovers(self._real)
             drop_index(self._real)
-            leave_status(self._real, restored.get(LOOPS, {}).values)
+            loops = restored.get(LOOPS, {})
+            numbered = ((int(key), doc) for key, doc in loops.items())
+            leave_status(self._real, lambda: open_facts(numbered, {}, load_or_none))
         self._snapshot = None
         return chosen, kept
 
@@ -1110,7 +1160,7 @@ class Store:
         if self._real not in STATUS_WATCH or not self._real.exists():
             return
         with suppress(StoreError), self._locked():
-            leave_status(self._real, lambda: self.reopened().hot_documents().values())
+            leave_status(self._real, lambda: self.reopened().open_facts(load_or_none))
 
     def reopened(self) -> Store:
         """The same store, read afresh from the file at its first use."""
@@ -1206,11 +1256,15 @@ class Store:
         if self._hot is None:
             raise ValueError("this Store was opened without a hot test")
         check_link(self.path, self._real)
+        self._indexed_facts = {}  # only ever those of the documents returned
         if self._snapshot is not None:
             return {key: doc for key, doc in self.documents().items() if self._hot(doc)}
-        indexed = read_index(self._real)
-        if indexed is not None:
-            return indexed
+        index = current_index(self._real)
+        if index is not None:
+            with suppress(ValueError):
+                found = {int(key): doc for key, doc in index["loops"].items()}
+                self._indexed_facts = indexed_facts(index)
+                return found
         # Stamp before reading: if the file is replaced meanwhile, the index made from
         # what was read names the old file and is never taken for the new one. (Made
         # without the lock, it may overwrite a newer index: that only costs a full read.)
@@ -1224,8 +1278,19 @@ class Store:
         generation = storage.generation() if isinstance(storage, AtomicJSONStorage) else None
         if generation is not None and stamp is not None:  # an older file has no generation
             made_from = {"generation": generation, "stamp": stamp}
-            write_index(self._real, made_from, {str(key): doc for key, doc in hot.items()})
+            keyed = {str(key): doc for key, doc in hot.items()}
+            self._indexed_facts = facts_kept(keyed, None)
+            write_index(self._real, made_from, keyed, facts=self._indexed_facts)
         return hot
+
+    def open_facts(self, read: Callable[[int, dict[str, Any]], Loop | None]) -> list[Facts]:
+        """The facts of the loops still open, from the index where it keeps them; each
+        other open loop is read with ``read`` (which may note or refuse a bad one)."""
+        try:
+            documents = self.hot_documents()
+        except ValueError:  # opened without the index
+            documents = self.documents()
+        return list(open_facts(documents.items(), self._indexed_facts, read))
 
     def documents(self) -> dict[int, dict[str, Any]]:
         """Return every document by id, as of this Store's one read (no lock taken)."""
