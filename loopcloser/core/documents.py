@@ -8,9 +8,8 @@ documents back into loops and journal what they change for ``undo``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from loopcloser.core.errors import StoreError
 from loopcloser.core.model import (
@@ -142,7 +141,6 @@ def load(loop_id: int, document: dict[str, Any]) -> Loop:
         ) from None
 
 
-@dataclass
 class BadRecords:
     """The loops a read passed over because their documents are out of shape.
 
@@ -150,7 +148,8 @@ class BadRecords:
     a read that collects them here shows the rest, and the front end names these.
     """
 
-    found: dict[str, str] = field(default_factory=dict)  # which loop -> what is wrong
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}  # which loop -> what is wrong
 
     def load(self, loop_id: int, document: dict[str, Any], where: str = "") -> Loop | None:
         """The loop, or None when its document is malformed (then noted here).
@@ -244,8 +243,7 @@ Hot = Callable[[dict[str, Any]], bool]
 """Which documents the fast index beside the store holds (the open loops)."""
 
 
-@dataclass(frozen=True)
-class Sweep:
+class Sweep(NamedTuple):
     """Which documents leave the store for its archive, and when that is looked at.
 
     ``retire`` picks the documents (loops closed long enough ago); ``cutoff`` is the

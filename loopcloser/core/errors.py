@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 
 class ExitCode(IntEnum):
@@ -20,8 +19,7 @@ class ExitCode(IntEnum):
     HUB = 7
 
 
-@dataclass(frozen=True)
-class NextStep:
+class NextStep(NamedTuple):
     """What the user can do next to a loop, as a verb: a front end words it its own way.
 
     The core says *what* to do ("reopen it first"); the command line adds the

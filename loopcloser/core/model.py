@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
@@ -111,8 +111,7 @@ EDITABLE = frozenset(
 """Fields ``edit`` may change; due, owner and state have verbs of their own."""
 
 
-@dataclass(frozen=True)
-class Waiting:
+class Waiting(NamedTuple):
     """The party a loop waits on, and when we expect them to answer."""
 
     party: str
@@ -208,8 +207,7 @@ def in_words(name: str) -> str:
     return name.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class Flags:
+class Flags(NamedTuple):
     """What a loop's fields and history mean at a given moment; never stored."""
 
     overdue: bool
@@ -231,7 +229,7 @@ class Flags:
         return [flag for flag in order if self.is_set(flag)]
 
 
-DERIVED_FIELDS = tuple(item.name for item in fields(Flags))
+DERIVED_FIELDS = Flags._fields
 """The fields of a loop's JSON that are derived from its history, never stored."""
 
 
@@ -558,8 +556,7 @@ def original_due(loop: Loop) -> datetime:
     return loop.due
 
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(NamedTuple):
     """What the customer was told about when they will hear from us."""
 
     expected_due: datetime

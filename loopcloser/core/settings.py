@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, time, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import MAX_NAME, one_line_name
@@ -254,8 +254,7 @@ def check_security(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One setting: its default, how it is checked and what it means."""
 
     default: Callable[[], str]

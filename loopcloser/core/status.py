@@ -10,8 +10,8 @@ file says when that first happens, so the prompt can tell old counts from fresh 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 from loopcloser.core.model import ACTIVE, STATUS_ORDER, Facts, State, flags_at, update_cadence
 from loopcloser.core.words import n_
@@ -21,8 +21,7 @@ NEVER_EPOCH = 253402300799
 """``until`` when only a change to the store can change the counts: 9999-12-31T23:59:59Z."""
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """The status counts at one moment, and until when the clock leaves them true."""
 
     counts: dict[str, int]

@@ -8,8 +8,8 @@ offer and check the same. What sends by each way is ``delivery.ways_out``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.words import N_, _
@@ -27,8 +27,7 @@ class Cargo(StrEnum):
         return _("pages (the digest, the report)") if self is Cargo.PAGES else _("reminders")
 
 
-@dataclass(frozen=True)
-class WayOut:
+class WayOut(NamedTuple):
     """One way out: its name, what it carries, and one line on what it is and needs
     (marked for the catalog: looked up with ``_`` where shown)."""
 

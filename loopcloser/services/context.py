@@ -6,7 +6,6 @@ and passed to every use case, so nothing below the edge reads either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,21 +20,27 @@ if TYPE_CHECKING:
     from loopcloser.storage.store import Store
 
 
-@dataclass
 class Context:
     """Settings, now and the store of one run; the store is opened at first use."""
 
-    settings: Settings
-    now: datetime
-    store_path: Path | None = None
-    as_json: bool = False
-    bad: BadRecords = field(default_factory=BadRecords)
-    offline: str | None = None
-    """Why a read that covers the team hub covered this store alone (the hub was down)."""
-    hub_down: str | None = None
-    """Why the team hub did not answer earlier in this run: it is not asked again."""
-    _store: Store | None = field(default=None, init=False, repr=False)
-    _others: list[Store] = field(default_factory=list, init=False, repr=False)
+    def __init__(
+        self,
+        settings: Settings,
+        now: datetime,
+        store_path: Path | None = None,
+        as_json: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.now = now
+        self.store_path = store_path
+        self.as_json = as_json
+        self.bad = BadRecords()
+        self.offline: str | None = None
+        """Why a read that covers the team hub covered this store alone (the hub was down)."""
+        self.hub_down: str | None = None
+        """Why the team hub did not answer earlier in this run: it is not asked again."""
+        self._store: Store | None = None
+        self._others: list[Store] = []
 
     def store(self) -> Store:
         """The agent's store: ``store_path``, else their own in the team folder, else theirs."""

@@ -7,9 +7,9 @@ print nothing, so any front end can call them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopcloser.core.documents import (
     BadRecords,
@@ -127,8 +127,7 @@ def not_found(loop_id: int) -> NotFound:
     )
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """Which loops ``list`` shows; the default is every loop still ours to close."""
 
     states: frozenset[State] = ACTIVE

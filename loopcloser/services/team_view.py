@@ -36,7 +36,7 @@ def team_loops(ctx: Context, query: Query) -> list[tuple[Loop, Flags]]:
             hint=_("set one: loopcloser config set team FOLDER (or config set hub URL)"),
         )
     # A team folder's AGENT.json is that agent's, whoever owned its loops before.
-    theirs = replace(query, owner=None)
+    theirs = query._replace(owner=None)
     with settled(ctx.settings.team.expanduser()) as (members, _intents):
         ctx.reading([store for _agent, store in members])
         for agent, store in members:

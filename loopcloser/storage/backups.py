@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from loopcloser.core.errors import NotFound, StoreError
 from loopcloser.core.words import _, p_
@@ -27,8 +27,7 @@ DAY = r"\d{4}-\d{2}-\d{2}"
 BEFORE_RESTORE = "before-restore-"
 
 
-@dataclass(frozen=True)
-class Copy:
+class Copy(NamedTuple):
     """One copy of a store: its key (the day, or when a restore replaced the store)."""
 
     key: str
