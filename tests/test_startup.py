@@ -29,6 +29,8 @@ HEAVY = {
     "statistics": "the team report's medians",
     "email": "mail: only sending",
     "urllib.request": "webhooks: only sending",
+    "tinydb": "the store's tables: a read through the index needs none",
+    "loopcloser.storage.backups": "the daily copies: only writes and restore",
 }
 
 

@@ -6,12 +6,14 @@ print nothing, so any front end can call them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopcloser.core.documents import (
+    MALFORMED,
     BadRecords,
     change_words,
     finished_before,
@@ -30,6 +32,8 @@ from loopcloser.core.model import (
     State,
     apply,
     derive,
+    facts_from_json,
+    flags_at,
     to_document,
     to_utc_text,
     urgency,
@@ -176,8 +180,11 @@ def select(
 
     A malformed loop is noted in ``bad`` and left out; without ``bad``, it is an error.
     """
-    documents = open_documents(store) if query.states <= ACTIVE else store.all_documents()
-    rows = matching(documents, query, now, tz, cadence, loader(bad))
+    if query.states <= ACTIVE:
+        documents, known = open_documents(store), store.indexed_facts()
+    else:
+        documents, known = store.all_documents(), {}
+    rows = matching(documents, query, now, tz, cadence, loader(bad), known)
     return most_urgent_first(rows)
 
 
@@ -188,8 +195,13 @@ def matching(
     tz: tzinfo,
     cadence: timedelta | None,
     read: Callable[[int, dict[str, Any]], Loop | None],
+    known: Mapping[str, Any] | None = None,
 ) -> list[tuple[Loop, Flags]]:
-    """The loops among ``documents`` that ``query`` wants, with their flags, unsorted."""
+    """The loops among ``documents`` that ``query`` wants, with their flags, unsorted.
+
+    ``known`` are the facts the index keeps of them, by id as text: what their flags
+    need, without a walk through each history.
+    """
     wanted_states = {str(state) for state in query.states}
     customer = folded(query.customer) if query.customer is not None else None
     rows = []
@@ -210,7 +222,7 @@ def matching(
         loop = read(loop_id, document)
         if loop is None:
             continue
-        flags = derive(loop, now, tz, cadence)
+        flags = flagged(loop, now, tz, cadence, known.get(str(loop_id)) if known else None)
         if query.wants(loop, flags):
             rows.append((loop, flags))
     return rows
@@ -226,6 +238,17 @@ def status_counts(ctx: Context) -> dict[str, int]:
 
     known = ctx.store().open_facts(loader(ctx.bad))
     return standing(known, ctx.now, ctx.tz, ctx.cadence).counts
+
+
+def flagged(
+    loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None, kept: Any = None
+) -> Flags:
+    """The loop's flags at ``now``: from the facts the index ``kept`` of it when it has
+    them in shape, else from its history."""
+    if kept is not None:
+        with suppress(*MALFORMED):
+            return flags_at(facts_from_json(kept), now, tz, cadence)
+    return derive(loop, now, tz, cadence)
 
 
 def most_urgent_first(rows: list[tuple[Loop, Flags]]) -> list[tuple[Loop, Flags]]:

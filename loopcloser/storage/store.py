@@ -41,7 +41,6 @@ from loopcloser.core.documents import (
 )
 from loopcloser.core.errors import BadInput, StoreError
 from loopcloser.core.words import N_, _
-from loopcloser.storage import backups
 from loopcloser.storage.atomic import (
     ensure_private_dir,
     remove_leftovers,
@@ -63,6 +62,7 @@ if TYPE_CHECKING:
 
     from loopcloser.core.model import Facts, Loop
     from loopcloser.core.settings import Settings
+    from loopcloser.storage.backups import Copy
 
 SCHEMA_VERSION: int = 1
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -155,6 +155,8 @@ class AtomicJSONStorage:
         # the generation in the first bytes.
         self._data[META][str(META_ID)]["generation"] = generation
         # The store as the day found it; a write that fails keeps no copy of its own.
+        from loopcloser.storage import backups  # by the writes alone
+
         copy = None if self._backup_day is None else backups.take(self._path, self._backup_day)
         try:
             if self.streamed is None:
@@ -1117,17 +1119,21 @@ class Store:
             remove_leftovers(self._archive.folder / "any", prefix="")
             drop_index(self._real)
 
-    def copies(self) -> list[backups.Copy]:
+    def copies(self) -> list[Copy]:
         """The daily copies of this store, and those restores kept, newest first."""
         check_link(self.path, self._real)
+        from loopcloser.storage import backups
+
         return backups.copies(self._real)
 
-    def restore(self, key: str, stamp: str) -> tuple[backups.Copy, backups.Copy | None]:
+    def restore(self, key: str, stamp: str) -> tuple[Copy, Copy | None]:
         """Put the copy ``key`` back as the store, keeping the store as it was first.
 
         Returns the copy restored and the one kept (named ``before-restore-STAMP``).
         A copy that is not a whole store is refused, and nothing changes.
         """
+        from loopcloser.storage import backups
+
         check_link(self.path, self._real)
         check_owner(self._real, self.path)
         with self._locked():
@@ -1282,6 +1288,11 @@ class Store:
             self._indexed_facts = facts_kept(keyed, None)
             write_index(self._real, made_from, keyed, facts=self._indexed_facts)
         return hot
+
+    def indexed_facts(self) -> dict[str, Any]:
+        """The facts the index keeps of the documents hot_documents() last gave, by id as
+        text (core.documents.facts_kept): none when they did not come from the index."""
+        return self._indexed_facts
 
     def open_facts(self, read: Callable[[int, dict[str, Any]], Loop | None]) -> list[Facts]:
         """The facts of the loops still open, from the index where it keeps them; each
