@@ -159,7 +159,7 @@ def test_every_change_leaves_the_counts_of_status(
     agrees_with_status(run, desk)
 
 
-def test_facts_edited_by_hand_in_the_index_change_no_count_and_no_flag(run: Run, desk: Path) -> None:
+def test_facts_edited_by_hand_in_the_index_change_no_count_nor_flag(run: Run, desk: Path) -> None:
     import json
 
     counted = run("status", "--json").json()
