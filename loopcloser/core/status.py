@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 from typing import NamedTuple
 
 from loopcloser.core.model import ACTIVE, STATUS_ORDER, Facts, State, flags_at, update_cadence
@@ -100,11 +101,14 @@ def just_after(moment: datetime) -> datetime:
     return moment.replace(microsecond=0) + SECOND
 
 
+@cache
 def midnight(day: date, tz: tzinfo) -> datetime:
     """The moment ``day`` begins in ``tz``, in UTC.
 
     In UTC, as every other turning point is: a comparison of moments in two zones asks
     the zone for its offset each time, and standing() makes a few for every open loop.
+    Kept once worked out: most loops share their due day with others, and a local
+    midnight costs the zone's rules each time (half of what standing() took).
     """
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
