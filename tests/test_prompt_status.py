@@ -167,10 +167,31 @@ def test_facts_edited_by_hand_in_the_index_change_no_count_nor_flag(run: Run, de
     index = desk / ".loops.json.open"
     edited = json.loads(index.read_bytes())
     assert sorted(edited["facts"]) == ["1", "2", "3", "4"]
-    edited["facts"] = {"1": "garbage", "2": ["open", "yesterday"], "3": None, "4": [1, 2]}
-    index.write_text(json.dumps(edited))
+    mark = edited["facts"]["2"][0]
+    edited["facts"] = {"1": "garbage", "2": [mark, ["open", "yesterday"]], "3": None, "4": [1]}
+    index.write_text(json.dumps(edited, separators=(",", ":")))  # as loopcloser writes it
     assert run("status", "--json").json() == counted
     assert run("list", "--json").json() == listed
+    assert run("note", "2", "asked Finance").code == 0
+    agrees_with_status(run, desk)
+
+
+@pytest.mark.parametrize(
+    "older",
+    [{"facts_form": 1}, {"facts_whole": False}, {"facts_form": None, "facts_whole": None}],
+    ids=["another form", "not every loop", "none kept"],
+)
+def test_an_index_from_another_version_is_counted_from_its_documents(
+    run: Run, desk: Path, older: dict[str, object]
+) -> None:
+    import json
+
+    counted = run("status", "--json").json()
+    index = desk / ".loops.json.open"
+    head = {**json.loads(index.read_bytes()), **older}
+    head = {name: value for name, value in head.items() if value is not None}
+    index.write_text(json.dumps(head, separators=(",", ":")))
+    assert run("status", "--json").json() == counted
     assert run("note", "2", "asked Finance").code == 0
     agrees_with_status(run, desk)
 

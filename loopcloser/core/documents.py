@@ -186,35 +186,45 @@ def loader(bad: BadRecords | None) -> Callable[[int, dict[str, Any]], Loop | Non
     return load if bad is None else bad.load
 
 
-FACTS_FORM = 1
-"""The form of the facts the index keeps (facts_to_json's list): an index whose facts
-have another form, from another version, has its facts worked out again."""
+FACTS_FORM = 2
+"""The form of the facts the index keeps: by id as text, ``[mark, facts]``, the facts as
+facts_to_json gives them (None for a loop out of shape). An index whose facts have
+another form, from another version, has its facts worked out again."""
 
 
 def facts_kept(
-    documents: Mapping[str, dict[str, Any]], before: Mapping[str, Any] | None
+    documents: Mapping[str, dict[str, Any]],
+    marks: Mapping[str, int],
+    earlier: Mapping[str, Any],
 ) -> dict[str, list[Any]]:
     """The facts, in the index's form, of each of ``documents`` (the open loops, by id
-    as text) that loads as a loop: taken from the index ``before`` this write for a
-    document the same as the one it holds, worked out from the history for the rest.
-
-    A write changes a loop or two: the others' histories need no second walk.
+    as text), each with the ``mark`` of the stored form it was worked out from: taken
+    from the ``earlier`` index's where the mark is the same, worked out from the history
+    for the rest. A write changes a loop or two: the others' histories need no second walk.
     """
-    earlier_loops: Mapping[str, Any] = {}
-    earlier_facts: Mapping[str, Any] = {}
-    if before is not None and before.get("facts_form") == FACTS_FORM:
-        earlier_loops, earlier_facts = before.get("loops") or {}, before.get("facts") or {}
-    kept = {}
+    kept: dict[str, list[Any]] = {}
     for key, document in documents.items():
-        earlier = earlier_facts.get(key)
-        if earlier is not None and earlier_loops.get(key) == document:
-            kept[key] = earlier
+        mark = marks[key]
+        before = earlier.get(key)
+        if type(before) is list and len(before) == 2 and before[0] == mark:
+            kept[key] = before
             continue
         try:
-            kept[key] = facts_to_json(facts(from_document(int(key), document)))
+            kept[key] = [mark, facts_to_json(facts(from_document(int(key), document)))]
         except MALFORMED:
-            continue  # a loop out of shape has no facts: a reader loads it, and says so
+            kept[key] = [mark, None]  # out of shape: a reader loads it, and says what is wrong
     return kept
+
+
+def kept_facts(entry: Any) -> Facts | None:
+    """The facts of one entry of the index (``[mark, facts]``); None when it keeps none
+    in shape (a loop out of shape, an index from another version, a hand edit)."""
+    if type(entry) is not list or len(entry) != 2 or entry[1] is None:
+        return None
+    try:
+        return facts_from_json(entry[1])
+    except MALFORMED:
+        return None
 
 
 def open_facts(
@@ -227,13 +237,10 @@ def open_facts(
     for loop_id, document in documents:
         if not is_open(document):
             continue
-        kept = indexed.get(str(loop_id))
-        if kept is not None:
-            try:
-                yield facts_from_json(kept)
-                continue
-            except MALFORMED:
-                pass  # a hand-edited index: the document still says it all
+        known = kept_facts(indexed.get(str(loop_id)))
+        if known is not None:
+            yield known
+            continue
         loop = read(loop_id, document)
         if loop is not None:
             yield facts(loop)

@@ -7,18 +7,17 @@ print nothing, so any front end can call them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopcloser.core.documents import (
-    MALFORMED,
     BadRecords,
     change_words,
     finished_before,
     is_open,
     journal_entry,
+    kept_facts,
     load,
     loader,
     sweep_terms,
@@ -32,7 +31,6 @@ from loopcloser.core.model import (
     State,
     apply,
     derive,
-    facts_from_json,
     flags_at,
     to_document,
     to_utc_text,
@@ -245,10 +243,8 @@ def flagged(
 ) -> Flags:
     """The loop's flags at ``now``: from the facts the index ``kept`` of it when it has
     them in shape, else from its history."""
-    if kept is not None:
-        with suppress(*MALFORMED):
-            return flags_at(facts_from_json(kept), now, tz, cadence)
-    return derive(loop, now, tz, cadence)
+    known = kept_facts(kept)
+    return derive(loop, now, tz, cadence) if known is None else flags_at(known, now, tz, cadence)
 
 
 def most_urgent_first(rows: list[tuple[Loop, Flags]]) -> list[tuple[Loop, Flags]]:

@@ -36,6 +36,7 @@ from loopcloser.core.documents import (
     Sweep,
     archive_month,
     facts_kept,
+    kept_facts,
     load_or_none,
     open_facts,
 )
@@ -178,12 +179,14 @@ class AtomicJSONStorage:
         kept: dict[str, Any] = {}
         if self._hot is not None and stamp is not None:
             loops = {key: doc for key, doc in loops.items() if self._hot(doc)}
+            pieces = {key: dumps(doc) for key, doc in loops.items()}
             # The index being replaced, current or not, holds the facts of the loops
-            # this write left as they were.
-            kept = facts_kept(loops, load_index(self._path))
-            spooled = self.streamed.spool.items(self.streamed.ids, True) if self.streamed else ()
+            # this write left as they were: their stored form has the same mark.
+            marks = {key: mark(piece) for key, piece in pieces.items()}
+            kept = facts_kept(loops, marks, earlier_facts(self._path))
+            spooled = self.streamed.spool.items(self.streamed.ids, True) if self.streamed else None
             made_from = {"generation": generation, "stamp": stamp}
-            write_index(self._path, made_from, loops, spooled, kept)
+            write_index(self._path, made_from, pieces, kept, spooled)
         else:
             # A writer that keeps no index drops the old one: it is stale now, and must
             # not hold on to text that was just changed or erased.
@@ -706,27 +709,44 @@ def file_stamp(status: os.stat_result) -> list[int]:
 def write_index(
     store: Path,
     made_from: dict[str, Any],
-    hot: dict[str, Any],
-    spooled: Iterable[bytes] = (),
-    facts: dict[str, Any] | None = None,
+    pieces: dict[str, bytes],
+    facts: dict[str, Any],
+    spooled: Iterable[bytes] | None = None,
 ) -> None:
     """Leave the hot documents beside the store; a cache, so failures are ignored.
 
     ``made_from`` names the store version they were read from: its generation and
-    its file stamp. ``spooled`` are more of them, serialised (``Spool.items``).
-    ``facts`` are what the clock does not change of those that are loops, by id
-    (core.documents.facts_kept). A failed write removes the old index: stale is
-    worse than none.
+    its file stamp. ``pieces`` are the documents by id as text, each serialised
+    (``dumps``); ``spooled`` are more of them, as ``"id":document`` (``Spool.items``).
+    ``facts`` are what the clock does not change of each piece (core.documents.
+    facts_kept), and so of every hot document when none is spooled ("facts_whole").
+    They come before the documents, so that a reader of the facts alone stops there
+    (``index_head``). A failed write removes the old index: stale is worse than none.
     """
     import orjson
 
-    kept = {"facts_form": FACTS_FORM, "facts": facts} if facts else {}
+    whole = spooled is None
     try:
+        kept = {"facts_form": FACTS_FORM, "facts_whole": whole, "facts": facts}
+        head = dumps({**made_from, **kept})
+        documents = b",".join(b'"%s":%s' % (key.encode(), piece) for key, piece in pieces.items())
         # "loops" last, so the spooled documents go in before its two closing braces.
-        whole = orjson.dumps({**made_from, **kept, "loops": hot})
-        replace_cache(index_path(store), extended(whole, spooled, 2))
+        index = head[:-1] + INDEX_LOOPS + documents + b"}}"
+        replace_cache(index_path(store), extended(index, spooled or (), 2))
     except (OSError, orjson.JSONEncodeError):
         drop_index(store)
+
+
+INDEX_LOOPS = b',"loops":{'
+"""Where the index's head ends and its documents begin (write_index)."""
+
+
+def mark(piece: bytes) -> int:
+    """What tells one stored form of a document from another without keeping it: its
+    CRC-32 and its length (a change that keeps both is one in four billion)."""
+    import zlib
+
+    return zlib.crc32(piece) | len(piece) << 32
 
 
 def drop_index(store: Path) -> None:
@@ -752,18 +772,32 @@ def file_generation(store: Path) -> str | None:
     return None if found is None else found[1].decode()
 
 
-def load_index(store: Path) -> dict[str, Any] | None:
-    """The index beside ``store`` as it was written, current or not; None when there is
-    none that reads as one."""
+def index_head(raw: bytes) -> dict[str, Any]:
+    """What an index says before its documents: what it was made from and the facts.
+    ValueError when the bytes do not start as write_index writes them."""
+    end = raw.find(INDEX_LOOPS)
+    if end < 0:
+        raise ValueError("not an index as loopcloser writes it")
+    head = load_json(raw[:end] + b"}")
+    if not isinstance(head, dict):
+        raise ValueError("not an index as loopcloser writes it")
+    return head
+
+
+def earlier_facts(store: Path) -> dict[str, Any]:
+    """The facts of the index beside ``store``, current or not, by id as text; none when
+    it is missing, unreadable or of another form. Only a document with the same mark
+    takes them."""
     try:
-        index = load_json(index_path(store).read_bytes())
+        head = index_head(index_path(store).read_bytes())
     except (OSError, ValueError):
-        return None
-    return index if isinstance(index, dict) else None
+        return {}
+    return indexed_facts(head)
 
 
-def current_index(store: Path) -> dict[str, Any] | None:
-    """The index beside ``store``, or None when it is missing or not current.
+def current_index(store: Path, whole: bool = True) -> dict[str, Any] | None:
+    """The index beside ``store``, or None when it is missing or not current; with
+    ``whole`` false, its head alone (index_head), which is all counting needs.
 
     Current means the store still carries the generation the index names (a write
     by this loopcloser makes a new one) and is still the same file, byte count and
@@ -778,10 +812,10 @@ def current_index(store: Path) -> dict[str, Any] | None:
         return None
     found = GENERATION.match(head)
     try:
-        index = load_json(raw)
+        index = load_json(raw) if whole else index_head(raw)
         if found is None or index.get("generation") != found[1].decode():
             return None
-        if index.get("stamp") != stamp or not isinstance(index["loops"], dict):
+        if index.get("stamp") != stamp or (whole and not isinstance(index["loops"], dict)):
             return None
         return dict(index)
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -797,6 +831,14 @@ def read_index(store: Path) -> dict[int, dict[str, Any]] | None:
         return {int(key): doc for key, doc in index["loops"].items()}
     except ValueError:
         return None
+
+
+def facts_of_every_open_loop(index: dict[str, Any]) -> dict[str, Any] | None:
+    """The facts an index keeps, when it keeps them of every open loop ("facts_whole"):
+    by id as text; None when some loops have none there, or they are of another form."""
+    whole = index.get("facts_whole") is True and index.get("facts_form") == FACTS_FORM
+    facts = index.get("facts")
+    return facts if whole and isinstance(facts, dict) else None
 
 
 def indexed_facts(index: dict[str, Any]) -> dict[str, Any]:
@@ -1285,8 +1327,12 @@ class Store:
         if generation is not None and stamp is not None:  # an older file has no generation
             made_from = {"generation": generation, "stamp": stamp}
             keyed = {str(key): doc for key, doc in hot.items()}
-            self._indexed_facts = facts_kept(keyed, None)
-            write_index(self._real, made_from, keyed, facts=self._indexed_facts)
+            pieces = {key: dumps(doc) for key, doc in keyed.items()}
+            marks = {key: mark(piece) for key, piece in pieces.items()}
+            # A copied store's index is not current, yet its facts still fit the documents
+            # whose stored form has the same mark.
+            self._indexed_facts = facts_kept(keyed, marks, earlier_facts(self._real))
+            write_index(self._real, made_from, pieces, self._indexed_facts)
         return hot
 
     def indexed_facts(self) -> dict[str, Any]:
@@ -1297,6 +1343,14 @@ class Store:
     def open_facts(self, read: Callable[[int, dict[str, Any]], Loop | None]) -> list[Facts]:
         """The facts of the loops still open, from the index where it keeps them; each
         other open loop is read with ``read`` (which may note or refuse a bad one)."""
+        if self._hot is not None and self._snapshot is None:
+            # The index's head alone, when its facts cover every open loop in shape.
+            check_link(self.path, self._real)
+            head = current_index(self._real, whole=False)
+            every = facts_of_every_open_loop(head) if head is not None else None
+            known = [kept_facts(entry) for entry in (every or {}).values()]
+            if every is not None and None not in known:
+                return [facts for facts in known if facts is not None]
         try:
             documents = self.hot_documents()
         except ValueError:  # opened without the index
