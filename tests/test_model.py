@@ -386,6 +386,13 @@ def test_replaying_the_events_rebuilds_the_stored_loop(
     stored = from_document(loop.id, document)
     assert stored == loop
     assert replay(loop.id, stored.events) == stored
+    # A document read before gives the same loop, its history read when looked at.
+    again = from_document(loop.id, document, read_before=True)
+    assert again == loop and loop == again
+    assert len(again.events) == len(loop.events)
+    assert list(reversed(again.events)) == list(reversed(loop.events))
+    assert again.events[-1:] == loop.events[-1:] and again.events[0] == loop.events[0]
+    assert replay(loop.id, again.events) == loop
     # from_document sets the fields without __init__: every one, and no other.
     for made in (stored, *stored.events):
         assert sorted(vars(made)) == sorted(field.name for field in dataclasses.fields(made))

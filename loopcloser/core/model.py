@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, overload
 
 from loopcloser.core.errors import BadInput, InvalidTransition, NextStep
 from loopcloser.core.words import N_, NP_, _, p_
@@ -163,7 +163,7 @@ class Loop:
     tags: tuple[str, ...] = ()
     ref: str | None = None
     snoozed_until: datetime | None = None
-    events: tuple[Event, ...] = ()
+    events: Sequence[Event] = ()
 
 
 class Flag(StrEnum):
@@ -448,13 +448,70 @@ def check_document(document: Mapping[str, Any]) -> None:
         raise ValueError(_("field 'events' is not a list"))
 
 
-def from_document(loop_id: int, document: Mapping[str, Any]) -> Loop:
-    """Read a loop written by :func:`to_document`; ValueError if it is out of shape."""
-    check_document(document)
+def from_document(loop_id: int, document: Mapping[str, Any], *, read_before: bool = False) -> Loop:
+    """Read a loop written by :func:`to_document`; ValueError if it is out of shape.
+
+    ``read_before``: this very document was read whole before, so it is in shape (the
+    index keeps the facts worked out from it): its fields are not checked again, and its
+    history is read only when something looks at it (a list looks at none of it).
+    """
+    if not read_before:
+        check_document(document)
     fields = {name: decode_field(name, document.get(name)) for name in STORED_FIELDS}
-    fields["events"] = tuple(event_from_document(event) for event in document.get("events", ()))
+    stored = document.get("events", ())
+    if read_before:
+        fields["events"] = History(stored)
+    else:
+        fields["events"] = tuple(event_from_document(event) for event in stored)
     fields["id"] = loop_id
     return assembled(Loop, fields)
+
+
+class History(Sequence[Event]):
+    """A loop's events as stored, each read the first time the history is looked at.
+
+    Equal to the tuple of the same events, as a loop's history always is elsewhere.
+    """
+
+    __slots__ = ("_events", "_stored")
+
+    def __init__(self, stored: Sequence[Mapping[str, Any]]) -> None:
+        self._stored = stored
+        self._events: tuple[Event, ...] | None = None
+
+    def read(self) -> tuple[Event, ...]:
+        """The events, read from their stored form once."""
+        if self._events is None:
+            self._events = tuple(event_from_document(event) for event in self._stored)
+        return self._events
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
+        return self.read()[index]
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.read())
+
+    def __reversed__(self) -> Iterator[Event]:
+        return reversed(self.read())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, History):
+            other = other.read()
+        return isinstance(other, tuple) and self.read() == other
+
+    __hash__ = None  # type: ignore[assignment]  # as a loop's events, which hold dicts
+
+    def __repr__(self) -> str:
+        return repr(self.read())
 
 
 # --- the one way a loop changes -----------------------------------------------

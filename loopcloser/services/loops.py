@@ -7,11 +7,13 @@ print nothing, so any front end can call them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from loopcloser.core.documents import (
+    MALFORMED,
     BadRecords,
     change_words,
     finished_before,
@@ -32,6 +34,7 @@ from loopcloser.core.model import (
     apply,
     derive,
     flags_at,
+    from_document,
     to_document,
     to_utc_text,
     urgency,
@@ -217,13 +220,33 @@ def matching(
             continue
         if customer is not None and not matches_customer(document, customer):
             continue
-        loop = read(loop_id, document)
-        if loop is None:
-            continue
-        flags = flagged(loop, now, tz, cadence, known.get(str(loop_id)) if known else None)
-        if query.wants(loop, flags):
-            rows.append((loop, flags))
+        row = with_flags(loop_id, document, now, tz, cadence, read, known)
+        if row is not None and query.wants(*row):
+            rows.append(row)
     return rows
+
+
+def with_flags(
+    loop_id: int,
+    document: dict[str, Any],
+    now: datetime,
+    tz: tzinfo,
+    cadence: timedelta | None,
+    read: Callable[[int, dict[str, Any]], Loop | None],
+    known: Mapping[str, Any] | None,
+) -> tuple[Loop, Flags] | None:
+    """The loop and its flags at ``now``; None for a loop ``read`` passes over.
+
+    A loop whose facts the index keeps was read whole when they were worked out: its
+    flags come from them, and its history is read only if something looks at it.
+    """
+    facts = kept_facts(known.get(str(loop_id))) if known else None
+    if facts is not None:
+        with suppress(*MALFORMED):  # a hand-edited index: the document says it all
+            loop = from_document(loop_id, document, read_before=True)
+            return loop, flags_at(facts, now, tz, cadence)
+    found = read(loop_id, document)
+    return None if found is None else (found, derive(found, now, tz, cadence))
 
 
 def status_counts(ctx: Context) -> dict[str, int]:
@@ -236,15 +259,6 @@ def status_counts(ctx: Context) -> dict[str, int]:
 
     known = ctx.store().open_facts(loader(ctx.bad))
     return standing(known, ctx.now, ctx.tz, ctx.cadence).counts
-
-
-def flagged(
-    loop: Loop, now: datetime, tz: tzinfo, cadence: timedelta | None, kept: Any = None
-) -> Flags:
-    """The loop's flags at ``now``: from the facts the index ``kept`` of it when it has
-    them in shape, else from its history."""
-    known = kept_facts(kept)
-    return derive(loop, now, tz, cadence) if known is None else flags_at(known, now, tz, cadence)
 
 
 def most_urgent_first(rows: list[tuple[Loop, Flags]]) -> list[tuple[Loop, Flags]]:
