@@ -16,12 +16,12 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from loopcloser.storage import atomic
 from tests.conftest import AS_ROOT, Outcome, Run, ran_without_root_powers
 from tests.test_e2e import EXECUTABLE
 
@@ -198,7 +198,7 @@ def test_a_folder_that_refuses_new_files_refuses_changes_and_keeps_the_store(
     run: Run, desk: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
 ) -> None:
     before = files_in(desk)
-    monkeypatch.setattr(tempfile, "mkstemp", refuse_to_create)
+    monkeypatch.setattr(atomic, "private_temporary", refuse_to_create)
     one_line_error(run(*args), 5, "Permission denied")
     assert files_in(desk) == before
     assert locks_name_nobody(desk)
@@ -368,7 +368,7 @@ def test_an_import_on_a_broken_disk_is_refused_whole_and_keeps_the_store(
     if fault == "disk full":
         monkeypatch.setattr(os, "fsync", disk_full)
     else:
-        monkeypatch.setattr(tempfile, "mkstemp", refuse_to_create)
+        monkeypatch.setattr(atomic, "private_temporary", refuse_to_create)
     result = run("import", "-", "--format", "csv", stdin=IMPORT)
     one_line_error(result, 5, "cannot write")
     assert files_in(desk) == before
