@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -206,7 +205,7 @@ def test_untold_dates_from_the_last_done_after_a_reopen() -> None:
 
 def test_a_loop_stored_as_done_without_its_event_is_untold_since_its_last_event() -> None:
     noted = step(new_loop(1, LATER), Kind.NOTE, rome(24, 9), text="refund issued")
-    digest = build([replace(noted, state=State.DONE)], NOW, CAL)
+    digest = build([noted._replace(state=State.DONE)], NOW, CAL)
     assert details(digest, "untold") == ["done 1d ago"]
 
 

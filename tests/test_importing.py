@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -465,7 +464,7 @@ def json_plan(rows: list[dict[str, Any]], stored: Mapping[str, Any] | None = Non
 def test_a_loop_with_history_is_rebuilt_by_replaying_it() -> None:
     loop = step(step(maria(), Kind.NOTE, NOW, text="hi"), Kind.DONE, NOW)
     (added,) = json_plan([exported(loop)]).added
-    assert added == replace(loop, id=0)
+    assert added == loop._replace(id=0)
 
 
 def test_the_flags_of_an_export_are_ignored() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -306,7 +305,7 @@ def test_untold_counts_from_the_last_done_after_a_reopen() -> None:
 
 
 def test_a_loop_stored_as_done_without_its_event_has_no_untold_clock() -> None:
-    hand_edited = replace(new_loop(due=rome(27, 17)), state=State.DONE)
+    hand_edited = new_loop(due=rome(27, 17))._replace(state=State.DONE)
     assert run([hand_edited], hourly(MONDAY_9, rome(24, 18))) == []
 
 

@@ -28,7 +28,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -1176,7 +1176,7 @@ def history_change(document: dict[str, Any], stored: Stored | None, loop: Loop |
     if mine[: len(theirs)] == theirs:
         if len(mine) == len(theirs):
             return None
-        changed = from_document(loop_id, document) if loop is None else replace(loop, id=loop_id)
+        changed = from_document(loop_id, document) if loop is None else loop._replace(id=loop_id)
         return loop_id, changed, before
     if theirs[: len(mine)] == mine:
         return None  # the store already has this and more
@@ -1386,7 +1386,7 @@ def new_loop(uid: str, values: Mapping[str, Any], context: Context) -> New:
     document = folded(history)
     if document is not None:
         return New(document)
-    loop = apply(None, replace(created, text=context.note))
+    loop = apply(None, created._replace(text=context.note))
     loop = replay_onto(loop, moves(State.OPEN, target, waiting, context))
     return New(to_document(loop), loop)
 

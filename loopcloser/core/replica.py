@@ -10,7 +10,6 @@ replays that history with the same pure rules, so all of them agree on its field
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from loopcloser.core.documents import load
@@ -72,7 +71,7 @@ def carried_on(loop: Loop | None, events: Iterable[Event], loop_id: int) -> Loop
 
 
 def _voided(event: Event) -> Event:
-    return replace(event, void=CONFLICT)
+    return event._replace(void=CONFLICT)
 
 
 def rebuilt(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -72,7 +71,7 @@ def add(store: Store, created: Event) -> Loop:
     with store.transaction() as transaction:
         loop_id = transaction.insert(to_document(loop))
         transaction.log(journal_entry(created, f"added #{loop_id}", {loop_id: None}))
-    return replace(loop, id=loop_id)
+    return loop._replace(id=loop_id)
 
 
 def change(store: Store, loop_id: int, event: Event | Callable[[Loop], Event]) -> Loop:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from loopcloser.core.errors import BadInput, LoopcloserError, StoreError
@@ -52,7 +51,7 @@ def team_loops(ctx: Context, query: Query) -> list[tuple[Loop, Flags]]:
                 store.problems.append(StoreError(left_out, hint=error.hint))
                 continue
             rows += [
-                (replace(loop, owner=agent), flags)
+                (loop._replace(owner=agent), flags)
                 for loop, flags in rows_of(ctx, theirs, documents, str(store.path))
             ]
     # A loop met in two stores (a handoff interrupted mid-way) is listed once.

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -252,7 +252,7 @@ def _move(
             _roll_back(intent, error)
         raise
     _forget(intent)
-    return replace(moved, id=new_id), new_id
+    return moved._replace(id=new_id), new_id
 
 
 def _roll_back(intent: Intent, error: BaseException) -> None:
