@@ -417,9 +417,23 @@ def text_or_none(value: Any, name: str) -> str | None:
     return value
 
 
+def stored_form(loop: Loop) -> dict[str, Any]:
+    """The loop's stored fields, each in its JSON form (encode_field, for every field
+    at once: a list of hundreds of loops writes each of them)."""
+    document = {}
+    for name, encode in CODECS:
+        value = getattr(loop, name)
+        document[name] = value if value is None or encode is None else encode(value)
+    return document
+
+
+CODECS = tuple((name, ENCODERS.get(name)) for name in STORED_FIELDS)
+"""Each stored field, and how it is encoded (None: as it is)."""
+
+
 def to_document(loop: Loop) -> dict[str, Any]:
     """A loop as stored: its fields (JSON form) and its events."""
-    document = {name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS}
+    document = stored_form(loop)
     document["events"] = [event_to_document(event) for event in loop.events]
     return document
 

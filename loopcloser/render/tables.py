@@ -12,18 +12,17 @@ from typing import Any, TextIO
 
 from loopcloser.core.model import (
     ACTIVE,
-    STORED_FIELDS,
     Event,
     Flag,
     Flags,
     Kind,
     Loop,
-    encode_field,
     event_to_document,
     flags_to_document,
     in_words,
     outcome_words,
     state_words,
+    stored_form,
 )
 from loopcloser.core.text import cell_width, one_line, printable
 from loopcloser.core.words import N_, NP_, _, dated, p_
@@ -62,7 +61,7 @@ EVENT_WORDS: dict[Kind, str] = {
 def loop_json(loop: Loop, flags: Flags, *, with_events: bool = False) -> dict[str, Any]:
     """A loop as the JSON contract promises it: stored fields plus derived flags."""
     data: dict[str, Any] = {"id": loop.id}
-    data.update({name: encode_field(name, getattr(loop, name)) for name in STORED_FIELDS})
+    data.update(stored_form(loop))
     data.update(flags_to_document(flags))
     if with_events:
         data["events"] = [event_to_document(event) for event in loop.events]
