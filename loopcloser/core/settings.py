@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -345,18 +344,42 @@ KEYS: dict[str, Key] = {
 }
 
 
-@dataclass(frozen=True)
 class Settings:
     """The effective settings: file values over defaults.
 
     ``system_zone`` is the machine's zone, used when ``timezone`` is empty;
-    ``team_override`` a team folder given for this run (LOOPCLOSER_TEAM).
+    ``team_override`` a team folder given for this run (LOOPCLOSER_TEAM). Settings
+    are equal when they say the same, whatever machine they were read on. Not a
+    dataclass: one is made at every start, and a dataclass costs a millisecond.
     """
 
-    values: dict[str, str]
-    system_zone: tzinfo = field(default=UTC, compare=False)
-    team_override: str = ""
-    hub_override: str = ""
+    __slots__ = ("hub_override", "system_zone", "team_override", "values")
+
+    def __init__(
+        self,
+        values: dict[str, str],
+        system_zone: tzinfo = UTC,
+        team_override: str = "",
+        hub_override: str = "",
+    ) -> None:
+        self.values = values
+        self.system_zone = system_zone
+        self.team_override = team_override
+        self.hub_override = hub_override
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        said = (self.values, self.team_override, self.hub_override)
+        return said == (other.values, other.team_override, other.hub_override)
+
+    __hash__ = None  # type: ignore[assignment]  # its values are a dict
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings({self.values!r}, team_override={self.team_override!r},"
+            f" hub_override={self.hub_override!r})"
+        )
 
     def __getitem__(self, name: str) -> str:
         return self.values[name]

@@ -6,9 +6,8 @@ Pure: the caller passes `now`; nothing here reads the clock or does I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from loopcloser.core.errors import BadInput
 from loopcloser.core.text import folded
@@ -153,23 +152,39 @@ ISO_DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?=$|[Tt ])"
 FALLBACK_CHARS_RE = r"[a-z0-9/.:, -]+"
 
 
-@dataclass(frozen=True)
-class Calendar:
-    """The agent's working time: time zone, hours, days and date order."""
+class WorkingTime(NamedTuple):
+    """The fields of a :class:`Calendar`, which gives their defaults and checks them."""
 
     tz: tzinfo
-    day_first: bool = True
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 30)
-    work_days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    day_first: bool
+    work_start: time
+    work_end: time
+    work_days: frozenset[int]
 
-    def __post_init__(self) -> None:
+
+class Calendar(WorkingTime):
+    """The agent's working time: time zone, hours, days and date order.
+
+    A named tuple, not a dataclass: it is made at every start.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        tz: tzinfo,
+        day_first: bool = True,
+        work_start: time = time(9, 0),
+        work_end: time = time(17, 30),
+        work_days: frozenset[int] = frozenset({0, 1, 2, 3, 4}),
+    ) -> Calendar:
         # Without a working day, eod/eow/2bd would search for ever.
-        if not self.work_days or not self.work_days <= set(range(7)):
+        if not work_days or not work_days <= set(range(7)):
             raise BadInput(
                 _("working days must be one or more of 0 (Monday) to 6 (Sunday)"),
                 hint=_("for example Monday to Friday: 0, 1, 2, 3, 4"),
             )
+        return super().__new__(cls, tz, day_first, work_start, work_end, work_days)
 
 
 def parse_when(text: str, now: datetime, cal: Calendar) -> datetime:
