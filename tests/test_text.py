@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopcloser.core.text import FORMULA_STARTS, cell_value, inert_cell, printable
+from loopcloser.core.text import ESCAPES, FORMULA_STARTS, cell_value, inert_cell, printable
 
 CELLS = st.text(alphabet=st.sampled_from(["'", "=", "+", "-", "@", "\t", "\r", "a", " ", "1"]))
 
@@ -26,3 +26,11 @@ def test_only_cells_a_spreadsheet_would_run_change() -> None:
 
 def test_control_characters_are_shown_escaped_never_obeyed() -> None:
     assert printable("\x1b[2Jcleared\u202e") == "\\x1b[2Jcleared\\u202e"
+
+
+@given(st.text())
+def test_every_character_printable_escapes_is_escaped_the_one_way(text: str) -> None:
+    # Text Python counts as printable is returned whole, without the lookup: it holds
+    # none of the characters that are escaped.
+    assert printable(text) == text.translate(ESCAPES)
+    assert not any(chr(code).isprintable() for code in ESCAPES)

@@ -29,8 +29,12 @@ def one_line_name(text: str) -> bool:
 
 
 def printable(text: str) -> str:
-    """Text safe to show on a terminal: control characters become visible escapes."""
-    return text.translate(ESCAPES)
+    """Text safe to show on a terminal: control characters become visible escapes.
+
+    Every character ESCAPES names is one Python counts as not printable, so text that
+    is all printable (most of it) is returned as it is, without a lookup per character.
+    """
+    return text if text.isprintable() else text.translate(ESCAPES)
 
 
 def one_line(text: str, width: int = 60) -> str:
