@@ -9,6 +9,8 @@ built and its flags derived, as ``list`` does. Each rendered loop waits in a
 ``Scratch`` (memory up to a few MB, then a file without a name beside the store)
 while only its sort key is held, and the pieces are read back most urgent first.
 Memory holds one document, a megabyte of the file, and some 250 bytes a loop.
+A large archive's later half is read meanwhile by a second process
+(``services.second_reader``), which hands over its sort keys and its scratch file.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from loopcloser.core.errors import StoreError
 if TYPE_CHECKING:
     from loopcloser.render.export import Render
     from loopcloser.services.context import Context
-    from loopcloser.storage.store import Scratch, Store
+    from loopcloser.storage.store import Scratch, Segment, Store
 
 STATES = ACTIVE_NAMES | FINISHED_NAMES
 """The states a loop may be in, as stored."""
@@ -79,6 +81,7 @@ class Ordered:
         self._keys: list[tuple[int, str, str, int, int] | None] = []
         self._where: dict[int, int] = {}  # a loop's id -> its place in _keys
         self._scratch: Scratch | None = None
+        self._handed: Scratch | None = None  # what a second process read (second_reader)
 
     def __len__(self) -> int:
         return len(self._where)
@@ -91,29 +94,46 @@ class Ordered:
             self.read_archive(store, step)
         except BaseException:
             self._scratch.close()
+            if self._handed is not None:
+                self._handed.close()
             raise
 
     def read_archive(self, store: Store, step: Step | None) -> None:
         """Render the archive's loops that the store does not hold; an archive that
-        cannot be read is left out whole and named, as every read does."""
+        cannot be read is left out whole and named, as every read does.
+
+        A large archive's later half is read by a second process meanwhile
+        (services.second_reader), where the system allows it.
+        """
+        from loopcloser.services.second_reader import Reading, documents_of, halves
+
         in_store = set(self._where)
         first, bad = len(self._keys), set(self._ctx.bad.found)
         faults: list[StoreError] = []
-
-        def archived() -> Iterator[tuple[int, dict[str, Any]]]:
-            documents = store.each_archived()
-            while True:
-                try:
-                    loop_id, document = next(documents)
-                except StopIteration:
-                    return
-                except StoreError as error:
-                    faults.append(error)
-                    return
-                if loop_id not in in_store:
-                    yield loop_id, document
-
-        self.take(archived(), step)
+        try:
+            earlier, later = halves(store.archive_files())
+        except StoreError as error:
+            faults.append(error)
+            earlier, later = [], []
+        helper = None
+        if later:
+            helper = Reading.start(
+                store.scratch(), lambda scratch: self.read_for(scratch, later, in_store)
+            )
+        try:
+            self.take(documents_of(earlier, in_store, faults), step)
+        except BaseException:
+            if helper is not None:
+                helper.stop()
+            raise
+        handed = None if helper is None else helper.handed_over()
+        if helper is not None and (handed is None or faults):
+            helper.scratch.close()  # nothing of it is used
+        if handed is not None and not faults:
+            assert helper is not None
+            self.take_handed(helper.scratch, *handed, step)
+        elif later and not faults:
+            self.take(documents_of(later, in_store, faults), step)
         if faults:
             store.pass_over(faults[0])
             for loop_id in [key for key, place in self._where.items() if place >= first]:
@@ -121,6 +141,55 @@ class Ordered:
             del self._keys[first:]
             for name in set(self._ctx.bad.found) - bad:
                 del self._ctx.bad.found[name]
+
+    def read_for(
+        self, scratch: Scratch, segments: list[Segment], leave_out: set[int]
+    ) -> tuple[list[tuple[int, str, str, int, int]], list[int], dict[str, str]]:
+        """In the second process: render the loops of ``segments`` (but those in
+        ``leave_out``) into ``scratch``; the sort keys, every id read (kept or passed
+        over), and what was passed over. An archive file that cannot be read fails it."""
+        from loopcloser.services.second_reader import documents_of
+
+        noted = set(self._ctx.bad.found)
+        faults: list[StoreError] = []
+        mine = Ordered(self._ctx, self._render, self._kind)
+        mine._scratch = scratch
+        seen: list[int] = []
+
+        def counted() -> Iterator[tuple[int, dict[str, Any]]]:
+            for loop_id, document in documents_of(segments, leave_out, faults):
+                seen.append(loop_id)
+                yield loop_id, document
+
+        mine.take(counted(), None)
+        if faults:
+            raise faults[0]  # the export reads this half itself, and says what is wrong
+        keys = [key for key in mine._keys if key is not None]
+        bad = {name: said for name, said in self._ctx.bad.found.items() if name not in noted}
+        return keys, seen, bad
+
+    def take_handed(
+        self,
+        scratch: Scratch,
+        keys: list[tuple[int, str, str, int, int]],
+        seen: list[int],
+        bad: dict[str, str],
+        step: Step | None,
+    ) -> None:
+        """Take what the second process read: later than all read here, so each id it
+        read replaces this process's copy, even where its own was passed over."""
+        from loopcloser.services.second_reader import HANDED
+
+        self._handed = scratch
+        for loop_id in seen:
+            self.drop(loop_id)
+        where, keep = self._where, self._keys
+        for rank, due, owner, loop_id, number in keys:
+            where[loop_id] = len(keep)
+            keep.append((rank, due, owner, loop_id, number + HANDED))
+            if step is not None:
+                step()
+        self._ctx.bad.found.update(bad)
 
     def take(self, documents: Iterator[tuple[int, dict[str, Any]]], step: Step | None) -> None:
         """Render each loop and keep its place in the order; a bad one is passed over."""
@@ -176,8 +245,9 @@ class Ordered:
     def pieces(self, bom: bool, step: Step | None) -> Iterator[bytes]:
         """The export's bytes, most urgent first."""
         from loopcloser.render.export import framed
+        from loopcloser.services.second_reader import HANDED
 
-        scratch = self._scratch
+        scratch, handed = self._scratch, self._handed
         assert scratch is not None
         keys = sorted(key for key in self._keys if key is not None)
         self._keys = []
@@ -185,8 +255,10 @@ class Ordered:
         del keys
 
         def counted() -> Iterator[bytes]:
-            for piece in scratch.pieces(numbers):
-                yield piece
+            own = scratch.piece
+            theirs = handed.piece if handed is not None else own
+            for number in numbers:
+                yield own(number) if number < HANDED else theirs(number - HANDED)
                 if step is not None:
                     step()
 
@@ -194,3 +266,5 @@ class Ordered:
             yield from framed(self._kind, counted(), bom=bom)
         finally:
             scratch.close()
+            if handed is not None:
+                handed.close()

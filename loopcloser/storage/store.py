@@ -344,6 +344,13 @@ class Segment:
         self.shown = shown
         self._data: Tables | None = None
 
+    def size(self) -> int:
+        """The file's bytes (0 when there is none yet)."""
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
+
     def tables(self) -> Tables:
         """The file's tables, read once (none: empty); StoreError naming it if unreadable."""
         if self._data is None and not os.path.lexists(self.path):
@@ -1016,27 +1023,42 @@ class Scratch:
 
     def pieces(self, order: Iterable[int]) -> Iterator[bytes]:
         """The pieces by their numbers, in ``order``."""
+        return map(self.piece, order)
+
+    def piece(self, number: int) -> bytes:
+        """The piece numbered ``number``."""
         ends = self._ends
+        start = ends[number - 1] if number else 0
         if self._file is None:
-            held = self._held
-            for number in order:
-                yield bytes(held[ends[number - 1] if number else 0 : ends[number]])
-            return
+            return bytes(self._held[start : ends[number]])
         if self._held:
             self._write()
-        read = getattr(os, "pread", None)
-        fd = self._file.fileno()
-        for number in order:
-            start = ends[number - 1] if number else 0
-            try:
-                if read is not None:
-                    piece = read(fd, ends[number] - start, start)
-                else:  # Windows
-                    self._file.seek(start)
-                    piece = self._file.read(ends[number] - start)
-            except OSError as error:
-                raise _spool_error(error, SCRATCH_WHAT) from None
-            yield piece
+        try:
+            if hasattr(os, "pread"):
+                return os.pread(self._file.fileno(), ends[number] - start, start)
+            self._file.seek(start)  # Windows
+            return bytes(self._file.read(ends[number] - start))
+        except OSError as error:
+            raise _spool_error(error, SCRATCH_WHAT) from None
+
+    def on_file(self) -> None:
+        """Keep every piece in the file from now on, the file made now: a process forked
+        after this writes its pieces where this one reads them (handed_over, take_over)."""
+        if self._file is None:
+            self._write()
+
+    def handed_over(self) -> tuple[bytes, int]:
+        """What another process needs to read the pieces kept here, all in the file now."""
+        if self._held:
+            self._write()
+        return self._ends.tobytes(), self._written
+
+    def take_over(self, state: tuple[bytes, int]) -> None:
+        """Read the pieces that a forked process kept in this scratch's file (handed_over)."""
+        ends, self._written = state
+        self._ends = array("q")
+        self._ends.frombytes(ends)
+        self._held.clear()
 
     def close(self) -> None:
         """Drop the pieces."""
@@ -1277,6 +1299,11 @@ class Store:
         files (the store's copy wins), never in neither.
         """
         return self._archive.each_document()
+
+    def archive_files(self) -> list[Segment]:
+        """The archive's files, oldest first, each read a document at a time as
+        each_archived reads them all; StoreError if the archive cannot be listed."""
+        return list(self._archive.segments().values())
 
     def pass_over(self, error: StoreError) -> None:
         """Note a part of the store that a read passed over (an archive it could not read)."""
