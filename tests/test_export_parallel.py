@@ -21,8 +21,13 @@ FORMATS = [["--format", "json"], ["--format", "jsonl"], ["--format", "csv", "--l
 
 
 @pytest.fixture
-def months(run: Run, home: Path) -> Path:
-    """A store of 400 loops over two years, its finished loops swept into a file a month."""
+def months(run: Run, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store of 400 loops over two years, its finished loops swept into a file a month.
+
+    The test run's own threads (servers other tests started) do not keep the export
+    from forking here: its copy takes no lock of theirs.
+    """
+    monkeypatch.setattr(second_reader, "may_fork", lambda: True)
     tables, _ = generate.documents(400, seed=5)
     (home / "loops.json").write_bytes(orjson.dumps(tables))
     assert run("archive", "--older-than", "1d").code == 0
@@ -62,6 +67,8 @@ def split(folder: Path) -> tuple[list[Path], list[Path]]:
 def test_the_split_is_by_bytes_and_only_where_it_is_worth_a_process(
     months: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import threading
+
     monkeypatch.setattr(second_reader, "PARALLEL_FROM", 0)
     earlier, later = split(months)
     assert earlier and later and earlier[-1].name < later[0].name
@@ -71,6 +78,15 @@ def test_the_split_is_by_bytes_and_only_where_it_is_worth_a_process(
     assert sum(sizes[: len(earlier)]) < sum(sizes) / 2 <= sum(sizes[: len(earlier) + 1])
     monkeypatch.setattr(second_reader, "PARALLEL_FROM", sum(sizes) + 1)
     assert split(months)[1] == []
+    monkeypatch.undo()  # the real test of whether this process may fork
+    stop = threading.Event()
+    another = threading.Thread(target=stop.wait, daemon=True)
+    another.start()
+    try:
+        assert not second_reader.may_fork(), "a thread runs: no fork"
+    finally:
+        stop.set()
+        another.join()
 
 
 @pytest.mark.parametrize("options", FORMATS, ids=lambda options: options[1])
@@ -125,12 +141,22 @@ def test_the_second_process_leaves_no_file_and_no_process(
 ) -> None:
     import os
 
+    started: list[second_reader.Reading] = []
+    start = second_reader.Reading.start
+
+    def kept(*given: object) -> object:
+        reading = start(*given)  # type: ignore[arg-type]
+        assert reading is not None
+        started.append(reading)
+        return reading
+
+    monkeypatch.setattr(second_reader.Reading, "start", kept)
     before = sorted(path.name for path in months.parent.iterdir())
     monkeypatch.setattr(second_reader, "PARALLEL_FROM", 0)
     assert run("export", "--all", "--format", "jsonl").code == 0
     assert sorted(path.name for path in months.parent.iterdir()) == before
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # every child of this process was waited for
+        os.waitpid(started[0].pid, os.WNOHANG)  # ended, and waited for
 
 
 def test_a_second_process_that_fails_leaves_its_half_to_the_export(

@@ -35,18 +35,18 @@ Documents = Iterator[tuple[int, dict[str, Any]]]
 Key = tuple[int, str, str, int, int]
 
 
+def may_fork() -> bool:
+    """Whether this process may fork a copy of itself: the system can, and no other
+    thread runs (a progress bar's writes to the terminal), whose locks a copy would hold."""
+    threading = sys.modules.get("threading")
+    return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
+
+
 def halves(segments: list[Segment]) -> tuple[list[Segment], list[Segment]]:
     """The archive's files split for two readers (earlier months, later months), or all
-    of them for one: where there is no fork, another thread runs (a progress bar's), or
-    too little to share."""
-    threading = sys.modules.get("threading")
+    of them for one: where this process may not fork, or there is too little to share."""
     sizes = [segment.size() for segment in segments]
-    if (
-        not hasattr(os, "fork")
-        or len(segments) < 2
-        or sum(sizes) < PARALLEL_FROM
-        or (threading is not None and threading.active_count() > 1)
-    ):
+    if len(segments) < 2 or sum(sizes) < PARALLEL_FROM or not may_fork():
         return segments, []
     half, taken = sum(sizes) / 2, 0
     for cut, size in enumerate(sizes):
