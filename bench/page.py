@@ -33,13 +33,19 @@ def measured_version(env: dict[str, str] | None = None) -> str:
     version = subprocess.run(
         [LOOPCLOSER, "--version"], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    # The page itself, written by the last run, does not make the code measured another.
+    if commit and git("status", "--porcelain", "--", ".", ":(exclude)bench/RESULTS.md"):
+        commit += "-dirty"
     return f"{version.removeprefix('loopcloser ')} ({commit or 'no git'})"
+
+
+def git(*args: str) -> str:
+    """What git says of the project's checkout ("" where there is none)."""
+    said = subprocess.run(
+        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+    )
+    return said.stdout.strip() if said.returncode == 0 else ""
 
 
 def machine() -> list[tuple[str, str]]:
