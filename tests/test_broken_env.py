@@ -50,7 +50,8 @@ def faulty_env(tmp_path: Path, env: dict[str, str], fault: str) -> dict[str, str
     folder.mkdir(exist_ok=True)
     (folder / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
-    return {**env, "PYTHONPATH": path, "STRESS_FAULT": fault}
+    # No bytecode of the fault beside the store: the tests compare every file there.
+    return {**env, "PYTHONPATH": path, "STRESS_FAULT": fault, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 # What the agent tries: every verb that writes, and the ones that only read.
